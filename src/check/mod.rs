@@ -1,0 +1,3 @@
+//! Stage 4: trials, tolerances, verdicts and evidence.
+
+pub mod verdict;

@@ -1,0 +1,12 @@
+//! notecheck: Markdown course notes → a verified static site.
+//!
+//! The pipeline, one module per stage (see ARCHITECTURE.md):
+//! [`note`] → [`lang`] → [`eval`] → [`check`] → [`report`] / [`output`].
+
+pub mod check;
+pub mod config;
+pub mod eval;
+pub mod lang;
+pub mod note;
+pub mod output;
+pub mod report;

@@ -1,0 +1,1 @@
+//! Outputs for the terminal and CI: human, JSON, JUnit, GitHub.

@@ -1,0 +1,1 @@
+//! Stage 5: rendered pages, math, plots, site on disk.
