@@ -5,7 +5,7 @@
 //! [`CheckOverrides::resolve`] folds a stack of them into [`CheckSettings`].
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -124,4 +124,388 @@ pub struct FrontMatter {
     pub dims: BTreeMap<String, u64>,
     #[serde(default)]
     pub check: CheckOverrides,
+}
+
+// ---------------------------------------------------------------------------
+// Loading
+// ---------------------------------------------------------------------------
+
+/// Read and parse the project configuration (`notecheck.yaml`).
+///
+/// The error is one line: `FILE:LINE:COL: problem`, e.g.
+/// ``notecheck.yaml:4:3: check: unknown key `bogus`, expected one of …``.
+/// An empty file (or one with only comments) is the default configuration.
+pub fn load_project(path: &Path) -> Result<ProjectConfig, String> {
+    let shown = path.display();
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("{shown}: cannot read: {}", io_reason(&e)))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let lossy = String::from_utf8_lossy(e.as_bytes());
+        let (line, col) = crate::note::line_col(&lossy, e.utf8_error().valid_up_to());
+        let line = line + 1;
+        format!("{shown}:{line}:{col}: not valid UTF-8")
+    })?;
+    parse_project(&text).map_err(|p| format!("{shown}:{}:{}: {}", p.line, p.col, p.message))
+}
+
+/// A problem in a YAML text, at a 1-based line and column of that text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct YamlProblem {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+/// Parse the text of a `notecheck.yaml`; see [`load_project`].
+pub fn parse_project(text: &str) -> Result<ProjectConfig, YamlProblem> {
+    let mut config: ProjectConfig =
+        serde_yaml::from_str(text).map_err(|e| yaml_problem(&e, text))?;
+    let problems = validate_layer(text, &mut config.dims, &mut config.check);
+    match problems.into_iter().next() {
+        Some(p) => Err(p),
+        None => Ok(config),
+    }
+}
+
+/// Parse a front matter's YAML text (without the `---` lines). Lines and
+/// columns of problems are relative to `text`.
+///
+/// A syntax or type error (unknown key, wrong type, …) gives `Err` with the
+/// first problem. Semantically invalid values (a dimension 0, `trials: 0`,
+/// a negative tolerance, …) are reported in the returned list and removed
+/// from the result, which keeps the rest.
+pub fn parse_front_matter(text: &str) -> Result<(FrontMatter, Vec<YamlProblem>), YamlProblem> {
+    let mut front: FrontMatter = serde_yaml::from_str(text).map_err(|e| yaml_problem(&e, text))?;
+    if front.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        front.title = None;
+    }
+    let problems = validate_layer(text, &mut front.dims, &mut front.check);
+    Ok((front, problems))
+}
+
+/// A valid dimension symbol: one ASCII or Greek letter, then digits.
+pub fn is_dim_symbol(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if c.is_alphabetic() => chars.all(|c| c.is_ascii_digit()),
+        _ => false,
+    }
+}
+
+/// Problems with the values of one settings layer, as (key, message).
+/// `key` is the settings key (`trials`, `dim_range`, …).
+pub fn override_problems(o: &CheckOverrides) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if o.trials == Some(0) {
+        out.push(("trials", "trials must be at least 1".to_string()));
+    }
+    if let Some([a, b]) = o.dim_range {
+        if a == 0 || b == 0 {
+            out.push((
+                "dim_range",
+                "dim_range: dimensions must be at least 1".to_string(),
+            ));
+        } else if a > b {
+            out.push((
+                "dim_range",
+                format!("dim_range [{a}, {b}] is empty: the lower bound is above the upper bound"),
+            ));
+        }
+    }
+    for (key, v) in [
+        ("rtol", o.rtol),
+        ("atol", o.atol),
+        ("approx_rtol", o.approx_rtol),
+    ] {
+        if let Some(v) = v
+            && (!v.is_finite() || v < 0.0)
+        {
+            out.push((key, format!("{key} must be a finite number ≥ 0, not {v}")));
+        }
+    }
+    out
+}
+
+fn clear_override(o: &mut CheckOverrides, key: &str) {
+    match key {
+        "trials" => o.trials = None,
+        "dim_range" => o.dim_range = None,
+        "rtol" => o.rtol = None,
+        "atol" => o.atol = None,
+        "approx_rtol" => o.approx_rtol = None,
+        _ => {}
+    }
+}
+
+/// Check `dims` and `check` values; invalid entries are removed and reported
+/// at the line of their key (found by a textual search; line 1 if not found).
+fn validate_layer(
+    text: &str,
+    dims: &mut BTreeMap<String, u64>,
+    check: &mut CheckOverrides,
+) -> Vec<YamlProblem> {
+    let mut problems = Vec::new();
+    let bad_dims: Vec<(String, String)> = dims
+        .iter()
+        .filter_map(|(k, v)| {
+            if !is_dim_symbol(k) {
+                Some((
+                    k.clone(),
+                    format!(
+                        "dims: '{k}' is not a dimension symbol (one letter, optionally followed by digits)"
+                    ),
+                ))
+            } else if *v == 0 {
+                Some((k.clone(), format!("dims: {k} must be at least 1")))
+            } else {
+                None
+            }
+        })
+        .collect();
+    for (k, message) in bad_dims {
+        dims.remove(&k);
+        let (line, col) = find_key(text, "dims", &k);
+        problems.push(YamlProblem { line, col, message });
+    }
+    for (key, message) in override_problems(check) {
+        clear_override(check, key);
+        let (line, col) = find_key(text, "check", key);
+        problems.push(YamlProblem {
+            line,
+            col,
+            message: format!("check: {message}"),
+        });
+    }
+    problems.sort_by_key(|p| (p.line, p.col));
+    problems
+}
+
+/// Where `key:` appears (after the `parent:` line when there is one):
+/// 1-based line and column; (1, 1) when not found.
+fn find_key(text: &str, parent: &str, key: &str) -> (usize, usize) {
+    let lines: Vec<&str> = text.lines().collect();
+    let find_from = |from: usize, k: &str| -> Option<(usize, usize)> {
+        lines
+            .iter()
+            .enumerate()
+            .skip(from)
+            .find_map(|(i, l)| key_col(l, k).map(|c| (i, c)))
+    };
+    let start = find_from(0, parent).map_or(0, |(i, _)| i);
+    match find_from(start, key).or_else(|| find_from(0, key)) {
+        Some((i, c)) => (i + 1, c),
+        None => (1, 1),
+    }
+}
+
+/// Column (1-based, chars) of `key:` in `line` as a mapping key.
+fn key_col(line: &str, key: &str) -> Option<usize> {
+    let line = line.split(" #").next().unwrap_or(line);
+    let mut search = 0;
+    while let Some(pos) = line
+        .get(search..)
+        .and_then(|s| s.find(key))
+        .map(|p| p + search)
+    {
+        let before = line[..pos].chars().next_back();
+        let after = line[pos + key.len()..]
+            .trim_start_matches(['"', '\''])
+            .trim_start();
+        let starts_ok = before.is_none_or(|c| c.is_whitespace() || "{,-\"'".contains(c));
+        if starts_ok && after.starts_with(':') {
+            return Some(line[..pos].chars().count() + 1);
+        }
+        search = pos + key.len();
+    }
+    None
+}
+
+/// Turn a serde_yaml error into a one-line problem at the right place.
+fn yaml_problem(err: &serde_yaml::Error, text: &str) -> YamlProblem {
+    let full = err.to_string();
+    let mut message = strip_location(&full).to_string();
+    let (mut line, mut col) = err
+        .location()
+        .map_or((1, 1), |l| (l.line().max(1), l.column().max(1)));
+    message = message
+        .replace("unknown field", "unknown key")
+        .replace("duplicate field", "duplicate key");
+    if let Some(k) = quoted_after(&message, "duplicate key `") {
+        // serde_yaml reports duplicates at the start of the document:
+        // point at the second occurrence instead.
+        let hits: Vec<(usize, usize)> = text
+            .lines()
+            .enumerate()
+            .filter_map(|(i, l)| key_col(l, &k).map(|c| (i + 1, c)))
+            .collect();
+        if let Some(&(l, c)) = hits.get(1) {
+            (line, col) = (l, c);
+        }
+    }
+    if message.contains("expected struct ") && !message.contains(": invalid type") {
+        let found = message
+            .strip_prefix("invalid type: ")
+            .and_then(|m| m.split(", expected").next())
+            .unwrap_or("something else")
+            .to_string();
+        message = format!("expected `key: value` lines (a YAML mapping), found {found}");
+    }
+    YamlProblem { line, col, message }
+}
+
+fn quoted_after(message: &str, prefix: &str) -> Option<String> {
+    let start = message.find(prefix)? + prefix.len();
+    let rest = &message[start..];
+    Some(rest[..rest.find('`')?].to_string())
+}
+
+/// serde_yaml appends " at line L column C" to located messages.
+fn strip_location(message: &str) -> &str {
+    if let Some(pos) = message.rfind(" at line ") {
+        let tail = &message[pos + " at line ".len()..];
+        let mut parts = tail.split(" column ");
+        let is_num = |s: Option<&str>| {
+            s.is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+        };
+        if is_num(parts.next()) && is_num(parts.next()) && parts.next().is_none() {
+            return &message[..pos];
+        }
+    }
+    message
+}
+
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => {
+            let s = e.to_string();
+            strip_os_error(&s).to_string()
+        }
+    }
+}
+
+fn strip_os_error(s: &str) -> &str {
+    match s.rfind(" (os error ") {
+        Some(p) => &s[..p],
+        None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> YamlProblem {
+        parse_project(text).unwrap_err()
+    }
+
+    #[test]
+    fn full_config() {
+        let c = parse_project(
+            "notes: notes\nout: site\ntitle: Course\ntemplates: templates\ndims: {n: 3}\ncheck:\n  trials: 4\n  seed: 1\n  dim_range: [2, 6]\n  rtol: 1.0e-9\n  atol: 1.0e-12\n  approx_rtol: 1.0e-3\n  flatten: row-major\n  layout: denominator\n  einstein: true\n",
+        )
+        .unwrap();
+        assert_eq!(c.notes, Some(PathBuf::from("notes")));
+        assert_eq!(c.title.as_deref(), Some("Course"));
+        assert_eq!(c.dims.get("n"), Some(&3));
+        assert_eq!(c.check.dim_range, Some([2, 6]));
+        assert_eq!(c.check.flatten, Some(Flatten::RowMajor));
+        assert_eq!(c.check.einstein, Some(true));
+    }
+
+    #[test]
+    fn empty_is_default() {
+        assert_eq!(parse_project("").unwrap(), ProjectConfig::default());
+        assert_eq!(
+            parse_project("# nothing\n\n").unwrap(),
+            ProjectConfig::default()
+        );
+    }
+
+    #[test]
+    fn unknown_top_level_key_names_key_and_line() {
+        let p = err("title: x\n\nnotse: n\n");
+        assert_eq!((p.line, p.col), (3, 1));
+        assert!(
+            p.message.starts_with("unknown key `notse`"),
+            "{}",
+            p.message
+        );
+        assert!(!p.message.contains(" at line "), "{}", p.message);
+    }
+
+    #[test]
+    fn unknown_nested_key_under_check() {
+        let p = err("title: x\ncheck:\n  trials: 3\n  # comment\n  flaten: row-major\n");
+        assert_eq!((p.line, p.col), (5, 3));
+        assert!(
+            p.message.contains("check: unknown key `flaten`"),
+            "{}",
+            p.message
+        );
+        // Flow style.
+        let p = err("check: {trials: 3, sed: 1}\n");
+        assert_eq!(p.line, 1);
+        assert!(p.message.contains("`sed`"));
+        // Key whose value is a nested block.
+        let p = err("check:\n  trials: 3\n  extra:\n    - 1\n");
+        assert_eq!(p.line, 3);
+    }
+
+    #[test]
+    fn wrong_types_and_values() {
+        let p = err("check:\n  flatten: diagonal\n");
+        assert_eq!(p.line, 2);
+        assert!(p.message.contains("check.flatten"), "{}", p.message);
+        let p = err("dims:\n  n: 3\n  m: 0\n");
+        assert_eq!((p.line, p.col), (3, 3));
+        let p = err("check:\n  seed: 1\n  dim_range: [5, 2]\n");
+        assert_eq!(p.line, 3);
+        assert!(p.message.contains("dim_range"));
+        let p = err("dims: {nm: 2}\n");
+        assert!(p.message.contains("'nm'"));
+        let p = err("- a\n- b\n");
+        assert!(p.message.contains("mapping"), "{}", p.message);
+        let p = err("title: a\ntitle: b\n");
+        assert_eq!(p.line, 2);
+        let p = err("title: [\n");
+        assert!(p.line >= 1);
+    }
+
+    #[test]
+    fn load_project_error_is_one_line_with_file_and_line() {
+        let dir = std::env::temp_dir().join(format!("notecheck-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("notecheck.yaml");
+        std::fs::write(&file, "notes: n\ncheck:\n  trials: 2\n  bogus: 1\n").unwrap();
+        let e = load_project(&file).unwrap_err();
+        assert!(
+            e.starts_with(&format!(
+                "{}:4:3: check: unknown key `bogus`",
+                file.display()
+            )),
+            "{e}"
+        );
+        assert!(!e.contains('\n'));
+        std::fs::write(&file, "notes: n\n").unwrap();
+        assert_eq!(load_project(&file).unwrap().notes, Some(PathBuf::from("n")));
+        std::fs::write(&file, b"title: \xff\n").unwrap();
+        let e = load_project(&file).unwrap_err();
+        assert!(e.contains(":1:8: not valid UTF-8"), "{e}");
+        let e = load_project(&dir.join("nope.yaml")).unwrap_err();
+        assert!(e.ends_with("cannot read: no such file"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn locations_helpers() {
+        assert_eq!(strip_location("x at line 3 column 4"), "x");
+        assert_eq!(strip_location("x at line three"), "x at line three");
+        assert_eq!(key_col("  trials: 3", "trials"), Some(3));
+        assert_eq!(key_col("check: {trials: 0}", "trials"), Some(9));
+        assert_eq!(key_col("  mytrials: 3", "trials"), None);
+        assert!(is_dim_symbol("n") && is_dim_symbol("n1") && is_dim_symbol("N"));
+        assert!(!is_dim_symbol("nm") && !is_dim_symbol("1") && !is_dim_symbol(""));
+    }
 }

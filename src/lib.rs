@@ -9,4 +9,5 @@ pub mod eval;
 pub mod lang;
 pub mod note;
 pub mod output;
+pub mod pipeline;
 pub mod report;

@@ -1,5 +1,7 @@
-//! Stage 3: evaluation on random instances, exact derivatives, finite differences.
+//! Stage 3: evaluation on random instances: values, exact derivatives,
+//! finite-difference cross-checks.
 
+pub mod interp;
 pub mod linalg;
 pub mod num;
 pub mod random;

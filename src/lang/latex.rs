@@ -1,0 +1,405 @@
+//! LaTeX for statements, expressions and spaces, as the report typesets
+//! them (pulldown-latex turns it into MathML).
+//!
+//! Names print in plain italic, a letter followed by digits with the digits
+//! as a subscript (`W1` → `W_{1}`), Greek letters as commands (`\phi`).
+//! The syntax tree has no parenthesis node: parentheses are inserted where
+//! precedence requires them, and around a derivative's compound `Y` or `X`.
+//! Labels are not part of the LaTeX; the report shows them separately.
+
+use super::ast::{
+    BinOp, Dim, DimFactor, Expr, ExprKind, Ident, Link, Rel, Rhs, Space, SpaceKind, Stmt, StmtKind,
+    Sub,
+};
+use super::lexer::greek_command;
+
+/// Printing precedences, loosest first.
+const ADD: u8 = 1;
+const SUM: u8 = 2;
+const PRODUCT: u8 = 3;
+const PREFIX: u8 = 4;
+const SCRIPT: u8 = 5;
+const ATOM: u8 = 6;
+
+/// Printed LaTeX and what its surroundings need to know.
+struct Tex {
+    s: String,
+    prec: u8,
+    /// Ends in a subscript / a superscript (another one needs braces).
+    sub: bool,
+    sup: bool,
+}
+
+impl Tex {
+    fn new(s: String, prec: u8) -> Tex {
+        Tex {
+            s,
+            prec,
+            sub: false,
+            sup: false,
+        }
+    }
+}
+
+/// The LaTeX of a statement: `\text{let } W \in \mathbb{R}^{n \times m}`,
+/// `f := W\,x`, `f = I\,W\,x`, `\text{show } …`.
+pub fn stmt(s: &Stmt) -> String {
+    match &s.kind {
+        StmtKind::Declare {
+            names,
+            space: sp,
+            konst,
+        } => {
+            let names: Vec<String> = names.iter().map(|n| name(&n.name).s).collect();
+            let konst = if *konst { " \\;\\text{const}" } else { "" };
+            format!(
+                "\\text{{let }} {} \\in {}{konst}",
+                names.join(", "),
+                space(sp)
+            )
+        }
+        StmtKind::FnDecl {
+            name: n,
+            domain,
+            codomain,
+        } => format!(
+            "\\text{{let }} {} : {} \\to {}",
+            name(&n.name).s,
+            space(domain),
+            space(codomain)
+        ),
+        StmtKind::Define {
+            name: n,
+            indices,
+            expr: e,
+        } => {
+            let lhs = if indices.is_empty() {
+                name(&n.name).s
+            } else {
+                let items: Vec<String> = indices.iter().map(|i| name(&i.name).s).collect();
+                format!(
+                    "{}_{{{}}}",
+                    script_base(name(&n.name), true),
+                    concat(&items)
+                )
+            };
+            format!("{lhs} := {}", expr(e))
+        }
+        StmtKind::Claim { head, links } => {
+            let mut out = expr(head);
+            for l in links {
+                out.push_str(&format!(" {} {}", rel(l.rel), rhs(&l.rhs)));
+            }
+            out
+        }
+        StmtKind::Show { expr: e } => format!("\\text{{show }} {}", expr(e)),
+    }
+}
+
+/// The LaTeX of one claim of a chain: `lhs rel rhs`.
+pub fn link(lhs: &Expr, l: &Link) -> String {
+    format!("{} {} {}", expr(lhs), rel(l.rel), rhs(&l.rhs))
+}
+
+/// The LaTeX of a relation symbol.
+pub fn rel(r: Rel) -> &'static str {
+    match r {
+        Rel::Eq => "=",
+        Rel::Approx => "\\approx",
+        Rel::Ne => "\\neq",
+        Rel::In => "\\in",
+    }
+}
+
+/// The LaTeX of a space: `\mathbb{R}^{n \times m}`, `\mathrm{Sym}^{n}`.
+pub fn space(s: &Space) -> String {
+    let kind = match s.kind {
+        SpaceKind::R => "\\mathbb{R}".to_string(),
+        k => format!("\\mathrm{{{}}}", k.name()),
+    };
+    if s.axes.is_empty() {
+        return kind;
+    }
+    let axes: Vec<String> = s.axes.iter().map(dim).collect();
+    format!("{kind}^{{{}}}", axes.join(" \\times "))
+}
+
+/// The LaTeX of an expression.
+pub fn expr(e: &Expr) -> String {
+    tex(e).s
+}
+
+fn rhs(r: &Rhs) -> String {
+    match r {
+        Rhs::Expr(e) => expr(e),
+        Rhs::Space(s) => space(s),
+    }
+}
+
+fn dim(d: &Dim) -> String {
+    let factors: Vec<String> = d
+        .factors
+        .iter()
+        .map(|f| match f {
+            DimFactor::Int(n) => n.to_string(),
+            DimFactor::Sym(s) => name(s).s,
+        })
+        .collect();
+    match factors.as_slice() {
+        [one] => one.clone(),
+        _ => format!("({})", factors.join(" \\times ")),
+    }
+}
+
+fn tex(e: &Expr) -> Tex {
+    match &e.kind {
+        ExprKind::Num(v) => num(*v),
+        ExprKind::Name(id) => name(&id.name),
+        ExprKind::Matrix(rows) => matrix(rows),
+        ExprKind::Neg(x) => Tex::new(format!("-{}", operand(x, PREFIX)), PREFIX),
+        ExprKind::Binary { op, lhs, rhs, .. } => binary(*op, lhs, rhs),
+        ExprKind::Transpose(x) => superscript(x, "\\top"),
+        ExprKind::Inverse(x) => superscript(x, "-1"),
+        ExprKind::InverseTranspose(x) => superscript(x, "-\\top"),
+        ExprKind::Pow(x, k) => superscript(x, &expr(k)),
+        ExprKind::Call { func, args } => call(func, args),
+        ExprKind::Subscript { base, subs } => subscript(base, subs.iter()),
+        ExprKind::Deriv { y, x } => Tex::new(
+            format!(
+                "\\frac{{\\partial {}}}{{\\partial {}}}",
+                deriv_part(y),
+                deriv_part(x)
+            ),
+            ATOM,
+        ),
+        ExprKind::Differential(x) => differential(x),
+        ExprKind::Sum { index, body } => {
+            let body = match body.kind {
+                ExprKind::Sum { .. } => expr(body),
+                _ => operand(body, PRODUCT),
+            };
+            Tex::new(format!("\\sum_{{{}}} {body}", name(&index.name).s), SUM)
+        }
+        ExprKind::Delta(a, b) => Tex {
+            s: format!("\\delta_{{{}}}", subs_tex([a, b].into_iter())),
+            prec: SCRIPT,
+            sub: true,
+            sup: false,
+        },
+    }
+}
+
+/// `x` printed for a place that needs at least precedence `min`; a
+/// leading minus sign is parenthesised too (`a\,\left(-b\right)`).
+fn operand(x: &Expr, min: u8) -> String {
+    let t = tex(x);
+    if t.prec < min || t.s.starts_with('-') {
+        paren(&t.s)
+    } else {
+        t.s
+    }
+}
+
+/// The left operand of a binary operator: only precedence matters.
+fn left(x: &Expr, min: u8) -> String {
+    let t = tex(x);
+    if t.prec < min { paren(&t.s) } else { t.s }
+}
+
+fn paren(s: &str) -> String {
+    format!("\\left({s}\\right)")
+}
+
+fn num(v: f64) -> Tex {
+    let s = if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    };
+    let prec = if s.starts_with('-') { PREFIX } else { ATOM };
+    Tex::new(s, prec)
+}
+
+/// A name: `W`, `W_{1}`, `\phi`, `\mathrm{d}X`, `\mathit{Wx}`.
+fn name(n: &str) -> Tex {
+    let letters = n.trim_end_matches(|c: char| c.is_ascii_digit());
+    let digits = &n[letters.len()..];
+    let mut chars = letters.chars();
+    match (chars.next(), chars.next(), chars.next()) {
+        (Some('ℝ'), None, _) => Tex::new("\\mathbb{R}".into(), ATOM),
+        (Some(c), None, _) if digits.is_empty() => Tex::new(letter(c), ATOM),
+        (Some(c), None, _) => Tex {
+            s: format!("{}_{{{digits}}}", letter(c)),
+            prec: ATOM,
+            sub: true,
+            sup: false,
+        },
+        (Some('d'), Some(_), None) => {
+            let rest = name(&n[1..]);
+            Tex {
+                s: format!("\\mathrm{{d}}{}", rest.s),
+                ..rest
+            }
+        }
+        _ => {
+            let pieces: Vec<String> = n.chars().map(letter).collect();
+            Tex::new(format!("\\mathit{{{}}}", concat(&pieces)), ATOM)
+        }
+    }
+}
+
+/// One letter: itself, or its Greek command.
+fn letter(c: char) -> String {
+    match greek_command(c) {
+        Some(cmd) => format!("\\{cmd}"),
+        None => c.to_string(),
+    }
+}
+
+/// Pieces side by side, with a space after a command (`\mu j`).
+fn concat(pieces: &[String]) -> String {
+    let mut out = String::new();
+    let mut after_command = false;
+    for p in pieces {
+        if after_command && p.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            out.push(' ');
+        }
+        out.push_str(p);
+        after_command = p.starts_with('\\') && p.ends_with(|c: char| c.is_ascii_alphabetic());
+    }
+    out
+}
+
+fn matrix(rows: &[Vec<Expr>]) -> Tex {
+    let rows: Vec<String> = rows
+        .iter()
+        .map(|r| r.iter().map(expr).collect::<Vec<_>>().join(" & "))
+        .collect();
+    let body = rows.join(" \\\\ ");
+    Tex::new(format!("\\begin{{bmatrix}} {body} \\end{{bmatrix}}"), ATOM)
+}
+
+fn binary(op: BinOp, lhs: &Expr, rhs: &Expr) -> Tex {
+    let (symbol, prec) = match op {
+        BinOp::Add => (" + ", ADD),
+        BinOp::Sub => (" - ", ADD),
+        BinOp::Div => {
+            let s = format!("\\frac{{{}}}{{{}}}", expr(lhs), expr(rhs));
+            return Tex::new(s, PREFIX);
+        }
+        BinOp::Mul => ("\\,", PRODUCT),
+        BinOp::Hadamard => (" \\odot ", PRODUCT),
+        BinOp::HadamardDiv => (" \\oslash ", PRODUCT),
+        BinOp::Kron => (" \\otimes ", PRODUCT),
+    };
+    let l = left(lhs, prec);
+    let r = operand(rhs, prec + 1);
+    let symbol = if op == BinOp::Mul && r.starts_with(|c: char| c.is_ascii_digit()) {
+        " \\cdot "
+    } else {
+        symbol
+    };
+    Tex::new(format!("{l}{symbol}{r}"), prec)
+}
+
+/// `base` ready for a script: parenthesised when compound, braced when it
+/// already carries a script of the same kind (or any, for a subscript).
+fn script_base(base: Tex, for_sub: bool) -> String {
+    if base.prec < SCRIPT {
+        paren(&base.s)
+    } else if base.sup || (for_sub && base.sub) {
+        format!("{{{}}}", base.s)
+    } else {
+        base.s
+    }
+}
+
+fn superscript(base: &Expr, script: &str) -> Tex {
+    let b = tex(base);
+    let keeps_sub = b.sub && b.prec >= SCRIPT && !b.sup;
+    Tex {
+        s: format!("{}^{{{script}}}", script_base(b, false)),
+        prec: SCRIPT,
+        sub: keeps_sub,
+        sup: true,
+    }
+}
+
+fn subscript<'e>(base: &Expr, subs: impl Iterator<Item = &'e Sub>) -> Tex {
+    let b = match base.kind {
+        ExprKind::Num(1.0) => "\\mathbf{1}".to_string(),
+        _ => script_base(tex(base), true),
+    };
+    Tex {
+        s: format!("{b}_{{{}}}", subs_tex(subs)),
+        prec: SCRIPT,
+        sub: true,
+        sup: false,
+    }
+}
+
+/// Subscript items: `ij` when each is one symbol, else `n_{1},m`.
+fn subs_tex<'e>(subs: impl Iterator<Item = &'e Sub>) -> String {
+    let items: Vec<(String, bool)> = subs
+        .map(|s| match s {
+            Sub::Letter(i) => {
+                let single = i.name.chars().count() == 1;
+                (name(&i.name).s, single)
+            }
+            Sub::Int(n, _) => (n.to_string(), *n < 10),
+        })
+        .collect();
+    let strings: Vec<String> = items.iter().map(|(s, _)| s.clone()).collect();
+    if items.iter().all(|(_, single)| *single) {
+        concat(&strings)
+    } else {
+        strings.join(",")
+    }
+}
+
+/// `Y` or `X` of a derivative: parenthesised unless a name or call, with
+/// any scripts.
+fn deriv_part(e: &Expr) -> String {
+    if is_simple(e) {
+        expr(e)
+    } else {
+        paren(&expr(e))
+    }
+}
+
+fn is_simple(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Name(_) | ExprKind::Call { .. } => true,
+        ExprKind::Subscript { base: x, .. }
+        | ExprKind::Transpose(x)
+        | ExprKind::Inverse(x)
+        | ExprKind::InverseTranspose(x)
+        | ExprKind::Pow(x, _) => is_simple(x),
+        _ => false,
+    }
+}
+
+fn differential(x: &Expr) -> Tex {
+    let inner = match x.kind {
+        ExprKind::Name(_) => expr(x),
+        _ => paren(&expr(x)),
+    };
+    Tex::new(format!("\\mathrm{{d}}{inner}"), PREFIX)
+}
+
+fn call(func: &Ident, args: &[Expr]) -> Tex {
+    let f = match func.name.as_str() {
+        "exp" | "log" | "det" | "sin" | "cos" | "tanh" => format!("\\{}", func.name),
+        "vec" => "\\mathrm{vec}".to_string(),
+        n if is_symbol(n) => name(n).s,
+        n => format!("\\operatorname{{{n}}}"),
+    };
+    let args: Vec<String> = args.iter().map(expr).collect();
+    Tex::new(format!("{f}({})", args.join(", ")), ATOM)
+}
+
+/// One letter, optionally followed by digits.
+fn is_symbol(n: &str) -> bool {
+    let mut chars = n.chars();
+    chars.next().is_some() && chars.all(|c| c.is_ascii_digit())
+}

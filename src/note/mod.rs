@@ -4,9 +4,17 @@
 //! options and its body text with the line it starts on.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
-use crate::config::{CheckOverrides, FrontMatter};
+use crate::config::{CheckOverrides, CheckSettings, FrontMatter};
+
+mod blocks;
+mod front;
+mod options;
+mod walk;
+
+pub use blocks::is_check_info;
+pub use walk::walk;
 
 /// A problem found while reading a note, at a 1-based line of the file.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,3 +75,230 @@ pub struct CheckBlock {
 
 /// Dimension values fixed for a note: project `dims` overlaid by front matter `dims`.
 pub type Dims = BTreeMap<String, u64>;
+
+/// The Markdown extensions notecheck reads notes with (math, tables,
+/// strikethrough, task lists, footnotes). Render with the same options so
+/// that the check blocks found here are the ones rendered.
+pub fn markdown_options() -> pulldown_cmark::Options {
+    use pulldown_cmark::Options;
+    Options::ENABLE_MATH
+        | Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_FOOTNOTES
+}
+
+/// Line and column of byte `offset` in `text`: the line is 0-based (the
+/// number of `'\n'` before the offset), the column 1-based in characters.
+/// An offset past the end is clamped to the end, one inside a character to
+/// that character's start.
+///
+/// For a check block, the file line of body offset `k` is
+/// `block.body_line + line_col(&block.body, k).0`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    (
+        before.matches('\n').count(),
+        before[line_start..].chars().count() + 1,
+    )
+}
+
+/// A path as the user would type it: relative to the current directory when
+/// the path is below it (else as given), `.` components dropped, with `/`
+/// separators.
+pub fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let relative = if path.is_absolute() {
+        cwd.as_deref().and_then(|cwd| {
+            path.strip_prefix(cwd)
+                .ok()
+                .map(Path::to_path_buf)
+                .or_else(|| {
+                    let canon_cwd = std::fs::canonicalize(cwd).ok()?;
+                    let canon = std::fs::canonicalize(path).ok()?;
+                    canon.strip_prefix(&canon_cwd).ok().map(Path::to_path_buf)
+                })
+        })
+    } else {
+        None
+    };
+    let shown = relative.as_deref().unwrap_or(path);
+    let parts: Vec<String> = shown
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .map(|c| match c {
+            Component::RootDir => String::new(),
+            other => other.as_os_str().to_string_lossy().into_owned(),
+        })
+        .collect();
+    match parts.as_slice() {
+        [] => ".".to_string(),
+        [root] if root.is_empty() => "/".to_string(),
+        _ => parts.join("/").replace("//", "/"),
+    }
+}
+
+/// Read and parse one note. Never fails: an unreadable file is a [`Note`]
+/// with an error at line 1 (and no content); invalid UTF-8 is replaced by
+/// U+FFFD with an error at the line of the first bad byte; a leading byte
+/// order mark is dropped from `source`.
+///
+/// `path` is [`display_path`] of `file`; `rel_path` is `file` relative to
+/// `notes_root` (the file name when `file` is not below it).
+pub fn read_note(file: &Path, notes_root: &Path) -> Note {
+    let path = display_path(file);
+    let rel_path = relative_to(file, notes_root);
+    let (source, error) = match std::fs::read(file) {
+        Err(e) => (
+            String::new(),
+            Some(NoteError {
+                line: 1,
+                col: 1,
+                message: format!("cannot read the note: {}", crate::config::io_reason(&e)),
+            }),
+        ),
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(s) => (s, None),
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let s = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let (line, col) = line_col(&s, valid);
+                let error = NoteError {
+                    line: line + 1,
+                    col,
+                    message: "the file is not valid UTF-8; bad bytes are shown as �".to_string(),
+                };
+                (s, Some(error))
+            }
+        },
+    };
+    let source = match source.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => source,
+    };
+    let mut note = parse_note(path, rel_path, source);
+    if let Some(e) = error {
+        note.errors.insert(0, e);
+    }
+    note
+}
+
+fn relative_to(file: &Path, root: &Path) -> PathBuf {
+    let rel = file
+        .strip_prefix(root)
+        .ok()
+        .map(Path::to_path_buf)
+        .or_else(|| {
+            let canon_root = std::fs::canonicalize(root).ok()?;
+            let canon = std::fs::canonicalize(file).ok()?;
+            canon.strip_prefix(&canon_root).ok().map(Path::to_path_buf)
+        });
+    match rel {
+        Some(r) if !r.as_os_str().is_empty() => r,
+        _ => file
+            .file_name()
+            .map_or_else(|| file.to_path_buf(), PathBuf::from),
+    }
+}
+
+/// Parse a note's text: front matter, title, check blocks. Never fails;
+/// problems are in `errors` (front matter) and each block's `errors`.
+///
+/// `path` and `rel_path` are stored as given; the file stem of `rel_path`
+/// (else of `path`) is the title of last resort.
+pub fn parse_note(path: String, rel_path: PathBuf, source: String) -> Note {
+    let f = front::split_front(&source);
+    let scan = blocks::scan_body(&source, f.body_start);
+    let stem = |p: &Path| {
+        p.file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|s| !s.trim().is_empty())
+    };
+    let title = f
+        .front
+        .title
+        .clone()
+        .or(f.salvaged_title)
+        .or(scan.title)
+        .or_else(|| stem(&rel_path))
+        .or_else(|| stem(Path::new(&path)))
+        .unwrap_or_else(|| "untitled".to_string());
+    Note {
+        path,
+        rel_path,
+        source,
+        title,
+        front: f.front,
+        errors: f.errors,
+        body_start: f.body_start,
+        blocks: scan.blocks,
+    }
+}
+
+impl Note {
+    /// The Markdown body (after the front matter).
+    pub fn body(&self) -> &str {
+        self.source.get(self.body_start..).unwrap_or("")
+    }
+
+    /// Every problem found while reading the note: front matter errors and
+    /// block option errors, sorted by line.
+    pub fn all_errors(&self) -> Vec<&NoteError> {
+        let mut all: Vec<&NoteError> = self
+            .errors
+            .iter()
+            .chain(self.blocks.iter().flat_map(|b| &b.errors))
+            .collect();
+        all.sort_by_key(|e| (e.line, e.col));
+        all
+    }
+
+    /// The note's dimension values: `project` overlaid by the front matter's `dims`.
+    pub fn dims(&self, project: &Dims) -> Dims {
+        let mut d = project.clone();
+        d.extend(self.front.dims.iter().map(|(k, v)| (k.clone(), *v)));
+        d
+    }
+
+    /// 1-based file line and column of byte `offset` in `block.body`. The
+    /// column accounts for the indentation (and `>` markers) removed from the
+    /// body line when the body line is the tail of its file line.
+    pub fn file_pos(&self, block: &CheckBlock, offset: usize) -> (usize, usize) {
+        let (line0, col) = line_col(&block.body, offset);
+        let line = block.body_line + line0;
+        let body_line = block.body.lines().nth(line0).unwrap_or("");
+        let file_line = self
+            .source
+            .lines()
+            .nth(line - 1)
+            .map(|l| l.trim_end_matches('\r'))
+            .unwrap_or("");
+        let shift = if file_line.ends_with(body_line) {
+            file_line.chars().count() - body_line.chars().count()
+        } else {
+            0
+        };
+        (line, col + shift)
+    }
+}
+
+impl CheckBlock {
+    /// The block's settings: defaults ← `project` ← `front` ← the block's options.
+    pub fn settings(&self, project: &CheckOverrides, front: &CheckOverrides) -> CheckSettings {
+        let mut s = self
+            .overrides
+            .apply(&front.apply(&project.apply(&CheckSettings::default())));
+        if self.einstein {
+            s.einstein = true;
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests;

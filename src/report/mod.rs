@@ -1,1 +1,498 @@
 //! Stage 5: rendered pages, math, plots, site on disk.
+//!
+//! [`render_site`] writes one page per note, an index page and a stylesheet.
+//! The site is self-contained: math is MathML typeset at build time, the
+//! stylesheet uses system fonts, and nothing is loaded from outside the
+//! output folder; no JavaScript is needed to read it. The output is a pure
+//! function of the inputs (no timestamps, ordered maps only).
+//!
+//! Page layout comes from tera templates (`base.html`, `note.html`,
+//! `index.html`) and `style.css`, built into the binary from `templates/`;
+//! a file of the same name in [`SiteOptions::templates_dir`] replaces one.
+//! Check blocks and claims are rendered to HTML fragments in [`blocks`]
+//! (they carry the `data-status`/`data-line` contract) and handed to the
+//! templates pre-rendered.
+
+pub mod blocks;
+pub mod html;
+pub mod markdown;
+pub mod math;
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::check::verdict::{BlockResult, Counts, NoteResult, Status};
+use crate::note::Note;
+use blocks::{ClaimView, PageRenderer, badge_html, badge_info};
+use html::{escape, root_prefix};
+use markdown::{RESERVED_IDS, block_anchor, render_body};
+
+pub use markdown::{RenderedBody, body_to_html};
+pub use math::{render_math, to_mathml};
+
+/// The built-in templates, overridable one by one.
+pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("note.html", include_str!("../../templates/note.html")),
+    ("index.html", include_str!("../../templates/index.html")),
+    ("style.css", include_str!("../../templates/style.css")),
+];
+
+/// How the site is rendered.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SiteOptions {
+    /// The site's title (index page heading, every page's header).
+    pub title: String,
+    /// A folder whose `base.html`, `note.html`, `index.html`, `style.css`
+    /// replace the built-in ones of the same name (any may be missing).
+    pub templates_dir: Option<PathBuf>,
+    /// notecheck's version, shown in the footer.
+    pub version: String,
+    /// How to re-run the check, e.g. `notecheck check notes`.
+    pub command: String,
+}
+
+/// Writes the site into `out`: `out/<rel_path with .md → .html>` per note
+/// (subfolders kept), `out/index.html`, `out/assets/style.css`.
+/// `notes[i]` and `results[i]` describe the same note.
+pub fn render_site(
+    notes: &[Note],
+    results: &[NoteResult],
+    opts: &SiteOptions,
+    out: &Path,
+) -> Result<(), String> {
+    if notes.len() != results.len() {
+        return Err(format!(
+            "internal error: {} notes but {} results",
+            notes.len(),
+            results.len()
+        ));
+    }
+    let (tera, css) = load_templates(opts.templates_dir.as_deref())?;
+
+    let mut index_rows = Vec::new();
+    let mut all_problems = Vec::new();
+    let mut totals = Counts::default();
+    let mut written: BTreeMap<String, String> = BTreeMap::new();
+
+    for (note, result) in notes.iter().zip(results) {
+        let rel = page_rel_path(&note.rel_path);
+        let href = rel.join("/");
+        if let Some(other) = written.insert(href.clone(), note.path.clone()) {
+            return Err(format!(
+                "{} and {} would both be written to {href}",
+                other, note.path
+            ));
+        }
+        let page = render_note_page(&tera, note, result, opts, rel.len() - 1)?;
+        write_file(&out.join(rel.iter().collect::<PathBuf>()), &page.html)?;
+
+        totals.merge(&page.counts);
+        for p in &page.problems {
+            all_problems.push(ProblemCtx {
+                href: format!("{href}{}", p.href),
+                note: note.title.clone(),
+                ..p.clone()
+            });
+        }
+        index_rows.push(IndexRow {
+            title: note.title.clone(),
+            href,
+            path: note.path.clone(),
+            counts: count_cells(&page.counts),
+            total: page.counts.total(),
+            overall: overall(&page.counts),
+        });
+    }
+
+    let ctx = IndexCtx {
+        site_title: opts.title.clone(),
+        root: String::new(),
+        version: opts.version.clone(),
+        command: opts.command.clone(),
+        note_count: notes.len(),
+        counts: count_cells(&totals),
+        total: totals.total(),
+        overall: overall(&totals),
+        notes: index_rows,
+        problems: all_problems,
+    };
+    let index = render(&tera, "index.html", &ctx)?;
+    write_file(&out.join("index.html"), &index)?;
+    write_file(&out.join("assets").join("style.css"), &css)?;
+    Ok(())
+}
+
+/// What rendering one note page produced.
+struct NotePage {
+    html: String,
+    counts: Counts,
+    problems: Vec<ProblemCtx>,
+}
+
+fn render_note_page(
+    tera: &Tera,
+    note: &Note,
+    result: &NoteResult,
+    opts: &SiteOptions,
+    depth: usize,
+) -> Result<NotePage, String> {
+    let mut reserved: Vec<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
+    reserved.extend(
+        result
+            .blocks
+            .iter()
+            .map(|b| block_anchor(b.id.as_deref(), b.index)),
+    );
+    let pr = PageRenderer::new(&opts.command, &note.path, &reserved);
+
+    let errors_html = if result.errors.is_empty() {
+        String::new()
+    } else {
+        let mut s = String::from(
+            "<section class=\"note-errors\" id=\"note-errors\">\n<h2>Problems reading this note</h2>\n",
+        );
+        for c in &result.errors {
+            s.push_str(&pr.claim(c, ClaimView::Full));
+        }
+        s.push_str("</section>\n");
+        s
+    };
+
+    let block_for = |i: usize| -> Option<&BlockResult> {
+        result
+            .blocks
+            .iter()
+            .find(|b| b.index == i)
+            .or_else(|| result.blocks.get(i).filter(|b| b.index == i))
+    };
+    let render_block = |i: usize| -> String {
+        match block_for(i) {
+            Some(b) => pr.block(b),
+            None => {
+                let anchor = note
+                    .blocks
+                    .get(i)
+                    .map(|b| block_anchor(b.id.as_deref(), b.index))
+                    .unwrap_or_else(|| format!("block-{i}"));
+                format!(
+                    "<section class=\"check-block unchecked\" id=\"{}\"><p class=\"block-caption\">This check block was not checked.</p></section>",
+                    escape(&anchor)
+                )
+            }
+        }
+    };
+    let show_title = !note.title.trim().is_empty();
+    let body = render_body(note, &render_block, show_title.then_some(note.title.trim()));
+
+    // Blocks the Markdown parser did not meet where expected still appear.
+    let unplaced: Vec<&BlockResult> = result
+        .blocks
+        .iter()
+        .filter(|b| !body.placed_blocks.contains(&b.index))
+        .collect();
+    let unplaced_html = if unplaced.is_empty() {
+        String::new()
+    } else {
+        let mut s = String::from(
+            "<section class=\"unplaced\" id=\"unplaced-blocks\">\n<h2>Check blocks not found in the text</h2>\n",
+        );
+        for b in unplaced {
+            s.push_str(&pr.block(b));
+            s.push('\n');
+        }
+        s.push_str("</section>\n");
+        s
+    };
+
+    let claims = pr.rendered();
+    let mut counts = Counts::default();
+    for c in &claims {
+        counts.add(c.status);
+    }
+    let problems: Vec<ProblemCtx> = claims
+        .iter()
+        .filter(|c| c.status.is_failure())
+        .map(|c| ProblemCtx {
+            href: format!("#{}", c.id),
+            note: String::new(),
+            line: c.line,
+            label: c.label.as_deref().map(blocks::paren).unwrap_or_default(),
+            status: c.status.as_str().to_string(),
+            badge: badge_html(c.status),
+            text: c.text.clone(),
+            // The first line; the claim itself shows the whole message.
+            message: c
+                .message
+                .as_deref()
+                .and_then(|m| m.lines().next())
+                .unwrap_or_default()
+                .to_string(),
+        })
+        .collect();
+
+    let ctx = NoteCtx {
+        site_title: opts.title.clone(),
+        root: root_prefix(depth),
+        version: opts.version.clone(),
+        command: opts.command.clone(),
+        title: note.title.clone(),
+        show_title,
+        path: note.path.clone(),
+        counts: count_cells(&counts),
+        total: counts.total(),
+        overall: overall(&counts),
+        problems: problems.clone(),
+        toc: body
+            .toc
+            .iter()
+            .map(|(level, id, text)| TocEntry {
+                level: *level,
+                id: id.clone(),
+                text: text.clone(),
+            })
+            .collect(),
+        errors_html,
+        body_html: body.html,
+        unplaced_html,
+    };
+    let html = render(tera, "note.html", &ctx)?;
+    Ok(NotePage {
+        html,
+        counts,
+        problems,
+    })
+}
+
+// ---- template contexts -------------------------------------------------
+
+#[derive(Serialize, Clone, Debug)]
+struct CountCell {
+    status: &'static str,
+    symbol: &'static str,
+    /// Words for the status, e.g. "expected fail".
+    label: &'static str,
+    /// The status keyword, e.g. "xfail".
+    short: &'static str,
+    count: usize,
+}
+
+#[derive(Serialize, Clone, Debug)]
+struct Overall {
+    /// `pass`, `fail`, `error` or `none`.
+    status: &'static str,
+    symbol: &'static str,
+    text: String,
+    /// The overall verdict as a ready badge.
+    badge: String,
+    /// A shorter badge for tables (`✗ fail`), the counts in its title.
+    short_badge: String,
+}
+
+#[derive(Serialize, Clone, Debug)]
+struct ProblemCtx {
+    /// `#L42` on a note page, `page.html#L42` on the index.
+    href: String,
+    /// The note's title (index page only).
+    note: String,
+    line: usize,
+    label: String,
+    status: String,
+    badge: String,
+    text: String,
+    message: String,
+}
+
+#[derive(Serialize, Clone, Debug)]
+struct TocEntry {
+    level: u8,
+    id: String,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct NoteCtx {
+    site_title: String,
+    root: String,
+    version: String,
+    command: String,
+    title: String,
+    show_title: bool,
+    path: String,
+    counts: Vec<CountCell>,
+    total: usize,
+    overall: Overall,
+    problems: Vec<ProblemCtx>,
+    toc: Vec<TocEntry>,
+    errors_html: String,
+    body_html: String,
+    unplaced_html: String,
+}
+
+#[derive(Serialize)]
+struct IndexRow {
+    title: String,
+    href: String,
+    path: String,
+    counts: Vec<CountCell>,
+    total: usize,
+    overall: Overall,
+}
+
+#[derive(Serialize)]
+struct IndexCtx {
+    site_title: String,
+    root: String,
+    version: String,
+    command: String,
+    note_count: usize,
+    counts: Vec<CountCell>,
+    total: usize,
+    overall: Overall,
+    notes: Vec<IndexRow>,
+    problems: Vec<ProblemCtx>,
+}
+
+fn count_cells(c: &Counts) -> Vec<CountCell> {
+    let label = |s: Status| match s {
+        Status::Pass => "pass",
+        Status::Fail => "fail",
+        Status::Error => "error",
+        Status::Xfail => "expected fail",
+        Status::Xpass => "unexpected pass",
+    };
+    [
+        (Status::Pass, c.pass),
+        (Status::Fail, c.fail),
+        (Status::Error, c.error),
+        (Status::Xfail, c.xfail),
+        (Status::Xpass, c.xpass),
+    ]
+    .into_iter()
+    .map(|(s, count)| CountCell {
+        status: s.as_str(),
+        symbol: badge_info(s).symbol,
+        label: label(s),
+        short: s.as_str(),
+        count,
+    })
+    .collect()
+}
+
+fn overall(c: &Counts) -> Overall {
+    let total = c.total();
+    let failed = c.failed();
+    let (status, symbol, text) = if total == 0 {
+        ("none", "–", "no claims".to_string())
+    } else if c.fail + c.xpass > 0 {
+        ("fail", "✗", format!("{failed} of {total} claims fail"))
+    } else if c.error > 0 {
+        ("error", "⚠", format!("{failed} of {total} claims fail"))
+    } else if total == 1 {
+        ("pass", "✓", "the claim holds".to_string())
+    } else {
+        ("pass", "✓", format!("all {total} claims hold"))
+    };
+    let badge = format!(
+        "<span class=\"badge badge-overall badge-{status}\"><span class=\"badge-sym\" aria-hidden=\"true\">{symbol}</span> {}</span>",
+        escape(&text)
+    );
+    let short_badge = format!(
+        "<span class=\"badge badge-{status}\" title=\"{}\"><span class=\"badge-sym\" aria-hidden=\"true\">{symbol}</span> {}</span>",
+        escape(&text),
+        if status == "none" {
+            "no claims"
+        } else {
+            status
+        }
+    );
+    Overall {
+        status,
+        symbol,
+        text,
+        badge,
+        short_badge,
+    }
+}
+
+// ---- templates and files -------------------------------------------------
+
+/// Tera with the built-in templates, overridden by `dir`'s files; and the CSS.
+fn load_templates(dir: Option<&Path>) -> Result<(Tera, String), String> {
+    let mut sources: Vec<(&str, String)> = Vec::new();
+    for (name, default) in DEFAULT_TEMPLATES {
+        let text = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
+            Some(p) => std::fs::read_to_string(&p)
+                .map_err(|e| format!("cannot read template {}: {e}", p.display()))?,
+            None => default.to_string(),
+        };
+        sources.push((name, text));
+    }
+    let css = sources
+        .iter()
+        .find(|(n, _)| *n == "style.css")
+        .map(|(_, t)| t.clone())
+        .unwrap_or_default();
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![".html"]);
+    tera.set_escape_fn(escape);
+    tera.add_raw_templates(
+        sources
+            .iter()
+            .filter(|(n, _)| n.ends_with(".html"))
+            .map(|(n, t)| (*n, t.as_str())),
+    )
+    .map_err(|e| format!("template error: {}", error_chain(&e)))?;
+    Ok((tera, css))
+}
+
+fn render<T: Serialize>(tera: &Tera, name: &str, ctx: &T) -> Result<String, String> {
+    let ctx = Context::from_serialize(ctx)
+        .map_err(|e| format!("template context: {}", error_chain(&e)))?;
+    tera.render(name, &ctx)
+        .map_err(|e| format!("rendering {name}: {}", error_chain(&e)))
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// `linear/vec.md` → `["linear", "vec.html"]` (only plain components kept).
+fn page_rel_path(rel: &Path) -> Vec<String> {
+    let mut parts: Vec<String> = rel
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    match parts.last_mut() {
+        Some(last) => {
+            let p = Path::new(last.as_str()).with_extension("html");
+            *last = p.to_string_lossy().into_owned();
+        }
+        None => parts.push("note.html".to_string()),
+    }
+    parts
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests;

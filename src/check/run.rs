@@ -1,0 +1,688 @@
+//! Trials and verdicts: a compiled note → a [`NoteResult`].
+
+use std::collections::BTreeMap;
+
+use nalgebra::DMatrix;
+
+use crate::check::diagnose;
+use crate::check::verdict::{
+    BlockResult, ClaimResult, Counts, Evidence, Matrix, NoteResult, Shown, Status, StmtKindTag,
+    StmtResult,
+};
+use crate::config::CheckSettings;
+use crate::eval::interp::{Evaluator, Trial};
+use crate::lang::ast::{Rel, SpaceKind};
+use crate::lang::compile::{CompiledKind, CompiledNote, Located};
+use crate::lang::ir::{Claim, ClaimRhs, Expr, ExprKind, Program};
+use crate::lang::shape::Dim;
+use crate::note::Note;
+
+/// Largest matrix printed in evidence, per side.
+const PRINT_MAX: usize = 8;
+
+/// Check a compiled note. `fixed` are the note's fixed dimension values.
+pub fn check_note(
+    note: &Note,
+    compiled: &CompiledNote,
+    fixed: &BTreeMap<String, u64>,
+) -> NoteResult {
+    let mut counts = Counts::default();
+    let errors: Vec<ClaimResult> = note
+        .errors
+        .iter()
+        .map(|e| error_claim(e.line, e.col, None, None, "", e.message.clone()))
+        .collect();
+    let mut blocks = Vec::new();
+    for (block, cb) in note.blocks.iter().zip(&compiled.blocks) {
+        let id = block.id.clone();
+        let berrors: Vec<ClaimResult> = block
+            .errors
+            .iter()
+            .map(|e| error_claim(e.line, e.col, id.clone(), None, "", e.message.clone()))
+            .collect();
+        let mut stmts = Vec::new();
+        for s in &cb.stmts {
+            let ctx = Ctx {
+                program: &compiled.program,
+                settings: &cb.settings,
+                fixed,
+                block: id.clone(),
+                label: s.label.clone(),
+                should_fail: block.should_fail,
+            };
+            let mut shown = None;
+            let (kind, claims) = match &s.kind {
+                CompiledKind::Declare => (StmtKindTag::Declare, vec![]),
+                CompiledKind::Function => (StmtKindTag::Function, vec![]),
+                CompiledKind::Define(Ok(d)) => (
+                    StmtKindTag::Define,
+                    ctx.check_definition(*d, s.line, &s.text),
+                ),
+                CompiledKind::Define(Err(l)) | CompiledKind::Error(l) => {
+                    let tag = if matches!(s.kind, CompiledKind::Define(_)) {
+                        StmtKindTag::Define
+                    } else {
+                        StmtKindTag::Error
+                    };
+                    (tag, vec![ctx.error(l, &s.text)])
+                }
+                CompiledKind::Show(Ok(e)) => match ctx.show(e) {
+                    Ok(v) => {
+                        shown = Some(v);
+                        (StmtKindTag::Show, vec![])
+                    }
+                    Err(m) => (
+                        StmtKindTag::Show,
+                        vec![error_claim(
+                            s.line,
+                            1,
+                            id.clone(),
+                            s.label.clone(),
+                            &s.text,
+                            m,
+                        )],
+                    ),
+                },
+                CompiledKind::Show(Err(l)) => (StmtKindTag::Show, vec![ctx.error(l, &s.text)]),
+                CompiledKind::Claims(cs) => (
+                    StmtKindTag::Claim,
+                    cs.iter()
+                        .map(|c| match &c.result {
+                            Ok(claim) => {
+                                let mut r = ctx.check_claim(claim);
+                                r.line = c.line;
+                                r.col = c.col;
+                                r.text = c.text.clone();
+                                r.latex = c.latex.clone();
+                                r
+                            }
+                            Err(l) => {
+                                let mut r = ctx.error(l, &c.text);
+                                r.latex = c.latex.clone();
+                                r
+                            }
+                        })
+                        .collect(),
+                ),
+            };
+            stmts.push(StmtResult {
+                line: s.line,
+                label: s.label.clone(),
+                kind,
+                text: s.text.clone(),
+                latex: s.latex.clone(),
+                claims,
+                shown,
+            });
+        }
+        blocks.push(BlockResult {
+            index: block.index,
+            id,
+            hide: block.hide,
+            should_fail: block.should_fail,
+            einstein: cb.settings.einstein,
+            fence_line: block.fence_line,
+            stmts,
+            errors: berrors,
+        });
+    }
+    let mut result = NoteResult {
+        path: note.path.clone(),
+        rel_path: note.rel_path.to_string_lossy().replace('\\', "/"),
+        title: note.title.clone(),
+        errors,
+        blocks,
+        counts: Counts::default(),
+    };
+    for c in result.claims() {
+        counts.add(c.status);
+    }
+    result.counts = counts;
+    result
+}
+
+fn error_claim(
+    line: usize,
+    col: usize,
+    block: Option<String>,
+    label: Option<String>,
+    text: &str,
+    message: String,
+) -> ClaimResult {
+    ClaimResult {
+        line,
+        col,
+        block,
+        label,
+        text: text.to_string(),
+        latex: None,
+        status: Status::Error,
+        message: Some(message),
+        max_abs_err: None,
+        rel_err: None,
+        evidence: None,
+        compared: None,
+    }
+}
+
+struct Ctx<'a> {
+    program: &'a Program,
+    settings: &'a CheckSettings,
+    fixed: &'a BTreeMap<String, u64>,
+    block: Option<String>,
+    label: Option<String>,
+    should_fail: bool,
+}
+
+/// One comparison of the two sides, in one trial at one index assignment.
+struct Sample {
+    trial: u32,
+    dims: BTreeMap<String, u64>,
+    indices: BTreeMap<String, u64>,
+    lhs: DMatrix<f64>,
+    rhs: DMatrix<f64>,
+    max_abs: f64,
+    rel: f64,
+    tol: f64,
+    /// `diff / tol`: above 1 means the sides differ.
+    ratio: f64,
+    location: String,
+}
+
+impl Ctx<'_> {
+    fn error(&self, l: &Located, text: &str) -> ClaimResult {
+        error_claim(
+            l.line,
+            l.col,
+            self.block.clone(),
+            self.label.clone(),
+            text,
+            l.message.clone(),
+        )
+    }
+
+    fn trial(&self, t: u32) -> Trial<'_> {
+        Trial::new(
+            self.program,
+            self.settings.seed,
+            t,
+            self.fixed,
+            self.settings.dim_range,
+        )
+    }
+
+    /// A `let` is evaluated once so that a definition that cannot be
+    /// evaluated is reported at its own line.
+    fn check_definition(&self, d: usize, line: usize, text: &str) -> Vec<ClaimResult> {
+        let def = &self.program.defs[d];
+        if !def.indices.is_empty() {
+            return vec![];
+        }
+        let trial = self.trial(1);
+        let mut ev = Evaluator::plain(&trial);
+        match ev.eval(&def.expr) {
+            Ok(_) => vec![],
+            Err(m) => vec![error_claim(
+                line,
+                1,
+                self.block.clone(),
+                self.label.clone(),
+                text,
+                m,
+            )],
+        }
+    }
+
+    fn show(&self, e: &Expr) -> Result<Shown, String> {
+        let trial = self.trial(1);
+        let mut ev = Evaluator::plain(&trial);
+        let v = ev.eval(e)?;
+        Ok(Shown {
+            value: to_matrix(&v),
+            dims: trial.dims.clone(),
+        })
+    }
+
+    fn finish(&self, holds: bool, mut r: ClaimResult) -> ClaimResult {
+        r.status = match (holds, self.should_fail) {
+            (true, false) => Status::Pass,
+            (false, false) => Status::Fail,
+            (true, true) => Status::Xpass,
+            (false, true) => Status::Xfail,
+        };
+        r
+    }
+
+    fn blank(&self) -> ClaimResult {
+        ClaimResult {
+            line: 0,
+            col: 0,
+            block: self.block.clone(),
+            label: self.label.clone(),
+            text: String::new(),
+            latex: None,
+            status: Status::Pass,
+            message: None,
+            max_abs_err: None,
+            rel_err: None,
+            evidence: None,
+            compared: None,
+        }
+    }
+
+    fn check_claim(&self, claim: &Claim) -> ClaimResult {
+        match &claim.rhs {
+            ClaimRhs::Space { kind, axes, text } => self.check_space(claim, *kind, axes, text),
+            ClaimRhs::Expr(rhs) => self.check_relation(claim, rhs),
+        }
+    }
+
+    /// Every assignment of the claim's free indices under a trial's dims.
+    fn assignments(
+        &self,
+        free: &BTreeMap<String, Dim>,
+        dims: &BTreeMap<String, u64>,
+    ) -> Result<Vec<BTreeMap<String, usize>>, String> {
+        let mut out = vec![BTreeMap::new()];
+        for (name, range) in free {
+            let n = range
+                .eval(dims)
+                .ok_or_else(|| format!("the range of index '{name}' has no value"))?;
+            let mut next = Vec::with_capacity(out.len() * n);
+            for a in &out {
+                for k in 0..n {
+                    let mut b = a.clone();
+                    b.insert(name.clone(), k);
+                    next.push(b);
+                }
+            }
+            out = next;
+        }
+        Ok(out)
+    }
+
+    fn check_relation(&self, claim: &Claim, rhs: &Expr) -> ClaimResult {
+        let mut result = self.blank();
+        result.compared = compared(&claim.lhs, rhs);
+        let rtol = if claim.rel == Rel::Approx {
+            self.settings.approx_rtol
+        } else {
+            self.settings.rtol
+        };
+        let zero_l = is_zero_literal(&claim.lhs);
+        let zero_r = is_zero_literal(rhs);
+        let mut worst: Option<Sample> = None;
+        let mut max_abs: f64 = 0.0;
+        let mut max_rel: f64 = 0.0;
+        let mut differs_somewhere = false;
+        for t in 1..=self.settings.trials.max(1) {
+            let trial = self.trial(t);
+            let assignments = match self.assignments(&claim.free, &trial.dims) {
+                Ok(a) => a,
+                Err(m) => return self.errored(result, m),
+            };
+            let mut ev = Evaluator::plain(&trial);
+            for a in assignments {
+                ev.idx = a.clone();
+                let l = match ev.eval(&claim.lhs) {
+                    Ok(v) => v,
+                    Err(m) => return self.errored(result, format!("left side: {m}")),
+                };
+                let r = match ev.eval(rhs) {
+                    Ok(v) => v,
+                    Err(m) => return self.errored(result, format!("right side: {m}")),
+                };
+                let (l, r) = broadcast_zero(l, r, zero_l, zero_r);
+                let indices = a.iter().map(|(k, v)| (k.clone(), *v as u64 + 1)).collect();
+                let s = compare(t, &trial.dims, indices, l, r, rtol, self.settings.atol);
+                if s.ratio > 1.0 {
+                    differs_somewhere = true;
+                }
+                if s.max_abs.is_finite() {
+                    max_abs = max_abs.max(s.max_abs);
+                    max_rel = max_rel.max(s.rel);
+                }
+                if worst.as_ref().is_none_or(|w| s.ratio > w.ratio) {
+                    worst = Some(s);
+                }
+            }
+        }
+        let Some(w) = worst else {
+            return self.errored(result, "nothing to compare".into());
+        };
+        result.max_abs_err = Some(max_abs);
+        result.rel_err = Some(max_rel);
+        let holds = match claim.rel {
+            Rel::Ne => differs_somewhere,
+            _ => !differs_somewhere,
+        };
+        if claim.rel == Rel::Ne && !holds {
+            result.message = Some("the two sides were equal in every trial".into());
+        }
+        if claim.rel != Rel::Ne && !holds {
+            let shapes_differ = w.lhs.shape() != w.rhs.shape();
+            let diagnosis = if shapes_differ {
+                diagnose::shapes(&w.lhs, &w.rhs)
+            } else {
+                diagnose::values(&w.lhs, &w.rhs, &w.dims, rtol.max(1e-6))
+            };
+            let mut msg = if shapes_differ {
+                format!(
+                    "the sides have different shapes: left is {}, right is {}",
+                    shape_str(&w.lhs),
+                    shape_str(&w.rhs)
+                )
+            } else {
+                format!(
+                    "the sides differ: largest difference {:.3e} at {} (relative {:.3e}, tolerance {:.1e})",
+                    w.max_abs, w.location, w.rel, w.tol
+                )
+            };
+            if let Some(d) = &diagnosis {
+                msg.push_str(&format!("; {d}"));
+            }
+            result.message = Some(msg);
+            result.evidence = Some(self.evidence(&w, diagnosis));
+        }
+        self.finish(holds, result)
+    }
+
+    fn evidence(&self, w: &Sample, diagnosis: Option<String>) -> Evidence {
+        let small = |m: &DMatrix<f64>| {
+            (m.nrows() <= PRINT_MAX && m.ncols() <= PRINT_MAX).then(|| to_matrix(m))
+        };
+        Evidence {
+            trial: w.trial,
+            seed: self.settings.seed,
+            dims: w.dims.clone(),
+            indices: w.indices.clone(),
+            tolerance: w.tol,
+            max_abs_err: w.max_abs,
+            rel_err: w.rel,
+            location: w.location.clone(),
+            lhs_shape: shape_str(&w.lhs),
+            rhs_shape: shape_str(&w.rhs),
+            lhs: small(&w.lhs),
+            rhs: small(&w.rhs),
+            diagnosis,
+        }
+    }
+
+    fn errored(&self, mut r: ClaimResult, message: String) -> ClaimResult {
+        r.status = Status::Error;
+        r.message = Some(message);
+        r
+    }
+
+    fn check_space(&self, claim: &Claim, kind: SpaceKind, axes: &[Dim], text: &str) -> ClaimResult {
+        let mut result = self.blank();
+        let mut failure: Option<(String, Sample)> = None;
+        for t in 1..=self.settings.trials.max(1) {
+            let trial = self.trial(t);
+            let assignments = match self.assignments(&claim.free, &trial.dims) {
+                Ok(a) => a,
+                Err(m) => return self.errored(result, m),
+            };
+            let want: Option<Vec<usize>> = axes.iter().map(|d| d.eval(&trial.dims)).collect();
+            let Some(want) = want else {
+                return self.errored(result, format!("a dimension of {text} has no value"));
+            };
+            let mut ev = Evaluator::plain(&trial);
+            for a in assignments {
+                ev.idx = a.clone();
+                let v = match ev.eval(&claim.lhs) {
+                    Ok(v) => v,
+                    Err(m) => return self.errored(result, m),
+                };
+                let got_axes = if want.len() > 2 {
+                    match tensor_axes(&claim.lhs, &mut ev) {
+                        Ok(Some(ax)) => ax,
+                        Ok(None) => {
+                            return self.errored(
+                                result,
+                                format!("{text} has {} axes: only a derivative ∂Y/∂X has a tensor view with more than two", want.len()),
+                            );
+                        }
+                        Err(m) => return self.errored(result, m),
+                    }
+                } else {
+                    vec![v.nrows(), v.ncols()]
+                };
+                let want_matrix = match (want.len(), kind.is_square()) {
+                    (0, _) => vec![1, 1],
+                    (1, true) => vec![want[0], want[0]],
+                    (1, false) => vec![want[0], 1],
+                    _ => want.clone(),
+                };
+                let problem = if got_axes != want_matrix {
+                    Some(format!(
+                        "the value is {}, but {text} is {} here",
+                        axes_str(&got_axes),
+                        axes_str(&want_matrix)
+                    ))
+                } else {
+                    structure_problem(kind, &v)
+                };
+                if let Some(p) = problem {
+                    if failure.is_none() {
+                        let indices = a.iter().map(|(k, v)| (k.clone(), *v as u64 + 1)).collect();
+                        let s = compare(t, &trial.dims, indices, v.clone(), v, 0.0, 0.0);
+                        failure = Some((p, s));
+                    }
+                }
+            }
+        }
+        let holds = failure.is_none();
+        if let Some((p, s)) = failure {
+            result.message = Some(format!("{p} (trial {}, {})", s.trial, dims_str(&s.dims)));
+            let mut ev = self.evidence(&s, None);
+            ev.rhs = None;
+            ev.rhs_shape = text.to_string();
+            ev.location = String::new();
+            result.evidence = Some(ev);
+        }
+        self.finish(holds, result)
+    }
+}
+
+/// Axes of the tensor view of a derivative: Y's axes then X's.
+fn tensor_axes(e: &Expr, ev: &mut Evaluator<f64>) -> Result<Option<Vec<usize>>, String> {
+    let ExprKind::Deriv { y, x, .. } = &e.kind else {
+        return Ok(None);
+    };
+    let yv = ev.eval(y)?;
+    let xv = ev.eval(&x.view)?;
+    let axes = |m: &DMatrix<f64>| -> Vec<usize> {
+        match m.shape() {
+            (1, 1) => vec![],
+            (r, 1) => vec![r],
+            (r, c) => vec![r, c],
+        }
+    };
+    let mut v = axes(&yv);
+    v.extend(axes(&xv));
+    Ok(Some(v))
+}
+
+fn structure_problem(kind: SpaceKind, v: &DMatrix<f64>) -> Option<String> {
+    let scale = v.iter().fold(1.0f64, |m, x| m.max(x.abs()));
+    let tol = 1e-9 * scale;
+    let square = v.nrows() == v.ncols();
+    let sym = square && (v - v.transpose()).amax() <= tol;
+    match kind {
+        SpaceKind::R => None,
+        SpaceKind::Sym if !sym => Some("the value is not symmetric".into()),
+        SpaceKind::Spd if !sym || v.clone().cholesky().is_none() => {
+            Some("the value is not symmetric positive definite".into())
+        }
+        SpaceKind::Orth
+            if !square
+                || (v.transpose() * v - DMatrix::identity(v.ncols(), v.ncols())).amax() > 1e-9 =>
+        {
+            Some("the value is not orthogonal (QᵀQ ≠ I)".into())
+        }
+        SpaceKind::Diag
+            if (0..v.nrows()).any(|i| (0..v.ncols()).any(|j| i != j && v[(i, j)].abs() > tol)) =>
+        {
+            Some("the value is not diagonal".into())
+        }
+        SpaceKind::Pos if v.iter().any(|x| *x <= 0.0) => {
+            Some("the value has entries that are not positive".into())
+        }
+        SpaceKind::OneHot
+            if (0..v.nrows()).any(|i| {
+                let row = v.row(i);
+                row.iter().filter(|x| **x == 1.0).count() != 1
+                    || row.iter().any(|x| *x != 0.0 && *x != 1.0)
+            }) =>
+        {
+            Some("the value is not one-hot (each row a single 1)".into())
+        }
+        _ => None,
+    }
+}
+
+fn is_zero_literal(e: &Expr) -> bool {
+    matches!(e.kind, ExprKind::Num(x) if x == 0.0)
+}
+
+fn broadcast_zero(
+    l: DMatrix<f64>,
+    r: DMatrix<f64>,
+    zl: bool,
+    zr: bool,
+) -> (DMatrix<f64>, DMatrix<f64>) {
+    if zl && !zr {
+        let z = DMatrix::zeros(r.nrows(), r.ncols());
+        (z, r)
+    } else if zr && !zl {
+        let z = DMatrix::zeros(l.nrows(), l.ncols());
+        (l, z)
+    } else {
+        (l, r)
+    }
+}
+
+fn compare(
+    trial: u32,
+    dims: &BTreeMap<String, u64>,
+    indices: BTreeMap<String, u64>,
+    lhs: DMatrix<f64>,
+    rhs: DMatrix<f64>,
+    rtol: f64,
+    atol: f64,
+) -> Sample {
+    if lhs.shape() != rhs.shape() {
+        return Sample {
+            trial,
+            dims: dims.clone(),
+            indices,
+            lhs,
+            rhs,
+            max_abs: f64::INFINITY,
+            rel: f64::INFINITY,
+            tol: 0.0,
+            ratio: f64::INFINITY,
+            location: "shape".into(),
+        };
+    }
+    let d = &lhs - &rhs;
+    let (nl, nr, nd) = (lhs.norm(), rhs.norm(), d.norm());
+    let tol = atol + rtol * nl.max(nr);
+    let mut max_abs = 0.0f64;
+    let mut at = (0, 0);
+    let mut nan = false;
+    for j in 0..d.ncols() {
+        for i in 0..d.nrows() {
+            let x = d[(i, j)].abs();
+            if x.is_nan() {
+                nan = true;
+                at = (i, j);
+            } else if x > max_abs && !nan {
+                max_abs = x;
+                at = (i, j);
+            }
+        }
+    }
+    let ratio = if nan || nd.is_nan() {
+        f64::INFINITY
+    } else if tol > 0.0 {
+        nd / tol
+    } else if nd > 0.0 {
+        f64::INFINITY
+    } else {
+        0.0
+    };
+    let denom = nl.max(nr);
+    let rel = if denom > 0.0 { nd / denom } else { 0.0 };
+    let mut location = if lhs.nrows() == 1 && lhs.ncols() == 1 {
+        "the value".to_string()
+    } else {
+        format!("entry ({}, {})", at.0 + 1, at.1 + 1)
+    };
+    if !indices.is_empty() {
+        let idx: Vec<String> = indices.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        location.push_str(&format!(" with {}", idx.join(", ")));
+    }
+    Sample {
+        trial,
+        dims: dims.clone(),
+        indices,
+        lhs,
+        rhs,
+        max_abs: if nan { f64::NAN } else { max_abs },
+        rel,
+        tol,
+        ratio,
+        location,
+    }
+}
+
+fn compared(l: &Expr, r: &Expr) -> Option<String> {
+    let side = |e: &Expr| match &e.kind {
+        ExprKind::Deriv { .. } => Some(
+            "the exact derivative (forward-mode dual numbers, cross-checked by central differences)",
+        ),
+        ExprKind::Differential(_) => Some(
+            "the exact differential along random directions dX (dual numbers, cross-checked by central differences)",
+        ),
+        _ => None,
+    };
+    match (side(l), side(r)) {
+        (Some(a), None) => Some(format!("left: {a}; right: the expression evaluated")),
+        (None, Some(b)) => Some(format!("left: the expression evaluated; right: {b}")),
+        (Some(a), Some(_)) => Some(format!("both sides: {a}")),
+        (None, None) => None,
+    }
+}
+
+pub fn to_matrix(m: &DMatrix<f64>) -> Matrix {
+    Matrix {
+        rows: m.nrows(),
+        cols: m.ncols(),
+        data: (0..m.nrows())
+            .map(|i| m.row(i).iter().copied().collect())
+            .collect(),
+    }
+}
+
+fn shape_str(m: &DMatrix<f64>) -> String {
+    format!("{}×{}", m.nrows(), m.ncols())
+}
+
+fn axes_str(a: &[usize]) -> String {
+    a.iter()
+        .map(|x| x.to_string())
+        .collect::<Vec<_>>()
+        .join("×")
+}
+
+pub fn dims_str(d: &BTreeMap<String, u64>) -> String {
+    if d.is_empty() {
+        return "no dimensions".into();
+    }
+    d.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

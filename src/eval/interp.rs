@@ -1,0 +1,784 @@
+//! The interpreter: a claim program's expressions → matrices, for one trial.
+//!
+//! Evaluation is generic over the scalar: `f64` for values, [`Dual`] for
+//! exact derivatives. A derivative `∂Y/∂X` evaluates Y once per entry of X
+//! with that entry's tangent set to 1 (forward mode, from the scalar
+//! definition of every operation), and is cross-checked against central
+//! finite differences along a random direction; a disagreement is an
+//! engine error, never a silent pass.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+
+use nalgebra::DMatrix;
+
+use crate::config::{Flatten, Layout};
+use crate::eval::linalg;
+use crate::eval::num::{Dual, Num};
+use crate::eval::random::{self, RandomFunction, Rng};
+use crate::lang::ast::BinOp;
+use crate::lang::ir::{Base, Builtin, Expr, ExprKind, IndexRef, Program, Target};
+
+pub type ER<T> = Result<T, String>;
+
+/// Scalars the interpreter can build from a value and a tangent.
+pub trait Lift: Num {
+    fn lift(re: f64, eps: f64) -> Self;
+    fn tangent(&self) -> f64;
+}
+
+impl Lift for f64 {
+    fn lift(re: f64, _eps: f64) -> f64 {
+        re
+    }
+    fn tangent(&self) -> f64 {
+        0.0
+    }
+}
+
+impl Lift for Dual {
+    fn lift(re: f64, eps: f64) -> Dual {
+        Dual::var(re, eps)
+    }
+    fn tangent(&self) -> f64 {
+        self.eps
+    }
+}
+
+// Stream tags for the seeded generator.
+const DIMS: u64 = 1;
+const VALUE: u64 = 2;
+const DIRECTION: u64 = 3;
+const FUNCTION: u64 = 4;
+const PROBE: u64 = 5;
+
+/// One random instantiation: dimension values, variable values, directions
+/// and arbitrary functions, drawn lazily and deterministically.
+pub struct Trial<'p> {
+    pub program: &'p Program,
+    /// 1-based.
+    pub number: u32,
+    pub seed: u64,
+    pub dims: BTreeMap<String, u64>,
+    values: RefCell<HashMap<usize, Rc<DMatrix<f64>>>>,
+    dirs: RefCell<HashMap<usize, Rc<DMatrix<f64>>>>,
+    funcs: RefCell<HashMap<usize, Rc<RandomFunction>>>,
+    jac: RefCell<HashMap<JacKey, Columns>>,
+}
+
+impl<'p> Trial<'p> {
+    pub fn new(
+        program: &'p Program,
+        seed: u64,
+        number: u32,
+        fixed: &BTreeMap<String, u64>,
+        range: (u64, u64),
+    ) -> Trial<'p> {
+        let mut rng = Rng::new(seed, &[DIMS, number as u64]);
+        let dims = random::draw_dims(&program.dim_symbols, fixed, range, &mut rng);
+        Trial {
+            program,
+            number,
+            seed,
+            dims,
+            values: RefCell::default(),
+            dirs: RefCell::default(),
+            funcs: RefCell::default(),
+            jac: RefCell::default(),
+        }
+    }
+
+    fn size(&self, s: &crate::lang::shape::Shape) -> ER<(usize, usize)> {
+        s.eval(&self.dims)
+            .ok_or_else(|| format!("a dimension of {s} has no value"))
+    }
+
+    pub fn value(&self, v: usize) -> ER<Rc<DMatrix<f64>>> {
+        if let Some(m) = self.values.borrow().get(&v) {
+            return Ok(m.clone());
+        }
+        let var = &self.program.vars[v];
+        let (r, c) = self.size(&var.shape)?;
+        let mut rng = Rng::new(self.seed, &[VALUE, self.number as u64, v as u64]);
+        let m = Rc::new(random::sample(var.kind, r, c, &mut rng));
+        self.values.borrow_mut().insert(v, m.clone());
+        Ok(m)
+    }
+
+    /// The direction `dX` of variable `v` (zero for `const` variables).
+    pub fn direction(&self, v: usize) -> ER<Rc<DMatrix<f64>>> {
+        if let Some(m) = self.dirs.borrow().get(&v) {
+            return Ok(m.clone());
+        }
+        let var = &self.program.vars[v];
+        let (r, c) = self.size(&var.shape)?;
+        let m = if var.konst {
+            DMatrix::zeros(r, c)
+        } else {
+            let mut rng = Rng::new(self.seed, &[DIRECTION, self.number as u64, v as u64]);
+            // A direction that keeps the variable in its space.
+            let d = random::sample(crate::lang::ast::SpaceKind::R, r, c, &mut rng);
+            match var.kind {
+                crate::lang::ast::SpaceKind::Sym | crate::lang::ast::SpaceKind::Spd => {
+                    (&d + d.transpose()) * 0.5
+                }
+                crate::lang::ast::SpaceKind::Diag => DMatrix::from_diagonal(&d.diagonal()),
+                _ => d,
+            }
+        };
+        let m = Rc::new(m);
+        self.dirs.borrow_mut().insert(v, m.clone());
+        Ok(m)
+    }
+
+    fn function(&self, f: usize) -> ER<Rc<RandomFunction>> {
+        if let Some(m) = self.funcs.borrow().get(&f) {
+            return Ok(m.clone());
+        }
+        let func = &self.program.funcs[f];
+        let (dr, dc) = self.size(&func.domain)?;
+        let (cr, cc) = self.size(&func.codomain)?;
+        let mut rng = Rng::new(self.seed, &[FUNCTION, self.number as u64, f as u64]);
+        let m = Rc::new(RandomFunction::new(dr * dc, cr * cc, &mut rng));
+        self.funcs.borrow_mut().insert(f, m.clone());
+        Ok(m)
+    }
+}
+
+/// What the evaluator substitutes for the trial's plain values.
+#[derive(Clone)]
+enum Mode<T> {
+    Plain,
+    /// This binding takes this value (derivative passes, index maps,
+    /// finite differences).
+    Seed(Base, Rc<DMatrix<T>>),
+    /// Every variable moves along its direction `dX` (differentials).
+    Directions,
+    /// Every variable is displaced by `s · dX` (finite differences of differentials).
+    Displaced(f64),
+}
+
+pub struct Evaluator<'t, 'p, T: Lift> {
+    trial: &'t Trial<'p>,
+    /// Current values of bound indices (0-based).
+    pub idx: BTreeMap<String, usize>,
+    mode: Mode<T>,
+    cache: HashMap<(usize, Vec<usize>), DMatrix<T>>,
+}
+
+/// The entries of `m` in `flatten` order.
+pub fn flat<T: Num>(m: &DMatrix<T>, flatten: Flatten) -> Vec<T> {
+    match flatten {
+        Flatten::ColumnMajor => m.as_slice().to_vec(),
+        Flatten::RowMajor => m.transpose().as_slice().to_vec(),
+    }
+}
+
+fn lift_matrix<T: Lift>(m: &DMatrix<f64>) -> DMatrix<T> {
+    m.map(T::from_f64)
+}
+
+fn need_scalar<T: Num>(m: &DMatrix<T>, what: &str) -> ER<T> {
+    if m.nrows() == 1 && m.ncols() == 1 {
+        Ok(m[(0, 0)])
+    } else {
+        Err(format!(
+            "{what} needs a scalar, got {}×{}",
+            m.nrows(),
+            m.ncols()
+        ))
+    }
+}
+
+impl<'t, 'p> Evaluator<'t, 'p, f64> {
+    /// Plain evaluation in a trial.
+    pub fn plain(trial: &'t Trial<'p>) -> Self {
+        Evaluator {
+            trial,
+            idx: BTreeMap::new(),
+            mode: Mode::Plain,
+            cache: HashMap::new(),
+        }
+    }
+}
+
+impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
+    fn with_mode(trial: &'t Trial<'p>, idx: BTreeMap<String, usize>, mode: Mode<T>) -> Self {
+        Evaluator {
+            trial,
+            idx,
+            mode,
+            cache: HashMap::new(),
+        }
+    }
+
+    fn prog(&self) -> &'p Program {
+        self.trial.program
+    }
+
+    fn index_value(&self, r: &IndexRef, len: usize) -> ER<usize> {
+        let v = match r {
+            IndexRef::Var(n) => *self
+                .idx
+                .get(n)
+                .ok_or_else(|| format!("index '{n}' has no value here"))?,
+            IndexRef::Pos(k) => (*k as usize).saturating_sub(1),
+        };
+        if v >= len {
+            return Err(format!(
+                "position {} is out of range: the axis has {} entries",
+                v + 1,
+                len
+            ));
+        }
+        Ok(v)
+    }
+
+    /// Evaluate `e` under the current index values.
+    pub fn eval(&mut self, e: &Expr) -> ER<DMatrix<T>> {
+        let key = (
+            e.id,
+            e.free
+                .keys()
+                .map(|k| self.idx.get(k).copied().unwrap_or(usize::MAX))
+                .collect::<Vec<_>>(),
+        );
+        if let Some(v) = self.cache.get(&key) {
+            return Ok(v.clone());
+        }
+        let v = self.compute(e)?;
+        self.cache.insert(key, v.clone());
+        Ok(v)
+    }
+
+    fn var(&mut self, v: usize) -> ER<DMatrix<T>> {
+        if let Mode::Seed(Base::Var(b), m) = &self.mode {
+            if *b == v {
+                return Ok((**m).clone());
+            }
+        }
+        let val = self.trial.value(v)?;
+        Ok(match self.mode {
+            Mode::Directions => {
+                let d = self.trial.direction(v)?;
+                val.zip_map(&d, T::lift)
+            }
+            Mode::Displaced(s) => {
+                let d = self.trial.direction(v)?;
+                lift_matrix(&(&*val + &*d * s))
+            }
+            _ => lift_matrix(&val),
+        })
+    }
+
+    fn def(&mut self, d: usize, bind: BTreeMap<String, usize>) -> ER<DMatrix<T>> {
+        if let Mode::Seed(Base::Def(b), m) = &self.mode {
+            if *b == d {
+                return Ok((**m).clone());
+            }
+        }
+        let saved = std::mem::replace(&mut self.idx, bind);
+        let r = self.eval(&self.prog().defs[d].expr);
+        self.idx = saved;
+        r.map_err(|m| {
+            format!(
+                "'{}' (defined at line {}) cannot be evaluated: {m}",
+                self.prog().defs[d].name,
+                self.prog().defs[d].line
+            )
+        })
+    }
+
+    fn compute(&mut self, e: &Expr) -> ER<DMatrix<T>> {
+        let t = self.trial;
+        Ok(match &e.kind {
+            ExprKind::Num(x) => linalg::scalar(T::from_f64(*x)),
+            ExprKind::Var(v) => self.var(*v)?,
+            ExprKind::Def(d) => self.def(*d, BTreeMap::new())?,
+            ExprKind::Family(d, refs) => {
+                let def = &self.prog().defs[*d];
+                let mut bind = BTreeMap::new();
+                for ((name, range), r) in def.indices.iter().zip(refs) {
+                    let len = range
+                        .eval(&t.dims)
+                        .ok_or_else(|| format!("the range of '{name}' has no value"))?;
+                    bind.insert(name.clone(), self.index_value(r, len)?);
+                }
+                self.def(*d, bind)?
+            }
+            ExprKind::DimValue(s) => {
+                let v = t
+                    .dims
+                    .get(s)
+                    .ok_or_else(|| format!("dimension {s} has no value"))?;
+                linalg::scalar(T::from_f64(*v as f64))
+            }
+            ExprKind::Identity(n) | ExprKind::Ones(n) => {
+                let n = n
+                    .eval(&t.dims)
+                    .ok_or_else(|| format!("size {n} has no value"))?;
+                if matches!(e.kind, ExprKind::Identity(_)) {
+                    linalg::identity(n)
+                } else {
+                    DMatrix::from_element(n, 1, T::one())
+                }
+            }
+            ExprKind::Matrix(rows) => {
+                let mut m = DMatrix::zeros(rows.len(), rows.first().map_or(0, |r| r.len()));
+                for (i, row) in rows.iter().enumerate() {
+                    for (j, x) in row.iter().enumerate() {
+                        m[(i, j)] = need_scalar(&self.eval(x)?, "a matrix entry")?;
+                    }
+                }
+                m
+            }
+            ExprKind::Neg(x) => -self.eval(x)?,
+            ExprKind::Binary(op, l, r) => {
+                let (a, b) = (self.eval(l)?, self.eval(r)?);
+                match op {
+                    BinOp::Mul => linalg::matmul(&a, &b)?,
+                    BinOp::Hadamard => linalg::hadamard(&a, &b)?,
+                    BinOp::HadamardDiv => linalg::hadamard_div(&a, &b)?,
+                    BinOp::Kron => linalg::kron(&a, &b),
+                    BinOp::Div => {
+                        let s = need_scalar(&b, "'/'")?;
+                        a.map(|x| x / s)
+                    }
+                    BinOp::Add => linalg::add(&a, &b)?,
+                    BinOp::Sub => linalg::sub(&a, &b)?,
+                }
+            }
+            ExprKind::Scale(l, r) => {
+                let (a, b) = (self.eval(l)?, self.eval(r)?);
+                if a.nrows() == 1 && a.ncols() == 1 {
+                    linalg::scale(&b, a[(0, 0)])
+                } else {
+                    linalg::scale(&a, need_scalar(&b, "a scaling")?)
+                }
+            }
+            ExprKind::Transpose(x) => self.eval(x)?.transpose(),
+            ExprKind::Inverse(x) => {
+                let m = self.eval(x)?;
+                linalg::inverse(&m).ok_or("the matrix is singular: it has no inverse")?
+            }
+            ExprKind::Pow(b, p) => {
+                let base = self.eval(b)?;
+                let ex = need_scalar(&self.eval(p)?, "an exponent")?;
+                if base.nrows() == 1 && base.ncols() == 1 {
+                    let x = base[(0, 0)];
+                    let y = if ex.tangent() == 0.0 {
+                        let k = ex.re();
+                        if k.fract() == 0.0 && k.abs() < 1e6 {
+                            x.powi(k as i32)
+                        } else {
+                            x.powf(k)
+                        }
+                    } else {
+                        x.pow(ex)
+                    };
+                    linalg::scalar(y)
+                } else {
+                    linalg::powi_matrix(&base, ex.re() as i64)
+                        .ok_or("the matrix is singular: negative powers need an inverse")?
+                }
+            }
+            ExprKind::Call(b, args, flatten) => self.builtin(*b, args, *flatten)?,
+            ExprKind::Apply(f, a) => {
+                let arg = self.eval(a)?;
+                let func = t.function(*f)?;
+                let (r, c) = t.size(&e.shape)?;
+                let out = func.apply(arg.as_slice());
+                if out.len() != r * c {
+                    return Err(format!(
+                        "function output has {} entries, expected {}",
+                        out.len(),
+                        r * c
+                    ));
+                }
+                DMatrix::from_vec(r, c, out)
+            }
+            ExprKind::Subscript(x, refs) => {
+                let m = self.eval(x)?;
+                self.select(&m, refs)?
+            }
+            ExprKind::Deriv {
+                y,
+                x,
+                flatten,
+                layout,
+            } => {
+                if !matches!(self.mode, Mode::Plain) {
+                    return Err(
+                        "derivatives cannot be nested inside a derivative or a differential".into(),
+                    );
+                }
+                let v = derivative(t, &self.idx, y, x, *flatten, *layout, e.id)?;
+                lift_matrix(&v)
+            }
+            ExprKind::Differential(y) => {
+                if !matches!(self.mode, Mode::Plain) {
+                    return Err(
+                        "differentials cannot be nested inside a derivative or a differential"
+                            .into(),
+                    );
+                }
+                lift_matrix(&differential(t, &self.idx, y, e.id)?)
+            }
+            ExprKind::Direction(v) => lift_matrix(&*t.direction(*v)?),
+            ExprKind::Sum(i, range, body) => {
+                let n = range
+                    .eval(&t.dims)
+                    .ok_or_else(|| format!("the range of '{i}' has no value"))?;
+                let saved = self.idx.get(i).copied();
+                let mut acc: Option<DMatrix<T>> = None;
+                for k in 0..n {
+                    self.idx.insert(i.clone(), k);
+                    let v = self.eval(body);
+                    let v = match v {
+                        Ok(v) => v,
+                        Err(m) => {
+                            restore(&mut self.idx, i, saved);
+                            return Err(m);
+                        }
+                    };
+                    acc = Some(match acc {
+                        None => v,
+                        Some(a) => a + v,
+                    });
+                }
+                restore(&mut self.idx, i, saved);
+                match acc {
+                    Some(a) => a,
+                    None => {
+                        let (r, c) = t.size(&e.shape)?;
+                        DMatrix::zeros(r, c)
+                    }
+                }
+            }
+            ExprKind::Delta(a, b) => {
+                let (i, j) = (
+                    self.index_value(a, usize::MAX)?,
+                    self.index_value(b, usize::MAX)?,
+                );
+                linalg::scalar(if i == j { T::one() } else { T::zero() })
+            }
+        })
+    }
+
+    fn select(&mut self, m: &DMatrix<T>, refs: &[IndexRef]) -> ER<DMatrix<T>> {
+        let (r, c) = m.shape();
+        match refs {
+            [i] if c == 1 => {
+                let i = self.index_value(i, r)?;
+                Ok(linalg::scalar(m[(i, 0)]))
+            }
+            [j] if r == 1 => {
+                let j = self.index_value(j, c)?;
+                Ok(linalg::scalar(m[(0, j)]))
+            }
+            [i] => {
+                let i = self.index_value(i, r)?;
+                Ok(m.rows(i, 1).into_owned())
+            }
+            [i, j] => {
+                let i = self.index_value(i, r)?;
+                let j = self.index_value(j, c)?;
+                Ok(linalg::scalar(m[(i, j)]))
+            }
+            _ => Err("one subscript selects a row, two an entry".into()),
+        }
+    }
+
+    fn builtin(&mut self, b: Builtin, args: &[Expr], flatten: Flatten) -> ER<DMatrix<T>> {
+        let a = self.eval(&args[0])?;
+        use Builtin::*;
+        Ok(match b {
+            Vec => linalg::vec(&a, flatten == Flatten::RowMajor),
+            Tr => linalg::scalar(linalg::trace(&a)?),
+            Det => linalg::scalar(linalg::det(&a)?),
+            Logdet => linalg::scalar(linalg::logdet(&a)?),
+            Inv => linalg::inverse(&a).ok_or("the matrix is singular: it has no inverse")?,
+            Diag => linalg::diag(&a)?,
+            Kron => {
+                let b2 = self.eval(&args[1])?;
+                linalg::kron(&a, &b2)
+            }
+            Sum => linalg::scalar(linalg::sum_all(&a)),
+            Mean => linalg::scalar(linalg::mean_all(&a)),
+            Norm => linalg::scalar(linalg::norm(&a)),
+            Exp => linalg::map(&a, T::exp),
+            Log => linalg::map(&a, T::ln),
+            Sqrt => linalg::map(&a, T::sqrt),
+            Abs => linalg::map(&a, T::abs),
+            Sin => linalg::map(&a, T::sin),
+            Cos => linalg::map(&a, T::cos),
+            Tanh => linalg::map(&a, T::tanh),
+            Sigmoid => linalg::map(&a, T::sigmoid),
+            Relu => linalg::map(&a, T::relu),
+            Step => linalg::map(&a, T::step),
+            Softmax => linalg::softmax(&a),
+        })
+    }
+}
+
+fn restore(idx: &mut BTreeMap<String, usize>, i: &str, saved: Option<usize>) {
+    match saved {
+        Some(v) => idx.insert(i.to_string(), v),
+        None => idx.remove(i),
+    };
+}
+
+/// The value of a derivative's base binding in the trial.
+fn base_value(trial: &Trial, idx: &BTreeMap<String, usize>, base: Base) -> ER<DMatrix<f64>> {
+    match base {
+        Base::Var(v) => Ok((*trial.value(v)?).clone()),
+        Base::Def(d) => {
+            let mut ev = Evaluator::plain(trial);
+            ev.idx = idx.clone();
+            ev.def(d, BTreeMap::new())
+        }
+    }
+}
+
+fn seeded<T: Lift>(
+    trial: &Trial,
+    idx: &BTreeMap<String, usize>,
+    base: Base,
+    value: DMatrix<T>,
+    e: &Expr,
+) -> ER<DMatrix<T>> {
+    let mut ev = Evaluator::with_mode(trial, idx.clone(), Mode::Seed(base, Rc::new(value)));
+    ev.eval(e)
+}
+
+/// Which entries of the base, in `flatten` order, the target `X` is.
+fn target_entries(
+    trial: &Trial,
+    idx: &BTreeMap<String, usize>,
+    x: &Target,
+    base_shape: (usize, usize),
+    flatten: Flatten,
+) -> ER<(Vec<usize>, (usize, usize))> {
+    let (br, bc) = base_shape;
+    let numbering = DMatrix::from_fn(br, bc, |r, c| (c * br + r) as f64);
+    let view = seeded(trial, idx, x.base, numbering, &x.view)?;
+    let entries = flat(&view, flatten)
+        .into_iter()
+        .map(|v| v as usize)
+        .collect();
+    Ok((entries, view.shape()))
+}
+
+/// Tangent columns of one expression with respect to entries of one base,
+/// kept for the whole trial: `∂f_i/∂W_mn` for every i, m, n costs one
+/// forward pass per entry of W, not one per (i, m, n).
+#[derive(Default)]
+pub struct Columns {
+    /// Base entry (column-major) → the expression's tangent for that entry.
+    cols: HashMap<usize, Rc<DMatrix<f64>>>,
+}
+
+type JacKey = (usize, Vec<usize>, Base);
+
+/// `∂Y/∂X` by forward mode, shaped per the value table of spec §3.4, and
+/// cross-checked against central finite differences.
+fn derivative(
+    trial: &Trial,
+    idx: &BTreeMap<String, usize>,
+    y: &Expr,
+    x: &Target,
+    flatten: Flatten,
+    layout: Layout,
+    node: usize,
+) -> ER<DMatrix<f64>> {
+    // Y = core_ij with a closed core: differentiate the core once, select after.
+    let (core, select) = match &y.kind {
+        ExprKind::Subscript(c, refs) if c.free.is_empty() => (&**c, Some(refs)),
+        _ => (y, None),
+    };
+    let key: JacKey = (
+        core.id,
+        core.free
+            .keys()
+            .map(|k| idx.get(k).copied().unwrap_or(usize::MAX))
+            .collect(),
+        x.base,
+    );
+    let base = base_value(trial, idx, x.base)?;
+    let (entries, xshape) = target_entries(trial, idx, x, base.shape(), flatten)?;
+    let missing: Vec<usize> = {
+        let cache = trial.jac.borrow();
+        let have = cache.get(&key);
+        let mut m: Vec<usize> = entries
+            .iter()
+            .copied()
+            .filter(|k| have.is_none_or(|c| !c.cols.contains_key(k)))
+            .collect();
+        m.dedup();
+        m
+    };
+    if !missing.is_empty() {
+        let mut new_cols = Vec::with_capacity(missing.len());
+        let mut core_val = DMatrix::zeros(0, 0);
+        for &k in &missing {
+            let mut s = base.map(Dual::constant);
+            match s.as_mut_slice().get_mut(k) {
+                Some(d) => d.eps = 1.0,
+                None => return Err("a derivative's target lies outside its variable".into()),
+            }
+            let yv = seeded(trial, idx, x.base, s, core)?;
+            core_val = yv.map(|d| d.re);
+            new_cols.push(yv.map(|d| d.eps));
+        }
+        let n = core_val.len();
+        let jac = DMatrix::from_fn(n, new_cols.len(), |a, b| new_cols[b].as_slice()[a]);
+        cross_check(
+            trial, idx, core, x.base, &base, &missing, &jac, &core_val, node,
+        )?;
+        let mut cache = trial.jac.borrow_mut();
+        let entry = cache.entry(key.clone()).or_default();
+        for (k, c) in missing.into_iter().zip(new_cols) {
+            entry.cols.insert(k, Rc::new(c));
+        }
+    }
+    let cols: Vec<Rc<DMatrix<f64>>> = {
+        let cache = trial.jac.borrow();
+        let c = cache
+            .get(&key)
+            .ok_or("internal: derivative columns missing")?;
+        entries
+            .iter()
+            .map(|k| {
+                c.cols
+                    .get(k)
+                    .cloned()
+                    .ok_or("internal: derivative column missing")
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let mut ev = Evaluator::plain(trial);
+    ev.idx = idx.clone();
+    let mut columns = Vec::with_capacity(cols.len());
+    let mut yshape = (1, 1);
+    for c in &cols {
+        let t = match select {
+            Some(refs) => ev.select(c, refs)?,
+            None => (**c).clone(),
+        };
+        yshape = t.shape();
+        columns.push(flat(&t, flatten));
+    }
+    if cols.is_empty() {
+        yshape = (1, 1);
+    }
+    let ny = yshape.0 * yshape.1;
+    let jac = DMatrix::from_fn(ny, columns.len(), |a, b| columns[b][a]);
+    Ok(shape_derivative(jac, yshape, xshape, flatten, layout))
+}
+
+/// Arrange a |Y|×|X| Jacobian per the value table.
+fn shape_derivative(
+    jac: DMatrix<f64>,
+    yshape: (usize, usize),
+    xshape: (usize, usize),
+    flatten: Flatten,
+    layout: Layout,
+) -> DMatrix<f64> {
+    let unflat = |v: &[f64], (r, c): (usize, usize)| match flatten {
+        Flatten::ColumnMajor => DMatrix::from_fn(r, c, |i, j| v[j * r + i]),
+        Flatten::RowMajor => DMatrix::from_fn(r, c, |i, j| v[i * c + j]),
+    };
+    if yshape == (1, 1) {
+        let row: Vec<f64> = jac.row(0).iter().copied().collect();
+        unflat(&row, xshape)
+    } else if xshape == (1, 1) {
+        let col: Vec<f64> = jac.column(0).iter().copied().collect();
+        unflat(&col, yshape)
+    } else if layout == Layout::Denominator {
+        jac.transpose()
+    } else {
+        jac
+    }
+}
+
+fn norm(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+/// Compare the exact directional derivative J·v with central differences
+/// along v, trying a few steps before calling it a disagreement.
+#[allow(clippy::too_many_arguments)]
+fn cross_check(
+    trial: &Trial,
+    idx: &BTreeMap<String, usize>,
+    y: &Expr,
+    target: Base,
+    base: &DMatrix<f64>,
+    entries: &[usize],
+    jac: &DMatrix<f64>,
+    yval: &DMatrix<f64>,
+    node: usize,
+) -> ER<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut rng = Rng::new(trial.seed, &[PROBE, trial.number as u64, node as u64]);
+    // Steps relative to each entry's size, so that a function that curves
+    // like 1/x near small entries (log of probabilities) is probed gently.
+    let big = base.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let floor = if big > 0.0 { 1e-3 * big } else { 1.0 };
+    let base_slice = base.as_slice();
+    let v: Vec<f64> = entries
+        .iter()
+        .map(|&e| rng.gaussian() * base_slice.get(e).map_or(1.0, |x| x.abs().max(floor)))
+        .collect();
+    let exact = jac * DMatrix::from_column_slice(v.len(), 1, &v);
+    let mut dir = DMatrix::zeros(base.nrows(), base.ncols());
+    for (k, &e) in entries.iter().enumerate() {
+        if let Some(d) = dir.as_mut_slice().get_mut(e) {
+            *d += v[k];
+        }
+    }
+    let ynorm = norm(yval.as_slice());
+    let mut worst = f64::INFINITY;
+    for h in [1e-6, 1e-5, 1e-7, 1e-4] {
+        let plus = seeded(trial, idx, target, base + &dir * h, y)?;
+        let minus = seeded(trial, idx, target, base - &dir * h, y)?;
+        let fd: Vec<f64> = ((plus - minus) / (2.0 * h)).as_slice().to_vec();
+        let ex = exact.as_slice();
+        let diff: Vec<f64> = fd.iter().zip(ex).map(|(a, b)| a - b).collect();
+        let err = norm(&diff);
+        let tol = 1e-5 * (norm(ex) + norm(&fd)) + 1e-7 * (1.0 + ynorm);
+        if err <= tol {
+            return Ok(());
+        }
+        worst = worst.min(err / (norm(ex) + 1e-300));
+    }
+    Err(format!(
+        "engine disagreement: the exact derivative and central finite differences differ (relative difference {worst:.2e} along a random direction); please report this note"
+    ))
+}
+
+/// `d(Y)`: Y's derivative along every variable's direction dX, cross-checked.
+fn differential(
+    trial: &Trial,
+    idx: &BTreeMap<String, usize>,
+    y: &Expr,
+    _node: usize,
+) -> ER<DMatrix<f64>> {
+    let mut ev = Evaluator::<Dual>::with_mode(trial, idx.clone(), Mode::Directions);
+    let yv = ev.eval(y)?;
+    let exact = yv.map(|d| d.eps);
+    let ynorm = norm(yv.map(|d| d.re).as_slice());
+    for h in [1e-5, 1e-4, 1e-6, 1e-3] {
+        let mut p = Evaluator::<f64>::with_mode(trial, idx.clone(), Mode::Displaced(h));
+        let mut m = Evaluator::<f64>::with_mode(trial, idx.clone(), Mode::Displaced(-h));
+        let fd = (p.eval(y)? - m.eval(y)?) / (2.0 * h);
+        let err = (&fd - &exact).norm();
+        if err <= 1e-5 * (exact.norm() + fd.norm()) + 1e-7 * (1.0 + ynorm) {
+            return Ok(exact);
+        }
+    }
+    Err("engine disagreement: the exact differential and central finite differences differ; please report this note".into())
+}

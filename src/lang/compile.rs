@@ -1,0 +1,209 @@
+//! A note's check blocks → one [`CompiledNote`]: every statement parsed,
+//! resolved in the note's single scope, located at its file line.
+
+use std::collections::BTreeMap;
+
+use crate::config::CheckSettings;
+use crate::lang::ast::{self, Item, Rhs, Span, StmtKind};
+use crate::lang::ir::{Claim, Expr, Program};
+use crate::lang::resolve::{Meaning, Resolved, Resolver};
+use crate::lang::{latex, parser};
+use crate::note::Note;
+
+/// A message at a 1-based file line and column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Located {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct CompiledClaim {
+    pub line: usize,
+    pub col: usize,
+    /// Source text `lhs rel rhs`.
+    pub text: String,
+    pub latex: Option<String>,
+    pub result: Result<Claim, Located>,
+}
+
+#[derive(Clone, Debug)]
+pub enum CompiledKind {
+    Declare,
+    Function,
+    Define(Result<usize, Located>),
+    Claims(Vec<CompiledClaim>),
+    Show(Result<Expr, Located>),
+    /// Could not be parsed, or its declaration was refused.
+    Error(Located),
+}
+
+#[derive(Clone, Debug)]
+pub struct CompiledStmt {
+    pub line: usize,
+    pub label: Option<String>,
+    pub text: String,
+    pub latex: Option<String>,
+    pub kind: CompiledKind,
+}
+
+#[derive(Clone, Debug)]
+pub struct CompiledBlock {
+    pub index: usize,
+    pub settings: CheckSettings,
+    pub stmts: Vec<CompiledStmt>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CompiledNote {
+    pub program: Program,
+    pub blocks: Vec<CompiledBlock>,
+}
+
+/// Maps byte offsets of a block body to file lines and columns.
+struct Lines<'a> {
+    body: &'a str,
+    first_line: usize,
+}
+
+impl Lines<'_> {
+    fn at(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.body.len());
+        let before = self.body.get(..offset).unwrap_or(self.body);
+        let line = self.first_line + before.matches('\n').count();
+        let col = before.rsplit('\n').next().map_or(0, |s| s.chars().count()) + 1;
+        (line, col)
+    }
+    fn locate(&self, span: Span, message: String) -> Located {
+        let (line, col) = self.at(span.start);
+        Located { line, col, message }
+    }
+    fn text(&self, span: Span) -> String {
+        self.body
+            .get(span.start..span.end)
+            .unwrap_or("")
+            .trim()
+            .to_string()
+    }
+}
+
+/// Compile every check block of `note`; `base` is the note's settings
+/// (project and front matter), `fixed_dims` its fixed dimension values.
+pub fn compile(
+    note: &Note,
+    base: &CheckSettings,
+    fixed_dims: &BTreeMap<String, u64>,
+) -> CompiledNote {
+    let mut resolver = Resolver::new(fixed_dims.keys().cloned().collect());
+    let mut blocks = Vec::new();
+    for block in &note.blocks {
+        let mut settings = block.overrides.apply(base);
+        if block.einstein {
+            settings.einstein = true;
+        }
+        let meaning = Meaning {
+            flatten: settings.flatten,
+            layout: settings.layout,
+            einstein: settings.einstein,
+        };
+        let lines = Lines {
+            body: &block.body,
+            first_line: block.body_line,
+        };
+        let mut stmts = Vec::new();
+        for item in parser::parse_block(&block.body) {
+            stmts.push(match item {
+                Item::Error(e) => {
+                    let loc = lines.locate(e.span, e.message.clone());
+                    CompiledStmt {
+                        line: loc.line,
+                        label: None,
+                        text: lines.text(line_span(&block.body, e.span)),
+                        latex: None,
+                        kind: CompiledKind::Error(loc),
+                    }
+                }
+                Item::Stmt(s) => statement(&mut resolver, &s, meaning, &lines),
+            });
+        }
+        blocks.push(CompiledBlock {
+            index: block.index,
+            settings,
+            stmts,
+        });
+    }
+    CompiledNote {
+        program: resolver.program,
+        blocks,
+    }
+}
+
+/// The whole line(s) around a span, for showing an unparsable statement.
+fn line_span(body: &str, span: Span) -> Span {
+    let start = body
+        .get(..span.start.min(body.len()))
+        .and_then(|b| b.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let end = body
+        .get(span.end.min(body.len())..)
+        .and_then(|r| r.find('\n'))
+        .map_or(body.len(), |i| span.end.min(body.len()) + i);
+    Span::new(start, end.max(start))
+}
+
+fn statement(
+    resolver: &mut Resolver,
+    s: &ast::Stmt,
+    meaning: Meaning,
+    lines: &Lines,
+) -> CompiledStmt {
+    let (line, _) = lines.at(s.span.start);
+    let text = lines.text(s.span);
+    let latex = Some(latex::stmt(s));
+    let kind = match resolver.statement(s, meaning, line) {
+        Err(d) => CompiledKind::Error(lines.locate(d.span, d.message)),
+        Ok(Resolved::Declare) => CompiledKind::Declare,
+        Ok(Resolved::Function) => CompiledKind::Function,
+        Ok(Resolved::Define(r)) => {
+            CompiledKind::Define(r.map_err(|d| lines.locate(d.span, d.message)))
+        }
+        Ok(Resolved::Show(r)) => CompiledKind::Show(r.map_err(|d| lines.locate(d.span, d.message))),
+        Ok(Resolved::Claims(cs)) => {
+            let StmtKind::Claim { head, links } = &s.kind else {
+                unreachable!("claims come from claim statements")
+            };
+            let mut out = Vec::new();
+            for c in cs {
+                let (l, col) = lines.at(c.rel_span.start);
+                let lhs = if c.link_index == 0 {
+                    head
+                } else {
+                    match &links[c.link_index - 1].rhs {
+                        Rhs::Expr(e) => e,
+                        Rhs::Space(_) => head,
+                    }
+                };
+                out.push(CompiledClaim {
+                    line: l,
+                    col,
+                    text: lines
+                        .text(c.span)
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    latex: Some(latex::link(lhs, &links[c.link_index])),
+                    result: c.result.map_err(|d| lines.locate(d.span, d.message)),
+                });
+            }
+            CompiledKind::Claims(out)
+        }
+    };
+    CompiledStmt {
+        line,
+        label: s.label.clone(),
+        text,
+        latex,
+        kind,
+    }
+}

@@ -1,0 +1,217 @@
+//! The claim program: names resolved, shapes checked, indices ranged.
+//!
+//! This is what [`crate::lang::resolve`] hands to evaluation. Every
+//! expression node knows its symbolic [`Shape`] and its free indices; every
+//! name points at the binding it meant where it was written.
+
+use std::collections::BTreeMap;
+
+use crate::config::{Flatten, Layout};
+use crate::lang::ast::{BinOp, Rel, SpaceKind, Span};
+use crate::lang::shape::{Dim, Shape};
+
+pub type VarId = usize;
+pub type DefId = usize;
+pub type FuncId = usize;
+
+/// A declared variable (`let W ∈ R^{n×m}`).
+#[derive(Clone, Debug)]
+pub struct Var {
+    pub name: String,
+    pub kind: SpaceKind,
+    pub shape: Shape,
+    pub konst: bool,
+    /// 1-based file line of the declaration (for messages).
+    pub line: usize,
+}
+
+/// A declared arbitrary function (`let φ : R^{1×C} → R`).
+#[derive(Clone, Debug)]
+pub struct Func {
+    pub name: String,
+    pub domain: Shape,
+    pub codomain: Shape,
+    pub line: usize,
+}
+
+/// A definition (`let f = W x`, `let L_i = φ(Z_i)`).
+#[derive(Clone, Debug)]
+pub struct Def {
+    pub name: String,
+    /// Family indices (`L_i` → `["i"]`) with their ranges.
+    pub indices: Vec<(String, Dim)>,
+    pub expr: Expr,
+    pub line: usize,
+}
+
+/// The whole note's bindings; expressions refer to them by id.
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    pub vars: Vec<Var>,
+    pub funcs: Vec<Func>,
+    pub defs: Vec<Def>,
+    /// Every dimension symbol the note uses.
+    pub dim_symbols: Vec<String>,
+    /// Number of expression nodes handed out (ids are `0..node_count`).
+    pub node_count: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    /// Unique in the program: the evaluator's cache key.
+    pub id: usize,
+    pub kind: ExprKind,
+    pub shape: Shape,
+    /// Free indices and their ranges.
+    pub free: BTreeMap<String, Dim>,
+    pub span: Span,
+}
+
+/// A subscript after resolution.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IndexRef {
+    /// An index letter bound by a sum, a free index of the claim, or a family.
+    Var(String),
+    /// A 1-based literal position.
+    Pos(u64),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    Vec,
+    Tr,
+    Det,
+    Logdet,
+    Inv,
+    Diag,
+    Kron,
+    Sum,
+    Mean,
+    Norm,
+    Exp,
+    Log,
+    Sqrt,
+    Abs,
+    Sin,
+    Cos,
+    Tanh,
+    Sigmoid,
+    Relu,
+    Step,
+    Softmax,
+}
+
+impl Builtin {
+    pub fn from_name(s: &str) -> Option<Builtin> {
+        use Builtin::*;
+        Some(match s {
+            "vec" => Vec,
+            "tr" | "trace" => Tr,
+            "det" => Det,
+            "logdet" => Logdet,
+            "inv" => Inv,
+            "diag" => Diag,
+            "kron" => Kron,
+            "sum" => Sum,
+            "mean" => Mean,
+            "norm" => Norm,
+            "exp" => Exp,
+            "log" | "ln" => Log,
+            "sqrt" => Sqrt,
+            "abs" => Abs,
+            "sin" => Sin,
+            "cos" => Cos,
+            "tanh" => Tanh,
+            "sigmoid" => Sigmoid,
+            "relu" => Relu,
+            "step" => Step,
+            "softmax" => Softmax,
+            _ => return None,
+        })
+    }
+    pub fn is_elementwise(self) -> bool {
+        use Builtin::*;
+        matches!(
+            self,
+            Exp | Log | Sqrt | Abs | Sin | Cos | Tanh | Sigmoid | Relu | Step
+        )
+    }
+    pub fn arity(self) -> usize {
+        if self == Builtin::Kron { 2 } else { 1 }
+    }
+}
+
+/// What a derivative differentiates with respect to: entries of a base
+/// binding, selected and ordered by `view` (an expression over the base
+/// made only of reshapes, transposes and subscripts).
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub base: Base,
+    pub view: Box<Expr>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Base {
+    Var(VarId),
+    Def(DefId),
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Num(f64),
+    Var(VarId),
+    /// A definition used by name (evaluated through its expression).
+    Def(DefId),
+    /// An indexed family used with its indices (`L_i`, `L_k`, `L_{2}`).
+    Family(DefId, Vec<IndexRef>),
+    /// A dimension symbol used as a scalar.
+    DimValue(String),
+    Identity(Dim),
+    Ones(Dim),
+    Matrix(Vec<Vec<Expr>>),
+    Neg(Box<Expr>),
+    /// `Mul` with a 1×1 side is a scaling, decided here.
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    Scale(Box<Expr>, Box<Expr>),
+    Transpose(Box<Expr>),
+    Inverse(Box<Expr>),
+    /// Matrix power with an integer exponent, or scalar power.
+    Pow(Box<Expr>, Box<Expr>),
+    Call(Builtin, Vec<Expr>, Flatten),
+    Apply(FuncId, Box<Expr>),
+    Subscript(Box<Expr>, Vec<IndexRef>),
+    Deriv {
+        y: Box<Expr>,
+        x: Target,
+        flatten: Flatten,
+        layout: Layout,
+    },
+    /// `d(Y)`.
+    Differential(Box<Expr>),
+    /// `dX` for a declared, non-`const` X.
+    Direction(VarId),
+    Sum(String, Dim, Box<Expr>),
+    Delta(IndexRef, IndexRef),
+}
+
+/// The right side of one claim.
+#[derive(Clone, Debug)]
+pub enum ClaimRhs {
+    Expr(Expr),
+    Space {
+        kind: SpaceKind,
+        /// The space's axes (2 axes: a matrix shape; 3+: a tensor view).
+        axes: Vec<Dim>,
+        text: String,
+    },
+}
+
+/// One relation to check.
+#[derive(Clone, Debug)]
+pub struct Claim {
+    pub lhs: Expr,
+    pub rel: Rel,
+    pub rhs: ClaimRhs,
+    /// Free indices of the claim, over which it must hold for every value.
+    pub free: BTreeMap<String, Dim>,
+}

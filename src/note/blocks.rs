@@ -1,0 +1,362 @@
+//! One Markdown pass over a note's body: the first heading and the check blocks.
+
+use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
+
+use super::options::parse_options;
+use super::{CheckBlock, NoteError, markdown_options};
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Scan {
+    /// Plain text of the first non-empty heading.
+    pub title: Option<String>,
+    pub blocks: Vec<CheckBlock>,
+}
+
+/// Is this info string the one of a check block (first word exactly `check`)?
+pub fn is_check_info(info: &str) -> bool {
+    info.split_whitespace().next() == Some("check")
+}
+
+/// Counts lines incrementally (offsets must not decrease).
+struct LineCounter<'a> {
+    text: &'a str,
+    pos: usize,
+    line: usize,
+}
+
+impl LineCounter<'_> {
+    /// 1-based line of `offset`.
+    fn line_of(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        if offset < self.pos {
+            self.pos = 0;
+            self.line = 1;
+        }
+        self.line += self.text.as_bytes()[self.pos..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.pos = offset;
+        self.line
+    }
+}
+
+struct Open {
+    start: usize,
+    fence_line: usize,
+    body: String,
+    options_at: usize,
+    options: String,
+}
+
+/// Scan `source[body_start..]`; offsets and lines in the result are in `source`.
+pub(crate) fn scan_body(source: &str, body_start: usize) -> Scan {
+    let body_start = body_start.min(source.len());
+    let body = source.get(body_start..).unwrap_or("");
+    let mut scan = Scan::default();
+    let mut lines = LineCounter {
+        text: source,
+        pos: 0,
+        line: 1,
+    };
+    let mut heading: Option<String> = None;
+    let mut open: Option<Open> = None;
+    for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
+        let (start, end) = (range.start + body_start, range.end + body_start);
+        match event {
+            Event::Start(Tag::Heading { .. }) if scan.title.is_none() => {
+                heading = Some(String::new())
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some(h) = heading.take() {
+                    let h = h.split_whitespace().collect::<Vec<_>>().join(" ");
+                    if !h.is_empty() {
+                        scan.title = Some(h);
+                    }
+                }
+            }
+            Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t)
+                if heading.is_some() && open.is_none() =>
+            {
+                if let Some(h) = heading.as_mut() {
+                    h.push_str(&t);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some(h) = heading.as_mut() {
+                    h.push(' ');
+                }
+            }
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) if is_check_info(&info) => {
+                let (options_at, options) = raw_options(source, start);
+                open = Some(Open {
+                    start,
+                    fence_line: lines.line_of(start),
+                    body: String::new(),
+                    options_at,
+                    options,
+                });
+            }
+            Event::Text(t) => {
+                if let Some(o) = open.as_mut() {
+                    o.body.push_str(&t);
+                }
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some(o) = open.take() {
+                    scan.blocks.push(finish(source, o, end, scan.blocks.len()));
+                }
+            }
+            _ => {}
+        }
+    }
+    mark_duplicate_ids(&mut scan.blocks);
+    scan
+}
+
+/// The raw option text after the fence and the word `check` on the fence
+/// line starting at `fence_start`, with its byte offset in `source`.
+fn raw_options(source: &str, fence_start: usize) -> (usize, String) {
+    let line_end = source[fence_start..]
+        .find('\n')
+        .map_or(source.len(), |i| fence_start + i);
+    let line = &source[fence_start..line_end];
+    let lead = line.len() - line.trim_start().len();
+    let after_ws = &line[lead..];
+    let fence_char = after_ws.chars().next().unwrap_or('`');
+    let fence_len = after_ws.len() - after_ws.trim_start_matches(fence_char).len();
+    let info = &after_ws[fence_len..];
+    let info_ws = info.len() - info.trim_start().len();
+    let word = info.trim_start();
+    let word_len = word.find(char::is_whitespace).unwrap_or(word.len());
+    let at = fence_start + lead + fence_len + info_ws + word_len;
+    let text = source[at..line_end].trim_end_matches('\r').to_string();
+    (at, text)
+}
+
+fn finish(source: &str, o: Open, end: usize, index: usize) -> CheckBlock {
+    let opts = parse_options(&o.options);
+    let errors = opts
+        .errors
+        .into_iter()
+        .map(|(pos, message)| {
+            let (line0, col) = super::line_col(source, o.options_at + pos);
+            NoteError {
+                line: line0 + 1,
+                col,
+                message,
+            }
+        })
+        .collect();
+    let mut body = o.body;
+    if body.contains('\r') {
+        body = body.replace("\r\n", "\n");
+    }
+    if !body.is_empty() && !body.ends_with('\n') {
+        body.push('\n');
+    }
+    CheckBlock {
+        index,
+        id: opts.id,
+        should_fail: opts.should_fail,
+        hide: opts.hide,
+        einstein: opts.einstein,
+        overrides: opts.overrides,
+        errors,
+        body,
+        body_line: o.fence_line + 1,
+        fence_line: o.fence_line,
+        range: o.start..end.max(o.start),
+    }
+}
+
+fn mark_duplicate_ids(blocks: &mut [CheckBlock]) {
+    for i in 1..blocks.len() {
+        let Some(id) = blocks[i].id.clone() else {
+            continue;
+        };
+        if let Some(first) = blocks[..i]
+            .iter()
+            .find(|b| b.id.as_deref() == Some(id.as_str()))
+        {
+            let first_line = first.fence_line;
+            let b = &mut blocks[i];
+            b.errors.push(NoteError {
+                line: b.fence_line,
+                col: 1,
+                message: format!("duplicate block id '#{id}' (first used on line {first_line})"),
+            });
+            b.id = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks(src: &str) -> Vec<CheckBlock> {
+        scan_body(src, 0).blocks
+    }
+
+    /// Every body line is the tail of its file line.
+    fn assert_lines_match(src: &str, b: &CheckBlock) {
+        let file: Vec<&str> = src.lines().collect();
+        for (i, l) in b.body.lines().enumerate() {
+            let f = file[b.body_line - 1 + i].trim_end_matches('\r');
+            assert!(f.ends_with(l), "line {}: {f:?} vs {l:?}", b.body_line + i);
+        }
+    }
+
+    #[test]
+    fn finds_check_blocks_only() {
+        let src = "# T\n\n```check\nlet x ∈ R^n\n```\n\n```rust\nfn f() {}\n```\n\n```checks\nno\n```\n\n```checker\nno\n```\n\n    ```check\n    indented code, not a fence\n    ```\n\n~~~check #tilde\nx = x\n~~~\n";
+        let b = blocks(src);
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].index, 0);
+        assert_eq!(b[0].fence_line, 3);
+        assert_eq!(b[0].body_line, 4);
+        assert_eq!(b[0].body, "let x ∈ R^n\n");
+        assert_eq!(&src[b[0].range.clone()], "```check\nlet x ∈ R^n\n```");
+        assert_eq!(b[1].index, 1);
+        assert_eq!(b[1].id.as_deref(), Some("tilde"));
+        assert_eq!(b[1].body, "x = x\n");
+        assert_eq!(&src[b[1].range.clone()], "~~~check #tilde\nx = x\n~~~");
+    }
+
+    #[test]
+    fn blank_lines_and_indentation_kept() {
+        let src = "```check\n\nlet a ∈ R\n\n  = a\n\n```\n";
+        let b = &blocks(src)[0];
+        assert_eq!(b.body, "\nlet a ∈ R\n\n  = a\n\n");
+        assert_eq!(b.body_line, 2);
+        assert_lines_match(src, b);
+    }
+
+    #[test]
+    fn inside_list_and_quote() {
+        let src = "1. First step:\n\n   ```check #s1\n   let W ∈ R^{n×m}\n\n     f = W x\n   ```\n\n> ```check\n> a = a\n>b = b\n> ```\n\n- x\n  - y\n\n    ~~~check\n    z\n    ~~~\n";
+        let b = blocks(src);
+        assert_eq!(b.len(), 3);
+        assert_eq!(b[0].id.as_deref(), Some("s1"));
+        assert_eq!(b[0].fence_line, 3);
+        assert_eq!(b[0].body, "let W ∈ R^{n×m}\n\n  f = W x\n");
+        assert_lines_match(src, &b[0]);
+        assert_eq!(b[1].fence_line, 9);
+        assert_eq!(b[1].body, "a = a\nb = b\n");
+        assert_lines_match(src, &b[1]);
+        assert_eq!(b[2].fence_line, 17);
+        assert_eq!(b[2].body, "z\n");
+        assert!(src[b[2].range.clone()].starts_with("~~~check"));
+    }
+
+    #[test]
+    fn indented_fence_removes_its_own_indentation() {
+        let src = "  ```check\n  a = a\n    b = b\nc = c\n  ```\n";
+        let b = &blocks(src)[0];
+        assert_eq!(b.body, "a = a\n  b = b\nc = c\n");
+        assert_lines_match(src, b);
+    }
+
+    #[test]
+    fn crlf() {
+        let src = "# T\r\n\r\n```check #c\r\nlet x ∈ R\r\n\r\nx = x\r\n```\r\n";
+        let b = &blocks(src)[0];
+        assert_eq!(b.body, "let x ∈ R\n\nx = x\n");
+        assert_eq!(b.id.as_deref(), Some("c"));
+        assert!(b.errors.is_empty());
+        assert_eq!((b.fence_line, b.body_line), (3, 4));
+        assert_lines_match(src, b);
+    }
+
+    #[test]
+    fn unclosed_fence_runs_to_end() {
+        let src = "```check\na = a\nb = b";
+        let b = &blocks(src)[0];
+        assert_eq!(b.body, "a = a\nb = b\n");
+        assert_eq!(b.range, 0..src.len());
+        let b = &blocks("```check")[0];
+        assert_eq!(b.body, "");
+        assert_eq!((b.fence_line, b.body_line), (1, 2));
+    }
+
+    #[test]
+    fn longer_fences_nest() {
+        let src =
+            "````markdown\n```check\nnot a block\n```\n````\n\n````check\n```\ninner\n```\n````\n";
+        let b = blocks(src);
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].body, "```\ninner\n```\n");
+        assert_eq!(b[0].fence_line, 7);
+    }
+
+    #[test]
+    fn option_errors_at_fence_line_and_column() {
+        let src = "text\n\n- item\n\n  ```check #ok bogus trials=x\n  a = a\n  ```\n";
+        let b = &blocks(src)[0];
+        assert_eq!(b.id.as_deref(), Some("ok"));
+        assert_eq!(b.errors.len(), 2, "{:?}", b.errors);
+        let line = src.lines().nth(4).unwrap();
+        assert_eq!(b.errors[0].line, 5);
+        assert_eq!(b.errors[0].col, line.find("bogus").unwrap() + 1);
+        assert!(b.errors[0].message.contains("'bogus'"));
+        assert_eq!(b.errors[1].col, line.find("trials=x").unwrap() + 1);
+        // Columns count characters, not bytes.
+        let src = "```check #é ü\n```\n";
+        let b = &blocks(src)[0];
+        assert_eq!(b.errors[0].col, 13);
+    }
+
+    #[test]
+    fn options_parsed() {
+        let src = "```check #bias einstein should-fail hide trials=7 dim_range=[2, 3]\nx\n```\n";
+        let b = &blocks(src)[0];
+        assert!(b.errors.is_empty(), "{:?}", b.errors);
+        assert!(b.einstein && b.should_fail && b.hide);
+        assert_eq!(b.overrides.trials, Some(7));
+        assert_eq!(b.overrides.dim_range, Some([2, 3]));
+        assert_eq!(b.overrides.einstein, Some(true));
+    }
+
+    #[test]
+    fn duplicate_ids() {
+        let src = "```check #a\n```\n\n```check #a\n```\n";
+        let b = blocks(src);
+        assert!(b[0].errors.is_empty());
+        assert_eq!(b[1].errors.len(), 1);
+        assert_eq!(b[1].errors[0].line, 4);
+        assert!(b[1].errors[0].message.contains("line 1"));
+        assert_eq!(b[1].id, None);
+    }
+
+    #[test]
+    fn title_from_first_heading() {
+        let s = scan_body("text\n\n## The $\\mathbb{R}^n$ *space* `x`\n\n# Later\n", 0);
+        assert_eq!(s.title.as_deref(), Some("The \\mathbb{R}^n space x"));
+        let s = scan_body("Setext\n  heading\n===\n", 0);
+        assert_eq!(s.title.as_deref(), Some("Setext heading"));
+        let s = scan_body("#\n\n# Real\n", 0);
+        assert_eq!(s.title.as_deref(), Some("Real"));
+        assert_eq!(scan_body("no heading\n", 0).title, None);
+    }
+
+    #[test]
+    fn body_offset() {
+        let src = "---\ntitle: x\n---\n# H\n```check\na\n```\n";
+        let s = scan_body(src, 16);
+        assert_eq!(s.title.as_deref(), Some("H"));
+        assert_eq!(s.blocks[0].fence_line, 5);
+        assert_eq!(&src[s.blocks[0].range.clone()], "```check\na\n```");
+    }
+
+    #[test]
+    fn pathological_input_does_not_panic() {
+        let deep = ">".repeat(50_000) + " ```check\n";
+        let _ = scan_body(&deep, 0);
+        let lists = "- ".repeat(10_000) + "```check\nx\n";
+        let _ = scan_body(&lists, 0);
+        let _ = scan_body("```check\u{0}\n\u{0}\n```", 0);
+        let _ = scan_body("abc", 10);
+        let _ = scan_body("", 0);
+    }
+}

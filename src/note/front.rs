@@ -1,0 +1,248 @@
+//! Front matter: YAML between a first line `---` and the next `---`/`...` line.
+
+use crate::config::{FrontMatter, parse_front_matter};
+
+use super::NoteError;
+
+/// The result of splitting off a note's front matter.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Front {
+    pub front: FrontMatter,
+    pub errors: Vec<NoteError>,
+    /// Byte offset after the closing line (0 without front matter; after a
+    /// byte order mark if there is one).
+    pub body_start: usize,
+    /// `title` kept from a front matter that did not parse as a whole.
+    pub salvaged_title: Option<String>,
+}
+
+/// `(start, end_without_newline, end_with_newline)` of each line.
+fn lines(text: &str, from: usize) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    let mut pos = from;
+    std::iter::from_fn(move || {
+        if pos >= text.len() {
+            return None;
+        }
+        let start = pos;
+        let (end, next) = match text[start..].find('\n') {
+            Some(i) => (start + i, start + i + 1),
+            None => (text.len(), text.len()),
+        };
+        pos = next;
+        Some((start, end, next))
+    })
+}
+
+fn is_delim(line: &str, closing: bool) -> bool {
+    let t = line.trim_end_matches([' ', '\t', '\r']);
+    t == "---" || (closing && t == "...")
+}
+
+pub(crate) fn split_front(source: &str) -> Front {
+    let bom = if source.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    let mut it = lines(source, bom);
+    let mut out = Front {
+        body_start: bom,
+        ..Front::default()
+    };
+    let yaml_start = match it.next() {
+        Some((s, e, next)) if is_delim(&source[s..e], false) => next,
+        _ => return out,
+    };
+    let Some((close_start, _, close_next)) = it.find(|&(s, e, _)| is_delim(&source[s..e], true))
+    else {
+        out.errors.push(NoteError {
+            line: 1,
+            col: 1,
+            message: "the front matter that starts here is never closed: add a line `---` after it"
+                .to_string(),
+        });
+        return out;
+    };
+    out.body_start = close_next;
+    let yaml = &source[yaml_start..close_start];
+    // The YAML text starts on file line 2.
+    let at = |line: usize, col: usize, message: String| NoteError {
+        line: line + 1,
+        col,
+        message: format!("front matter: {message}"),
+    };
+    match parse_front_matter(yaml) {
+        Ok((front, problems)) => {
+            out.front = front;
+            out.errors
+                .extend(problems.into_iter().map(|p| at(p.line, p.col, p.message)));
+        }
+        Err(p) => {
+            out.errors.push(at(p.line, p.col, p.message));
+            out.salvaged_title = salvage_title(yaml);
+        }
+    }
+    out
+}
+
+fn salvage_title(yaml: &str) -> Option<String> {
+    let value: serde_yaml::Value = serde_yaml::from_str(yaml).ok()?;
+    let title = value.as_mapping()?.get("title")?.as_str()?.trim();
+    (!title.is_empty()).then(|| title.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Flatten;
+
+    #[test]
+    fn no_front_matter() {
+        let f = split_front("# Title\n\ntext\n");
+        assert_eq!(f.body_start, 0);
+        assert!(f.errors.is_empty());
+        assert_eq!(f.front, FrontMatter::default());
+        // `---` not on the first line is not front matter.
+        let f = split_front("\n---\ntitle: x\n---\n");
+        assert_eq!(f.body_start, 0);
+        assert!(f.errors.is_empty());
+    }
+
+    #[test]
+    fn parses_and_finds_body() {
+        let src = "---\ntitle: Matrix calculus\ndims: {n: 3, m: 4}\ncheck:\n  trials: 5\n  flatten: row-major\n---\n# Body\n";
+        let f = split_front(src);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        assert_eq!(f.front.title.as_deref(), Some("Matrix calculus"));
+        assert_eq!(f.front.dims.get("n"), Some(&3));
+        assert_eq!(f.front.check.trials, Some(5));
+        assert_eq!(f.front.check.flatten, Some(Flatten::RowMajor));
+        assert_eq!(&src[f.body_start..], "# Body\n");
+    }
+
+    #[test]
+    fn dots_close_and_trailing_spaces() {
+        let src = "--- \ntitle: x\n... \nbody";
+        let f = split_front(src);
+        assert_eq!(f.front.title.as_deref(), Some("x"));
+        assert_eq!(&src[f.body_start..], "body");
+    }
+
+    #[test]
+    fn unknown_top_level_key_at_its_line() {
+        let src = "---\ntitle: T\ndims: {n: 3}\ntitel: oops\n---\n";
+        let f = split_front(src);
+        assert_eq!(f.errors.len(), 1);
+        let e = &f.errors[0];
+        assert_eq!((e.line, e.col), (4, 1));
+        assert!(e.message.contains("unknown key `titel`"), "{}", e.message);
+        // Defaults, but the title survives.
+        assert_eq!(f.front.dims.len(), 0);
+        assert_eq!(f.salvaged_title.as_deref(), Some("T"));
+    }
+
+    #[test]
+    fn unknown_nested_key_at_its_line() {
+        let src = "---\ntitle: T\ncheck:\n  trials: 3\n  tirals: 4\n---\nbody\n";
+        let f = split_front(src);
+        let e = &f.errors[0];
+        assert_eq!((e.line, e.col), (5, 3), "{e:?}");
+        assert!(
+            e.message.contains("check: unknown key `tirals`"),
+            "{}",
+            e.message
+        );
+        assert_eq!(f.front.check.trials, None);
+        assert_eq!(&src[f.body_start..], "body\n");
+    }
+
+    #[test]
+    fn syntax_error_line() {
+        let src = "---\ntitle: T\ndims: [1\nx: 2\n---\n";
+        let f = split_front(src);
+        assert_eq!(f.errors.len(), 1);
+        assert!(f.errors[0].line >= 3, "{:?}", f.errors);
+        assert_eq!(f.salvaged_title, None);
+        let src = "---\ntitle: T\ncheck:\n  trials: many\n---\n";
+        let e = &split_front(src).errors[0];
+        assert_eq!(e.line, 4);
+        assert!(e.message.contains("check.trials"), "{}", e.message);
+    }
+
+    #[test]
+    fn unterminated_is_error_at_line_1() {
+        let f = split_front("---\ntitle: x\n# heading\n");
+        assert_eq!(f.errors.len(), 1);
+        assert_eq!((f.errors[0].line, f.errors[0].col), (1, 1));
+        assert_eq!(f.body_start, 0);
+        assert_eq!(f.front, FrontMatter::default());
+        let f = split_front("---");
+        assert_eq!(f.errors.len(), 1);
+    }
+
+    #[test]
+    fn empty_and_only_front_matter() {
+        let f = split_front("---\n---\n");
+        assert!(f.errors.is_empty());
+        assert_eq!(f.body_start, 8);
+        let src = "---\ntitle: Only\n---";
+        let f = split_front(src);
+        assert!(f.errors.is_empty());
+        assert_eq!(f.body_start, src.len());
+        assert_eq!(f.front.title.as_deref(), Some("Only"));
+        let f = split_front("");
+        assert_eq!(f.body_start, 0);
+        assert!(f.errors.is_empty());
+    }
+
+    #[test]
+    fn crlf() {
+        let src = "---\r\ntitle: T\r\ncheck:\r\n  bogus: 1\r\n---\r\nbody\r\n";
+        let f = split_front(src);
+        assert_eq!((f.errors[0].line, f.errors[0].col), (4, 3));
+        assert_eq!(&src[f.body_start..], "body\r\n");
+        let src = "---\r\ntitle: T\r\n---\r\nbody\r\n";
+        let f = split_front(src);
+        assert!(f.errors.is_empty());
+        assert_eq!(f.front.title.as_deref(), Some("T"));
+    }
+
+    #[test]
+    fn not_a_mapping() {
+        let f = split_front("---\njust text\n---\n");
+        assert_eq!(f.errors.len(), 1);
+        assert!(
+            f.errors[0].message.contains("mapping"),
+            "{}",
+            f.errors[0].message
+        );
+    }
+
+    #[test]
+    fn duplicate_key_points_at_second() {
+        let f = split_front("---\ntitle: a\ndims: {}\ntitle: b\n---\n");
+        assert_eq!(f.errors[0].line, 4, "{:?}", f.errors);
+        assert!(f.errors[0].message.contains("duplicate key `title`"));
+    }
+
+    #[test]
+    fn invalid_values_are_dropped_and_reported() {
+        let src = "---\ndims:\n  n: 0\n  m: 4\n  nn: 2\ncheck:\n  trials: 0\n  seed: 3\n  rtol: -1\n---\n";
+        let f = split_front(src);
+        let lines: Vec<usize> = f.errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [3, 5, 7, 9], "{:?}", f.errors);
+        assert_eq!(f.front.dims.len(), 1);
+        assert_eq!(f.front.check.seed, Some(3));
+        assert_eq!(f.front.check.trials, None);
+        assert_eq!(f.front.check.rtol, None);
+    }
+
+    #[test]
+    fn bom() {
+        let src = "\u{feff}---\ntitle: B\n---\nx";
+        let f = split_front(src);
+        assert_eq!(f.front.title.as_deref(), Some("B"));
+        assert_eq!(&src[f.body_start..], "x");
+        assert_eq!(split_front("\u{feff}# h").body_start, 3);
+    }
+}

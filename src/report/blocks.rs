@@ -1,0 +1,561 @@
+//! Check blocks, statements and claims → HTML fragments.
+//!
+//! These fragments carry the report's contract (every claim is an element
+//! with `data-status` and `data-line`), so they are built here rather than
+//! in the overridable templates.
+
+use std::cell::RefCell;
+use std::fmt::Write as _;
+
+use super::html::{IdSet, escape, fmt_sig, latex_sig};
+use super::markdown::block_anchor;
+use super::math::render_math;
+use crate::check::verdict::{
+    BlockResult, ClaimResult, Evidence, Matrix, Shown, Status, StmtKindTag, StmtResult,
+};
+
+/// Matrices with more entries than this are shown as a heatmap only.
+const MAX_TYPESET_ENTRIES: usize = 400;
+
+/// Caption of a `should-fail` block.
+pub const SHOULD_FAIL_CAPTION: &str = "Expected to fail: these claims teach a common mistake";
+
+/// How a status looks: CSS class suffix, symbol, badge text, explanation.
+pub struct Badge {
+    pub status: &'static str,
+    pub symbol: &'static str,
+    pub text: &'static str,
+    pub title: &'static str,
+}
+
+pub fn badge_info(s: Status) -> Badge {
+    match s {
+        Status::Pass => Badge {
+            status: "pass",
+            symbol: "✓",
+            text: "pass",
+            title: "pass: held in every trial",
+        },
+        Status::Fail => Badge {
+            status: "fail",
+            symbol: "✗",
+            text: "fail",
+            title: "fail: false in at least one trial",
+        },
+        Status::Error => Badge {
+            status: "error",
+            symbol: "⚠",
+            text: "error",
+            title: "error: could not be evaluated",
+        },
+        Status::Xfail => Badge {
+            status: "xfail",
+            symbol: "✓",
+            text: "fails as expected",
+            title: "xfail: expected to fail, and it does",
+        },
+        Status::Xpass => Badge {
+            status: "xpass",
+            symbol: "✗",
+            text: "holds, but expected to fail",
+            title: "xpass: expected to fail, but it held",
+        },
+    }
+}
+
+/// `<span class="badge …">✓ pass</span>`.
+pub fn badge_html(s: Status) -> String {
+    let b = badge_info(s);
+    format!(
+        "<span class=\"badge badge-{}\" title=\"{}\"><span class=\"badge-sym\" aria-hidden=\"true\">{}</span> {}</span>",
+        b.status,
+        escape(b.title),
+        b.symbol,
+        escape(b.text)
+    )
+}
+
+/// A claim as rendered on a page: where it is and how it went.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenderedClaim {
+    /// The element's `id` (`L42`, `L42-1`, …).
+    pub id: String,
+    pub line: usize,
+    pub col: usize,
+    pub status: Status,
+    pub label: Option<String>,
+    pub text: String,
+    pub message: Option<String>,
+}
+
+/// Per-page rendering state: claim ids are unique within a page, and every
+/// rendered claim is remembered (for the page's counts and problem list).
+pub struct PageRenderer<'a> {
+    /// How to re-run the check (shown with every failure's evidence).
+    pub command: &'a str,
+    /// The note's path as the user types it, for `path:line` references.
+    pub note_path: &'a str,
+    ids: RefCell<IdSet>,
+    rendered: RefCell<Vec<RenderedClaim>>,
+}
+
+impl<'a> PageRenderer<'a> {
+    pub fn new(command: &'a str, note_path: &'a str, reserved: &[String]) -> Self {
+        let mut ids = IdSet::default();
+        for r in reserved {
+            ids.reserve(r);
+        }
+        PageRenderer {
+            command,
+            note_path,
+            ids: RefCell::new(ids),
+            rendered: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Every claim rendered so far, in file order (line, column).
+    pub fn rendered(&self) -> Vec<RenderedClaim> {
+        let mut v = self.rendered.borrow().clone();
+        v.sort_by_key(|c| (c.line, c.col));
+        v
+    }
+
+    /// The id of a claim at `line`: `L{line}`, then `L{line}-1`, … for more
+    /// claims on the same line.
+    fn claim_id(&self, line: usize) -> String {
+        self.ids.borrow_mut().unique(&format!("L{line}"))
+    }
+
+    /// One check block as a `<section class="check-block">`.
+    pub fn block(&self, b: &BlockResult) -> String {
+        let anchor = block_anchor(b.id.as_deref(), b.index);
+        let mut classes = String::from("check-block");
+        if b.should_fail {
+            classes.push_str(" should-fail");
+        }
+        if b.hide {
+            classes.push_str(" hidden-block");
+        }
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "<section class=\"{classes}\" id=\"{}\">\n<header class=\"block-head\">",
+            escape(&anchor)
+        );
+        let _ = write!(
+            s,
+            "<a class=\"block-anchor\" href=\"#{0}\">{1}</a>",
+            escape(&anchor),
+            if b.id.is_some() {
+                format!("#{}", escape(&anchor))
+            } else {
+                "check".to_string()
+            }
+        );
+        let mut tags = Vec::new();
+        if b.einstein {
+            tags.push("einstein");
+        }
+        if b.should_fail {
+            tags.push("should-fail");
+        }
+        if b.hide {
+            tags.push("hide");
+        }
+        for t in tags {
+            let _ = write!(s, " <span class=\"block-tag\">{t}</span>");
+        }
+        let _ = writeln!(
+            s,
+            " <span class=\"block-line\">line {}</span></header>",
+            b.fence_line
+        );
+        if b.should_fail {
+            let _ = writeln!(s, "<p class=\"block-caption\">{SHOULD_FAIL_CAPTION}</p>");
+        }
+        for e in &b.errors {
+            s.push_str(&self.claim(e, ClaimView::Full));
+        }
+        if b.hide {
+            s.push_str("<div class=\"hidden-claims\">\n");
+            for st in &b.stmts {
+                for c in &st.claims {
+                    let view = if c.status.is_failure() {
+                        ClaimView::Full
+                    } else {
+                        ClaimView::BadgeOnly
+                    };
+                    s.push_str(&self.claim(c, view));
+                }
+            }
+            s.push_str("</div>\n");
+        } else {
+            for st in &b.stmts {
+                s.push_str(&self.stmt(st));
+            }
+        }
+        s.push_str("</section>");
+        s
+    }
+
+    /// One statement: its label and typeset LaTeX, then its claims.
+    pub fn stmt(&self, st: &StmtResult) -> String {
+        let kind = match st.kind {
+            StmtKindTag::Declare => "declare",
+            StmtKindTag::Function => "function",
+            StmtKindTag::Define => "define",
+            StmtKindTag::Claim => "claim",
+            StmtKindTag::Show => "show",
+            StmtKindTag::Error => "error",
+        };
+        let quiet = matches!(
+            st.kind,
+            StmtKindTag::Declare | StmtKindTag::Function | StmtKindTag::Define
+        );
+        let mut s = format!(
+            "<div class=\"stmt stmt-{kind}{}\">",
+            if quiet { " stmt-quiet" } else { "" }
+        );
+        s.push_str("<div class=\"stmt-line\">");
+        match &st.label {
+            Some(l) => {
+                let _ = write!(s, "<span class=\"stmt-label\">{}</span>", escape(&paren(l)));
+            }
+            None => s.push_str("<span class=\"stmt-label\"></span>"),
+        }
+        s.push_str("<div class=\"stmt-math\">");
+        match (&st.latex, st.kind) {
+            (Some(tex), StmtKindTag::Error | StmtKindTag::Claim | StmtKindTag::Show) => {
+                s.push_str(&render_math(tex, true))
+            }
+            (Some(tex), _) => s.push_str(&render_math(tex, false)),
+            (None, _) => {
+                let _ = write!(
+                    s,
+                    "<pre class=\"stmt-source\"><code>{}</code></pre>",
+                    escape(&st.text)
+                );
+            }
+        }
+        s.push_str("</div></div>\n");
+
+        if let Some(shown) = &st.shown {
+            s.push_str(&shown_html(shown));
+        }
+        if !st.claims.is_empty() {
+            s.push_str("<div class=\"claims\">\n");
+            // A chain's claims each show their own relation; a lone claim is
+            // the statement itself, already typeset above.
+            let view = if st.kind == StmtKindTag::Claim && st.claims.len() > 1 {
+                ClaimView::Chain
+            } else {
+                ClaimView::NoMath
+            };
+            for c in &st.claims {
+                s.push_str(&self.claim(c, view));
+            }
+            s.push_str("</div>\n");
+        }
+        s.push_str("</div>\n");
+        s
+    }
+
+    /// One claim element, carrying `data-status` and `data-line`.
+    pub fn claim(&self, c: &ClaimResult, view: ClaimView) -> String {
+        let id = self.claim_id(c.line);
+        self.rendered.borrow_mut().push(RenderedClaim {
+            id: id.clone(),
+            line: c.line,
+            col: c.col,
+            status: c.status,
+            label: c.label.clone(),
+            text: c.text.clone(),
+            message: c.message.clone(),
+        });
+        let status = c.status.as_str();
+        let compact = view == ClaimView::BadgeOnly;
+        let mut s = format!(
+            "<div class=\"claim claim-{status}{}\" id=\"{}\" data-status=\"{status}\" data-line=\"{}\"",
+            if compact { " claim-compact" } else { "" },
+            escape(&id),
+            c.line
+        );
+        if compact {
+            let _ = write!(s, " title=\"{}\"", escape(&c.text));
+        }
+        s.push_str(">\n<div class=\"claim-head\">");
+        s.push_str(&badge_html(c.status));
+        if compact {
+            if let Some(l) = &c.label {
+                let _ = write!(
+                    s,
+                    " <span class=\"claim-label\">{}</span>",
+                    escape(&paren(l))
+                );
+            }
+            let _ = write!(
+                s,
+                " <span class=\"visually-hidden\">{}</span></div>\n</div>\n",
+                escape(&c.text)
+            );
+            return s;
+        }
+        if view == ClaimView::Full || view == ClaimView::Chain {
+            if let (Some(l), ClaimView::Full) = (&c.label, view) {
+                let _ = write!(
+                    s,
+                    " <span class=\"claim-label\">{}</span>",
+                    escape(&paren(l))
+                );
+            }
+            s.push_str(" <span class=\"claim-math\">");
+            match &c.latex {
+                Some(tex) => s.push_str(&render_math(tex, false)),
+                None => {
+                    let _ = write!(s, "<code>{}</code>", escape(&c.text));
+                }
+            }
+            s.push_str("</span>");
+        }
+        if let (Some(err), Status::Pass | Status::Xpass) = (c.max_abs_err, c.status) {
+            let _ = write!(
+                s,
+                " <span class=\"claim-err\" title=\"largest absolute difference over all trials\">max |Δ| {}</span>",
+                escape(&fmt_sig(err, 2))
+            );
+        }
+        let _ = writeln!(
+            s,
+            " <a class=\"claim-line\" href=\"#{}\" title=\"{}:{}:{}\">line {}</a></div>",
+            escape(&id),
+            escape(self.note_path),
+            c.line,
+            c.col,
+            c.line
+        );
+        if let Some(m) = &c.message {
+            if m.contains('\n') {
+                // Multi-line messages point at columns: keep them monospaced.
+                let _ = writeln!(
+                    s,
+                    "<pre class=\"claim-message\">{}</pre>",
+                    escape(m.trim_end())
+                );
+            } else {
+                let _ = writeln!(s, "<p class=\"claim-message\">{}</p>", escape(m));
+            }
+        }
+        if let Some(cmp) = &c.compared {
+            let _ = writeln!(
+                s,
+                "<p class=\"claim-compared\"><span class=\"k\">Compared:</span> {}</p>",
+                escape(cmp)
+            );
+        }
+        if let Some(ev) = &c.evidence {
+            s.push_str(&self.evidence(c, ev));
+        }
+        s.push_str("</div>\n");
+        s
+    }
+
+    fn evidence(&self, c: &ClaimResult, ev: &Evidence) -> String {
+        let open = if c.status == Status::Fail || c.status == Status::Xpass {
+            " open"
+        } else {
+            ""
+        };
+        let mut s = format!(
+            "<details class=\"evidence\"{open}><summary>Evidence: trial {}, seed {}</summary>\n",
+            ev.trial, ev.seed
+        );
+        if let Some(d) = &ev.diagnosis {
+            let _ = writeln!(
+                s,
+                "<p class=\"diagnosis\"><strong>Diagnosis:</strong> {}</p>",
+                escape(d)
+            );
+        }
+        s.push_str("<dl class=\"evidence-facts\">\n");
+        let mut fact = |k: &str, v: String| {
+            let _ = writeln!(s, "<dt>{}</dt><dd>{}</dd>", escape(k), v);
+        };
+        fact("trial", ev.trial.to_string());
+        fact("seed", ev.seed.to_string());
+        if !ev.dims.is_empty() {
+            fact("dimensions", assignments(ev.dims.iter()));
+        }
+        if !ev.indices.is_empty() {
+            fact("indices", assignments(ev.indices.iter()));
+        }
+        let mut largest = escape(&fmt_sig(ev.max_abs_err, 4));
+        if !ev.location.is_empty() {
+            let _ = write!(largest, " at {}", escape(&ev.location));
+        }
+        fact("largest difference", largest);
+        fact("relative error", escape(&fmt_sig(ev.rel_err, 4)));
+        fact("tolerance", escape(&fmt_sig(ev.tolerance, 4)));
+        fact(
+            "shapes",
+            format!(
+                "left {}, right {}",
+                escape(&ev.lhs_shape),
+                escape(&ev.rhs_shape)
+            ),
+        );
+        s.push_str("</dl>\n");
+        if ev.lhs.is_some() || ev.rhs.is_some() {
+            s.push_str("<div class=\"evidence-values\">\n");
+            for (side, shape, m) in [
+                ("left side", &ev.lhs_shape, &ev.lhs),
+                ("right side", &ev.rhs_shape, &ev.rhs),
+            ] {
+                if let Some(m) = m {
+                    let _ = writeln!(
+                        s,
+                        "<figure class=\"value\"><figcaption>{side} ({})</figcaption><div class=\"matrix\">{}</div></figure>",
+                        escape(shape),
+                        matrix_html(m)
+                    );
+                }
+            }
+            s.push_str("</div>\n");
+        }
+        let _ = writeln!(
+            s,
+            "<p class=\"reproduce\">Reproduce: <code>{}</code> <span class=\"reproduce-where\">(claim at {}:{}, trial {}, seed {})</span></p>",
+            escape(self.command),
+            escape(self.note_path),
+            c.line,
+            ev.trial,
+            ev.seed
+        );
+        s.push_str("</details>\n");
+        s
+    }
+}
+
+/// How much of a claim to show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimView {
+    /// Badge, label, own LaTeX, message, evidence.
+    Full,
+    /// One relation of a chain: as `Full` without the label (the statement
+    /// shows it).
+    Chain,
+    /// As `Chain`, without the claim's LaTeX (the statement shows it).
+    NoMath,
+    /// Only the badge (and label), for `hide` blocks.
+    BadgeOnly,
+}
+
+/// `1c` → `(1c)`; `(1c)` unchanged.
+pub fn paren(label: &str) -> String {
+    if label.starts_with('(') {
+        label.to_string()
+    } else {
+        format!("({label})")
+    }
+}
+
+fn assignments<'k>(it: impl Iterator<Item = (&'k String, &'k u64)>) -> String {
+    it.map(|(k, v)| format!("{} = {v}", escape(k)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `\begin{bmatrix} … \end{bmatrix}` with entries to 4 significant digits (a
+/// 1×1 value as a bare number).
+pub fn matrix_latex(m: &Matrix) -> String {
+    if m.rows == 1 && m.cols == 1 && m.data.len() == 1 && m.data[0].len() == 1 {
+        return latex_sig(m.data[0][0], 4);
+    }
+    let rows: Vec<String> = m
+        .data
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|&v| latex_sig(v, 4))
+                .collect::<Vec<_>>()
+                .join(" & ")
+        })
+        .collect();
+    format!(r"\begin{{bmatrix}} {} \end{{bmatrix}}", rows.join(r" \\ "))
+}
+
+/// A matrix typeset, or a note when it is too large to typeset.
+fn matrix_html(m: &Matrix) -> String {
+    let n = m.data.iter().map(Vec::len).sum::<usize>();
+    if n > MAX_TYPESET_ENTRIES {
+        format!(
+            "<p class=\"too-large\">{}×{}: too large to typeset</p>",
+            m.rows, m.cols
+        )
+    } else {
+        render_math(&matrix_latex(m), true)
+    }
+}
+
+/// A `show` statement's value: typeset, and as a heatmap.
+fn shown_html(sh: &Shown) -> String {
+    let mut caption = format!("value in trial 1, {}×{}", sh.value.rows, sh.value.cols);
+    if !sh.dims.is_empty() {
+        let _ = write!(caption, " ({})", assignments(sh.dims.iter()));
+    }
+    format!(
+        "<figure class=\"shown\"><div class=\"matrix\">{}</div>{}<figcaption>{}; entries to 4 significant digits</figcaption></figure>\n",
+        matrix_html(&sh.value),
+        heatmap_svg(&sh.value),
+        caption
+    )
+}
+
+/// An inline SVG heatmap: blue negative, white zero, red positive, scaled
+/// by the largest magnitude.
+pub fn heatmap_svg(m: &Matrix) -> String {
+    let rows = m.data.len();
+    let cols = m.data.iter().map(Vec::len).max().unwrap_or(0);
+    if rows == 0 || cols == 0 {
+        return String::new();
+    }
+    let cell = (480.0 / cols.max(rows) as f64).clamp(3.0, 22.0);
+    let cell = cell.floor() as usize;
+    let (w, h) = (cols * cell, rows * cell);
+    let max = m
+        .data
+        .iter()
+        .flatten()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, |a, v| a.max(v.abs()));
+    let mut s = format!(
+        "<svg class=\"heatmap\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"heatmap of the {rows}×{cols} value; blue negative, red positive, largest magnitude {}\">",
+        escape(&fmt_sig(max, 3))
+    );
+    for (r, row) in m.data.iter().enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            let fill = heat_colour(if max > 0.0 { v / max } else { 0.0 });
+            let _ = write!(
+                s,
+                "<rect x=\"{}\" y=\"{}\" width=\"{cell}\" height=\"{cell}\" fill=\"{fill}\"/>",
+                c * cell,
+                r * cell
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+fn heat_colour(t: f64) -> String {
+    if !t.is_finite() {
+        return "#888888".to_string();
+    }
+    let t = t.clamp(-1.0, 1.0);
+    let (end, a) = if t >= 0.0 {
+        ((178.0, 24.0, 43.0), t)
+    } else {
+        ((33.0, 102.0, 172.0), -t)
+    };
+    let mix = |e: f64| (247.0 + (e - 247.0) * a).round() as u8;
+    format!("#{:02x}{:02x}{:02x}", mix(end.0), mix(end.1), mix(end.2))
+}

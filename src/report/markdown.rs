@@ -1,0 +1,320 @@
+//! A note's Markdown body → HTML: math typeset as MathML, headings with
+//! stable ids, check blocks replaced by their rendered results.
+
+use std::collections::BTreeSet;
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+use super::html::{IdSet, slug};
+use super::math::render_math;
+use crate::note::Note;
+
+/// A rendered note body.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RenderedBody {
+    pub html: String,
+    /// Every heading in document order: (level 1–6, id, plain text).
+    pub toc: Vec<(u8, String, String)>,
+    /// Indices of the check blocks that were placed in the body (normally
+    /// all of `note.blocks`).
+    pub placed_blocks: BTreeSet<usize>,
+}
+
+/// Ids the page itself uses around the body; headings never take them.
+pub const RESERVED_IDS: &[&str] = &[
+    "top",
+    "main",
+    "summary",
+    "contents",
+    "contents-h",
+    "problems-h",
+    "problems",
+    "note-errors",
+    "body",
+    "unplaced-blocks",
+];
+
+/// The anchor of a check block: its `#id`, else `block-N` (N from 0).
+pub fn block_anchor(id: Option<&str>, index: usize) -> String {
+    match id {
+        Some(id) if !id.is_empty() => id.to_string(),
+        _ => format!("block-{index}"),
+    }
+}
+
+/// The pulldown-cmark options notes are read with.
+pub fn options() -> Options {
+    Options::ENABLE_MATH
+        | Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Renders `note.source[note.body_start..]`. Check blocks (fenced code whose
+/// info string's first word is `check`) become `render_block(i)`, `i` the
+/// block's position in `note.blocks`; inline and display math become MathML;
+/// every heading gets an id (its `{#id}` attribute, else the slug of its
+/// text, deduplicated within the page); relative links to `*.md` files are
+/// pointed at the rendered `*.html`.
+pub fn body_to_html(note: &Note, render_block: &dyn Fn(usize) -> String) -> RenderedBody {
+    render_body(note, render_block, None)
+}
+
+/// [`body_to_html`]; with `drop_title`, a level-1 heading that opens the body
+/// and whose text is `drop_title` is left out (the page shows the title).
+pub(crate) fn render_body(
+    note: &Note,
+    render_block: &dyn Fn(usize) -> String,
+    drop_title: Option<&str>,
+) -> RenderedBody {
+    let start = note.body_start.min(note.source.len());
+    let body = &note.source[start..];
+
+    let mut ids = IdSet::default();
+    for r in RESERVED_IDS {
+        ids.reserve(r);
+    }
+    for b in &note.blocks {
+        ids.reserve(&block_anchor(b.id.as_deref(), b.index));
+    }
+
+    let mut out: Vec<Event> = Vec::new();
+    let mut toc = Vec::new();
+    let mut placed = BTreeSet::new();
+    let mut check_seen = 0usize;
+    let mut first_event = true;
+
+    let mut iter = Parser::new_ext(body, options()).into_offset_iter();
+    while let Some((ev, range)) = iter.next() {
+        let is_first = std::mem::replace(&mut first_event, false);
+        match ev {
+            Event::InlineMath(tex) => out.push(Event::InlineHtml(render_math(&tex, false).into())),
+            Event::DisplayMath(tex) => out.push(Event::InlineHtml(render_math(&tex, true).into())),
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
+                if info.split_whitespace().next() == Some("check") =>
+            {
+                // Skip the block's contents.
+                for (ev, _) in iter.by_ref() {
+                    if matches!(ev, Event::End(TagEnd::CodeBlock)) {
+                        break;
+                    }
+                }
+                let abs = (start + range.start)..(start + range.end);
+                let index = note
+                    .blocks
+                    .iter()
+                    .position(|b| b.range.start < abs.end && abs.start < b.range.end)
+                    .or_else(|| (check_seen < note.blocks.len()).then_some(check_seen));
+                check_seen += 1;
+                match index {
+                    Some(i) if !placed.contains(&i) => {
+                        placed.insert(i);
+                        out.push(Event::Html(format!("{}\n", render_block(i)).into()));
+                    }
+                    _ => {}
+                }
+            }
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                let mut inner = Vec::new();
+                for (ev, _) in iter.by_ref() {
+                    if matches!(ev, Event::End(TagEnd::Heading(_))) {
+                        break;
+                    }
+                    inner.push(ev);
+                }
+                let text = plain_text(&inner);
+                if is_first && level == HeadingLevel::H1 && drop_title == Some(text.as_str()) {
+                    continue;
+                }
+                let anchor = match id {
+                    Some(explicit) if !ids.contains(&explicit) => {
+                        ids.reserve(&explicit);
+                        explicit.to_string()
+                    }
+                    _ => ids.unique(&slug(&text)),
+                };
+                toc.push((level as u8, anchor.clone(), text));
+                out.push(Event::Start(Tag::Heading {
+                    level,
+                    id: Some(anchor.into()),
+                    classes,
+                    attrs,
+                }));
+                for ev in inner {
+                    out.push(match ev {
+                        Event::InlineMath(tex) => {
+                            Event::InlineHtml(render_math(&tex, false).into())
+                        }
+                        Event::DisplayMath(tex) => {
+                            Event::InlineHtml(render_math(&tex, false).into())
+                        }
+                        Event::Start(Tag::Link {
+                            link_type,
+                            dest_url,
+                            title,
+                            id,
+                        }) => Event::Start(Tag::Link {
+                            link_type,
+                            dest_url: md_link_to_html(dest_url),
+                            title,
+                            id,
+                        }),
+                        other => other,
+                    });
+                }
+                out.push(Event::End(TagEnd::Heading(level)));
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => out.push(Event::Start(Tag::Link {
+                link_type,
+                dest_url: md_link_to_html(dest_url),
+                title,
+                id,
+            })),
+            other => out.push(other),
+        }
+    }
+
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    RenderedBody {
+        html,
+        toc,
+        placed_blocks: placed,
+    }
+}
+
+/// The text of a heading's inline events (math as its LaTeX source).
+fn plain_text(events: &[Event]) -> String {
+    let mut s = String::new();
+    for ev in events {
+        match ev {
+            Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
+                s.push_str(t)
+            }
+            Event::SoftBreak | Event::HardBreak => s.push(' '),
+            _ => {}
+        }
+    }
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `other.md`, `../a/b.md#sec` → `.html`; absolute URLs and anchors unchanged.
+fn md_link_to_html(url: CowStr<'_>) -> CowStr<'_> {
+    let is_relative = !url.contains("://")
+        && !url.starts_with('/')
+        && !url.starts_with('#')
+        && !url.starts_with("mailto:");
+    if !is_relative {
+        return url;
+    }
+    let (path, frag) = match url.find(['#', '?']) {
+        Some(i) => (&url[..i], &url[i..]),
+        None => (&url[..], ""),
+    };
+    match path.strip_suffix(".md") {
+        Some(stem) if !stem.is_empty() => format!("{stem}.html{frag}").into(),
+        _ => url,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::note::CheckBlock;
+
+    fn note(source: &str, body_start: usize) -> Note {
+        let mut blocks = Vec::new();
+        let mut search = 0;
+        while let Some(i) = source[search..].find("```check") {
+            let s = search + i;
+            let e = s + 3 + source[s + 3..].find("```").unwrap() + 3;
+            let e = if source[e..].starts_with('\n') {
+                e + 1
+            } else {
+                e
+            };
+            blocks.push(CheckBlock {
+                index: blocks.len(),
+                id: None,
+                should_fail: false,
+                hide: false,
+                einstein: false,
+                overrides: Default::default(),
+                errors: vec![],
+                body: String::new(),
+                body_line: 0,
+                fence_line: 0,
+                range: s..e,
+            });
+            search = e;
+        }
+        Note {
+            path: "notes/t.md".into(),
+            rel_path: "t.md".into(),
+            source: source.into(),
+            title: "T".into(),
+            front: Default::default(),
+            errors: vec![],
+            body_start,
+            blocks,
+        }
+    }
+
+    #[test]
+    fn math_headings_blocks_and_code() {
+        let src = "---\ntitle: T\n---\n# Intro $x$\n\nSee $a<b$ and\n\n$$\\frac{1}{2}$$\n\n## Intro x\n\n```check\nlet x ∈ R^n\n```\n\n```rust\nfn f() -> Vec<u8> {}\n```\n\n```check #later\nx = x\n```\n\n[other](other.md#s) [web](https://example.org/a.md) | <x\n";
+        let n = note(src, src.find("# Intro").unwrap());
+        let r = body_to_html(&n, &|i| format!("<section>BLOCK {i}</section>"));
+        assert!(
+            r.html.contains("<math display=\"inline\"><semantics>"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("<math display=\"block\">"));
+        assert!(
+            r.html.contains("application/x-tex\">a &lt; b<")
+                || r.html.contains("application/x-tex\">a&lt;b<")
+        );
+        assert!(r.html.contains("<section>BLOCK 0</section>"));
+        assert!(r.html.contains("<section>BLOCK 1</section>"));
+        assert!(!r.html.contains("let x"));
+        assert!(
+            r.html
+                .contains("<pre><code class=\"language-rust\">fn f() -&gt; Vec&lt;u8&gt; {}")
+        );
+        assert!(r.html.contains("href=\"other.html#s\""));
+        assert!(r.html.contains("href=\"https://example.org/a.md\""));
+        assert!(r.html.contains("| &lt;x"));
+        assert_eq!(
+            r.toc,
+            vec![
+                (1, "intro-x".to_string(), "Intro x".to_string()),
+                (2, "intro-x-1".to_string(), "Intro x".to_string()),
+            ]
+        );
+        assert!(r.html.contains("<h1 id=\"intro-x\">"));
+        assert_eq!(r.placed_blocks.len(), 2);
+    }
+
+    #[test]
+    fn heading_ids_avoid_block_ids_and_keep_explicit_ids() {
+        let src = "# Vectorization\n\n## Custom {#mine}\n\n```check #vectorization\nx = x\n```\n";
+        let mut n = note(src, 0);
+        n.blocks[0].id = Some("vectorization".into());
+        let r = body_to_html(&n, &|_| String::new());
+        assert_eq!(r.toc[0].1, "vectorization-1");
+        assert_eq!(r.toc[1].1, "mine");
+    }
+}
