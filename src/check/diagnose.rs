@@ -9,6 +9,10 @@ use std::collections::BTreeMap;
 
 use nalgebra::DMatrix;
 
+use crate::config::{Flatten, Layout};
+use crate::lang::ast::{BinOp, SpaceKind};
+use crate::lang::ir::{Builtin, Expr, ExprKind, Program};
+
 fn close(a: &DMatrix<f64>, b: &DMatrix<f64>, rtol: f64) -> bool {
     a.shape() == b.shape() && (a - b).norm() <= 1e-10 + rtol * a.norm().max(b.norm())
 }
@@ -47,8 +51,6 @@ fn name_factor(c: f64, dims: &BTreeMap<String, u64>) -> Option<String> {
         (-1.0, "-1"),
         (-2.0, "-2"),
         (-0.5, "-1/2"),
-        (4.0, "4"),
-        (0.25, "1/4"),
     ] {
         if near(v) {
             return Some(name.to_string());
@@ -69,7 +71,10 @@ fn name_factor(c: f64, dims: &BTreeMap<String, u64>) -> Option<String> {
             }
         }
     }
-    None
+    [(4.0, "4"), (0.25, "1/4")]
+        .into_iter()
+        .find(|(v, _)| near(*v))
+        .map(|(_, n)| n.to_string())
 }
 
 /// When the shapes agree but the values do not.
@@ -156,4 +161,220 @@ mod tests {
                 .contains("symmetrisation")
         );
     }
+}
+
+/// A variant of a claim that one usual mistake would explain.
+pub struct Rewrite {
+    pub explains: String,
+    pub lhs: Expr,
+    pub rhs: Expr,
+}
+
+/// Ids for nodes made here, far above the program's own.
+struct Ids(usize);
+
+impl Ids {
+    fn node(&mut self, kind: ExprKind, like: &Expr) -> Expr {
+        self.0 += 1;
+        Expr {
+            id: self.0,
+            kind,
+            shape: like.shape.clone(),
+            free: like.free.clone(),
+            span: like.span,
+        }
+    }
+}
+
+fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::Matrix(rows) => rows.iter().flatten().for_each(|x| visit(x, f)),
+        ExprKind::Neg(x)
+        | ExprKind::Transpose(x)
+        | ExprKind::Inverse(x)
+        | ExprKind::Apply(_, x)
+        | ExprKind::Subscript(x, _)
+        | ExprKind::Differential(x)
+        | ExprKind::Sum(_, _, x) => visit(x, f),
+        ExprKind::Binary(_, l, r) | ExprKind::Scale(l, r) | ExprKind::Pow(l, r) => {
+            visit(l, f);
+            visit(r, f);
+        }
+        ExprKind::Call(_, args, _) => args.iter().for_each(|a| visit(a, f)),
+        ExprKind::Deriv { y, x, .. } => {
+            visit(y, f);
+            visit(&x.view, f);
+        }
+        _ => {}
+    }
+}
+
+/// Children first, so a node replaced by `f` is not visited again.
+fn visit_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
+    match &mut e.kind {
+        ExprKind::Matrix(rows) => rows.iter_mut().flatten().for_each(|x| visit_mut(x, f)),
+        ExprKind::Neg(x)
+        | ExprKind::Transpose(x)
+        | ExprKind::Inverse(x)
+        | ExprKind::Apply(_, x)
+        | ExprKind::Subscript(x, _)
+        | ExprKind::Differential(x)
+        | ExprKind::Sum(_, _, x) => visit_mut(x, f),
+        ExprKind::Binary(_, l, r) | ExprKind::Scale(l, r) | ExprKind::Pow(l, r) => {
+            visit_mut(l, f);
+            visit_mut(r, f);
+        }
+        ExprKind::Call(_, args, _) => args.iter_mut().for_each(|a| visit_mut(a, f)),
+        ExprKind::Deriv { y, x, .. } => {
+            visit_mut(y, f);
+            visit_mut(&mut x.view, f);
+        }
+        _ => {}
+    }
+    f(e);
+}
+
+fn any(e: &Expr, p: &dyn Fn(&Expr) -> bool) -> bool {
+    let mut found = false;
+    visit(e, &mut |x| found |= p(x));
+    found
+}
+
+/// The claim rewritten by each usual mistake that applies to it.
+pub fn rewrites(program: &Program, lhs: &Expr, rhs: &Expr) -> Vec<Rewrite> {
+    let mut out = Vec::new();
+    let mut ids = Ids(program.node_count + 1_000_000);
+    let both = |f: &mut dyn FnMut(&mut Expr)| {
+        let (mut l, mut r) = (lhs.clone(), rhs.clone());
+        visit_mut(&mut l, f);
+        visit_mut(&mut r, f);
+        (l, r)
+    };
+    let is_vec_or_deriv = |x: &Expr| {
+        matches!(
+            x.kind,
+            ExprKind::Call(Builtin::Vec, ..) | ExprKind::Deriv { .. }
+        )
+    };
+    if any(lhs, &is_vec_or_deriv) || any(rhs, &is_vec_or_deriv) {
+        let (l, r) = both(&mut |x| match &mut x.kind {
+            ExprKind::Call(_, _, fl) | ExprKind::Deriv { flatten: fl, .. } => {
+                *fl = match fl {
+                    Flatten::ColumnMajor => Flatten::RowMajor,
+                    Flatten::RowMajor => Flatten::ColumnMajor,
+                }
+            }
+            _ => {}
+        });
+        out.push(Rewrite {
+            explains: "it holds under the other flatten order (row-major vs column-major): a row/column-major mix-up".into(),
+            lhs: l,
+            rhs: r,
+        });
+    }
+    let is_deriv = |x: &Expr| matches!(x.kind, ExprKind::Deriv { .. });
+    if any(lhs, &is_deriv) || any(rhs, &is_deriv) {
+        let (l, r) = both(&mut |x| {
+            if let ExprKind::Deriv { layout, .. } = &mut x.kind {
+                *layout = match layout {
+                    Layout::Numerator => Layout::Denominator,
+                    Layout::Denominator => Layout::Numerator,
+                };
+                x.shape = x.shape.t();
+            }
+        });
+        out.push(Rewrite {
+            explains: "it holds under the other layout (denominator vs numerator)".into(),
+            lhs: l,
+            rhs: r,
+        });
+    }
+    // Swapped Kronecker factors, one product at a time, on either side.
+    for side in 0..2 {
+        let target = if side == 0 { lhs } else { rhs };
+        let mut count = 0;
+        visit(target, &mut |x| {
+            if matches!(
+                x.kind,
+                ExprKind::Binary(BinOp::Kron, ..) | ExprKind::Call(Builtin::Kron, ..)
+            ) {
+                count += 1;
+            }
+        });
+        for k in 0..count {
+            let mut e = target.clone();
+            let mut seen = 0;
+            visit_mut(&mut e, &mut |x| {
+                let hit = matches!(
+                    x.kind,
+                    ExprKind::Binary(BinOp::Kron, ..) | ExprKind::Call(Builtin::Kron, ..)
+                );
+                if hit {
+                    if seen == k {
+                        match &mut x.kind {
+                            ExprKind::Binary(_, a, b) => std::mem::swap(a, b),
+                            ExprKind::Call(_, args, _) if args.len() == 2 => args.swap(0, 1),
+                            _ => {}
+                        }
+                    }
+                    seen += 1;
+                }
+            });
+            let (l, r) = if side == 0 {
+                (e, rhs.clone())
+            } else {
+                (lhs.clone(), e)
+            };
+            out.push(Rewrite {
+                explains: "it holds with the Kronecker factors swapped (A ⊗ B where B ⊗ A belongs)"
+                    .into(),
+                lhs: l,
+                rhs: r,
+            });
+        }
+    }
+    // A missing symmetrisation: a square variable B where (B + Bᵀ)/2 belongs.
+    for (v, var) in program.vars.iter().enumerate() {
+        if var.shape.rows != var.shape.cols
+            || var.shape.rows.is_one()
+            || matches!(var.kind, SpaceKind::Sym | SpaceKind::Spd | SpaceKind::Diag)
+        {
+            continue;
+        }
+        for side in 0..2 {
+            let target = if side == 0 { lhs } else { rhs };
+            if !any(target, &|x| matches!(x.kind, ExprKind::Var(w) if w == v)) {
+                continue;
+            }
+            let mut e = target.clone();
+            visit_mut(&mut e, &mut |x| {
+                if matches!(x.kind, ExprKind::Var(w) if w == v) {
+                    let a = ids.node(ExprKind::Var(v), x);
+                    let inner = ids.node(ExprKind::Var(v), x);
+                    let at = ids.node(ExprKind::Transpose(Box::new(inner)), x);
+                    let sum = ids.node(ExprKind::Binary(BinOp::Add, Box::new(a), Box::new(at)), x);
+                    let mut half = ids.node(ExprKind::Num(0.5), x);
+                    half.shape = crate::lang::shape::Shape::scalar();
+                    half.free = Default::default();
+                    *x = ids.node(ExprKind::Scale(Box::new(half), Box::new(sum)), x);
+                }
+            });
+            let name = &var.name;
+            let (l, r) = if side == 0 {
+                (e, rhs.clone())
+            } else {
+                (lhs.clone(), e)
+            };
+            out.push(Rewrite {
+                explains: format!(
+                    "a missing symmetrisation: it holds with {name} replaced by ({name} + {name}ᵀ)/2 on the {} side",
+                    if side == 0 { "left" } else { "right" }
+                ),
+                lhs: l,
+                rhs: r,
+            });
+        }
+    }
+    out
 }

@@ -366,6 +366,7 @@ impl Ctx<'_> {
             } else {
                 diagnose::values(&w.lhs, &w.rhs, &w.dims, rtol.max(1e-6))
             };
+            let diagnosis = diagnosis.or_else(|| self.diagnose_rewrites(&claim.lhs, rhs, &w, rtol));
             let mut msg = if shapes_differ {
                 format!(
                     "the sides have different shapes: left is {}, right is {}",
@@ -385,6 +386,35 @@ impl Ctx<'_> {
             result.evidence = Some(self.evidence(&w, diagnosis));
         }
         self.finish(holds, result)
+    }
+
+    /// Re-check the failing trial with each usual mistake undone.
+    fn diagnose_rewrites(&self, lhs: &Expr, rhs: &Expr, w: &Sample, rtol: f64) -> Option<String> {
+        for rw in diagnose::rewrites(self.program, lhs, rhs) {
+            let trial = self.trial(w.trial);
+            let mut ev = Evaluator::plain(&trial);
+            ev.idx = w
+                .indices
+                .iter()
+                .map(|(k, v)| (k.clone(), (*v as usize).saturating_sub(1)))
+                .collect();
+            let (Ok(l), Ok(r)) = (ev.eval(&rw.lhs), ev.eval(&rw.rhs)) else {
+                continue;
+            };
+            let s = compare(
+                w.trial,
+                &w.dims,
+                BTreeMap::new(),
+                l,
+                r,
+                rtol.max(1e-6),
+                self.settings.atol,
+            );
+            if s.ratio <= 1.0 {
+                return Some(rw.explains);
+            }
+        }
+        None
     }
 
     fn evidence(&self, w: &Sample, diagnosis: Option<String>) -> Evidence {

@@ -1,6 +1,8 @@
 //! Matrix operations generic over the scalar [`Num`], written as
 //! compositions of scalar operations so that `Dual` entries give exact
-//! derivatives (nalgebra's generic product is plain multiply-adds).
+//! derivatives. Every operation runs the same scalar operations in the same
+//! order for `f64` and for `Dual` (pivots are chosen by value), so the `re`
+//! part of a `Dual` result is bit-identical to the `f64` result.
 //!
 //! Shapes: every value is a `DMatrix<T>`; a column vector is n×1, a scalar
 //! is 1×1. Nothing here panics on a shape: mismatches give `Err(message)`
@@ -75,7 +77,27 @@ pub fn matmul<T: Num>(a: &DMatrix<T>, b: &DMatrix<T>) -> Result<DMatrix<T>, Stri
             shape(b)
         ));
     }
-    Ok(a * b)
+    Ok(product(a, b))
+}
+
+/// Plain matrix product with a fixed summation order (k = 0, 1, …) for
+/// every scalar type. Not nalgebra's `*`: for `f64` that dispatches to a
+/// kernel that may use FMA depending on the CPU, which would make values
+/// platform-dependent and differ from the `re` part of the `Dual` result.
+/// Shapes must agree (checked by the callers).
+fn product<T: Num>(a: &DMatrix<T>, b: &DMatrix<T>) -> DMatrix<T> {
+    let (n, m, p) = (a.nrows(), a.ncols(), b.ncols());
+    let mut c = DMatrix::from_element(n, p, T::zero());
+    for j in 0..p {
+        for k in 0..m {
+            let bkj = b[(k, j)];
+            for i in 0..n {
+                let t = a[(i, k)] * bkj;
+                c[(i, j)] += t;
+            }
+        }
+    }
+    c
 }
 
 /// Element-wise product `a ⊙ b` (same shape).
@@ -245,16 +267,21 @@ pub struct Lu<T: Num> {
     pub perm: Vec<usize>,
     /// Sign of the permutation (+1 / -1).
     pub sign: f64,
-    /// A pivot was (numerically) zero: `U` is singular. The factorisation
-    /// stops at the first such pivot (later entries are not eliminated).
+    /// A pivot is zero or negligible (|u_kk| ≤ 4ε·n·max|a_ij|, i.e. a
+    /// condition number beyond ~1e15): [`inverse`] and [`solve`] refuse.
+    /// The determinant is still the product of the pivots.
     pub singular: bool,
+    /// A pivot is exactly zero (|value| < 1e-300): the elimination stopped
+    /// there and the determinant is 0.
+    pub zero_pivot: bool,
 }
 
 /// Pivots below this, relative to the largest entry of the matrix and its
-/// size, count as zero.
+/// size, count as zero for [`inverse`] and [`solve`].
 const SINGULAR_RTOL: f64 = 4.0 * f64::EPSILON;
 
-/// LU of a square matrix (`Err` if not square).
+/// LU of a square matrix (`Err` if not square). NaN entries propagate
+/// (they do not count as singular).
 pub fn lu<T: Num>(a: &DMatrix<T>) -> Result<Lu<T>, String> {
     if !a.is_square() {
         return Err(format!("not a square matrix ({})", shape(a)));
@@ -269,13 +296,14 @@ pub fn lu<T: Num>(a: &DMatrix<T>) -> Result<Lu<T>, String> {
     } else {
         0.0
     };
-    let mut singular = !scale.is_finite();
+    let mut singular = false;
+    let mut zero_pivot = false;
     for k in 0..n {
         let mut p = k;
         let mut best = m[(k, k)].re().abs();
         for i in k + 1..n {
             let v = m[(i, k)].re().abs();
-            if v > best {
+            if v > best || best.is_nan() {
                 best = v;
                 p = i;
             }
@@ -285,9 +313,13 @@ pub fn lu<T: Num>(a: &DMatrix<T>) -> Result<Lu<T>, String> {
             perm.swap(p, k);
             sign = -sign;
         }
-        if best.is_nan() || best <= tol || best < 1e-300 {
+        if best < 1e-300 {
             singular = true;
+            zero_pivot = true;
             break;
+        }
+        if best <= tol {
+            singular = true;
         }
         let pivot = m[(k, k)];
         for i in k + 1..n {
@@ -304,13 +336,14 @@ pub fn lu<T: Num>(a: &DMatrix<T>) -> Result<Lu<T>, String> {
         perm,
         sign,
         singular,
+        zero_pivot,
     })
 }
 
 impl<T: Num> Lu<T> {
-    /// Determinant: sign · ∏ u_ii (0 when singular).
+    /// Determinant: sign · ∏ u_ii (0 at an exactly zero pivot).
     pub fn det(&self) -> T {
-        if self.singular {
+        if self.zero_pivot {
             return T::zero();
         }
         let mut d = T::from_f64(self.sign);
@@ -320,9 +353,9 @@ impl<T: Num> Lu<T> {
         d
     }
 
-    /// ln |det| = ∑ ln |u_ii| (−∞ when singular).
+    /// ln |det| = ∑ ln |u_ii| (−∞ at an exactly zero pivot).
     pub fn logdet(&self) -> T {
-        if self.singular {
+        if self.zero_pivot {
             return T::from_f64(f64::NEG_INFINITY);
         }
         let mut s = T::zero();
@@ -403,12 +436,16 @@ pub fn powi_matrix<T: Num>(a: &DMatrix<T>, k: i64) -> Option<DMatrix<T>> {
     let mut first = true;
     while e > 0 {
         if e & 1 == 1 {
-            result = if first { sq.clone() } else { &result * &sq };
+            result = if first {
+                sq.clone()
+            } else {
+                product(&result, &sq)
+            };
             first = false;
         }
         e >>= 1;
         if e > 0 {
-            sq = &sq * &sq;
+            sq = product(&sq, &sq);
         }
     }
     Some(result)
@@ -556,6 +593,20 @@ mod tests {
         let s3 = m(3, 3, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
         assert!(inverse(&s3).is_none());
         assert!(inverse(&DMatrix::<f64>::zeros(3, 3)).is_none());
+        // Nearly singular: det is the product of pivots, inverse refused.
+        let d3 = det(&s3).unwrap();
+        assert!(d3.abs() < 1e-14);
+        // Badly scaled but exactly invertible: det and inverse still fine.
+        let b = m(2, 2, &[1e10, 0.0, 0.0, 1.0]);
+        assert_eq!(det(&b).unwrap(), 1e10);
+        assert_eq!(inverse(&b).unwrap(), m(2, 2, &[1e-10, 0.0, 0.0, 1.0]));
+        let b = m(2, 2, &[1e20, 0.0, 0.0, 1.0]);
+        assert_eq!(det(&b).unwrap(), 1e20);
+        assert!(inverse(&b).is_none());
+        // NaN propagates instead of counting as singular.
+        let nan = m(2, 2, &[f64::NAN, 1.0, 1.0, 1.0]);
+        assert!(det(&nan).unwrap().is_nan());
+        assert!(inverse(&nan).unwrap().iter().any(|x| x.is_nan()));
         // Pivoting handles a zero leading entry.
         let p = m(2, 2, &[0.0, 1.0, 1.0, 0.0]);
         assert_eq!(det(&p).unwrap(), -1.0);
@@ -617,6 +668,26 @@ mod tests {
         assert!(close(&sd.map(|v| v.eps), &fd, 1e-7));
         let tot: f64 = sd.iter().map(|v| v.eps).sum();
         assert!(tot.abs() < 1e-15);
+    }
+
+    #[test]
+    fn dual_re_is_bitwise_the_f64_value() {
+        for n in [3, 8] {
+            let a = pseudo(n, 40 + n as u64);
+            let b = pseudo(n, 41 + n as u64);
+            let ad = dual(&a, &b);
+            let bd = b.map(Dual::constant);
+            let p = matmul(&a, &b).unwrap();
+            assert_eq!(matmul(&ad, &bd).unwrap().map(|x| x.re), p);
+            assert!(close(&p, &(&a * &b), 1e-13));
+            assert_eq!(inverse(&ad).unwrap().map(|x| x.re), inverse(&a).unwrap());
+            assert_eq!(det(&ad).unwrap().re, det(&a).unwrap());
+            assert_eq!(
+                powi_matrix(&ad, -3).unwrap().map(|x| x.re),
+                powi_matrix(&a, -3).unwrap()
+            );
+            assert_eq!(softmax(&ad).map(|x| x.re), softmax(&a));
+        }
     }
 
     #[test]

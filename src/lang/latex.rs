@@ -292,7 +292,11 @@ fn binary(op: BinOp, lhs: &Expr, rhs: &Expr) -> Tex {
         BinOp::HadamardDiv => (" \\oslash ", PRODUCT),
         BinOp::Kron => (" \\otimes ", PRODUCT),
     };
-    let l = left(lhs, prec);
+    let l = match product_op(lhs) {
+        // `(x^T ⊗ I) vec(W)`: mixed products get parentheses, for the reader.
+        Some(inner) if prec == PRODUCT && inner != op => paren(&expr(lhs)),
+        _ => left(lhs, prec),
+    };
     let r = operand(rhs, prec + 1);
     let symbol = if op == BinOp::Mul && r.starts_with(|c: char| c.is_ascii_digit()) {
         " \\cdot "
@@ -300,6 +304,16 @@ fn binary(op: BinOp, lhs: &Expr, rhs: &Expr) -> Tex {
         symbol
     };
     Tex::new(format!("{l}{symbol}{r}"), prec)
+}
+
+/// The operator of a product printed inline (not `\frac`).
+fn product_op(e: &Expr) -> Option<BinOp> {
+    match &e.kind {
+        ExprKind::Binary { op, .. } if !matches!(op, BinOp::Add | BinOp::Sub | BinOp::Div) => {
+            Some(*op)
+        }
+        _ => None,
+    }
 }
 
 /// `base` ready for a script: parenthesised when compound, braced when it
@@ -402,4 +416,250 @@ fn call(func: &Ident, args: &[Expr]) -> Tex {
 fn is_symbol(n: &str) -> bool {
     let mut chars = n.chars();
     chars.next().is_some() && chars.all(|c| c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::ast::Item;
+    use crate::lang::parser::parse_block;
+
+    fn stmts(src: &str) -> Vec<Stmt> {
+        parse_block(src)
+            .into_iter()
+            .map(|item| match item {
+                Item::Stmt(s) => s,
+                Item::Error(e) => panic!("{src}: {e:?}"),
+            })
+            .collect()
+    }
+
+    fn latex(src: &str) -> String {
+        match stmts(src).as_slice() {
+            [s] => stmt(s),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The LaTeX of `show src`, without the `\text{show }`.
+    fn ex(src: &str) -> String {
+        latex(&format!("show {src}"))["\\text{show } ".len()..].to_string()
+    }
+
+    /// pulldown-latex understands `tex` and renders it to MathML.
+    fn assert_renders(tex: &str) {
+        let storage = pulldown_latex::Storage::new();
+        let events: Vec<_> = pulldown_latex::Parser::new(tex, &storage).collect();
+        if let Some(Err(e)) = events.iter().find(|e| e.is_err()) {
+            panic!("{tex}: {e}");
+        }
+        let mut out = String::new();
+        let config = pulldown_latex::RenderConfig::default();
+        pulldown_latex::push_mathml(&mut out, events.into_iter(), config)
+            .unwrap_or_else(|e| panic!("{tex}: {e}"));
+    }
+
+    #[test]
+    fn statements() {
+        assert_eq!(
+            latex("let W ∈ R^{n×m}"),
+            "\\text{let } W \\in \\mathbb{R}^{n \\times m}"
+        );
+        assert_eq!(
+            latex("let x, y ∈ R^m const"),
+            "\\text{let } x, y \\in \\mathbb{R}^{m} \\;\\text{const}"
+        );
+        assert_eq!(
+            latex("let φ : R^{1×C} → R"),
+            "\\text{let } \\phi : \\mathbb{R}^{1 \\times C} \\to \\mathbb{R}"
+        );
+        assert_eq!(latex("let f = W x"), "f := W\\,x");
+        assert_eq!(latex("let L_i = φ(Z_i)"), "L_{i} := \\phi(Z_{i})");
+        assert_eq!(latex("let W1_i = x"), "{W_{1}}_{i} := x");
+        assert_eq!(
+            latex("show ∂f/∂w"),
+            "\\text{show } \\frac{\\partial f}{\\partial w}"
+        );
+        assert_eq!(
+            latex("f = I W x = (x^T ⊗ I) vec(W)"),
+            "f = I\\,W\\,x = \\left(x^{\\top} \\otimes I\\right)\\,\\mathrm{vec}(W)"
+        );
+        assert_eq!(latex("(1c) a ≈ b ≠ c"), "a \\approx b \\neq c");
+        assert_eq!(
+            latex("∂r/∂A ∈ R^{m×(n k)}"),
+            "\\frac{\\partial r}{\\partial A} \\in \\mathbb{R}^{m \\times (n \\times k)}"
+        );
+        assert_eq!(
+            latex("let A ∈ Sym^n"),
+            "\\text{let } A \\in \\mathrm{Sym}^{n}"
+        );
+        assert_eq!(latex("let s ∈ R"), "\\text{let } s \\in \\mathbb{R}");
+    }
+
+    #[test]
+    fn links() {
+        let s = &stmts("f = W x ∈ R^n")[0];
+        let StmtKind::Claim { head, links } = &s.kind else {
+            panic!()
+        };
+        assert_eq!(link(head, &links[0]), "f = W\\,x");
+        let StmtKind::Claim { head, .. } = &s.kind else {
+            panic!()
+        };
+        let Rhs::Expr(mid) = &links[0].rhs else {
+            panic!()
+        };
+        assert_eq!(link(mid, &links[1]), "W\\,x \\in \\mathbb{R}^{n}");
+        assert_eq!(expr(head), "f");
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(ex("W1"), "W_{1}");
+        assert_eq!(ex("Wx"), "\\mathit{Wx}");
+        assert_eq!(ex("dX"), "\\mathrm{d}X");
+        assert_eq!(ex("dW1"), "\\mathrm{d}W_{1}");
+        assert_eq!(ex("\\alpha"), "\\alpha");
+        assert_eq!(ex("αβ"), "\\mathit{\\alpha\\beta}");
+        assert_eq!(ex("αb"), "\\mathit{\\alpha b}");
+        assert_eq!(ex("I_n"), "I_{n}");
+        assert_eq!(ex("1_n"), "\\mathbf{1}_{n}");
+        assert_eq!(ex("1_N^T"), "\\mathbf{1}_{N}^{\\top}");
+    }
+
+    #[test]
+    fn parentheses_follow_precedence() {
+        assert_eq!(ex("W x + b"), "W\\,x + b");
+        assert_eq!(ex("W (x + b)"), "W\\,\\left(x + b\\right)");
+        assert_eq!(ex("(a + b)^T"), "\\left(a + b\\right)^{\\top}");
+        assert_eq!(ex("a - (b - c)"), "a - \\left(b - c\\right)");
+        assert_eq!(ex("(a - b) - c"), "a - b - c");
+        assert_eq!(ex("a (b c)"), "a\\,\\left(b\\,c\\right)");
+        assert_eq!(ex("-a b"), "-a\\,b");
+        assert_eq!(ex("-(a b)"), "-\\left(a\\,b\\right)");
+        assert_eq!(ex("a * -b"), "a\\,\\left(-b\\right)");
+        assert_eq!(ex("a + -b"), "a + \\left(-b\\right)");
+        assert_eq!(ex("2 x"), "2\\,x");
+        assert_eq!(ex("x 2"), "x \\cdot 2");
+        assert_eq!(ex("2 * 3"), "2 \\cdot 3");
+        assert_eq!(ex("(P - Y)/N"), "\\frac{P - Y}{N}");
+        assert_eq!(ex("a ⊙ b ⊘ c"), "\\left(a \\odot b\\right) \\oslash c");
+        assert_eq!(ex("a ⊙ b ⊙ c"), "a \\odot b \\odot c");
+        assert_eq!(ex("a ⊙ (b ⊘ c)"), "a \\odot \\left(b \\oslash c\\right)");
+        assert_eq!(ex("a b ⊗ c"), "\\left(a\\,b\\right) \\otimes c");
+        assert_eq!(ex("a / b c"), "\\frac{a}{b}\\,c");
+        assert_eq!(ex("(A B)_ik"), "\\left(A\\,B\\right)_{ik}");
+        assert_eq!(ex("x^T^T"), "{x^{\\top}}^{\\top}");
+        assert_eq!(ex("W_i^T"), "W_{i}^{\\top}");
+        assert_eq!(ex("W^T_i"), "{W^{\\top}}_{i}");
+        assert_eq!(ex("W1_i"), "{W_{1}}_{i}");
+        assert_eq!(ex("W1^T"), "W_{1}^{\\top}");
+        assert_eq!(ex("A^{-1} A^{-T} A^2"), "A^{-1}\\,A^{-\\top}\\,A^{2}");
+    }
+
+    #[test]
+    fn sums_derivatives_and_the_rest() {
+        assert_eq!(ex("∑_i L_i + 1"), "\\sum_{i} L_{i} + 1");
+        assert_eq!(ex("(∑_i L_i) x"), "\\left(\\sum_{i} L_{i}\\right)\\,x");
+        assert_eq!(
+            ex("∑_i (a_i + b_i)"),
+            "\\sum_{i} \\left(a_{i} + b_{i}\\right)"
+        );
+        assert_eq!(ex("∑_{ij} A_ij"), "\\sum_{i} \\sum_{j} A_{ij}");
+        assert_eq!(ex("δ_ij"), "\\delta_{ij}");
+        assert_eq!(ex("x_{\\mu\\nu}"), "x_{\\mu\\nu}");
+        assert_eq!(ex("x_{\\mu j}"), "x_{\\mu j}");
+        assert_eq!(ex("A_{1,2} A_{12} x_{n1}"), "A_{12}\\,A_{12}\\,x_{n_{1}}");
+        assert_eq!(
+            ex("∂(v_i A_ij v_j)/∂v_k"),
+            "\\frac{\\partial \\left(v_{i}\\,A_{ij}\\,v_{j}\\right)}{\\partial v_{k}}"
+        );
+        assert_eq!(
+            ex("∂f/∂vec(W)"),
+            "\\frac{\\partial f}{\\partial \\mathrm{vec}(W)}"
+        );
+        assert_eq!(ex("∂f/∂W^T"), "\\frac{\\partial f}{\\partial W^{\\top}}");
+        assert_eq!(ex("d(X^{-1})"), "\\mathrm{d}\\left(X^{-1}\\right)");
+        assert_eq!(ex("d(X)"), "\\mathrm{d}X");
+        assert_eq!(
+            ex("[1 2; 3 4]"),
+            "\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}"
+        );
+        assert_eq!(
+            ex("tr(A) exp(x) logdet(A) φ(x)"),
+            "\\operatorname{tr}(A)\\,\\exp(x)\\,\\operatorname{logdet}(A)\\,\\phi(x)"
+        );
+        assert_eq!(ex("0.5 x"), "0.5\\,x");
+    }
+
+    #[test]
+    fn every_output_renders() {
+        let src = "let W ∈ R^{n×m}\nlet x, y ∈ R^m const\nlet φ : R^{1×C} → R\n\
+                   let A ∈ OneHot^{N×C}\nlet S ∈ SPD^{n1}\nlet L_i = φ(Z_i)\nlet W1_i = x\n\
+                   f = I W x = (x^T ⊗ I) vec(W)\n∂r/∂A ∈ R^{(k×l×m)×n}\n\
+                   ∂f_i/∂W_mn = ∂f_i/∂W_pq ∂W_pq/∂W_mn = δ_ip x_q δ_pm δ_qn = δ_im x_n\n\
+                   ∂L/∂b = ∑_i ∂L_i/∂b = ∑_i ∂L_i/∂Z_i\n∂L/∂b = 1_N^T ∂L/∂Z\n\
+                   d(X^{-1}) = -X^{-1} dX X^{-1}\n(P - Y)/N ≈ 2^n det(A)\nshow [1 2; 3 4]\n\
+                   x^T^T = W1^T_i ≠ (A B)_ik ⊙ a ⊘ b\nΑ ο Ω = αβ + Wx\n\
+                   ∑_{ij} A_{1,2} x_{\\mu\\nu} = A^{1/2} A^{-1} A^{-T} sigmoid(x)\n\
+                   d(X)/d(Y) = \\frac{a}{b} 2 * 3 - -x";
+        for s in stmts(src) {
+            assert_renders(&stmt(&s));
+        }
+    }
+
+    #[test]
+    fn everything_the_parser_accepts_renders() {
+        let pieces = [
+            "(",
+            ")",
+            "[",
+            "]",
+            "_i",
+            "^T",
+            "^{-1}",
+            "^2",
+            "'",
+            "-",
+            "+",
+            "*",
+            "/",
+            "⊗",
+            "⊙",
+            "=",
+            "≈",
+            "∈ R^{n×m}",
+            " x",
+            " W1",
+            " φ",
+            " 2",
+            " 0.5",
+            ",",
+            ";",
+            "∂f/∂",
+            "∑_i ",
+            "δ_ij",
+            "d(",
+            "1_n",
+            "vec(",
+            "\\frac{a}{b}",
+            " ",
+        ];
+        let mut state = 11u64;
+        for _ in 0..3000 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+            let len = (state >> 40) % 14;
+            let src: String = (0..len)
+                .map(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    pieces[((state >> 33) % pieces.len() as u64) as usize]
+                })
+                .collect();
+            for item in parse_block(&src) {
+                if let Item::Stmt(s) = item {
+                    assert_renders(&stmt(&s));
+                }
+            }
+        }
+    }
 }

@@ -13,8 +13,12 @@ use crate::note::Note;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RenderedBody {
     pub html: String,
-    /// Every heading in document order: (level 1–6, id, plain text).
+    /// Every heading in document order: (level 1–6, id, plain text; math
+    /// as its LaTeX with the commands taken out: `\\mathbf{W}` → `W`).
     pub toc: Vec<(u8, String, String)>,
+    /// The same headings' contents as HTML (math typeset, links removed),
+    /// one per `toc` entry.
+    pub toc_html: Vec<String>,
     /// Indices of the check blocks that were placed in the body (normally
     /// all of `note.blocks`).
     pub placed_blocks: BTreeSet<usize>,
@@ -82,6 +86,7 @@ pub(crate) fn render_body(
 
     let mut out: Vec<Event> = Vec::new();
     let mut toc = Vec::new();
+    let mut toc_html = Vec::new();
     let mut placed = BTreeSet::new();
     let mut check_seen = 0usize;
     let mut first_event = true;
@@ -129,10 +134,14 @@ pub(crate) fn render_body(
                     }
                     inner.push(ev);
                 }
-                let text = plain_text(&inner);
-                if is_first && level == HeadingLevel::H1 && drop_title == Some(text.as_str()) {
+                // The note's title keeps math as LaTeX source; compare like that.
+                if is_first
+                    && level == HeadingLevel::H1
+                    && drop_title.is_some_and(|t| t == plain_text(&inner, false))
+                {
                     continue;
                 }
+                let text = plain_text(&inner, true);
                 let anchor = match id {
                     Some(explicit) if !ids.contains(&explicit) => {
                         ids.reserve(&explicit);
@@ -141,6 +150,7 @@ pub(crate) fn render_body(
                     _ => ids.unique(&slug(&text)),
                 };
                 toc.push((level as u8, anchor.clone(), text));
+                toc_html.push(heading_html(&inner));
                 out.push(Event::Start(Tag::Heading {
                     level,
                     id: Some(anchor.into()),
@@ -191,23 +201,142 @@ pub(crate) fn render_body(
     RenderedBody {
         html,
         toc,
+        toc_html,
         placed_blocks: placed,
     }
 }
 
 /// The text of a heading's inline events (math as its LaTeX source).
-fn plain_text(events: &[Event]) -> String {
+fn plain_text(events: &[Event], strip_latex: bool) -> String {
     let mut s = String::new();
     for ev in events {
         match ev {
-            Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t) => {
-                s.push_str(t)
+            Event::Text(t) | Event::Code(t) => s.push_str(t),
+            Event::InlineMath(t) | Event::DisplayMath(t) => {
+                if strip_latex {
+                    s.push_str(&latex_plain(t))
+                } else {
+                    s.push_str(t)
+                }
             }
             Event::SoftBreak | Event::HardBreak => s.push(' '),
             _ => {}
         }
     }
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A heading's inline events as HTML for the table of contents: math
+/// typeset, links and footnote references left out (the entry is a link).
+fn heading_html(events: &[Event]) -> String {
+    let evs = events.iter().filter_map(|ev| match ev {
+        Event::InlineMath(t) | Event::DisplayMath(t) => {
+            Some(Event::InlineHtml(render_math(t, false).into()))
+        }
+        Event::Start(Tag::Link { .. }) | Event::End(TagEnd::Link) | Event::FootnoteReference(_) => {
+            None
+        }
+        Event::SoftBreak | Event::HardBreak => Some(Event::Text(" ".into())),
+        other => Some(other.clone()),
+    });
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, evs);
+    html.trim().to_string()
+}
+
+/// Readable text for LaTeX: commands dropped (Greek letters and a few
+/// symbols kept as characters), braces dropped, spacing commands as spaces.
+pub fn latex_plain(tex: &str) -> String {
+    const SYMBOLS: &[(&str, &str)] = &[
+        ("alpha", "α"),
+        ("beta", "β"),
+        ("gamma", "γ"),
+        ("delta", "δ"),
+        ("epsilon", "ε"),
+        ("varepsilon", "ε"),
+        ("zeta", "ζ"),
+        ("eta", "η"),
+        ("theta", "θ"),
+        ("iota", "ι"),
+        ("kappa", "κ"),
+        ("lambda", "λ"),
+        ("mu", "μ"),
+        ("nu", "ν"),
+        ("xi", "ξ"),
+        ("pi", "π"),
+        ("rho", "ρ"),
+        ("sigma", "σ"),
+        ("tau", "τ"),
+        ("phi", "φ"),
+        ("varphi", "φ"),
+        ("chi", "χ"),
+        ("psi", "ψ"),
+        ("omega", "ω"),
+        ("Gamma", "Γ"),
+        ("Delta", "Δ"),
+        ("Theta", "Θ"),
+        ("Lambda", "Λ"),
+        ("Xi", "Ξ"),
+        ("Pi", "Π"),
+        ("Sigma", "Σ"),
+        ("Phi", "Φ"),
+        ("Psi", "Ψ"),
+        ("Omega", "Ω"),
+        ("partial", "∂"),
+        ("nabla", "∇"),
+        ("otimes", "⊗"),
+        ("odot", "⊙"),
+        ("times", "×"),
+        ("cdot", "·"),
+        ("in", "∈"),
+        ("top", "T"),
+        ("sum", "∑"),
+        ("to", "→"),
+        ("approx", "≈"),
+        ("neq", "≠"),
+        ("le", "≤"),
+        ("ge", "≥"),
+        ("infty", "∞"),
+        ("quad", " "),
+        ("qquad", " "),
+    ];
+    let mut out = String::new();
+    let mut chars = tex.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let mut name = String::new();
+                while let Some(&n) = chars.peek() {
+                    if n.is_ascii_alphabetic() {
+                        name.push(n);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                if !name.is_empty() && chars.peek() == Some(&' ') {
+                    // TeX ignores the spaces after a control word.
+                    chars.next();
+                }
+                if name.is_empty() {
+                    // `\,` `\;` `\\` … → space; `\{` → `{`
+                    match chars.next() {
+                        Some(p @ ('{' | '}' | '$' | '%' | '&' | '#' | '_')) => out.push(p),
+                        Some(_) => out.push(' '),
+                        None => {}
+                    }
+                } else if let Some((_, sym)) = SYMBOLS.iter().find(|(n, _)| *n == name) {
+                    out.push_str(sym);
+                } else if name == "frac" {
+                    out.push(' ');
+                }
+            }
+            '{' | '}' => {}
+            '~' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `other.md`, `../a/b.md#sec` → `.html`; absolute URLs and anchors unchanged.
@@ -316,5 +445,19 @@ mod tests {
         let r = body_to_html(&n, &|_| String::new());
         assert_eq!(r.toc[0].1, "vectorization-1");
         assert_eq!(r.toc[1].1, "mine");
+    }
+
+    #[test]
+    fn math_in_headings() {
+        let src = "## Vectorizing $\\mathbf{W}\\mathbf x$ and $\\delta_{ij}$ [link](a.md)\n";
+        let r = body_to_html(&note(src, 0), &|_| String::new());
+        assert_eq!(r.toc[0].1, "vectorizing-wx-and-δ-ij-link");
+        assert_eq!(r.toc[0].2, "Vectorizing Wx and δ_ij link");
+        assert!(r.toc_html[0].starts_with("Vectorizing <math display=\"inline\">"));
+        assert!(!r.toc_html[0].contains("<a "));
+        assert_eq!(
+            latex_plain(r"\frac{\partial f}{\partial W}\,x^{\top}"),
+            "∂f∂W x^T"
+        );
     }
 }

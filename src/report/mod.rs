@@ -249,10 +249,12 @@ fn render_note_page(
         toc: body
             .toc
             .iter()
-            .map(|(level, id, text)| TocEntry {
+            .zip(&body.toc_html)
+            .map(|((level, id, text), html)| TocEntry {
                 level: *level,
                 id: id.clone(),
                 text: text.clone(),
+                html: html.clone(),
             })
             .collect(),
         errors_html,
@@ -310,7 +312,10 @@ struct ProblemCtx {
 struct TocEntry {
     level: u8,
     id: String,
+    /// Plain text.
     text: String,
+    /// The heading's contents as HTML (math typeset).
+    html: String,
 }
 
 #[derive(Serialize)]

@@ -1,0 +1,302 @@
+//! Integration tests: the real binary on real note files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_notecheck"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin()
+        .current_dir(root())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs")
+}
+
+fn json(notes: &str) -> (i32, Value) {
+    let out = run(&["check", notes, "--format", "json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("valid JSON on stdout");
+    (out.status.code().unwrap_or(-1), v)
+}
+
+/// The claims of the note whose path ends with `file`.
+fn claims<'a>(v: &'a Value, file: &str) -> Vec<&'a Value> {
+    let note = v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["path"].as_str().unwrap().ends_with(file))
+        .unwrap_or_else(|| panic!("note {file} in the report"));
+    note["claims"].as_array().unwrap().iter().collect()
+}
+
+fn at_line<'a>(cs: &[&'a Value], line: u64) -> Vec<&'a Value> {
+    cs.iter().copied().filter(|c| c["line"] == line).collect()
+}
+
+fn status(c: &Value) -> &str {
+    c["status"].as_str().unwrap()
+}
+
+#[test]
+fn included_notes_all_hold() {
+    let (code, v) = json("notes");
+    let s = &v["summary"];
+    assert_eq!(code, 0, "summary: {s}");
+    assert_eq!(s["fail"], 0);
+    assert_eq!(s["error"], 0);
+    assert_eq!(s["xpass"], 0);
+    assert!(
+        s["pass"].as_u64().unwrap() > 100,
+        "the notes check many claims: {s}"
+    );
+    assert!(
+        s["xfail"].as_u64().unwrap() > 10,
+        "the notes teach mistakes: {s}"
+    );
+}
+
+#[test]
+fn seed_vectorization_chain_passes_claim_by_claim() {
+    let (_, v) = json("notes");
+    let cs = claims(&v, "02-vectorization.md");
+    let chain: Vec<&&Value> = cs
+        .iter()
+        .filter(|c| c["text"].as_str().unwrap().contains("(x^T ⊗ I)"))
+        .collect();
+    assert!(
+        chain.len() >= 3,
+        "the chain f = I W x = (xᵀ ⊗ I) vec(W) = (xᵀ ⊗ I) w is checked link by link"
+    );
+    for c in chain {
+        assert_eq!(status(c), "pass", "{c}");
+    }
+}
+
+#[test]
+fn true_identities_pass_and_planted_wrong_ones_fail_with_evidence() {
+    let (code, v) = json("tests/fixtures/basic");
+    assert_eq!(code, 1);
+    let cs = claims(&v, "identities.md");
+    // The chain on line 21 gives three claims, all true.
+    let line17: Vec<_> = cs
+        .iter()
+        .filter(|c| c["text"].as_str().unwrap().contains("(x^T ⊗ I)"))
+        .collect();
+    assert_eq!(line17.len(), 3);
+    for c in &cs {
+        let line = c["line"].as_u64().unwrap();
+        if (21..=27).contains(&line) {
+            assert_eq!(status(c), "pass", "{c}");
+        }
+    }
+    let wrong = at_line(&cs, 33);
+    assert_eq!(wrong.len(), 1);
+    assert_eq!(status(wrong[0]), "fail");
+    let ev = &wrong[0]["evidence"];
+    assert!(ev["trial"].as_u64().unwrap() >= 1);
+    assert_eq!(ev["seed"], 0);
+    assert!(ev["dims"]["n"].as_u64().is_some());
+    assert!(ev["max_abs_err"].as_f64().unwrap() > 1e-3);
+    assert!(ev["lhs"]["data"].is_array() && ev["rhs"]["data"].is_array());
+    assert!(
+        wrong[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("largest difference")
+    );
+    let mistake = at_line(&cs, 39);
+    assert_eq!(
+        status(mistake[0]),
+        "xfail",
+        "should-fail claim that is false"
+    );
+}
+
+#[test]
+fn usual_mistakes_are_diagnosed_by_name() {
+    let (_, v) = json("tests/fixtures/basic");
+    let cs = claims(&v, "gradients.md");
+    let msg = |line| {
+        at_line(&cs, line)[0]["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for c in at_line(&cs, 12).iter().chain(at_line(&cs, 13).iter()) {
+        assert_eq!(status(c), "pass", "{c}");
+    }
+    assert!(msg(17).contains("transpos"), "{}", msg(17));
+    assert!(msg(21).contains("factor 1/2"), "{}", msg(21));
+    assert!(msg(25).contains("symmetrisation"), "{}", msg(25));
+}
+
+#[test]
+fn broken_statements_are_errors_at_their_lines_and_neighbours_still_checked() {
+    let (code, v) = json("tests/fixtures/broken");
+    assert_eq!(code, 1);
+    let cs = claims(&v, "broken.md");
+    let only = |line| {
+        let v = at_line(&cs, line);
+        assert_eq!(v.len(), 1, "one claim at line {line}: {v:?}");
+        v[0].clone()
+    };
+    let fm = only(5);
+    assert_eq!(status(&fm), "error");
+    assert!(fm["message"].as_str().unwrap().contains("bogus"));
+    assert_eq!(status(&only(13)), "pass");
+    let unknown = only(14);
+    assert_eq!(status(&unknown), "error");
+    assert!(
+        unknown["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean 'W x'")
+    );
+    let shape = only(15);
+    assert_eq!(status(&shape), "error");
+    let m = shape["message"].as_str().unwrap();
+    assert!(m.contains("n×1") && m.contains("m×1"), "{m}");
+    assert_eq!(shape["col"], 5, "points at the '+'");
+    assert_eq!(status(&only(16)), "error");
+    assert_eq!(
+        status(&only(17)),
+        "pass",
+        "the statement after a syntax error is still checked"
+    );
+    let fine = claims(&v, "fine.md");
+    assert_eq!(fine.len(), 1);
+    assert_eq!(status(fine[0]), "pass", "another note is still checked");
+}
+
+#[test]
+fn human_output_points_into_the_note_and_ends_with_counts() {
+    let out = run(&["check", "tests/fixtures/broken"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("tests/fixtures/broken/broken.md:14:7: error"),
+        "{text}"
+    );
+    assert!(text.contains(" 14 | W x = Wx"), "{text}");
+    assert!(text.trim_end().ends_with("3 passed, 4 failed"), "{text}");
+}
+
+#[test]
+fn missing_notes_folder_and_bad_arguments_exit_2() {
+    let out = run(&["check", "no/such/folder"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("no/such/folder"));
+    let out = run(&["check", "--format", "yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["frobnicate"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn build(notes: &str, out: &Path) -> Output {
+    run(&["build", notes, "-o", out.to_str().unwrap()])
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn build_writes_pages_with_hooks_and_evidence_offline() {
+    let dir = std::env::temp_dir().join(format!("notecheck-build-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = build("tests/fixtures/basic", &dir);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failing claim fails the build"
+    );
+    let page = read(&dir.join("identities.html"));
+    assert!(page.contains(r#"data-status="fail""#));
+    assert!(page.contains(r#"data-line="33""#));
+    assert!(page.contains(r#"data-status="xfail""#));
+    assert!(page.contains("<math"), "math is MathML");
+    assert!(page.contains("<details"), "evidence is on the page");
+    let index = read(&dir.join("index.html"));
+    assert!(index.contains("identities.html") && index.contains("gradients.html"));
+    for entry in walk(&dir) {
+        if entry.extension().is_some_and(|e| e == "html" || e == "css") {
+            let text = read(&entry);
+            for bad in ["src=\"http", "href=\"http", "url(http", "@import"] {
+                assert!(
+                    !text.contains(bad),
+                    "{} references the network: {bad}",
+                    entry.display()
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn same_notes_and_seed_give_a_byte_identical_site() {
+    let base = std::env::temp_dir().join(format!("notecheck-det-{}", std::process::id()));
+    let (a, b) = (base.join("a"), base.join("b"));
+    build("notes", &a);
+    build("notes", &b);
+    let fa = walk(&a);
+    assert!(fa.len() >= 8);
+    for f in fa {
+        let rel = f.strip_prefix(&a).unwrap();
+        assert_eq!(
+            std::fs::read(&f).unwrap(),
+            std::fs::read(b.join(rel)).unwrap(),
+            "{}",
+            rel.display()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&base);
+}
+
+#[test]
+fn broken_page_still_renders_every_statement() {
+    let dir = std::env::temp_dir().join(format!("notecheck-broken-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    build("tests/fixtures/broken", &dir);
+    let page = read(&dir.join("broken.html"));
+    for line in [5, 14, 15, 16] {
+        assert!(
+            page.contains(&format!(r#"data-status="error" data-line="{line}""#))
+                || page.contains(&format!(r#"data-line="{line}" data-status="error""#)),
+            "error at line {line} on the page"
+        );
+    }
+    assert!(read(&dir.join("fine.html")).contains(r#"data-status="pass""#));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
