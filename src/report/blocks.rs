@@ -317,10 +317,17 @@ impl<'a> PageRenderer<'a> {
             }
             s.push_str("</span>");
         }
+        let quiet = matches!(c.status, Status::Pass | Status::Xfail);
         if let (Some(err), Status::Pass | Status::Xpass) = (c.max_abs_err, c.status) {
+            let mut title = String::from("largest absolute difference over all trials");
+            if let (Some(cmp), true) = (&c.compared, quiet) {
+                title.push_str("; compared: ");
+                title.push_str(cmp);
+            }
             let _ = write!(
                 s,
-                " <span class=\"claim-err\" title=\"largest absolute difference over all trials\">max |Δ| {}</span>",
+                " <span class=\"claim-err\" title=\"{}\">max |Δ| {}</span>",
+                escape(&title),
                 escape(&fmt_sig(err, 2))
             );
         }
@@ -345,7 +352,9 @@ impl<'a> PageRenderer<'a> {
                 let _ = writeln!(s, "<p class=\"claim-message\">{}</p>", escape(m));
             }
         }
-        if let Some(cmp) = &c.compared {
+        // What was compared matters when a claim fails; for the claims that
+        // hold it is only a tooltip, so that derivations stay readable.
+        if let (Some(cmp), false) = (&c.compared, quiet) {
             let _ = writeln!(
                 s,
                 "<p class=\"claim-compared\"><span class=\"k\">Compared:</span> {}</p>",
