@@ -482,7 +482,7 @@ impl<'a> Lexer<'a> {
 }
 
 /// Length of a label `(digits[.digits…][letters])` at the start of `s`,
-/// when whitespace or the end of the text follows it.
+/// when whitespace, a spacing command or the end of the text follows it.
 fn label_len(s: &str) -> Option<usize> {
     let inner = s.strip_prefix('(')?;
     let close = inner.find(')')?;
@@ -493,7 +493,10 @@ fn label_len(s: &str) -> Option<usize> {
             .split('.')
             .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()));
     let after = &inner[close + 1..];
-    let separated = after.chars().next().is_none_or(char::is_whitespace);
+    let separated = after.chars().next().is_none_or(char::is_whitespace)
+        || ["\\quad", "\\qquad", "\\,", "\\;", "\\:"]
+            .iter()
+            .any(|space| after.starts_with(space));
     (well_formed && separated).then_some(close + 2)
 }
 
@@ -704,6 +707,7 @@ mod tests {
         assert_eq!(toks("a\n(3) x")[2], Tok::Label("3".into()));
         assert_eq!(toks("x (1) y")[1], Tok::LParen);
         assert_eq!(toks("(2)x")[0], Tok::LParen);
+        assert_eq!(toks("(1c)\\quad x")[0], Tok::Label("1c".into()));
         assert_eq!(toks("(a) x")[0], Tok::LParen);
     }
 

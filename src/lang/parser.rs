@@ -609,21 +609,27 @@ impl<'a> Parser<'a> {
             Tok::LBrace => self.braced_dims(kind),
             Tok::Script(_) | Tok::Ident { .. } | Tok::Num(_) => {
                 self.bump();
-                self.single_dim(kind, t.span)
+                self.single_dim(kind, t)
             }
             _ => Err(self.expected("dimensions, as in R^n or R^{n×m}")),
         }
     }
 
     /// `R^n`, `R^3`; `R^nxm` is an error that suggests `R^{n×m}`.
-    fn single_dim(&mut self, kind: Span, mut span: Span) -> PResult<Vec<Dim>> {
+    fn single_dim(&mut self, kind: Span, first: &'a Token) -> PResult<Vec<Dim>> {
+        let mut span = first.span;
         while let Some(next) = self.token().filter(|n| {
             !n.space_before && matches!(n.tok, Tok::Ident { .. } | Tok::Num(_) | Tok::Script(_))
         }) {
             span = span.to(next.span);
             self.bump();
         }
-        match dim_atom(self.text(span)) {
+        let word = if span == first.span {
+            self.word(first)
+        } else {
+            self.text(span)
+        };
+        match dim_atom(word) {
             Some(factor) => Ok(vec![Dim {
                 factors: vec![factor],
                 span,
@@ -691,12 +697,12 @@ impl<'a> Parser<'a> {
     /// `n x m`, `x3` right after a number (`2x3`); `nxm` is an error.
     fn dim_word(
         &self,
-        t: &Token,
+        t: &'a Token,
         pieces: &mut Vec<DimPiece>,
         kind: Span,
         in_parens: bool,
     ) -> PResult<()> {
-        let text = self.text(t.span);
+        let text = self.word(t);
         let sep = |span| DimPiece {
             piece: Piece::Sep,
             span,
@@ -732,6 +738,15 @@ impl<'a> Parser<'a> {
             span,
         });
         Ok(())
+    }
+
+    /// A token as a word: an identifier's normalised name (`\alpha` → `α`),
+    /// else its source text.
+    fn word(&self, t: &'a Token) -> &'a str {
+        match &t.tok {
+            Tok::Ident { name, .. } => name,
+            _ => self.text(t.span),
+        }
     }
 
     /// The source from the end of `span` through the next `}`.
@@ -2308,93 +2323,13 @@ mod tests {
 
     #[test]
     fn garbage_never_panics() {
-        let pieces = [
-            "(",
-            ")",
-            "[",
-            "]",
-            "{",
-            "}",
-            "\\left(",
-            "\\right)",
-            "_",
-            "^",
-            "'",
-            "ᵀ",
-            "-",
-            "+",
-            "*",
-            "/",
-            "./",
-            ".*",
-            "=",
-            "≈",
-            "~",
-            "~=",
-            "!",
-            "!=",
-            "∈",
-            "in",
-            "R",
-            "ℝ",
-            "×",
-            "x",
-            "nxm",
-            "2",
-            "1e",
-            "1e-",
-            "0.5",
-            ".",
-            ",",
-            ";",
-            ":",
-            "->",
-            "→",
-            "∂",
-            "∑",
-            "Σ",
-            "sum",
-            "δ",
-            "d",
-            "let",
-            "show",
-            "const",
-            "W",
-            "φ",
-            "é",
-            "漢",
-            "🙂",
-            "\\",
-            "\\frac",
-            "\\partial",
-            "\\mathbf{",
-            "\\mathbf{W}",
-            "\\mathbb{R}",
-            "\\begin{bmatrix}",
-            "\\end{bmatrix}",
-            "\\\\",
-            "&",
-            "#",
-            "\n",
-            " ",
-            "  ",
-            "(1a) ",
-            "\t",
-            "\r",
-            "\\sum_",
-            "_{",
-            "^{",
-            "^-",
-            "T",
-            "\\top",
-            "\\foo",
-            "\\,",
-            "$",
-            "|",
-            "\u{0}",
-            "ϕ",
-            "₁",
-        ];
+        // '|' separates the pieces the garbage is made of.
+        let pieces: Vec<&str> = "(|)|[|]|{|}|\\left(|\\right)|_|^|'|ᵀ|-|+|*|/|./|.*|=|≈|~|~=|!|!=|∈|in|R|ℝ|×|\
+             x|nxm|2|1e|1e-|0.5|.|,|;|:|->|→|∂|∑|Σ|sum|δ|d|let|show|const|W|φ|é|漢|🙂|\\|\
+             \\frac|\\partial|\\mathbf{|\\mathbf{W}|\\mathbb{R}|\\begin{bmatrix}|\\end{bmatrix}|\\\\|&|#|\n| |  |\
+             (1a) |\t|\r|\\sum_|_{|^{|^-|T|\\top|\\foo|\\,|$|\u{0}|ϕ|₁|(1)\\quad "
+            .split('|')
+            .collect();
         let mut rng = Lcg(7);
         for _ in 0..3000 {
             let len = rng.next(24);
