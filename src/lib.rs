@@ -6,7 +6,9 @@
 pub mod check;
 pub mod config;
 pub mod eval;
+pub mod init;
 pub mod lang;
+pub mod mdbook;
 pub mod note;
 pub mod output;
 pub mod pipeline;

@@ -42,12 +42,35 @@ enum Command {
         #[arg(long, default_value = "notecheck.yaml")]
         config: PathBuf,
     },
+    /// Create a project in DIR (default .): notecheck.yaml, an example note, a CI workflow
+    Init {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Overwrite files that exist
+        #[arg(long)]
+        force: bool,
+    },
+    /// mdBook preprocessor: reads [context, book] JSON on stdin, writes the book to stdout
+    Mdbook {
+        #[command(subcommand)]
+        command: Option<MdbookCommand>,
+    },
+}
+
+#[derive(Subcommand)]
+enum MdbookCommand {
+    /// Exit 0 when RENDERER is supported (every renderer is)
+    Supports { renderer: String },
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum Format {
     Human,
     Json,
+    /// JUnit XML (GitLab, Jenkins)
+    Junit,
+    /// GitHub Actions annotations (and a job summary in $GITHUB_STEP_SUMMARY)
+    Github,
 }
 
 fn fail(msg: &str) -> ExitCode {
@@ -95,6 +118,13 @@ fn main() -> ExitCode {
             let report = match format {
                 Format::Human => human.clone(),
                 Format::Json => output::json::render(&results),
+                Format::Junit => output::junit::render(&results),
+                Format::Github => {
+                    if let Err(e) = output::github::write_step_summary(&results) {
+                        eprintln!("notecheck: warning: {e}");
+                    }
+                    output::github::render(&results)
+                }
             };
             match file {
                 Some(f) => {
@@ -110,6 +140,67 @@ fn main() -> ExitCode {
             }
             exit(&results)
         }
+        Command::Init { dir, force } => init(&dir, force),
+        Command::Mdbook { command } => mdbook(command),
+    }
+}
+
+fn init(dir: &Path, force: bool) -> ExitCode {
+    match notecheck::init::init(dir, force) {
+        Ok(files) => {
+            for f in &files {
+                println!("created {}", f.display());
+            }
+            let cd = if dir == Path::new(".") {
+                String::new()
+            } else {
+                format!("cd {} && ", dir.display())
+            };
+            println!("next: {cd}notecheck check   (then `notecheck build` for the site)");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.to_string()),
+    }
+}
+
+fn mdbook(command: Option<MdbookCommand>) -> ExitCode {
+    if let Some(MdbookCommand::Supports { renderer }) = command {
+        return if notecheck::mdbook::supports(&renderer) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        };
+    }
+    let mut input = String::new();
+    if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut input) {
+        return fail(&format!("cannot read the book from standard input: {e}"));
+    }
+    let outcome = match notecheck::mdbook::preprocess(&input) {
+        Ok(o) => o,
+        Err(m) => return fail(&m),
+    };
+    let mut so = std::io::stdout().lock();
+    let _ = so.write_all(outcome.book.as_bytes());
+    let _ = so.flush();
+    for p in &outcome.problems {
+        eprintln!("{p}");
+    }
+    let t = &outcome.counts;
+    if t.failed() > 0 {
+        eprintln!(
+            "notecheck: {} of {} claims fail in {} chapters",
+            t.failed(),
+            t.total(),
+            outcome.chapters
+        );
+        ExitCode::from(1)
+    } else {
+        eprintln!(
+            "notecheck: {} claims hold in {} chapters",
+            t.total(),
+            outcome.chapters
+        );
+        ExitCode::SUCCESS
     }
 }
 

@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 use nalgebra::DMatrix;
 
 use crate::check::diagnose;
+use crate::check::verdict::DerivativeFigure;
 use crate::check::verdict::{
     BlockResult, ClaimResult, Counts, Evidence, Matrix, NoteResult, Shown, Status, StmtKindTag,
     StmtResult,
 };
 use crate::config::CheckSettings;
-use crate::eval::interp::{Evaluator, Trial};
+use crate::eval::interp::{self, Evaluator, Trial};
 use crate::lang::ast::{Rel, SpaceKind};
 use crate::lang::compile::{CompiledKind, CompiledNote, Located};
 use crate::lang::ir::{Claim, ClaimRhs, Expr, ExprKind, Program};
@@ -19,6 +20,13 @@ use crate::note::Note;
 
 /// Largest matrix printed in evidence, per side.
 const PRINT_MAX: usize = 8;
+/// Derivatives with respect to more entries than this are checked by random
+/// projections (building J takes one forward pass per entry of X).
+const PROJECT_ABOVE: usize = 64;
+/// Random directions per trial for a projected check.
+const PROBES: u64 = 2;
+/// Largest derivative drawn as a heatmap (entries per axis).
+const FIGURE_MAX: usize = 40;
 
 /// Check a compiled note. `fixed` are the note's fixed dimension values.
 pub fn check_note(
@@ -162,6 +170,7 @@ fn error_claim(
         rel_err: None,
         evidence: None,
         compared: None,
+        figure: None,
     }
 }
 
@@ -267,6 +276,7 @@ impl Ctx<'_> {
             rel_err: None,
             evidence: None,
             compared: None,
+            figure: None,
         }
     }
 
@@ -309,6 +319,9 @@ impl Ctx<'_> {
         } else {
             self.settings.rtol
         };
+        if let Some(r) = self.projected(claim, rhs, rtol) {
+            return r;
+        }
         let zero_l = is_zero_literal(&claim.lhs);
         let zero_r = is_zero_literal(rhs);
         let mut worst: Option<Sample> = None;
@@ -333,6 +346,9 @@ impl Ctx<'_> {
                     Err(m) => return self.errored(result, format!("right side: {m}")),
                 };
                 let (l, r) = broadcast_zero(l, r, zero_l, zero_r);
+                if t == 1 && result.figure.is_none() {
+                    result.figure = figure(&trial, &ev.idx, &claim.lhs, Some(rhs), &l, Some(&r));
+                }
                 let indices = a.iter().map(|(k, v)| (k.clone(), *v as u64 + 1)).collect();
                 let s = compare(t, &trial.dims, indices, l, r, rtol, self.settings.atol);
                 if s.ratio > 1.0 {
@@ -386,6 +402,72 @@ impl Ctx<'_> {
             result.evidence = Some(self.evidence(&w, diagnosis));
         }
         self.finish(holds, result)
+    }
+
+    /// `∂Y/∂X = R` with a large Jacobian: compare `J v` (one exact forward
+    /// pass each) with `R v` for random directions v, as jax's check_grads
+    /// does, instead of building J. `None` when it does not apply or the
+    /// claim does not hold (the full path then finds the evidence).
+    fn projected(&self, claim: &Claim, rhs: &Expr, rtol: f64) -> Option<ClaimResult> {
+        if !claim.free.is_empty() || claim.rel == Rel::Ne {
+            return None;
+        }
+        let (deriv, other) = match (interp::deriv_parts(&claim.lhs), interp::deriv_parts(rhs)) {
+            (Some(d), None) => (d, rhs),
+            (None, Some(d)) => (d, &claim.lhs),
+            _ => return None,
+        };
+        let mut result = self.blank();
+        let (mut max_abs, mut max_rel) = (0.0f64, 0.0f64);
+        for t in 1..=self.settings.trials.max(1) {
+            let trial = self.trial(t);
+            // One forward pass per entry of X builds J; beyond a few dozen, project.
+            let passes = deriv.x.view.shape.size().eval(&trial.dims)?;
+            if passes <= PROJECT_ABOVE {
+                return None;
+            }
+            let mut ev = Evaluator::plain(&trial);
+            let r = ev.eval(other).ok()?;
+            for k in 0..PROBES {
+                let p = match interp::project(&trial, &ev.idx, &deriv, k) {
+                    Ok(p) => p,
+                    Err(m) => return Some(self.errored(result, m)),
+                };
+                let rj = interp::as_jacobian(&r, p.yshape, p.xshape, deriv.flatten, deriv.layout)?;
+                let rv = rj * DMatrix::from_column_slice(p.v.len(), 1, &p.v);
+                let jv = DMatrix::from_column_slice(p.jv.len(), 1, &p.jv);
+                let s = compare(
+                    t,
+                    &trial.dims,
+                    BTreeMap::new(),
+                    jv,
+                    rv,
+                    rtol,
+                    self.settings.atol,
+                );
+                if s.ratio > 1.0 {
+                    return None;
+                }
+                max_abs = max_abs.max(s.max_abs);
+                max_rel = max_rel.max(s.rel);
+            }
+            if t == 1 {
+                if let Ok((curve, step)) = interp::fd_curve(&trial, &ev.idx, &deriv) {
+                    result.figure = Some(DerivativeFigure {
+                        computed: None,
+                        claimed: None,
+                        fd_curve: curve,
+                        step_used: step,
+                    });
+                }
+            }
+        }
+        result.max_abs_err = Some(max_abs);
+        result.rel_err = Some(max_rel);
+        result.compared = Some(format!(
+            "the exact derivative J (dual numbers) projected on {PROBES} random directions per trial, J v against R v (X has more than {PROJECT_ABOVE} entries, so J is not built)"
+        ));
+        Some(self.finish(true, result))
     }
 
     /// Re-check the failing trial with each usual mistake undone.
@@ -464,6 +546,9 @@ impl Ctx<'_> {
                     Ok(v) => v,
                     Err(m) => return self.errored(result, m),
                 };
+                if t == 1 && result.figure.is_none() {
+                    result.figure = figure(&trial, &ev.idx, &claim.lhs, None, &v, None);
+                }
                 let got_axes = if want.len() > 2 {
                     match tensor_axes(&claim.lhs, &mut ev) {
                         Ok(Some(ax)) => ax,
@@ -570,6 +655,35 @@ fn structure_problem(kind: SpaceKind, v: &DMatrix<f64>) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The figures of a claim with a derivative side (first trial).
+fn figure(
+    trial: &Trial,
+    idx: &BTreeMap<String, usize>,
+    lhs: &Expr,
+    rhs: Option<&Expr>,
+    l: &DMatrix<f64>,
+    r: Option<&DMatrix<f64>>,
+) -> Option<DerivativeFigure> {
+    let (d, computed, claimed) = match (interp::deriv_parts(lhs), rhs.and_then(interp::deriv_parts))
+    {
+        (Some(d), _) => (d, l, r),
+        (None, Some(d)) => (d, r?, Some(l)),
+        _ => return None,
+    };
+    let small = |m: &DMatrix<f64>| {
+        (m.nrows() <= FIGURE_MAX && m.ncols() <= FIGURE_MAX).then(|| to_matrix(m))
+    };
+    let (curve, step) = interp::fd_curve(trial, idx, &d).ok()?;
+    Some(DerivativeFigure {
+        computed: small(computed),
+        claimed: claimed
+            .filter(|c| c.shape() == computed.shape())
+            .and_then(small),
+        fd_curve: curve,
+        step_used: step,
+    })
 }
 
 fn is_zero_literal(e: &Expr) -> bool {

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Pass,
@@ -31,7 +31,7 @@ impl Status {
 }
 
 /// A dense matrix small enough to print, row-major rows.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Matrix {
     pub rows: usize,
     pub cols: usize,
@@ -40,7 +40,7 @@ pub struct Matrix {
 }
 
 /// Why a claim failed, and how to reproduce it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
     /// 1-based trial number.
     pub trial: u32,
@@ -68,7 +68,7 @@ pub struct Evidence {
 }
 
 /// One checked relation (`a = b` of a chain, or `E ∈ S`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClaimResult {
     /// 1-based line in the note file of the relation symbol.
     pub line: usize,
@@ -87,16 +87,33 @@ pub struct ClaimResult {
     pub evidence: Option<Evidence>,
     /// What was compared, in words (e.g. "exact gradient (forward mode) vs right side").
     pub compared: Option<String>,
+    /// Figures of a derivative claim (first trial).
+    pub figure: Option<DerivativeFigure>,
+}
+
+/// Data for a derivative claim's figures, from the first trial.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DerivativeFigure {
+    /// The derivative as computed exactly (the `∂`/`d` side), when at most
+    /// 40×40 entries.
+    pub computed: Option<Matrix>,
+    /// The other side of an equality, when it has the same shape.
+    pub claimed: Option<Matrix>,
+    /// `(step, relative error)` of the central difference against the exact
+    /// directional derivative, for steps 1e-1 … 1e-12.
+    pub fd_curve: Vec<(f64, f64)>,
+    /// The step the engine's cross-check uses.
+    pub step_used: f64,
 }
 
 /// What a `show` statement displays: the value from the first trial.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Shown {
     pub value: Matrix,
     pub dims: BTreeMap<String, u64>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StmtKindTag {
     Declare,
@@ -109,7 +126,7 @@ pub enum StmtKindTag {
 }
 
 /// One statement of a block, as the report shows it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StmtResult {
     /// 1-based file line where the statement starts.
     pub line: usize,
@@ -125,7 +142,7 @@ pub struct StmtResult {
     pub shown: Option<Shown>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BlockResult {
     pub index: usize,
     pub id: Option<String>,
@@ -138,7 +155,7 @@ pub struct BlockResult {
     pub errors: Vec<ClaimResult>,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub pass: usize,
     pub fail: usize,
@@ -178,7 +195,7 @@ impl Counts {
 }
 
 /// Everything checked in one note.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NoteResult {
     pub path: String,
     pub rel_path: String,

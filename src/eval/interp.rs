@@ -740,24 +740,7 @@ fn cross_check(
             *d += v[k];
         }
     }
-    let ynorm = norm(yval.as_slice());
-    let mut worst = f64::INFINITY;
-    for h in [1e-6, 1e-5, 1e-7, 1e-4] {
-        let plus = seeded(trial, idx, target, base + &dir * h, y)?;
-        let minus = seeded(trial, idx, target, base - &dir * h, y)?;
-        let fd: Vec<f64> = ((plus - minus) / (2.0 * h)).as_slice().to_vec();
-        let ex = exact.as_slice();
-        let diff: Vec<f64> = fd.iter().zip(ex).map(|(a, b)| a - b).collect();
-        let err = norm(&diff);
-        let tol = 1e-5 * (norm(ex) + norm(&fd)) + 1e-7 * (1.0 + ynorm);
-        if err <= tol {
-            return Ok(());
-        }
-        worst = worst.min(err / (norm(ex) + 1e-300));
-    }
-    Err(format!(
-        "engine disagreement: the exact derivative and central finite differences differ (relative difference {worst:.2e} along a random direction); please report this note"
-    ))
+    fd_agrees(trial, idx, y, target, base, &dir, &exact, yval)
 }
 
 /// `d(Y)`: Y's derivative along every variable's direction dX, cross-checked.
@@ -781,4 +764,171 @@ fn differential(
         }
     }
     Err("engine disagreement: the exact differential and central finite differences differ; please report this note".into())
+}
+
+/// Y and its exact derivative along `dir` (a tangent of the base binding).
+fn directional(
+    trial: &Trial,
+    idx: &BTreeMap<String, usize>,
+    y: &Expr,
+    target: Base,
+    base: &DMatrix<f64>,
+    dir: &DMatrix<f64>,
+) -> ER<(DMatrix<f64>, DMatrix<f64>)> {
+    let s = base.zip_map(dir, Dual::var);
+    let yv = seeded(trial, idx, target, s, y)?;
+    Ok((yv.map(|d| d.re), yv.map(|d| d.eps)))
+}
+
+/// A random direction over the target's entries, scaled like the cross-check's.
+fn probe_direction(
+    trial: &Trial,
+    base: &DMatrix<f64>,
+    entries: &[usize],
+    stream: &[u64],
+) -> (Vec<f64>, DMatrix<f64>) {
+    let mut words = vec![PROBE, trial.number as u64];
+    words.extend_from_slice(stream);
+    let mut rng = Rng::new(trial.seed, &words);
+    let v: Vec<f64> = entries.iter().map(|_| rng.gaussian()).collect();
+    let mut dir = DMatrix::zeros(base.nrows(), base.ncols());
+    for (k, &e) in entries.iter().enumerate() {
+        if let Some(d) = dir.as_mut_slice().get_mut(e) {
+            *d += v[k];
+        }
+    }
+    (v, dir)
+}
+
+/// The parts of a derivative node needed to probe it.
+pub struct DerivParts<'e> {
+    pub y: &'e Expr,
+    pub x: &'e Target,
+    pub flatten: Flatten,
+    pub layout: Layout,
+}
+
+pub fn deriv_parts(e: &Expr) -> Option<DerivParts<'_>> {
+    match &e.kind {
+        ExprKind::Deriv {
+            y,
+            x,
+            flatten,
+            layout,
+        } => Some(DerivParts {
+            y,
+            x,
+            flatten: *flatten,
+            layout: *layout,
+        }),
+        _ => None,
+    }
+}
+
+/// One random projection of a derivative: `J v` computed exactly (one
+/// forward pass), for checking `∂Y/∂X = R` as `J v = R_J v` without
+/// building J. `jv` is in `flatten` order of Y.
+pub struct Projection {
+    pub v: Vec<f64>,
+    pub jv: Vec<f64>,
+    pub yshape: (usize, usize),
+    pub xshape: (usize, usize),
+}
+
+pub fn project(
+    trial: &Trial,
+    idx: &BTreeMap<String, usize>,
+    d: &DerivParts,
+    k: u64,
+) -> ER<Projection> {
+    let base = base_value(trial, idx, d.x.base)?;
+    let (entries, xshape) = target_entries(trial, idx, d.x, base.shape(), d.flatten)?;
+    let (v, dir) = probe_direction(trial, &base, &entries, &[d.y.id as u64, k]);
+    let (yval, tangent) = directional(trial, idx, d.y, d.x.base, &base, &dir)?;
+    if k == 0 {
+        // The engine's own check, along the same direction.
+        fd_agrees(trial, idx, d.y, d.x.base, &base, &dir, &tangent, &yval)?;
+    }
+    Ok(Projection {
+        v,
+        jv: flat(&tangent, d.flatten),
+        yshape: yval.shape(),
+        xshape,
+    })
+}
+
+/// Central differences along `dir` agree with the exact `tangent`.
+#[allow(clippy::too_many_arguments)]
+fn fd_agrees(
+    trial: &Trial,
+    idx: &BTreeMap<String, usize>,
+    y: &Expr,
+    target: Base,
+    base: &DMatrix<f64>,
+    dir: &DMatrix<f64>,
+    tangent: &DMatrix<f64>,
+    yval: &DMatrix<f64>,
+) -> ER<()> {
+    let ynorm = yval.norm();
+    let mut worst = f64::INFINITY;
+    for h in [1e-6, 1e-5, 1e-7, 1e-4] {
+        let plus = seeded(trial, idx, target, base + dir * h, y)?;
+        let minus = seeded(trial, idx, target, base - dir * h, y)?;
+        let fd = (plus - minus) / (2.0 * h);
+        let ex = DMatrix::from_column_slice(tangent.len(), 1, tangent.as_slice());
+        let fdv = DMatrix::from_column_slice(fd.len(), 1, fd.as_slice());
+        let err = (&fdv - &ex).norm();
+        if err <= 1e-5 * (ex.norm() + fdv.norm()) + 1e-7 * (1.0 + ynorm) {
+            return Ok(());
+        }
+        worst = worst.min(err / (ex.norm() + 1e-300));
+    }
+    Err(format!(
+        "engine disagreement: the exact derivative and central finite differences differ (relative difference {worst:.2e} along a random direction); please report this note"
+    ))
+}
+
+/// A derivative value rearranged back into its |Y|×|X| Jacobian (the
+/// inverse of the value table); `None` when `value` has the wrong shape.
+pub fn as_jacobian(
+    value: &DMatrix<f64>,
+    yshape: (usize, usize),
+    xshape: (usize, usize),
+    flatten: Flatten,
+    layout: Layout,
+) -> Option<DMatrix<f64>> {
+    let (ny, nx) = (yshape.0 * yshape.1, xshape.0 * xshape.1);
+    if yshape == (1, 1) {
+        (value.shape() == xshape).then(|| DMatrix::from_row_slice(1, nx, &flat(value, flatten)))
+    } else if xshape == (1, 1) {
+        (value.shape() == yshape).then(|| DMatrix::from_column_slice(ny, 1, &flat(value, flatten)))
+    } else if layout == Layout::Denominator {
+        (value.shape() == (nx, ny)).then(|| value.transpose())
+    } else {
+        (value.shape() == (ny, nx)).then(|| value.clone())
+    }
+}
+
+/// Relative error of central differences against the exact directional
+/// derivative for steps 1e-1 … 1e-12, and the step the cross-check uses.
+pub fn fd_curve(
+    trial: &Trial,
+    idx: &BTreeMap<String, usize>,
+    d: &DerivParts,
+) -> ER<(Vec<(f64, f64)>, f64)> {
+    let base = base_value(trial, idx, d.x.base)?;
+    let (entries, _) = target_entries(trial, idx, d.x, base.shape(), d.flatten)?;
+    let (_, dir) = probe_direction(trial, &base, &entries, &[d.y.id as u64, 99]);
+    let (_, tangent) = directional(trial, idx, d.y, d.x.base, &base, &dir)?;
+    let tn = tangent.norm();
+    let mut out = Vec::new();
+    for k in 1..=12 {
+        let h = 10f64.powi(-k);
+        let plus = seeded(trial, idx, d.x.base, &base + &dir * h, d.y)?;
+        let minus = seeded(trial, idx, d.x.base, &base - &dir * h, d.y)?;
+        let fd = (plus - minus) / (2.0 * h);
+        let err = (&fd - &tangent).norm();
+        out.push((h, if tn > 0.0 { err / tn } else { err }));
+    }
+    Ok((out, 1e-6))
 }

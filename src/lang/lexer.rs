@@ -398,9 +398,7 @@ impl<'a> Lexer<'a> {
         if SPACING_COMMANDS.contains(&name) {
             self.space = true;
         } else if IGNORED_COMMANDS.contains(&name) {
-            if self.peek() == Some('.') && name != "displaystyle" {
-                self.bump();
-            }
+            self.sized_delimiter(name);
         } else if STYLE_COMMANDS.contains(&name) {
             let tok = self.styled(name);
             self.push(tok, start);
@@ -411,6 +409,30 @@ impl<'a> Lexer<'a> {
             let tok = command_token(name)
                 .unwrap_or_else(|| Tok::Error(format!("unknown LaTeX command '\\{name}'")));
             self.push(tok, start);
+        }
+    }
+
+    /// After `\left`, `\bigl`, …: a sized square bracket groups like a
+    /// parenthesis (`\left[ a + b \right]` is no matrix), and `\left.`
+    /// is nothing.
+    fn sized_delimiter(&mut self, command: &str) {
+        if command == "displaystyle" {
+            return;
+        }
+        let start = self.pos;
+        match self.peek() {
+            Some('.') => {
+                self.bump();
+            }
+            Some('[') => {
+                self.bump();
+                self.push(Tok::LParen, start);
+            }
+            Some(']') => {
+                self.bump();
+                self.push(Tok::RParen, start);
+            }
+            _ => {}
         }
     }
 
@@ -717,6 +739,10 @@ mod tests {
         assert_eq!(
             toks("\\left( x \\right)\\, \\quad y"),
             vec![Tok::LParen, id("x"), Tok::RParen, id("y")]
+        );
+        assert_eq!(
+            toks("\\left[ a \\right] \\bigl[ \\bigr] \\left. \\right."),
+            vec![Tok::LParen, id("a"), Tok::RParen, Tok::LParen, Tok::RParen]
         );
         let t = lex("f\\left(x\\right)\\,(y)");
         assert!(!t[1].space_before);

@@ -29,7 +29,10 @@
 //!   the usual reading: `[(W x) b]`.
 //! - A continuation line of a statement that could not be parsed belongs
 //!   to that statement's error. A label on a continuation line is an error.
-//! - `let f := E` is accepted as `let f = E`.
+//! - `let f := E` is accepted as `let f = E`. `\begin{bmatrix}` (`&`, `\\`)
+//!   is a matrix literal; `\left[ … \right]` groups like parentheses.
+//! - A statement of more than 1000 tokens, or nested more than 64 deep, is
+//!   an error rather than a risk to the stack of later stages.
 
 use super::ast::{
     BinOp, Dim, DimFactor, Expr, ExprKind, Ident, Index, Item, Link, ParseError, Rel, Rhs, Space,

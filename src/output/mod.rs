@@ -3,8 +3,10 @@
 //! Each renders the verdicts ([`crate::check::verdict`]) and, for source
 //! excerpts, the notes' text; none of them evaluates anything.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
 
 use crate::check::verdict::{Counts, NoteResult};
 

@@ -17,6 +17,7 @@ pub mod blocks;
 pub mod html;
 pub mod markdown;
 pub mod math;
+pub mod plot;
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};

@@ -74,6 +74,7 @@ pub(super) fn claim(line: usize, text: &str, latex: Option<&str>, status: Status
         rel_err: Some(1.0e-16),
         evidence: None,
         compared: None,
+        figure: None,
     }
 }
 

@@ -1,0 +1,405 @@
+//! `notecheck mdbook`: an mdBook preprocessor.
+//!
+//! mdBook runs `notecheck mdbook supports <renderer>` (every renderer is
+//! supported), then `notecheck mdbook` with the JSON array
+//! `[context, book]` on standard input, and reads the book back from
+//! standard output. Each chapter is parsed as a note and checked under the
+//! project configuration (`notecheck.yaml` in the book's root, or the file
+//! named by `[preprocessor.notecheck] config = "…"`); its check blocks are
+//! replaced by their rendered statements and verdicts (the report's own
+//! block rendering), and its `$…$` / `$$…$$` math by MathML, so that the
+//! book needs neither JavaScript nor MathJax for it.
+//!
+//! Every failing claim (`fail`, `error`, `xpass`) is a problem
+//! `src/chapter.md:LINE:COL: status: message`; with any problem the
+//! preprocessor exits 1 and `mdbook build` fails with those lines.
+//!
+//! The book is handled as plain JSON: only chapters' `content` changes,
+//! every other field (known to this version or not) is passed through. Both
+//! mdBook 0.4 (`sections`) and 0.5 (`items`) are understood.
+
+use std::fmt::Write as _;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use pulldown_cmark::{Event, Parser};
+use serde_json::{Map, Value};
+
+use crate::check::verdict::{BlockResult, Counts, NoteResult};
+use crate::config::ProjectConfig;
+use crate::note::{self, Note};
+use crate::report::blocks::{ClaimView, PageRenderer};
+use crate::report::html::escape;
+use crate::report::markdown::{RESERVED_IDS, block_anchor};
+use crate::report::render_math;
+
+/// Every renderer is supported: the output is Markdown with inline HTML.
+pub fn supports(_renderer: &str) -> bool {
+    true
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The book as JSON, for standard output.
+    pub book: String,
+    /// One `path:line:col: status: message` line per failing claim, in
+    /// book order.
+    pub problems: Vec<String>,
+    /// Counts over every chapter.
+    pub counts: Counts,
+    /// Chapters that were checked.
+    pub chapters: usize,
+}
+
+/// Reads `[context, book]` (mdBook's preprocessor input), checks and
+/// rewrites every chapter. `Err` when the input is not what mdBook sends or
+/// the configuration cannot be read.
+pub fn preprocess(input: &str) -> Result<Outcome, String> {
+    let value: Value = serde_json::from_str(input)
+        .map_err(|e| format!("the input is not mdBook's preprocessor JSON: {e}"))?;
+    let Value::Array(mut pair) = value else {
+        return Err("the input is not mdBook's preprocessor JSON: expected [context, book]".into());
+    };
+    if pair.len() != 2 {
+        return Err(format!(
+            "the input is not mdBook's preprocessor JSON: expected [context, book], got {} items",
+            pair.len()
+        ));
+    }
+    let mut book = pair.pop().unwrap_or(Value::Null);
+    let context = pair.pop().unwrap_or(Value::Null);
+
+    let root = PathBuf::from(context["root"].as_str().unwrap_or("."));
+    let src = context["config"]["book"]["src"]
+        .as_str()
+        .unwrap_or("src")
+        .to_string();
+    let project = project_config(&context, &root)?;
+
+    let items = match book.as_object_mut() {
+        Some(obj) => {
+            let key = if obj.contains_key("items") {
+                "items"
+            } else {
+                "sections"
+            };
+            obj.get_mut(key).and_then(Value::as_array_mut)
+        }
+        None => None,
+    };
+    let Some(items) = items else {
+        return Err(
+            "the input is not mdBook's preprocessor JSON: the book has no `sections` (or `items`)"
+                .into(),
+        );
+    };
+
+    let mut out = Outcome {
+        book: String::new(),
+        problems: Vec::new(),
+        counts: Counts::default(),
+        chapters: 0,
+    };
+    for_each_chapter(items, &mut |ch| {
+        process_chapter(ch, &src, &project, &mut out);
+    });
+    out.book = serde_json::to_string(&book).map_err(|e| format!("cannot write the book: {e}"))?;
+    Ok(out)
+}
+
+/// `notecheck.yaml` in the book's root, or `[preprocessor.notecheck] config`.
+fn project_config(context: &Value, root: &Path) -> Result<ProjectConfig, String> {
+    let named = context["config"]["preprocessor"]["notecheck"]["config"].as_str();
+    let path = root.join(named.unwrap_or("notecheck.yaml"));
+    if path.is_file() {
+        crate::config::load_project(&path)
+    } else if named.is_some() {
+        Err(format!(
+            "{}: no such file (named by [preprocessor.notecheck] config)",
+            path.display()
+        ))
+    } else {
+        Ok(ProjectConfig::default())
+    }
+}
+
+/// Calls `f` on every chapter object (`{"name", "content", …}`), depth first
+/// in book order.
+fn for_each_chapter(items: &mut [Value], f: &mut dyn FnMut(&mut Map<String, Value>)) {
+    for item in items {
+        let Some(ch) = item.get_mut("Chapter").and_then(Value::as_object_mut) else {
+            continue; // "Separator", {"PartTitle": …}
+        };
+        f(ch);
+        if let Some(sub) = ch.get_mut("sub_items").and_then(Value::as_array_mut) {
+            for_each_chapter(sub, f);
+        }
+    }
+}
+
+fn process_chapter(
+    ch: &mut Map<String, Value>,
+    src: &str,
+    project: &ProjectConfig,
+    out: &mut Outcome,
+) {
+    // Draft chapters have no path and no content.
+    let Some(rel) = ch
+        .get("source_path")
+        .and_then(Value::as_str)
+        .or_else(|| ch.get("path").and_then(Value::as_str))
+        .map(str::to_string)
+    else {
+        return;
+    };
+    let Some(content) = ch.get("content").and_then(Value::as_str) else {
+        return;
+    };
+    let shown = chapter_path(src, &rel);
+    let note = note::parse_note(shown.clone(), PathBuf::from(&rel), content.to_string());
+    let result = crate::check::check(&note, project);
+    out.chapters += 1;
+    out.counts.merge(&result.counts);
+    for c in result.claims() {
+        if c.status.is_failure() {
+            out.problems.push(problem_line(&shown, c));
+        }
+    }
+    let rewritten = rewrite(&note, &result);
+    ch.insert("content".into(), Value::String(rewritten));
+}
+
+/// `src/chapter.md`: the chapter's file as seen from the book's root.
+fn chapter_path(src: &str, rel: &str) -> String {
+    let joined = Path::new(src).join(rel);
+    let parts: Vec<String> = joined
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/").replace("//", "/")
+}
+
+fn problem_line(path: &str, c: &crate::check::verdict::ClaimResult) -> String {
+    let why = crate::output::junit::headline(c);
+    let mut s = format!("{path}:{}:{}: {}: {why}", c.line, c.col, c.status.as_str());
+    let text = crate::output::junit::one_line(&c.text);
+    if !text.is_empty() {
+        let _ = write!(s, " (claim: {text})");
+    }
+    s
+}
+
+/// The chapter's Markdown with the front matter removed, check blocks
+/// replaced by their rendered results and math by MathML.
+pub fn rewrite(note: &Note, result: &NoteResult) -> String {
+    let source = note.source.as_str();
+    let body_start = note.body_start.min(source.len());
+    let mut reps: Vec<(Range<usize>, String)> = Vec::new();
+    if body_start > 0 {
+        reps.push((0..body_start, String::new()));
+    }
+
+    let mut reserved: Vec<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
+    reserved.extend(
+        note.blocks
+            .iter()
+            .map(|b| block_anchor(b.id.as_deref(), b.index)),
+    );
+    let pr = PageRenderer::new("mdbook build", &note.path, &reserved);
+
+    for b in &note.blocks {
+        let html = match find_block(result, b.index) {
+            Some(r) => pr.block(r),
+            None => format!(
+                "<section class=\"check-block unchecked\" id=\"{}\"><p class=\"block-caption\">This check block was not checked.</p></section>",
+                escape(&block_anchor(b.id.as_deref(), b.index))
+            ),
+        };
+        let range = b.range.start.min(source.len())..b.range.end.min(source.len());
+        reps.push((range, format!("{}\n", single_line_html(&html))));
+    }
+
+    // Math, found exactly as the site finds it.
+    let body = &source[body_start..];
+    for (ev, r) in Parser::new_ext(body, note::markdown_options()).into_offset_iter() {
+        let (tex, display) = match ev {
+            Event::InlineMath(t) => (t, false),
+            Event::DisplayMath(t) => (t, true),
+            _ => continue,
+        };
+        let range = (r.start + body_start)..(r.end + body_start);
+        if reps
+            .iter()
+            .any(|(o, _)| o.start < range.end && range.start < o.end)
+        {
+            continue;
+        }
+        reps.push((range, inline_html(&render_math(&tex, display))));
+    }
+
+    let mut head = String::new();
+    if !note.blocks.is_empty() || !result.errors.is_empty() {
+        head.push_str(STYLE);
+        head.push_str("\n\n");
+    }
+    if !result.errors.is_empty() {
+        let mut s = String::from(
+            "<section class=\"note-errors\"><p class=\"block-caption\">Problems reading this chapter</p>",
+        );
+        for c in &result.errors {
+            s.push_str(&pr.claim(c, ClaimView::Full));
+        }
+        s.push_str("</section>");
+        head.push_str(&single_line_html(&s));
+        head.push_str("\n\n");
+    }
+
+    reps.sort_by_key(|(r, _)| (r.start, r.end));
+    let mut out = head;
+    let mut pos = 0;
+    for (r, text) in reps {
+        if r.start < pos {
+            continue; // overlaps an earlier replacement
+        }
+        out.push_str(&source[pos..r.start]);
+        out.push_str(&text);
+        pos = r.end;
+    }
+    out.push_str(&source[pos..]);
+    out
+}
+
+fn find_block(result: &NoteResult, index: usize) -> Option<&BlockResult> {
+    result.blocks.iter().find(|b| b.index == index)
+}
+
+/// HTML on one line, so that Markdown takes it as one HTML block wherever
+/// the fence stood (top level, list item, block quote) and no blank line
+/// inside it can end the block early: newlines inside tags become spaces,
+/// newlines in text become `&#10;` (the same character to the browser, so
+/// `<pre>` keeps its lines).
+fn single_line_html(html: &str) -> String {
+    let mut o = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for ch in html.trim_end().chars() {
+        match ch {
+            '<' => {
+                in_tag = true;
+                o.push(ch);
+            }
+            '>' => {
+                in_tag = false;
+                o.push(ch);
+            }
+            '\r' => {}
+            '\n' if in_tag => o.push(' '),
+            '\n' => o.push_str("&#10;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// Inline HTML (MathML) that Markdown passes through untouched: on one line,
+/// and the text between tags has every character Markdown would act on as a
+/// numeric reference.
+fn inline_html(html: &str) -> String {
+    let mut o = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for ch in html.trim().chars() {
+        if in_tag {
+            match ch {
+                '>' => {
+                    in_tag = false;
+                    o.push(ch);
+                }
+                '\n' | '\r' => o.push(' '),
+                c => o.push(c),
+            }
+            continue;
+        }
+        match ch {
+            '<' => {
+                in_tag = true;
+                o.push(ch);
+            }
+            '\n' | '\r' => o.push(' '),
+            // Markdown syntax, and what smart punctuation would turn into
+            // typographic quotes and dashes.
+            '*' | '_' | '\\' | '`' | '[' | ']' | '~' | '|' | '$' | '!' | '#' | '^' | '\'' | '"'
+            | '-' | '.' => {
+                let _ = write!(o, "&#{};", ch as u32);
+            }
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// The look of rendered check blocks inside any mdBook theme (light or
+/// dark): borders and tints only, colours that read on both.
+const STYLE: &str = "<style>\
+.check-block{border:1px solid rgba(128,128,128,.35);border-left:4px solid #2da44e;border-radius:4px;padding:.3em .8em;margin:1em 0;}\
+.check-block.should-fail{border-left-style:dashed;border-left-color:#9a6700;}\
+.check-block .block-head{font-size:.8em;opacity:.8;display:flex;gap:.6em;align-items:baseline;}\
+.check-block .block-head .block-line{margin-left:auto;}\
+.check-block .block-tag{border:1px solid rgba(128,128,128,.5);border-radius:3px;padding:0 .3em;}\
+.check-block .block-caption{font-size:.85em;font-style:italic;margin:.2em 0;}\
+.check-block .stmt-line{display:flex;gap:.6em;align-items:baseline;}\
+.check-block .stmt-label{min-width:2.5em;opacity:.7;font-size:.9em;}\
+.check-block .stmt-math{overflow-x:auto;min-width:0;}\
+.check-block .stmt-quiet{opacity:.8;}\
+.check-block .claims{margin-left:3.1em;}\
+.check-block .claim{border-left:3px solid rgba(128,128,128,.4);padding:.1em .5em;margin:.2em 0;}\
+.check-block .claim-fail,.check-block .claim-xpass{border-left-color:#cf222e;}\
+.check-block .claim-error{border-left-color:#bf8700;}\
+.check-block .claim-head{display:flex;flex-wrap:wrap;gap:.5em;align-items:baseline;}\
+.check-block .claim-err,.check-block .claim-line{font-size:.75em;opacity:.7;}\
+.check-block .claim-line{margin-left:auto;}\
+.check-block .claim-message{margin:.2em 0;font-size:.9em;}\
+.check-block .badge{font-size:.75em;border:1px solid;border-radius:1em;padding:0 .5em;white-space:nowrap;}\
+.check-block .badge-pass,.check-block .badge-xfail{color:#2da44e;}\
+.check-block .badge-fail,.check-block .badge-xpass{color:#cf222e;}\
+.check-block .badge-error{color:#bf8700;}\
+.check-block .badge-xfail,.check-block .badge-xpass{border-style:dashed;}\
+.check-block .hidden-claims{display:flex;flex-wrap:wrap;gap:.3em;}\
+.check-block .claim-compact{border:0;padding:0;margin:0;}\
+.check-block .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);}\
+.check-block .evidence{font-size:.85em;margin:.3em 0;}\
+.check-block .evidence-facts{display:grid;grid-template-columns:max-content 1fr;gap:0 1em;margin:.3em 0;}\
+.check-block .evidence-facts dd{margin:0;}\
+.check-block .evidence-values{display:flex;flex-wrap:wrap;gap:.5em 2em;}\
+.check-block .heatmap{display:block;max-width:100%;height:auto;}\
+.note-errors{border-left:4px solid #bf8700;padding:.3em .8em;margin:1em 0;}\
+</style>";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_line_keeps_pre_lines() {
+        let h = "<div\nclass=\"a\">\n<pre>x\n\ny</pre>\n</div>\n";
+        assert_eq!(
+            single_line_html(h),
+            "<div class=\"a\">&#10;<pre>x&#10;&#10;y</pre>&#10;</div>"
+        );
+    }
+
+    #[test]
+    fn inline_html_hides_markdown_syntax() {
+        let h = "<math><mi>a</mi><mo>*</mo><msub><mi>x</mi><mi>_</mi></msub></math>";
+        assert_eq!(
+            inline_html(h),
+            "<math><mi>a</mi><mo>&#42;</mo><msub><mi>x</mi><mi>&#95;</mi></msub></math>"
+        );
+    }
+
+    #[test]
+    fn chapter_paths() {
+        assert_eq!(chapter_path("src", "a/b.md"), "src/a/b.md");
+        assert_eq!(chapter_path("./src", "b.md"), "src/b.md");
+    }
+}

@@ -1,0 +1,1210 @@
+//! Figures as inline SVG, drawn with plotters' SVG backend.
+//!
+//! Every figure is an `<svg class="plot …" role="img">` with a `<title>`
+//! and a `<desc>` that says in words what the figure shows. Text is SVG
+//! `<text>` (plotters without its font features only estimates text
+//! extents): no font file is embedded or loaded, the page's stylesheet picks
+//! the family. Axes, ticks and labels are drawn in a sentinel colour that
+//! is rewritten to `currentColor`, so they follow the page's text colour in
+//! dark mode; verdict colours become `c-<status>` classes that `style.css`
+//! colours from its variables. Data colours (the diverging blue–white–red
+//! scale) are the same in both schemes.
+//!
+//! All layout is integer pixels computed here, so output is deterministic.
+
+use std::fmt::Write as _;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::html::{escape, fmt_sig};
+use crate::check::verdict::{Counts, DerivativeFigure, Matrix, Status};
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// Rewritten to `currentColor` (axes, ticks, labels).
+const FG: RGBColor = RGBColor(1, 2, 3);
+/// Rewritten to `currentColor` with a dash pattern (strokes only).
+const DASHED: RGBColor = RGBColor(1, 2, 4);
+/// Rewritten to the figure's colour-bar gradient (fills only).
+const GRADIENT: RGBColor = RGBColor(1, 2, 5);
+/// Rewritten to `currentColor` plus a class (`c-pass`, …, `c-curve`).
+const CLASSED: [(RGBColor, &str); 7] = [
+    (RGBColor(1, 3, 1), "c-pass"),
+    (RGBColor(1, 3, 2), "c-fail"),
+    (RGBColor(1, 3, 3), "c-error"),
+    (RGBColor(1, 3, 4), "c-xfail"),
+    (RGBColor(1, 3, 5), "c-xpass"),
+    (RGBColor(1, 3, 6), "c-curve"),
+    (RGBColor(1, 3, 7), "c-ref"),
+];
+const CURVE: RGBColor = CLASSED[5].0;
+const REFERENCE: RGBColor = CLASSED[6].0;
+
+/// Errors below this are drawn at this value on a log axis.
+pub const LOG_FLOOR: f64 = 1e-17;
+
+/// The order statuses are listed and stacked in.
+pub const STATUS_ORDER: [Status; 5] = [
+    Status::Pass,
+    Status::Xfail,
+    Status::Fail,
+    Status::Error,
+    Status::Xpass,
+];
+
+/// Words for a status in charts and count lists.
+pub fn status_words(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "pass",
+        Status::Fail => "fail",
+        Status::Error => "error",
+        Status::Xfail => "expected fail",
+        Status::Xpass => "unexpected pass",
+    }
+}
+
+fn status_colour(s: Status) -> RGBColor {
+    let i = match s {
+        Status::Pass => 0,
+        Status::Fail => 1,
+        Status::Error => 2,
+        Status::Xfail => 3,
+        Status::Xpass => 4,
+    };
+    CLASSED[i].0
+}
+
+fn count_of(c: &Counts, s: Status) -> usize {
+    match s {
+        Status::Pass => c.pass,
+        Status::Fail => c.fail,
+        Status::Error => c.error,
+        Status::Xfail => c.xfail,
+        Status::Xpass => c.xpass,
+    }
+}
+
+/// A text style of `px` CSS pixels (the SVG backend divides by 1.24).
+fn font(px: f64) -> TextStyle<'static> {
+    ("sans-serif", px * 1.24).into_font().color(&FG)
+}
+
+fn font_at(px: f64, h: HPos, v: VPos) -> TextStyle<'static> {
+    font(px).pos(Pos::new(h, v))
+}
+
+/// A rough width of `text` at `px`, for layout (no font metrics exist).
+fn text_width(text: &str, px: f64) -> i32 {
+    (text.chars().count() as f64 * px * 0.56).ceil() as i32
+}
+
+fn stroke(c: RGBColor, alpha: f64, width: u32) -> ShapeStyle {
+    ShapeStyle {
+        color: c.mix(alpha),
+        filled: false,
+        stroke_width: width,
+    }
+}
+
+fn fill(c: RGBColor) -> ShapeStyle {
+    ShapeStyle {
+        color: c.to_rgba(),
+        filled: true,
+        stroke_width: 0,
+    }
+}
+
+fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<(), String> {
+    r.map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// Draws with `draw` on a `w`×`h` SVG and returns the finished element.
+fn svg(
+    w: u32,
+    h: u32,
+    meta: &Meta,
+    draw: impl FnOnce(&Area) -> Result<(), String>,
+) -> Result<String, String> {
+    let mut raw = String::new();
+    {
+        let root = SVGBackend::with_string(&mut raw, (w, h)).into_drawing_area();
+        draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(finish(&raw, meta))
+}
+
+/// What wraps a figure's drawing.
+struct Meta<'a> {
+    class: &'a str,
+    title: &'a str,
+    desc: &'a str,
+    /// `<defs>` content, when the figure uses the colour-bar gradient.
+    gradient_id: Option<&'a str>,
+}
+
+/// Rewrites plotters' SVG: attributes for accessibility, sentinel colours
+/// to `currentColor` and classes, no redundant attributes, `<text>` content
+/// without a leading newline.
+fn finish(raw: &str, meta: &Meta) -> String {
+    let (open, body) = match raw.find(">\n") {
+        Some(i) if raw.starts_with("<svg") => (&raw[4..i], &raw[i + 2..]),
+        _ => ("", raw),
+    };
+    let mut s = format!(
+        "<svg class=\"plot {}\" role=\"img\" aria-label=\"{}\"{open}>",
+        meta.class,
+        escape(meta.title)
+    );
+    let _ = write!(
+        s,
+        "<title>{}</title><desc>{}</desc>",
+        escape(meta.title),
+        escape(meta.desc)
+    );
+    if let Some(id) = meta.gradient_id {
+        let _ = write!(
+            s,
+            "<defs><linearGradient id=\"{}\" x1=\"0\" x2=\"1\" y1=\"0\" y2=\"0\">",
+            escape(id)
+        );
+        for k in 0..=10 {
+            let t = k as f64 / 5.0 - 1.0;
+            let _ = write!(
+                s,
+                "<stop offset=\"{}\" stop-color=\"{}\"/>",
+                k as f64 / 10.0,
+                hex(diverging(t))
+            );
+        }
+        s.push_str("</linearGradient></defs>");
+    }
+    s.push('\n');
+
+    let mut b = body.replace(" opacity=\"1\"", "");
+    b = b.replace(" stroke=\"none\"/>", "/>");
+    b = b.replace("\"#010203\"", "\"currentColor\"");
+    b = b.replace(
+        "stroke=\"#010204\"",
+        "stroke=\"currentColor\" stroke-dasharray=\"5 4\"",
+    );
+    if let Some(id) = meta.gradient_id {
+        b = b.replace("fill=\"#010205\"", &format!("fill=\"url(#{})\"", escape(id)));
+    }
+    for (c, class) in CLASSED {
+        let h = hex(c);
+        b = b.replace(
+            &format!("fill=\"{h}\""),
+            &format!("fill=\"currentColor\" class=\"{class}\""),
+        );
+        b = b.replace(
+            &format!("stroke=\"{h}\""),
+            &format!("stroke=\"currentColor\" class=\"{class}\""),
+        );
+    }
+    // `<text …>\nlabel</text>` → `<text …>label</text>`.
+    let mut out = String::with_capacity(s.len() + b.len());
+    out.push_str(&s);
+    let mut rest = b.as_str();
+    while let Some(i) = rest.find("<text") {
+        let (before, after) = rest.split_at(i);
+        out.push_str(before);
+        match after.find(">\n") {
+            Some(j) => {
+                out.push_str(&after[..=j]);
+                rest = &after[j + 2..];
+            }
+            None => {
+                out.push_str(after);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    let out = out.replace("\n</text>", "</text>");
+    round_font_sizes(out.trim_end())
+}
+
+/// `font-size="13.000000000000002"` → `font-size="13"`.
+fn round_font_sizes(s: &str) -> String {
+    const KEY: &str = "font-size=\"";
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(KEY) {
+        let start = i + KEY.len();
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = tail.find('"').unwrap_or(tail.len());
+        match tail[..end].parse::<f64>() {
+            Ok(v) => out.push_str(&fmt_sig((v * 100.0).round() / 100.0, 4)),
+            Err(_) => out.push_str(&tail[..end]),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn hex(c: RGBColor) -> String {
+    format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+}
+
+// ---- the diverging colour scale ----------------------------------------------
+
+/// ColorBrewer RdBu, white in the middle: index 0 is 0, index 5 is ±1.
+const REDS: [(u8, u8, u8); 6] = [
+    (0xf7, 0xf7, 0xf7),
+    (0xfd, 0xdb, 0xc7),
+    (0xf4, 0xa5, 0x82),
+    (0xd6, 0x60, 0x4d),
+    (0xb2, 0x18, 0x2b),
+    (0x67, 0x00, 0x1f),
+];
+const BLUES: [(u8, u8, u8); 6] = [
+    (0xf7, 0xf7, 0xf7),
+    (0xd1, 0xe5, 0xf0),
+    (0x92, 0xc5, 0xde),
+    (0x43, 0x93, 0xc3),
+    (0x21, 0x66, 0xac),
+    (0x05, 0x30, 0x61),
+];
+
+/// The colour of `t` ∈ [−1, 1] (clamped): blue negative, white 0, red positive.
+pub fn diverging(t: f64) -> RGBColor {
+    if !t.is_finite() {
+        return RGBColor(0x96, 0x96, 0x96);
+    }
+    let t = t.clamp(-1.0, 1.0);
+    let stops = if t >= 0.0 { &REDS } else { &BLUES };
+    let x = t.abs() * 5.0;
+    let i = (x.floor() as usize).min(4);
+    let f = x - i as f64;
+    let lerp = |a: u8, b: u8| (a as f64 + (b as f64 - a as f64) * f).round() as u8;
+    let (a, b) = (stops[i], stops[i + 1]);
+    RGBColor(lerp(a.0, b.0), lerp(a.1, b.1), lerp(a.2, b.2))
+}
+
+/// `t` rounded to one of 65 levels, so equal neighbours merge into one rect.
+fn quantise(t: f64) -> f64 {
+    if t.is_finite() {
+        (t.clamp(-1.0, 1.0) * 32.0).round() / 32.0
+    } else {
+        t
+    }
+}
+
+/// Text on a cell of colour `c`: dark on light cells, white on dark ones.
+fn ink_on(c: RGBColor) -> RGBColor {
+    let l = 0.2126 * c.0 as f64 + 0.7152 * c.1 as f64 + 0.0722 * c.2 as f64;
+    if l > 140.0 {
+        RGBColor(0x1d, 0x1d, 0x1f)
+    } else {
+        RGBColor(0xff, 0xff, 0xff)
+    }
+}
+
+// ---- heatmaps ---------------------------------------------------------------
+
+/// One heatmap panel: a title over a matrix.
+pub struct Panel<'m> {
+    pub title: String,
+    pub matrix: &'m Matrix,
+}
+
+fn dims(m: &Matrix) -> (usize, usize) {
+    let rows = m.data.len();
+    let cols = m.data.iter().map(Vec::len).max().unwrap_or(0);
+    (rows, cols)
+}
+
+/// Largest finite magnitude over all panels.
+fn max_abs(panels: &[&Panel]) -> f64 {
+    panels
+        .iter()
+        .flat_map(|p| p.matrix.data.iter().flatten())
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, |a, v| a.max(v.abs()))
+}
+
+fn count_non_finite(panels: &[&Panel]) -> usize {
+    panels
+        .iter()
+        .flat_map(|p| p.matrix.data.iter().flatten())
+        .filter(|v| !v.is_finite())
+        .count()
+}
+
+/// `a − b` entrywise, when the shapes agree.
+pub fn difference(a: &Matrix, b: &Matrix) -> Option<Matrix> {
+    if dims(a) != dims(b) || a.data.iter().zip(&b.data).any(|(x, y)| x.len() != y.len()) {
+        return None;
+    }
+    let data: Vec<Vec<f64>> = a
+        .data
+        .iter()
+        .zip(&b.data)
+        .map(|(x, y)| x.iter().zip(y).map(|(p, q)| p - q).collect())
+        .collect();
+    Some(Matrix {
+        rows: a.rows,
+        cols: a.cols,
+        data,
+    })
+}
+
+/// Labelled positions 1, s, 2s, … (1-based) on an axis of `n` cells of
+/// `cell` pixels, at least `gap` pixels apart.
+fn ticks(n: usize, cell: i32, gap: i32) -> Vec<usize> {
+    let step = [1usize, 2, 5, 10, 20, 50, 100]
+        .into_iter()
+        .find(|&s| s as i32 * cell >= gap)
+        .unwrap_or(100);
+    let mut v = vec![1];
+    let mut k = step;
+    while k <= n {
+        if k != 1 && (k - v[v.len() - 1]) as i32 * cell >= gap {
+            v.push(k);
+        }
+        k += step;
+    }
+    v
+}
+
+struct HeatLayout {
+    cell: i32,
+    stacked: bool,
+}
+
+fn heat_layout(n_panels: usize, rows: usize, cols: usize) -> HeatLayout {
+    let (r, c) = (rows.max(1) as f64, cols.max(1) as f64);
+    let fit = |w: f64, h: f64| ((w / c).min(h / r).floor() as i32).clamp(2, 40);
+    if n_panels <= 1 {
+        return HeatLayout {
+            cell: fit(440.0, 260.0),
+            stacked: false,
+        };
+    }
+    let side = fit(165.0, 230.0);
+    let stacked = fit(520.0, 90.0);
+    HeatLayout {
+        cell: side.max(stacked),
+        stacked: stacked > side,
+    }
+}
+
+/// Heatmaps of the panels side by side (or stacked, for wide matrices), on
+/// one symmetric blue–white–red scale with a colour bar; `None` when there
+/// is nothing to draw. `id` must be unique in the page (the gradient's id).
+pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<String> {
+    let panels: Vec<&Panel> = panels
+        .iter()
+        .filter(|p| {
+            let (r, c) = dims(p.matrix);
+            r > 0 && c > 0
+        })
+        .collect();
+    if panels.is_empty() {
+        return None;
+    }
+    let (rows, cols) = panels.iter().fold((0, 0), |(r, c), p| {
+        let (pr, pc) = dims(p.matrix);
+        (r.max(pr), c.max(pc))
+    });
+    let lay = heat_layout(panels.len(), rows, cols);
+    let cell = lay.cell;
+    let annotate = cell >= 34;
+    let scale = max_abs(&panels);
+    let norm = if scale > 0.0 { scale } else { 1.0 };
+
+    // Geometry of one panel slot.
+    let row_digits = rows.to_string().len() as i32;
+    let left = 18 + 7 * row_digits + 6; // axis title + tick labels + gap
+    let title_h = 20;
+    let bottom = 34; // column ticks + axis title
+    let (pw, ph) = (cols as i32 * cell, rows as i32 * cell);
+    let slot_w = panels
+        .iter()
+        .map(|p| left + pw.max(text_width(&p.title, 12.0) + 4))
+        .max()
+        .unwrap_or(0)
+        .max(left + 60);
+    let slot_h = title_h + ph + bottom;
+    let gap = 22;
+    let n = panels.len() as i32;
+    let head = 24; // the figure's title
+    let bar_h = 46; // colour bar, its labels and caption
+    let (w, h) = if lay.stacked {
+        (slot_w.max(300), head + n * slot_h + (n - 1) * 8 + bar_h)
+    } else {
+        ((n * slot_w + (n - 1) * gap).max(300), head + slot_h + bar_h)
+    };
+
+    let nf = count_non_finite(&panels);
+    let mut full_desc = desc.to_string();
+    if nf > 0 {
+        let _ = write!(full_desc, " {nf} entries are not finite numbers (grey).");
+    }
+    let meta = Meta {
+        class: "heatmap figure-heatmaps",
+        title,
+        desc: &full_desc,
+        gradient_id: Some(id),
+    };
+    svg(w as u32, h as u32, &meta, |root| {
+        ok(root.draw(&Text::new(
+            title.to_string(),
+            (0, 2),
+            font_at(13.0, HPos::Left, VPos::Top),
+        )))?;
+        for (k, p) in panels.iter().enumerate() {
+            let k = k as i32;
+            let (x0, y0) = if lay.stacked {
+                (0, head + k * (slot_h + 8))
+            } else {
+                (k * (slot_w + gap), head)
+            };
+            let (px, py) = (x0 + left, y0 + title_h);
+            let (pr, pc) = dims(p.matrix);
+            let (pw, ph) = (pc as i32 * cell, pr as i32 * cell);
+            ok(root.draw(&Text::new(
+                p.title.clone(),
+                (px, y0 + 14),
+                font_at(12.0, HPos::Left, VPos::Bottom),
+            )))?;
+            // White background, then runs of equal colour per row.
+            ok(root.draw(&Rectangle::new(
+                [(px, py), (px + pw, py + ph)],
+                fill(diverging(0.0)),
+            )))?;
+            for (r, row) in p.matrix.data.iter().enumerate() {
+                let y = py + r as i32 * cell;
+                let mut c = 0;
+                while c < row.len() {
+                    let t = quantise(row[c] / norm);
+                    let mut end = c + 1;
+                    while end < row.len() && quantise(row[end] / norm).to_bits() == t.to_bits() {
+                        end += 1;
+                    }
+                    if t != 0.0 {
+                        ok(root.draw(&Rectangle::new(
+                            [(px + c as i32 * cell, y), (px + end as i32 * cell, y + cell)],
+                            fill(diverging(t)),
+                        )))?;
+                    }
+                    c = end;
+                }
+                if annotate {
+                    for (c, &v) in row.iter().enumerate() {
+                        let ink = ink_on(diverging(quantise(v / norm)));
+                        ok(root.draw(&Text::new(
+                            minus(&fmt_sig(v, 3)),
+                            (px + c as i32 * cell + cell / 2, y + cell / 2),
+                            ("sans-serif", 10.0 * 1.24)
+                                .into_font()
+                                .color(&ink)
+                                .pos(Pos::new(HPos::Center, VPos::Center)),
+                        )))?;
+                    }
+                }
+            }
+            ok(root.draw(&Rectangle::new(
+                [(px, py), (px + pw, py + ph)],
+                stroke(FG, 0.55, 1),
+            )))?;
+            // Row ticks on the left, column ticks below.
+            for i in ticks(pr, cell, 13) {
+                let y = py + (i as i32 - 1) * cell + cell / 2;
+                ok(root.draw(&Text::new(
+                    i.to_string(),
+                    (px - 4, y),
+                    font_at(10.0, HPos::Right, VPos::Center),
+                )))?;
+            }
+            for j in ticks(pc, cell, 7 * pc.to_string().len() as i32 + 6) {
+                let x = px + (j as i32 - 1) * cell + cell / 2;
+                ok(root.draw(&Text::new(
+                    j.to_string(),
+                    (x, py + ph + 3),
+                    font_at(10.0, HPos::Center, VPos::Top),
+                )))?;
+            }
+            ok(root.draw(&Text::new(
+                "column".to_string(),
+                (px + pw / 2, py + ph + 30),
+                font_at(10.5, HPos::Center, VPos::Bottom),
+            )))?;
+            ok(root.draw(&Text::new(
+                "row".to_string(),
+                (x0 + 2, py + ph / 2),
+                font_at(10.5, HPos::Center, VPos::Top).transform(FontTransform::Rotate270),
+            )))?;
+        }
+        // The colour bar.
+        let bw = 200.min(w - 130);
+        let by = h - bar_h + 8;
+        let bx = left;
+        ok(root.draw(&Rectangle::new(
+            [(bx, by), (bx + bw, by + 10)],
+            fill(GRADIENT),
+        )))?;
+        ok(root.draw(&Rectangle::new(
+            [(bx, by), (bx + bw, by + 10)],
+            stroke(FG, 0.55, 1),
+        )))?;
+        let (lo, hi) = if scale > 0.0 {
+            (minus(&format!("−{}", fmt_sig(scale, 3))), fmt_sig(scale, 3))
+        } else {
+            ("−0".to_string(), "0".to_string())
+        };
+        for (x, label, anchor) in [
+            (bx, lo, HPos::Left),
+            (bx + bw / 2, "0".to_string(), HPos::Center),
+            (bx + bw, hi, HPos::Right),
+        ] {
+            ok(root.draw(&PathElement::new(
+                vec![(x, by + 10), (x, by + 14)],
+                stroke(FG, 0.7, 1),
+            )))?;
+            ok(root.draw(&Text::new(
+                label,
+                (x, by + 16),
+                font_at(10.0, anchor, VPos::Top),
+            )))?;
+        }
+        let caption = if scale > 0.0 {
+            "one shared scale"
+        } else {
+            "every entry is 0"
+        };
+        ok(root.draw(&Text::new(
+            caption.to_string(),
+            (bx + bw + 10, by + 5),
+            font_at(10.5, HPos::Left, VPos::Center),
+        )))?;
+        Ok(())
+    })
+    .ok()
+}
+
+/// `-1.5` → `−1.5` (a real minus sign), `1e-7` kept.
+fn minus(s: &str) -> String {
+    match s.strip_prefix('-') {
+        Some(rest) => format!("−{rest}"),
+        None => s.to_string(),
+    }
+}
+
+// ---- the finite-difference check ----------------------------------------------
+
+/// `10⁻⁶` for a power of ten, else `1.5e-6`.
+pub fn step_text(h: f64) -> String {
+    if h > 0.0 && h.is_finite() {
+        let e = h.log10().round();
+        if ((h / 10f64.powf(e)) - 1.0).abs() < 1e-9 {
+            return pow10(e as i32);
+        }
+    }
+    fmt_sig(h, 2)
+}
+
+fn pow10(e: i32) -> String {
+    const SUP: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    let mut s = String::from("10");
+    if e < 0 {
+        s.push('⁻');
+    }
+    for d in e.unsigned_abs().to_string().bytes() {
+        s.push(SUP[(d - b'0') as usize]);
+    }
+    s
+}
+
+/// The relative error of the central difference against the exact
+/// derivative over the steps, log-log, with the step the check uses marked.
+/// `None` when the curve has no usable point.
+pub fn fd_plot(fig: &DerivativeFigure, title: &str) -> Option<String> {
+    let pts: Vec<(f64, f64)> = fig
+        .fd_curve
+        .iter()
+        .filter(|(h, e)| h.is_finite() && *h > 0.0 && !e.is_nan())
+        .map(|&(h, e)| (h, if e.is_finite() { e.max(LOG_FLOOR) } else { 1.0 }))
+        .collect();
+    if pts.is_empty() {
+        return None;
+    }
+    let lg = |v: f64| v.log10();
+    let hmin = pts.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let hmax = pts.iter().map(|p| p.0).fold(0.0, f64::max);
+    let emin = pts.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let emax = pts.iter().map(|p| p.1).fold(0.0, f64::max);
+    let x_lo = 10f64.powf(lg(hmin).floor() - 0.3);
+    let x_hi = 10f64.powf(lg(hmax).ceil() + 0.3);
+    let mut y_lo = lg(emin).floor() - 0.5;
+    let mut y_hi = lg(emax).ceil() + 0.5;
+    if y_hi - y_lo < 4.0 {
+        let mid = (y_hi + y_lo) / 2.0;
+        y_lo = mid - 2.0;
+        y_hi = mid + 2.0;
+    }
+    let (y_lo, y_hi) = (10f64.powf(y_lo), 10f64.powf(y_hi));
+
+    let step = fig.step_used;
+    let at_step = pts
+        .iter()
+        .min_by(|a, b| {
+            (lg(a.0) - lg(step))
+                .abs()
+                .total_cmp(&(lg(b.0) - lg(step)).abs())
+        })
+        .filter(|p| (lg(p.0) - lg(step)).abs() < 0.05)
+        .copied();
+    let best = pts
+        .iter()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .copied()
+        .expect("not empty");
+    let zeros = fig
+        .fd_curve
+        .iter()
+        .filter(|(_, e)| *e < LOG_FLOOR && *e >= 0.0)
+        .count();
+
+    let mut desc = format!(
+        "Log-log plot of the relative error of the central difference against the exact derivative, for steps h from {} to {}. Smallest error {} at h = {}.",
+        step_text(hmax),
+        step_text(hmin),
+        fmt_sig(best.1, 2),
+        step_text(best.0)
+    );
+    if let (Some(&first), Some(&last)) = (pts.first(), pts.last()) {
+        let _ = write!(
+            desc,
+            " Error {} at h = {} and {} at h = {}.",
+            fmt_sig(first.1, 2),
+            step_text(first.0),
+            fmt_sig(last.1, 2),
+            step_text(last.0)
+        );
+    }
+    if step.is_finite() && step > 0.0 {
+        let _ = write!(desc, " The check uses h = {}", step_text(step));
+        match at_step {
+            Some(p) => {
+                let _ = write!(desc, ", where the error is {}.", fmt_sig(p.1, 2));
+            }
+            None => desc.push('.'),
+        }
+    }
+    if zeros > 0 {
+        let _ = write!(
+            desc,
+            " {zeros} errors of exactly 0 are drawn at {}.",
+            fmt_sig(LOG_FLOOR, 1)
+        );
+    }
+
+    let meta = Meta {
+        class: "figure-fd",
+        title,
+        desc: &desc,
+        gradient_id: None,
+    };
+    let (w, h) = (560u32, 320u32);
+    svg(w, h, &meta, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, font(13.0))
+            .margin_top(4)
+            .margin_right(16)
+            .margin_left(4)
+            .x_label_area_size(42)
+            .y_label_area_size(58)
+            .build_cartesian_2d((x_lo..x_hi).log_scale(), (y_lo..y_hi).log_scale())
+            .map_err(|e| e.to_string())?;
+        let label = |v: &f64| pow10(v.log10().round() as i32);
+        chart
+            .configure_mesh()
+            .x_labels(14)
+            .y_labels(12)
+            .x_label_formatter(&label)
+            .y_label_formatter(&label)
+            .bold_line_style(stroke(FG, 0.1, 1))
+            .light_line_style(TRANSPARENT)
+            .axis_style(stroke(FG, 0.8, 1))
+            .label_style(font(10.5))
+            .axis_desc_style(font(12.0))
+            .x_desc("step h")
+            .y_desc("relative error")
+            .draw()
+            .map_err(|e| e.to_string())?;
+
+        // Reference slopes: truncation ∝ h² from the largest step, rounding
+        // ∝ 1/h from the smallest, where the curve shows them.
+        let first = pts[0];
+        let last = pts[pts.len() - 1];
+        let (big, small) = if first.0 >= last.0 {
+            (first, last)
+        } else {
+            (last, first)
+        };
+        if big.1 > 1e-12 && big.1 > 1e3 * emin {
+            let h_end = (big.0 * 10f64.powf(-3.0)).max((big.1 / y_lo).sqrt().recip() * big.0);
+            let line = [(big.0, big.1 * 2.5), (h_end, big.1 * 2.5 * (h_end / big.0).powi(2))];
+            ok(chart
+                .draw_series(std::iter::once(PathElement::new(
+                    line.to_vec(),
+                    stroke(REFERENCE, 0.9, 1),
+                ))))?;
+            ok(chart
+                .draw_series(std::iter::once(Text::new(
+                    "∝ h²",
+                    line[1],
+                    font_at(11.0, HPos::Left, VPos::Top),
+                ))))?;
+        }
+        if small.1 > 10.0 * LOG_FLOOR && small.1 > 1e2 * emin {
+            let h_end = small.0 * 1e4;
+            let line = [(small.0, small.1 * 2.5), (h_end, small.1 * 2.5 * small.0 / h_end)];
+            ok(chart
+                .draw_series(std::iter::once(PathElement::new(
+                    line.to_vec(),
+                    stroke(REFERENCE, 0.9, 1),
+                ))))?;
+            ok(chart
+                .draw_series(std::iter::once(Text::new(
+                    "∝ 1/h",
+                    line[0],
+                    font_at(11.0, HPos::Left, VPos::Bottom),
+                ))))?;
+        }
+
+        // The step the check uses.
+        if step.is_finite() && step > x_lo && step < x_hi {
+            ok(chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(step, y_lo), (step, y_hi)],
+                    stroke(DASHED, 0.75, 1),
+                ))))?;
+            let right_half = lg(step) > (lg(x_lo) + lg(x_hi)) / 2.0 + 0.8;
+            let text = format!("h used = {}", step_text(step));
+            let (pos, anchor) = if right_half {
+                ((step / 1.15, y_hi / 1.6), HPos::Right)
+            } else {
+                ((step * 1.15, y_hi / 1.6), HPos::Left)
+            };
+            ok(chart
+                .draw_series(std::iter::once(Text::new(
+                    text,
+                    pos,
+                    font_at(11.0, anchor, VPos::Top),
+                ))))?;
+        }
+
+        ok(chart
+            .draw_series(std::iter::once(PathElement::new(
+                pts.clone(),
+                stroke(CURVE, 1.0, 2),
+            ))))?;
+        ok(chart
+            .draw_series(
+                pts.iter()
+                    .map(|&p| Circle::new(p, 3, fill(CURVE))),
+            ))?;
+        if let Some(p) = at_step {
+            ok(chart
+                .draw_series(std::iter::once(Circle::new(p, 6, stroke(FG, 1.0, 2)))))?;
+        }
+        Ok(())
+    })
+    .ok()
+}
+
+// ---- verdict charts -----------------------------------------------------------
+
+/// One bar per status with its name and count as text: the note's verdicts.
+pub fn verdict_bars(c: &Counts, title: &str) -> String {
+    let total = c.total();
+    let mut desc = format!("{total} checked claims: ");
+    desc.push_str(
+        &STATUS_ORDER
+            .iter()
+            .map(|&s| format!("{} {}", count_of(c, s), status_words(s)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    desc.push('.');
+    let meta = Meta {
+        class: "verdict-chart",
+        title,
+        desc: &desc,
+        gradient_id: None,
+    };
+    let row_h = 19;
+    let head = 22;
+    let label_w = 150;
+    let bar_max = 250;
+    let w = label_w + bar_max + 50;
+    let h = head + row_h * STATUS_ORDER.len() as i32 + 2;
+    let max = STATUS_ORDER
+        .iter()
+        .map(|&s| count_of(c, s))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    svg(w as u32, h as u32, &meta, |root| {
+        ok(root.draw(&Text::new(
+            title.to_string(),
+            (0, 2),
+            font_at(13.0, HPos::Left, VPos::Top),
+        )))?;
+        for (i, &s) in STATUS_ORDER.iter().enumerate() {
+            let n = count_of(c, s);
+            let y = head + i as i32 * row_h;
+            let mid = y + row_h / 2;
+            let label = format!("{} {}", super::blocks::badge_info(s).symbol, status_words(s));
+            let alpha = if n == 0 { 0.55 } else { 1.0 };
+            ok(root.draw(&Text::new(
+                label,
+                (label_w - 8, mid),
+                ("sans-serif", 11.5 * 1.24)
+                    .into_font()
+                    .color(&FG.mix(alpha))
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            )))?;
+            let bw = if n == 0 {
+                0
+            } else {
+                ((n as f64 / max as f64) * bar_max as f64).round().max(2.0) as i32
+            };
+            if bw > 0 {
+                ok(root.draw(&Rectangle::new(
+                    [(label_w, y + 3), (label_w + bw, y + row_h - 3)],
+                    fill(status_colour(s)),
+                )))?;
+            }
+            ok(root.draw(&PathElement::new(
+                vec![(label_w, y + 1), (label_w, y + row_h - 1)],
+                stroke(FG, 0.5, 1),
+            )))?;
+            ok(root.draw(&Text::new(
+                n.to_string(),
+                (label_w + bw + 5, mid),
+                ("sans-serif", 11.5 * 1.24)
+                    .into_font()
+                    .color(&FG.mix(alpha))
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            )))?;
+        }
+        Ok(())
+    })
+    .unwrap_or_default()
+}
+
+/// One stacked bar per note, the counts named in words beside each bar.
+pub fn site_bars(rows: &[(String, Counts)], title: &str) -> String {
+    let mut desc = format!("Verdicts of the claims of {} notes. ", rows.len());
+    for (name, c) in rows {
+        let _ = write!(desc, "{name}: {}. ", counts_words(c));
+    }
+    let desc = desc.trim_end().to_string();
+    let meta = Meta {
+        class: "verdict-chart site-chart",
+        title,
+        desc: &desc,
+        gradient_id: None,
+    };
+    let row_h = 24;
+    let head = 24;
+    let label_w = 300;
+    let bar_max = 330;
+    let text_w = 270;
+    let w = label_w + bar_max + text_w;
+    let h = head + row_h * rows.len().max(1) as i32 + 4;
+    let max = rows.iter().map(|(_, c)| c.total()).max().unwrap_or(0).max(1);
+    svg(w as u32, h as u32, &meta, |root| {
+        ok(root.draw(&Text::new(
+            title.to_string(),
+            (0, 2),
+            font_at(13.0, HPos::Left, VPos::Top),
+        )))?;
+        for (i, (name, c)) in rows.iter().enumerate() {
+            let y = head + i as i32 * row_h;
+            let mid = y + row_h / 2;
+            ok(root.draw(&Text::new(
+                ellipsis(name, label_w - 12, 12.0),
+                (label_w - 10, mid),
+                font_at(12.0, HPos::Right, VPos::Center),
+            )))?;
+            let mut x = label_w;
+            for &s in &STATUS_ORDER {
+                let n = count_of(c, s);
+                if n == 0 {
+                    continue;
+                }
+                let bw = ((n as f64 / max as f64) * bar_max as f64).round().max(2.0) as i32;
+                ok(root.draw(&Rectangle::new(
+                    [(x, y + 5), (x + bw, y + row_h - 5)],
+                    fill(status_colour(s)),
+                )))?;
+                x += bw;
+            }
+            ok(root.draw(&PathElement::new(
+                vec![(label_w, y + 2), (label_w, y + row_h - 2)],
+                stroke(FG, 0.5, 1),
+            )))?;
+            ok(root.draw(&Text::new(
+                counts_words(c),
+                (x + 6, mid),
+                font_at(11.0, HPos::Left, VPos::Center),
+            )))?;
+        }
+        Ok(())
+    })
+    .unwrap_or_default()
+}
+
+/// `25 pass, 6 expected fail` (nonzero counts only), `no claims`.
+pub fn counts_words(c: &Counts) -> String {
+    let parts: Vec<String> = STATUS_ORDER
+        .iter()
+        .filter(|&&s| count_of(c, s) > 0)
+        .map(|&s| format!("{} {}", count_of(c, s), status_words(s)))
+        .collect();
+    if parts.is_empty() {
+        "no claims".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// `text`, shortened with `…` to about `width` pixels at `px`.
+fn ellipsis(text: &str, width: i32, px: f64) -> String {
+    if text_width(text, px) <= width {
+        return text.to_string();
+    }
+    let keep = ((width as f64 / (px * 0.56)) as usize).saturating_sub(1);
+    let mut s: String = text.chars().take(keep).collect();
+    s = s.trim_end().to_string();
+    s.push('…');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(data: Vec<Vec<f64>>) -> Matrix {
+        Matrix {
+            rows: data.len(),
+            cols: data[0].len(),
+            data,
+        }
+    }
+
+    fn clean(svg: &str) {
+        assert!(svg.starts_with("<svg class=\"plot"), "{svg}");
+        assert!(svg.contains("role=\"img\""));
+        assert!(svg.contains("<title>") && svg.contains("<desc>"));
+        assert!(svg.ends_with("</svg>"));
+        for bad in ["#010203", "#010204", "#010205", "#0103", "NaN", "inf", "<image", "http://www.w3.org/2000/svg\"/"] {
+            assert!(!svg.contains(bad), "{bad} in {svg}");
+        }
+        // Nothing is loaded: the only URL is the SVG namespace.
+        assert_eq!(svg.matches("http").count(), 1, "{svg}");
+        assert!(svg.contains("currentColor"));
+    }
+
+    /// Every kind of figure on one page, for a look in a browser:
+    /// `cargo test --lib report::plot::tests::gallery -- --ignored`
+    /// writes /tmp/notecheck-plots.html.
+    #[test]
+    #[ignore]
+    fn gallery() {
+        let a = m((0..6)
+            .map(|r| (0..6).map(|c| if r == c { 0.8 } else if c == r + 3 { -1.6 } else { 0.0 }).collect())
+            .collect());
+        let b = m((0..6)
+            .map(|r| (0..6).map(|c| if r == c { 0.8 } else if c + 3 == r { -1.6 } else { 0.0 }).collect())
+            .collect());
+        let d = difference(&a, &b).unwrap();
+        let big = m((0..12).map(|r| (0..12).map(|c| ((r * 7 + c * 3) % 11) as f64 - 5.0).collect()).collect());
+        let row = m(vec![(0..24).map(|i| (i as f64 / 3.0).sin()).collect()]);
+        let col = m((0..8).map(|i| vec![(i as f64).cos()]).collect());
+        let one = m(vec![vec![-0.37]]);
+        let mut html = String::from("<!DOCTYPE html><meta charset=utf-8><style>");
+        html.push_str(include_str!("../../templates/style.css"));
+        html.push_str("</style><body><main class=page style='max-width:46rem'>");
+        let trio = |x: &Matrix, y: &Matrix, z: &Matrix, id: &str| {
+            heatmaps(
+                &[
+                    Panel { title: "computed (exact)".into(), matrix: x },
+                    Panel { title: "claimed".into(), matrix: y },
+                    Panel { title: "computed − claimed".into(), matrix: z },
+                ],
+                "Values in trial 1",
+                "d",
+                id,
+            )
+            .unwrap()
+        };
+        html.push_str(&trio(&a, &b, &d, "g1"));
+        html.push_str(&trio(&big, &big, &difference(&big, &big).unwrap(), "g2"));
+        html.push_str(&trio(&row, &row, &difference(&row, &row).unwrap(), "g3"));
+        html.push_str(&trio(&col, &col, &difference(&col, &col).unwrap(), "g4"));
+        html.push_str(&trio(&one, &one, &difference(&one, &one).unwrap(), "g5"));
+        html.push_str(&heatmaps(&[Panel { title: "value".into(), matrix: &big }], "Value", "d", "g6").unwrap());
+        let fig = DerivativeFigure { computed: None, claimed: None, fd_curve: v_curve(), step_used: 1e-6 };
+        html.push_str(&fd_plot(&fig, "Central difference against the exact derivative").unwrap());
+        let c = Counts { pass: 25, fail: 1, error: 0, xfail: 6, xpass: 0 };
+        html.push_str(&verdict_bars(&c, "Verdicts in this note"));
+        html.push_str(&site_bars(
+            &[
+                ("Backpropagation through a two-layer network".into(), c),
+                ("Vectorization".into(), Counts { pass: 40, ..Default::default() }),
+                ("Broken".into(), Counts { pass: 3, error: 2, xpass: 1, ..Default::default() }),
+            ],
+            "Verdicts by note",
+        ));
+        html.push_str("</main>");
+        std::fs::write("/tmp/notecheck-plots.html", html).unwrap();
+    }
+
+    #[test]
+    fn colours_are_symmetric_and_white_at_zero() {
+        assert_eq!(hex(diverging(0.0)), "#F7F7F7");
+        assert_eq!(hex(diverging(1.0)), "#67001F");
+        assert_eq!(hex(diverging(-1.0)), "#053061");
+        assert_eq!(hex(diverging(7.0)), "#67001F");
+        assert_eq!(hex(diverging(f64::NAN)), "#969696");
+    }
+
+    #[test]
+    fn heatmaps_share_one_scale() {
+        let a = m(vec![vec![1.0, -2.0], vec![0.0, 4.0]]);
+        let b = m(vec![vec![1.0, -2.0], vec![0.5, 4.0]]);
+        let d = difference(&a, &b).unwrap();
+        assert_eq!(d.data[1][0], -0.5);
+        let panels = [
+            Panel { title: "computed".into(), matrix: &a },
+            Panel { title: "claimed".into(), matrix: &b },
+            Panel { title: "difference".into(), matrix: &d },
+        ];
+        let s = heatmaps(&panels, "Values", "three panels", "g1").unwrap();
+        clean(&s);
+        assert!(s.contains("id=\"g1\"") && s.contains("url(#g1)"));
+        assert!(s.contains(">−4<") && s.contains(">4<"), "colour bar range: {s}");
+        assert!(s.contains(">column<") && s.contains(">row<"));
+        assert!(s.contains(">computed<") && s.contains(">difference<"));
+        // Small matrices carry their values in the cells.
+        assert!(s.contains(">−0.5<"));
+    }
+
+    #[test]
+    fn heatmaps_handle_vectors_scalars_and_nothing() {
+        let row = m(vec![(0..30).map(|i| i as f64 - 10.0).collect()]);
+        let col = m((0..30).map(|i| vec![i as f64]).collect());
+        let one = m(vec![vec![0.25]]);
+        for x in [&row, &col, &one] {
+            let p = [
+                Panel { title: "a".into(), matrix: x },
+                Panel { title: "b".into(), matrix: x },
+            ];
+            let s = heatmaps(&p, "t", "d", "g").unwrap();
+            clean(&s);
+        }
+        // A wide row vector is stacked, a column side by side.
+        assert!(heat_layout(3, 1, 30).stacked);
+        assert!(!heat_layout(3, 30, 1).stacked);
+        let empty = Matrix { rows: 0, cols: 0, data: vec![] };
+        assert!(heatmaps(&[Panel { title: "e".into(), matrix: &empty }], "t", "d", "g").is_none());
+        let zero = m(vec![vec![0.0, 0.0]]);
+        let s = heatmaps(&[Panel { title: "z".into(), matrix: &zero }], "t", "d", "g").unwrap();
+        assert!(s.contains("every entry is 0"));
+        let odd = m(vec![vec![f64::NAN, f64::INFINITY]]);
+        let s = heatmaps(&[Panel { title: "z".into(), matrix: &odd }], "t", "d", "g").unwrap();
+        assert!(s.contains("2 entries are not finite"));
+    }
+
+    fn v_curve() -> Vec<(f64, f64)> {
+        (1..=12)
+            .map(|k| {
+                let h = 10f64.powi(-k);
+                (h, h * h * 0.3 + 1e-16 / h)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fd_plot_is_log_log_with_the_step_marked() {
+        let fig = DerivativeFigure {
+            computed: None,
+            claimed: None,
+            fd_curve: v_curve(),
+            step_used: 1e-6,
+        };
+        let s = fd_plot(&fig, "Finite differences").unwrap();
+        clean(&s);
+        assert!(s.contains("h used = 10⁻⁶"), "{s}");
+        assert!(s.contains("step h") && s.contains("relative error"));
+        assert!(s.contains("∝ h²") && s.contains("∝ 1/h"));
+        assert!(s.contains("stroke-dasharray"));
+        assert!(s.contains("The check uses h = 10⁻⁶"));
+    }
+
+    #[test]
+    fn fd_plot_survives_zeros() {
+        let mut curve = v_curve();
+        for p in curve.iter_mut().take(4) {
+            p.1 = 0.0;
+        }
+        curve.push((1e-13, f64::NAN));
+        let fig = DerivativeFigure {
+            computed: None,
+            claimed: None,
+            fd_curve: curve,
+            step_used: 1e-6,
+        };
+        let s = fd_plot(&fig, "t").unwrap();
+        clean(&s);
+        assert!(s.contains("4 errors of exactly 0"));
+        let all_zero = DerivativeFigure {
+            fd_curve: (1..=12).map(|k| (10f64.powi(-k), 0.0)).collect(),
+            ..fig.clone()
+        };
+        clean(&fd_plot(&all_zero, "t").unwrap());
+        let none = DerivativeFigure {
+            fd_curve: vec![],
+            ..fig
+        };
+        assert!(fd_plot(&none, "t").is_none());
+    }
+
+    #[test]
+    fn verdict_charts_name_every_status_in_text() {
+        let c = Counts {
+            pass: 25,
+            fail: 1,
+            error: 0,
+            xfail: 6,
+            xpass: 0,
+        };
+        let s = verdict_bars(&c, "Verdicts");
+        clean(&s);
+        for w in ["pass", "fail", "error", "expected fail", "unexpected pass", ">25<", ">6<"] {
+            assert!(s.contains(w), "{w}");
+        }
+        assert!(s.contains("class=\"c-pass\"") && s.contains("class=\"c-xfail\""));
+        let s = site_bars(
+            &[("A note with a very long title that goes on and on and on".into(), c), ("Empty".into(), Counts::default())],
+            "All notes",
+        );
+        clean(&s);
+        assert!(s.contains("25 pass, 6 expected fail, 1 fail"));
+        assert!(s.contains("no claims"));
+        assert!(s.contains('…'));
+        assert_eq!(pow10(-12), "10⁻¹²");
+        assert_eq!(step_text(1e-6), "10⁻⁶");
+        assert_eq!(step_text(6.0555e-6), "6.1e-6");
+    }
+}
