@@ -10,8 +10,9 @@ n=${2:-1000}
 mkdir -p "$dir/notes"
 printf 'notes: notes\nout: site\ntitle: Benchmark corpus\ncheck:\n  trials: 3\n  seed: 0\n  dim_range: [2, 5]\n' >"$dir/notecheck.yaml"
 for ((i = 0; i < n; i++)); do
-  sub=$(printf 'part-%02d' $((i / 100)))
-  mkdir -p "$dir/notes/$sub"
+  printf -v sub 'part-%02d' $((i / 100))
+  printf -v file 'note-%04d.md' "$i"
+  [[ -d $dir/notes/$sub ]] || mkdir -p "$dir/notes/$sub"
   k=$((2 + i % 3))
   case $((i % 4)) in
     0) alg='(A B)^T = B^T A^T' ;;
@@ -24,7 +25,7 @@ for ((i = 0; i < n; i++)); do
     1) der='∂(tr(X Y))/∂X = Y^T' ;;
     *) der='∂(logdet(X))/∂X = X^{-T}' ;;
   esac
-  cat >"$dir/notes/$sub/note-$(printf '%04d' "$i").md" <<NOTE
+  cat >"$dir/notes/$sub/$file" <<NOTE
 ---
 title: "Corpus note $i"
 dims:

@@ -3,6 +3,7 @@
 //! The pipeline, one module per stage (see ARCHITECTURE.md):
 //! [`note`] → [`lang`] → [`eval`] → [`check`] → [`report`] / [`output`].
 
+pub mod cache;
 pub mod check;
 pub mod config;
 pub mod eval;
@@ -13,3 +14,4 @@ pub mod note;
 pub mod output;
 pub mod pipeline;
 pub mod report;
+pub mod serve;

@@ -30,6 +30,9 @@ enum Command {
         /// Project configuration file
         #[arg(long, default_value = "notecheck.yaml")]
         config: PathBuf,
+        /// Neither read nor write the check cache (.notecheck-cache/)
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Check only, for CI
     Check {
@@ -41,6 +44,23 @@ enum Command {
         output: Option<PathBuf>,
         #[arg(long, default_value = "notecheck.yaml")]
         config: PathBuf,
+        /// Neither read nor write the check cache (.notecheck-cache/)
+        #[arg(long)]
+        no_cache: bool,
+    },
+    /// Build, serve the site on 127.0.0.1:PORT, rebuild and reload open pages when notes change
+    Serve {
+        notes: Option<PathBuf>,
+        /// Port on 127.0.0.1 (0 picks a free one)
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+        #[arg(long, default_value = "notecheck.yaml")]
+        config: PathBuf,
+        /// Neither read nor write the check cache (.notecheck-cache/)
+        #[arg(long)]
+        no_cache: bool,
     },
     /// Create a project in DIR (default .): notecheck.yaml, an example note, a CI workflow
     Init {
@@ -85,18 +105,26 @@ fn color() -> bool {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Build { notes, out, config } => {
+        Command::Build {
+            notes,
+            out,
+            config,
+            no_cache,
+        } => {
             let project = match pipeline::load(notes.as_deref(), &config) {
                 Ok(p) => p,
                 Err(m) => return fail(&m),
             };
-            let results = pipeline::check_all(&project);
+            let cache = cache_for(&config, no_cache);
+            let run = pipeline::check_all_with(&project, &cache, progress());
             let out = out
                 .or_else(|| project.config.out.clone())
                 .unwrap_or_else(|| PathBuf::from("site"));
-            if let Err(m) = pipeline::render(&project, &results, &out) {
+            if let Err(m) = pipeline::render_with(&project, &run, &out, &cache) {
                 return fail(&m);
             }
+            eprintln!("{}", run.summary());
+            let results = run.results;
             let sources: Vec<&str> = project.notes.iter().map(|n| n.source.as_str()).collect();
             print!("{}", output::human::render(&results, &sources, color()));
             println!("site written to {}", out.display());
@@ -107,12 +135,16 @@ fn main() -> ExitCode {
             format,
             output: file,
             config,
+            no_cache,
         } => {
             let project = match pipeline::load(notes.as_deref(), &config) {
                 Ok(p) => p,
                 Err(m) => return fail(&m),
             };
-            let results = pipeline::check_all(&project);
+            let cache = cache_for(&config, no_cache);
+            let run = pipeline::check_all_with(&project, &cache, progress());
+            eprintln!("{}", run.summary());
+            let results = run.results;
             let sources: Vec<&str> = project.notes.iter().map(|n| n.source.as_str()).collect();
             let human = output::human::render(&results, &sources, color() && file.is_none());
             let report = match format {
@@ -139,6 +171,26 @@ fn main() -> ExitCode {
                 }
             }
             exit(&results)
+        }
+        Command::Serve {
+            notes,
+            port,
+            out,
+            config,
+            no_cache,
+        } => {
+            let opts = notecheck::serve::ServeOptions {
+                notes,
+                config,
+                out,
+                port,
+                use_cache: !no_cache,
+                progress: progress(),
+            };
+            match notecheck::serve::serve(&opts) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(m) => fail(&m),
+            }
         }
         Command::Init { dir, force } => init(&dir, force),
         Command::Mdbook { command } => mdbook(command),
@@ -202,6 +254,16 @@ fn mdbook(command: Option<MdbookCommand>) -> ExitCode {
         );
         ExitCode::SUCCESS
     }
+}
+
+/// The check cache next to the configuration file, or none (`--no-cache`).
+fn cache_for(config: &Path, no_cache: bool) -> notecheck::cache::Cache {
+    notecheck::cache::Cache::new((!no_cache).then(|| notecheck::cache::dir_for(config)))
+}
+
+/// A progress bar only on an interactive terminal, never in CI.
+fn progress() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
 }
 
 fn write_file(f: &Path, s: &str) -> Result<(), String> {

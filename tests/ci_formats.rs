@@ -113,7 +113,10 @@ fn junit_matches_the_json_report() {
         let path = note["path"].as_str().unwrap();
         assert_eq!(t.attribute("name"), Some(path));
         assert!(t.attribute("time").is_some());
-        let tcs: Vec<_> = t.children().filter(|c| c.has_tag_name("testcase")).collect();
+        let tcs: Vec<_> = t
+            .children()
+            .filter(|c| c.has_tag_name("testcase"))
+            .collect();
         let jcs = note["claims"].as_array().unwrap();
         assert_eq!(tcs.len(), jcs.len());
         for (tc, jc) in tcs.iter().zip(jcs) {
@@ -217,7 +220,12 @@ fn props(line: &str) -> (String, u64, u64) {
     for p in props.split(',') {
         let (k, v) = p.split_once('=').unwrap();
         match k {
-            "file" => file = v.replace("%3A", ":").replace("%2C", ",").replace("%25", "%"),
+            "file" => {
+                file = v
+                    .replace("%3A", ":")
+                    .replace("%2C", ",")
+                    .replace("%25", "%")
+            }
             "line" => l = v.parse().unwrap(),
             "col" => c = v.parse().unwrap(),
             "title" => assert!(!v.contains(':') && !v.contains(','), "{v}"),
@@ -239,15 +247,13 @@ fn github_annotations_match_the_json_report() {
     assert_eq!(errors.len(), want.len(), "{out}");
     for (line, (path, l, c, status)) in errors.iter().zip(&want) {
         assert_eq!(props(line), (path.clone(), *l, *c), "{line}");
-        assert!(line.contains(&format!("title=notecheck {status}%3A")), "{line}");
+        assert!(
+            line.contains(&format!("title=notecheck {status}%3A")),
+            "{line}"
+        );
     }
     assert!(!out.contains("::group::"));
-    assert!(
-        out.lines()
-            .last()
-            .unwrap()
-            .contains("12 passed, 4 failed")
-    );
+    assert!(out.lines().last().unwrap().contains("12 passed, 4 failed"));
 }
 
 #[test]
@@ -310,7 +316,10 @@ fn github_groups_what_does_not_fit_and_writes_a_job_summary() {
     assert!(lines[end + 1].starts_with("notecheck: FAILED"), "{out}");
 
     let md = std::fs::read_to_string(&summary).unwrap();
-    assert!(md.starts_with("previous step's summary\n"), "appended: {md}");
+    assert!(
+        md.starts_with("previous step's summary\n"),
+        "appended: {md}"
+    );
     assert!(md.contains("| note |"), "{md}");
     assert!(md.contains("`notes/many.md`"), "{md}");
     assert!(md.contains("| **total**"), "{md}");

@@ -109,15 +109,48 @@ fn init_refuses_to_overwrite_without_force() {
 fn example_note_shows_every_construct() {
     let note = std::fs::read_to_string(root().join("templates/init/example.md")).unwrap();
     for construct in [
-        "∈ R ", "∈ R^n", "∈ R^{", "Sym^", "SPD^", "Orth^", "Diag^", "Pos^", "OneHot^", " const",
-        "φ : ", "→", "let f = ", "[2 1; 1 2]", "\n      = ", "(1) ", " ; ", "# ", "R^{n×n×m}",
-        " = ", " ≈ ", " ≠ ", "∂f/∂w", "d(", " dz", "_ij", "∑_", "einstein", "δ_", "should-fail",
-        "hide", "trials=5", "show ", "I W", "1_2", "= 0", "= n", "I_k",
+        "∈ R ",
+        "∈ R^n",
+        "∈ R^{",
+        "Sym^",
+        "SPD^",
+        "Orth^",
+        "Diag^",
+        "Pos^",
+        "OneHot^",
+        " const",
+        "φ : ",
+        "→",
+        "let f = ",
+        "[2 1; 1 2]",
+        "\n      = ",
+        "(1) ",
+        " ; ",
+        "# ",
+        "R^{n×n×m}",
+        " = ",
+        " ≈ ",
+        " ≠ ",
+        "∂f/∂w",
+        "d(",
+        " dz",
+        "_ij",
+        "∑_",
+        "einstein",
+        "δ_",
+        "should-fail",
+        "hide",
+        "trials=5",
+        "show ",
+        "I W",
+        "1_2",
+        "= 0",
+        "= n",
+        "I_k",
     ] {
         assert!(note.contains(construct), "the example shows {construct:?}");
     }
-    let workflow =
-        std::fs::read_to_string(root().join("templates/init/notecheck.yml")).unwrap();
+    let workflow = std::fs::read_to_string(root().join("templates/init/notecheck.yml")).unwrap();
     assert!(workflow.contains("cargo install"));
     assert!(workflow.contains("--git"));
     assert!(workflow.contains("PLACEHOLDER"));

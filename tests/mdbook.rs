@@ -2,7 +2,7 @@
 //! (`tests/fixtures/mdbook/*.json`, mdBook 0.4's format).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
@@ -103,7 +103,12 @@ fn check_passing_output(o: &Output, key: &str) {
     let html = as_mdbook_renders(intro);
     assert!(!html.contains("&lt;math"), "{html}");
     assert!(html.contains("<td><math display=\"inline\">"), "{html}");
-    assert!(html.contains("<annotation encoding=\"application/x-tex\">\\mathbf x \\in \\mathbb R^m</annotation>"), "{html}");
+    assert!(
+        html.contains(
+            "<annotation encoding=\"application/x-tex\">\\mathbf x \\in \\mathbb R^m</annotation>"
+        ),
+        "{html}"
+    );
     assert!(html.contains("<code>$HOME</code>"), "{html}");
 
     // Check blocks: statements and verdicts, as raw HTML wherever the
@@ -112,11 +117,17 @@ fn check_passing_output(o: &Output, key: &str) {
         .as_str()
         .unwrap();
     let html = as_mdbook_renders(vec);
-    assert!(html.contains("<section class=\"check-block\" id=\"vec-identity\">"), "{html}");
+    assert!(
+        html.contains("<section class=\"check-block\" id=\"vec-identity\">"),
+        "{html}"
+    );
     assert!(html.contains("<section class=\"check-block should-fail\" id=\"mistake\">"));
     assert_eq!(html.matches("data-status=\"pass\"").count(), 4, "{html}");
     assert_eq!(html.matches("data-status=\"xfail\"").count(), 1);
-    assert!(html.contains("data-line=\"11\""), "line of the first claim: {html}");
+    assert!(
+        html.contains("data-line=\"11\""),
+        "line of the first claim: {html}"
+    );
     assert!(html.contains("<p>The end.</p>"), "{html}");
     assert!(!html.contains("&lt;section") && !html.contains("&lt;div"));
     assert!(vec.starts_with("<style>"));
@@ -128,7 +139,10 @@ fn check_passing_output(o: &Output, key: &str) {
     assert_eq!(html.matches("data-status=\"pass\"").count(), 3, "{html}");
     assert!(html.contains("<li>"), "{html}");
     assert!(html.contains("<blockquote>"), "{html}");
-    assert!(!html.contains("&lt;section") && !html.contains("&lt;math"), "{html}");
+    assert!(
+        !html.contains("&lt;section") && !html.contains("&lt;math"),
+        "{html}"
+    );
 
     assert!(err.contains("8 claims hold in 3 chapters"), "{err}");
 }
@@ -168,7 +182,9 @@ fn failing_book_fails_the_build_with_locations() {
     let book: Value = serde_json::from_slice(&o.stdout).expect("the book as JSON");
     let mut all = Vec::new();
     chapters(&book["sections"], &mut all);
-    let c = chapter(&all, "chapters/mistakes.md")["content"].as_str().unwrap();
+    let c = chapter(&all, "chapters/mistakes.md")["content"]
+        .as_str()
+        .unwrap();
     assert!(c.contains("data-status=\"fail\" data-line=\"7\""), "{c}");
     assert!(c.contains("data-status=\"error\" data-line=\"13\""), "{c}");
 }
@@ -204,8 +220,9 @@ fn project_settings_come_from_the_book_root() {
     let book: Value = serde_json::from_slice(&o.stdout).unwrap();
     let mut all = Vec::new();
     chapters(&book["sections"], &mut all);
-    let c = chapter(&all, "chapters/mistakes.md")["content"].as_str().unwrap();
+    let c = chapter(&all, "chapters/mistakes.md")["content"]
+        .as_str()
+        .unwrap();
     assert!(c.contains("n = 2"), "{c}");
-    let _ = Path::new(&dir);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -135,34 +135,6 @@ pub fn values(
     None
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_transpose_factor_and_symmetrisation() {
-        let b = DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 3.0, 5.0]);
-        let none = BTreeMap::new();
-        assert!(
-            values(&b.transpose(), &b, &none, 1e-8)
-                .unwrap()
-                .contains("transposing")
-        );
-        assert!(
-            values(&(&b * 2.0), &b, &none, 1e-8)
-                .unwrap()
-                .contains("factor 2")
-        );
-        let n: BTreeMap<String, u64> = [("N".to_string(), 4)].into();
-        assert!(values(&(&b / 4.0), &b, &n, 1e-8).unwrap().contains("1/N"));
-        assert!(
-            values(&(&b + b.transpose()), &b, &none, 1e-8)
-                .unwrap()
-                .contains("symmetrisation")
-        );
-    }
-}
-
 /// A variant of a claim that one usual mistake would explain.
 pub struct Rewrite {
     pub explains: String,
@@ -377,4 +349,32 @@ pub fn rewrites(program: &Program, lhs: &Expr, rhs: &Expr) -> Vec<Rewrite> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_transpose_factor_and_symmetrisation() {
+        let b = DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 3.0, 5.0]);
+        let none = BTreeMap::new();
+        assert!(
+            values(&b.transpose(), &b, &none, 1e-8)
+                .unwrap()
+                .contains("transposing")
+        );
+        assert!(
+            values(&(&b * 2.0), &b, &none, 1e-8)
+                .unwrap()
+                .contains("factor 2")
+        );
+        let n: BTreeMap<String, u64> = [("N".to_string(), 4)].into();
+        assert!(values(&(&b / 4.0), &b, &n, 1e-8).unwrap().contains("1/N"));
+        assert!(
+            values(&(&b + b.transpose()), &b, &none, 1e-8)
+                .unwrap()
+                .contains("symmetrisation")
+        );
+    }
 }

@@ -195,7 +195,83 @@ struct Sample {
     tol: f64,
     /// `diff / tol`: above 1 means the sides differ.
     ratio: f64,
-    location: String,
+    /// Where the largest difference sits (0-based entry); `None` for a shape mismatch.
+    at: Option<(usize, usize)>,
+}
+
+impl Sample {
+    fn location(&self) -> String {
+        let mut location = match self.at {
+            None => "shape".to_string(),
+            Some(_) if self.lhs.len() == 1 => "the value".to_string(),
+            Some((i, j)) => format!("entry ({}, {})", i + 1, j + 1),
+        };
+        if !self.indices.is_empty() {
+            let idx: Vec<String> = self
+                .indices
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            location.push_str(&format!(" with {}", idx.join(", ")));
+        }
+        location
+    }
+
+    /// Attach the trial's dimensions and the index values (for evidence).
+    fn at_point(mut self, dims: &BTreeMap<String, u64>, idx: &BTreeMap<String, usize>) -> Sample {
+        self.dims = dims.clone();
+        self.indices = idx
+            .iter()
+            .map(|(k, v)| (k.clone(), *v as u64 + 1))
+            .collect();
+        self
+    }
+}
+
+/// Every assignment of a claim's free indices, visited in place.
+struct Odometer {
+    names: Vec<String>,
+    sizes: Vec<usize>,
+    next: usize,
+    total: usize,
+}
+
+impl Odometer {
+    fn new(free: &BTreeMap<String, Dim>, dims: &BTreeMap<String, u64>) -> Result<Odometer, String> {
+        let mut sizes = Vec::new();
+        for (name, range) in free {
+            sizes.push(
+                range
+                    .eval(dims)
+                    .ok_or_else(|| format!("the range of index '{name}' has no value"))?,
+            );
+        }
+        Ok(Odometer {
+            names: free.keys().cloned().collect(),
+            total: sizes.iter().product(),
+            sizes,
+            next: 0,
+        })
+    }
+
+    /// Write the next assignment into `idx`; false when all are done.
+    fn advance(&mut self, idx: &mut BTreeMap<String, usize>) -> bool {
+        if self.next >= self.total {
+            return false;
+        }
+        let mut n = self.next;
+        for (name, size) in self.names.iter().zip(&self.sizes).rev() {
+            match idx.get_mut(name) {
+                Some(v) => *v = n % size,
+                None => {
+                    idx.insert(name.clone(), n % size);
+                }
+            }
+            n /= size;
+        }
+        self.next += 1;
+        true
+    }
 }
 
 impl Ctx<'_> {
@@ -287,30 +363,6 @@ impl Ctx<'_> {
         }
     }
 
-    /// Every assignment of the claim's free indices under a trial's dims.
-    fn assignments(
-        &self,
-        free: &BTreeMap<String, Dim>,
-        dims: &BTreeMap<String, u64>,
-    ) -> Result<Vec<BTreeMap<String, usize>>, String> {
-        let mut out = vec![BTreeMap::new()];
-        for (name, range) in free {
-            let n = range
-                .eval(dims)
-                .ok_or_else(|| format!("the range of index '{name}' has no value"))?;
-            let mut next = Vec::with_capacity(out.len() * n);
-            for a in &out {
-                for k in 0..n {
-                    let mut b = a.clone();
-                    b.insert(name.clone(), k);
-                    next.push(b);
-                }
-            }
-            out = next;
-        }
-        Ok(out)
-    }
-
     fn check_relation(&self, claim: &Claim, rhs: &Expr) -> ClaimResult {
         let mut result = self.blank();
         result.compared = compared(&claim.lhs, rhs);
@@ -330,13 +382,12 @@ impl Ctx<'_> {
         let mut differs_somewhere = false;
         for t in 1..=self.settings.trials.max(1) {
             let trial = self.trial(t);
-            let assignments = match self.assignments(&claim.free, &trial.dims) {
+            let mut odometer = match Odometer::new(&claim.free, &trial.dims) {
                 Ok(a) => a,
                 Err(m) => return self.errored(result, m),
             };
             let mut ev = Evaluator::plain(&trial);
-            for a in assignments {
-                ev.idx = a.clone();
+            while odometer.advance(&mut ev.idx) {
                 let l = match ev.eval(&claim.lhs) {
                     Ok(v) => v,
                     Err(m) => return self.errored(result, format!("left side: {m}")),
@@ -349,8 +400,7 @@ impl Ctx<'_> {
                 if t == 1 && result.figure.is_none() {
                     result.figure = figure(&trial, &ev.idx, &claim.lhs, Some(rhs), &l, Some(&r));
                 }
-                let indices = a.iter().map(|(k, v)| (k.clone(), *v as u64 + 1)).collect();
-                let s = compare(t, &trial.dims, indices, l, r, rtol, self.settings.atol);
+                let s = compare(t, l, r, rtol, self.settings.atol);
                 if s.ratio > 1.0 {
                     differs_somewhere = true;
                 }
@@ -359,7 +409,7 @@ impl Ctx<'_> {
                     max_rel = max_rel.max(s.rel);
                 }
                 if worst.as_ref().is_none_or(|w| s.ratio > w.ratio) {
-                    worst = Some(s);
+                    worst = Some(s.at_point(&trial.dims, &ev.idx));
                 }
             }
         }
@@ -392,7 +442,10 @@ impl Ctx<'_> {
             } else {
                 format!(
                     "the sides differ: largest difference {:.3e} at {} (relative {:.3e}, tolerance {:.1e})",
-                    w.max_abs, w.location, w.rel, w.tol
+                    w.max_abs,
+                    w.location(),
+                    w.rel,
+                    w.tol
                 )
             };
             if let Some(d) = &diagnosis {
@@ -436,23 +489,15 @@ impl Ctx<'_> {
                 let rj = interp::as_jacobian(&r, p.yshape, p.xshape, deriv.flatten, deriv.layout)?;
                 let rv = rj * DMatrix::from_column_slice(p.v.len(), 1, &p.v);
                 let jv = DMatrix::from_column_slice(p.jv.len(), 1, &p.jv);
-                let s = compare(
-                    t,
-                    &trial.dims,
-                    BTreeMap::new(),
-                    jv,
-                    rv,
-                    rtol,
-                    self.settings.atol,
-                );
+                let s = compare(t, jv, rv, rtol, self.settings.atol);
                 if s.ratio > 1.0 {
                     return None;
                 }
                 max_abs = max_abs.max(s.max_abs);
                 max_rel = max_rel.max(s.rel);
             }
-            if t == 1 {
-                if let Ok((curve, step)) = interp::fd_curve(&trial, &ev.idx, &deriv) {
+            if t == 1
+                && let Ok((curve, step)) = interp::fd_curve(&trial, &ev.idx, &deriv) {
                     result.figure = Some(DerivativeFigure {
                         computed: None,
                         claimed: None,
@@ -460,7 +505,6 @@ impl Ctx<'_> {
                         step_used: step,
                     });
                 }
-            }
         }
         result.max_abs_err = Some(max_abs);
         result.rel_err = Some(max_rel);
@@ -483,15 +527,7 @@ impl Ctx<'_> {
             let (Ok(l), Ok(r)) = (ev.eval(&rw.lhs), ev.eval(&rw.rhs)) else {
                 continue;
             };
-            let s = compare(
-                w.trial,
-                &w.dims,
-                BTreeMap::new(),
-                l,
-                r,
-                rtol.max(1e-6),
-                self.settings.atol,
-            );
+            let s = compare(w.trial, l, r, rtol.max(1e-6), self.settings.atol);
             if s.ratio <= 1.0 {
                 return Some(rw.explains);
             }
@@ -511,7 +547,7 @@ impl Ctx<'_> {
             tolerance: w.tol,
             max_abs_err: w.max_abs,
             rel_err: w.rel,
-            location: w.location.clone(),
+            location: w.location(),
             lhs_shape: shape_str(&w.lhs),
             rhs_shape: shape_str(&w.rhs),
             lhs: small(&w.lhs),
@@ -531,7 +567,7 @@ impl Ctx<'_> {
         let mut failure: Option<(String, Sample)> = None;
         for t in 1..=self.settings.trials.max(1) {
             let trial = self.trial(t);
-            let assignments = match self.assignments(&claim.free, &trial.dims) {
+            let mut odometer = match Odometer::new(&claim.free, &trial.dims) {
                 Ok(a) => a,
                 Err(m) => return self.errored(result, m),
             };
@@ -540,8 +576,7 @@ impl Ctx<'_> {
                 return self.errored(result, format!("a dimension of {text} has no value"));
             };
             let mut ev = Evaluator::plain(&trial);
-            for a in assignments {
-                ev.idx = a.clone();
+            while odometer.advance(&mut ev.idx) {
                 let v = match ev.eval(&claim.lhs) {
                     Ok(v) => v,
                     Err(m) => return self.errored(result, m),
@@ -578,13 +613,11 @@ impl Ctx<'_> {
                 } else {
                     structure_problem(kind, &v)
                 };
-                if let Some(p) = problem {
-                    if failure.is_none() {
-                        let indices = a.iter().map(|(k, v)| (k.clone(), *v as u64 + 1)).collect();
-                        let s = compare(t, &trial.dims, indices, v.clone(), v, 0.0, 0.0);
-                        failure = Some((p, s));
+                if let Some(p) = problem
+                    && failure.is_none() {
+                        let s = compare(t, v.clone(), v, 0.0, 0.0);
+                        failure = Some((p, s.at_point(&trial.dims, &ev.idx)));
                     }
-                }
             }
         }
         let holds = failure.is_none();
@@ -707,27 +740,19 @@ fn broadcast_zero(
     }
 }
 
-fn compare(
-    trial: u32,
-    dims: &BTreeMap<String, u64>,
-    indices: BTreeMap<String, u64>,
-    lhs: DMatrix<f64>,
-    rhs: DMatrix<f64>,
-    rtol: f64,
-    atol: f64,
-) -> Sample {
+fn compare(trial: u32, lhs: DMatrix<f64>, rhs: DMatrix<f64>, rtol: f64, atol: f64) -> Sample {
     if lhs.shape() != rhs.shape() {
         return Sample {
             trial,
-            dims: dims.clone(),
-            indices,
+            dims: BTreeMap::new(),
+            indices: BTreeMap::new(),
             lhs,
             rhs,
             max_abs: f64::INFINITY,
             rel: f64::INFINITY,
             tol: 0.0,
             ratio: f64::INFINITY,
-            location: "shape".into(),
+            at: None,
         };
     }
     let d = &lhs - &rhs;
@@ -759,26 +784,17 @@ fn compare(
     };
     let denom = nl.max(nr);
     let rel = if denom > 0.0 { nd / denom } else { 0.0 };
-    let mut location = if lhs.nrows() == 1 && lhs.ncols() == 1 {
-        "the value".to_string()
-    } else {
-        format!("entry ({}, {})", at.0 + 1, at.1 + 1)
-    };
-    if !indices.is_empty() {
-        let idx: Vec<String> = indices.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        location.push_str(&format!(" with {}", idx.join(", ")));
-    }
     Sample {
         trial,
-        dims: dims.clone(),
-        indices,
+        dims: BTreeMap::new(),
+        indices: BTreeMap::new(),
         lhs,
         rhs,
         max_abs: if nan { f64::NAN } else { max_abs },
         rel,
         tol,
         ratio,
-        location,
+        at: Some(at),
     }
 }
 

@@ -8,7 +8,9 @@
 //! engine error, never a silent pass.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
 
 use nalgebra::DMatrix;
@@ -65,6 +67,7 @@ pub struct Trial<'p> {
     dirs: RefCell<HashMap<usize, Rc<DMatrix<f64>>>>,
     funcs: RefCell<HashMap<usize, Rc<RandomFunction>>>,
     jac: RefCell<HashMap<JacKey, Columns>>,
+    bases: RefCell<HashMap<usize, Rc<DMatrix<f64>>>>,
 }
 
 impl<'p> Trial<'p> {
@@ -86,6 +89,7 @@ impl<'p> Trial<'p> {
             dirs: RefCell::default(),
             funcs: RefCell::default(),
             jac: RefCell::default(),
+            bases: RefCell::default(),
         }
     }
 
@@ -198,7 +202,7 @@ impl<'t, 'p> Evaluator<'t, 'p, f64> {
             trial,
             idx: BTreeMap::new(),
             mode: Mode::Plain,
-            cache: HashMap::new(),
+            cache: HashMap::default(),
         }
     }
 }
@@ -209,7 +213,7 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
             trial,
             idx,
             mode,
-            cache: HashMap::new(),
+            cache: HashMap::default(),
         }
     }
 
@@ -218,25 +222,25 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
     }
 
     fn index_value(&self, r: &IndexRef, len: usize) -> ER<usize> {
-        let v = match r {
-            IndexRef::Var(n) => *self
-                .idx
-                .get(n)
-                .ok_or_else(|| format!("index '{n}' has no value here"))?,
-            IndexRef::Pos(k) => (*k as usize).saturating_sub(1),
-        };
-        if v >= len {
-            return Err(format!(
-                "position {} is out of range: the axis has {} entries",
-                v + 1,
-                len
-            ));
-        }
-        Ok(v)
+        index_value(&self.idx, r, len)
     }
 
     /// Evaluate `e` under the current index values.
     pub fn eval(&mut self, e: &Expr) -> ER<DMatrix<T>> {
+        // Values under index assignments are kept only where recomputing
+        // costs more than the bookkeeping (a derivative keeps its own columns).
+        let worth = e.free.is_empty()
+            || matches!(
+                e.kind,
+                ExprKind::Apply(..)
+                    | ExprKind::Call(..)
+                    | ExprKind::Family(..)
+                    | ExprKind::Sum(..)
+                    | ExprKind::Binary(BinOp::Mul | BinOp::Kron, ..)
+            );
+        if !worth {
+            return self.compute(e);
+        }
         let key = (
             e.id,
             e.free
@@ -253,11 +257,10 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
     }
 
     fn var(&mut self, v: usize) -> ER<DMatrix<T>> {
-        if let Mode::Seed(Base::Var(b), m) = &self.mode {
-            if *b == v {
+        if let Mode::Seed(Base::Var(b), m) = &self.mode
+            && *b == v {
                 return Ok((**m).clone());
             }
-        }
         let val = self.trial.value(v)?;
         Ok(match self.mode {
             Mode::Directions => {
@@ -273,11 +276,10 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
     }
 
     fn def(&mut self, d: usize, bind: BTreeMap<String, usize>) -> ER<DMatrix<T>> {
-        if let Mode::Seed(Base::Def(b), m) = &self.mode {
-            if *b == d {
+        if let Mode::Seed(Base::Def(b), m) = &self.mode
+            && *b == d {
                 return Ok((**m).clone());
             }
-        }
         let saved = std::mem::replace(&mut self.idx, bind);
         let r = self.eval(&self.prog().defs[d].expr);
         self.idx = saved;
@@ -467,27 +469,7 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
     }
 
     fn select(&mut self, m: &DMatrix<T>, refs: &[IndexRef]) -> ER<DMatrix<T>> {
-        let (r, c) = m.shape();
-        match refs {
-            [i] if c == 1 => {
-                let i = self.index_value(i, r)?;
-                Ok(linalg::scalar(m[(i, 0)]))
-            }
-            [j] if r == 1 => {
-                let j = self.index_value(j, c)?;
-                Ok(linalg::scalar(m[(0, j)]))
-            }
-            [i] => {
-                let i = self.index_value(i, r)?;
-                Ok(m.rows(i, 1).into_owned())
-            }
-            [i, j] => {
-                let i = self.index_value(i, r)?;
-                let j = self.index_value(j, c)?;
-                Ok(linalg::scalar(m[(i, j)]))
-            }
-            _ => Err("one subscript selects a row, two an entry".into()),
-        }
+        select(&self.idx, m, refs)
     }
 
     fn builtin(&mut self, b: Builtin, args: &[Expr], flatten: Flatten) -> ER<DMatrix<T>> {
@@ -522,6 +504,53 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
     }
 }
 
+/// The row or entry that subscripts select.
+fn select<T: Num>(
+    idx: &BTreeMap<String, usize>,
+    m: &DMatrix<T>,
+    refs: &[IndexRef],
+) -> ER<DMatrix<T>> {
+    let (r, c) = m.shape();
+    match refs {
+        [i] if c == 1 => {
+            let i = index_value(idx, i, r)?;
+            Ok(linalg::scalar(m[(i, 0)]))
+        }
+        [j] if r == 1 => {
+            let j = index_value(idx, j, c)?;
+            Ok(linalg::scalar(m[(0, j)]))
+        }
+        [i] => {
+            let i = index_value(idx, i, r)?;
+            Ok(m.rows(i, 1).into_owned())
+        }
+        [i, j] => {
+            let i = index_value(idx, i, r)?;
+            let j = index_value(idx, j, c)?;
+            Ok(linalg::scalar(m[(i, j)]))
+        }
+        _ => Err("one subscript selects a row, two an entry".into()),
+    }
+}
+
+/// The 0-based value of a subscript, checked against the axis length.
+fn index_value(idx: &BTreeMap<String, usize>, r: &IndexRef, len: usize) -> ER<usize> {
+    let v = match r {
+        IndexRef::Var(n) => *idx
+            .get(n)
+            .ok_or_else(|| format!("index '{n}' has no value here"))?,
+        IndexRef::Pos(k) => (*k as usize).saturating_sub(1),
+    };
+    if v >= len {
+        return Err(format!(
+            "position {} is out of range: the axis has {} entries",
+            v + 1,
+            len
+        ));
+    }
+    Ok(v)
+}
+
 fn restore(idx: &mut BTreeMap<String, usize>, i: &str, saved: Option<usize>) {
     match saved {
         Some(v) => idx.insert(i.to_string(), v),
@@ -530,13 +559,18 @@ fn restore(idx: &mut BTreeMap<String, usize>, i: &str, saved: Option<usize>) {
 }
 
 /// The value of a derivative's base binding in the trial.
-fn base_value(trial: &Trial, idx: &BTreeMap<String, usize>, base: Base) -> ER<DMatrix<f64>> {
+/// The value of a derivative's base binding in the trial (definitions are
+/// closed, so one value per trial).
+fn base_value(trial: &Trial, base: Base) -> ER<Rc<DMatrix<f64>>> {
     match base {
-        Base::Var(v) => Ok((*trial.value(v)?).clone()),
+        Base::Var(v) => trial.value(v),
         Base::Def(d) => {
-            let mut ev = Evaluator::plain(trial);
-            ev.idx = idx.clone();
-            ev.def(d, BTreeMap::new())
+            if let Some(m) = trial.bases.borrow().get(&d) {
+                return Ok(m.clone());
+            }
+            let m = Rc::new(Evaluator::plain(trial).def(d, BTreeMap::new())?);
+            trial.bases.borrow_mut().insert(d, m.clone());
+            Ok(m)
         }
     }
 }
@@ -561,6 +595,9 @@ fn target_entries(
     flatten: Flatten,
 ) -> ER<(Vec<usize>, (usize, usize))> {
     let (br, bc) = base_shape;
+    if let Some(fast) = simple_view(idx, x, base_shape, flatten) {
+        return fast;
+    }
     let numbering = DMatrix::from_fn(br, bc, |r, c| (c * br + r) as f64);
     let view = seeded(trial, idx, x.base, numbering, &x.view)?;
     let entries = flat(&view, flatten)
@@ -581,6 +618,45 @@ pub struct Columns {
 
 type JacKey = (usize, Vec<usize>, Base);
 
+/// Entries of the common views (the whole binding, a row, an entry)
+/// without running the evaluator; `None` for other views.
+#[allow(clippy::type_complexity)]
+fn simple_view(
+    idx: &BTreeMap<String, usize>,
+    x: &Target,
+    (br, bc): (usize, usize),
+    flatten: Flatten,
+) -> Option<ER<(Vec<usize>, (usize, usize))>> {
+    let leaf = |e: &Expr| matches!(e.kind, ExprKind::Var(_) | ExprKind::Def(_));
+    match &x.view.kind {
+        _ if leaf(&x.view) => {
+            let all: Vec<usize> = match flatten {
+                Flatten::ColumnMajor => (0..br * bc).collect(),
+                Flatten::RowMajor => (0..br)
+                    .flat_map(|r| (0..bc).map(move |c| c * br + r))
+                    .collect(),
+            };
+            Some(Ok((all, (br, bc))))
+        }
+        ExprKind::Subscript(inner, refs) if leaf(inner) => Some((|| {
+            Ok(match refs.as_slice() {
+                [i] if bc == 1 => (vec![index_value(idx, i, br)?], (1, 1)),
+                [j] if br == 1 => (vec![index_value(idx, j, bc)? * br], (1, 1)),
+                [i] => {
+                    let i = index_value(idx, i, br)?;
+                    ((0..bc).map(|c| c * br + i).collect(), (1, bc))
+                }
+                [i, j] => (
+                    vec![index_value(idx, i, br)? + index_value(idx, j, bc)? * br],
+                    (1, 1),
+                ),
+                _ => return Err("one subscript selects a row, two an entry".to_string()),
+            })
+        })()),
+        _ => None,
+    }
+}
+
 /// `∂Y/∂X` by forward mode, shaped per the value table of spec §3.4, and
 /// cross-checked against central finite differences.
 fn derivative(
@@ -593,19 +669,25 @@ fn derivative(
     node: usize,
 ) -> ER<DMatrix<f64>> {
     // Y = core_ij with a closed core: differentiate the core once, select after.
-    let (core, select) = match &y.kind {
+    let (core, selection) = match &y.kind {
         ExprKind::Subscript(c, refs) if c.free.is_empty() => (&**c, Some(refs)),
         _ => (y, None),
     };
+    // Key by binding for a bare name, so every occurrence of `A` shares columns.
+    let core_key = match core.kind {
+        ExprKind::Def(d) => (1 << 40) | d,
+        ExprKind::Var(v) => (1 << 41) | v,
+        _ => core.id,
+    };
     let key: JacKey = (
-        core.id,
+        core_key,
         core.free
             .keys()
             .map(|k| idx.get(k).copied().unwrap_or(usize::MAX))
             .collect(),
         x.base,
     );
-    let base = base_value(trial, idx, x.base)?;
+    let base = base_value(trial, x.base)?;
     let (entries, xshape) = target_entries(trial, idx, x, base.shape(), flatten)?;
     let missing: Vec<usize> = {
         let cache = trial.jac.borrow();
@@ -657,13 +739,11 @@ fn derivative(
             })
             .collect::<Result<_, _>>()?
     };
-    let mut ev = Evaluator::plain(trial);
-    ev.idx = idx.clone();
     let mut columns = Vec::with_capacity(cols.len());
     let mut yshape = (1, 1);
     for c in &cols {
-        let t = match select {
-            Some(refs) => ev.select(c, refs)?,
+        let t = match selection {
+            Some(refs) => select(idx, c, refs)?,
             None => (**c).clone(),
         };
         yshape = t.shape();
@@ -841,7 +921,7 @@ pub fn project(
     d: &DerivParts,
     k: u64,
 ) -> ER<Projection> {
-    let base = base_value(trial, idx, d.x.base)?;
+    let base = base_value(trial, d.x.base)?;
     let (entries, xshape) = target_entries(trial, idx, d.x, base.shape(), d.flatten)?;
     let (v, dir) = probe_direction(trial, &base, &entries, &[d.y.id as u64, k]);
     let (yval, tangent) = directional(trial, idx, d.y, d.x.base, &base, &dir)?;
@@ -916,7 +996,7 @@ pub fn fd_curve(
     idx: &BTreeMap<String, usize>,
     d: &DerivParts,
 ) -> ER<(Vec<(f64, f64)>, f64)> {
-    let base = base_value(trial, idx, d.x.base)?;
+    let base = base_value(trial, d.x.base)?;
     let (entries, _) = target_entries(trial, idx, d.x, base.shape(), d.flatten)?;
     let (_, dir) = probe_direction(trial, &base, &entries, &[d.y.id as u64, 99]);
     let (_, tangent) = directional(trial, idx, d.y, d.x.base, &base, &dir)?;
@@ -924,8 +1004,8 @@ pub fn fd_curve(
     let mut out = Vec::new();
     for k in 1..=12 {
         let h = 10f64.powi(-k);
-        let plus = seeded(trial, idx, d.x.base, &base + &dir * h, d.y)?;
-        let minus = seeded(trial, idx, d.x.base, &base - &dir * h, d.y)?;
+        let plus = seeded(trial, idx, d.x.base, &*base + &dir * h, d.y)?;
+        let minus = seeded(trial, idx, d.x.base, &*base - &dir * h, d.y)?;
         let fd = (plus - minus) / (2.0 * h);
         let err = (&fd - &tangent).norm();
         out.push((h, if tn > 0.0 { err / tn } else { err }));

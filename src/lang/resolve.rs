@@ -633,8 +633,8 @@ impl Resolver {
                 span,
             ));
         }
-        if let Some(rest) = id.name.strip_prefix('d') {
-            if let Some(Binding::Var(v)) = self.scope.get(rest).cloned() {
+        if let Some(rest) = id.name.strip_prefix('d')
+            && let Some(Binding::Var(v)) = self.scope.get(rest).cloned() {
                 let var = &self.program.vars[v];
                 if var.konst {
                     return err(
@@ -648,7 +648,6 @@ impl Resolver {
                 let s = var.shape.clone();
                 return Ok(self.node(ExprKind::Direction(v), s, BTreeMap::new(), span));
             }
-        }
         if Builtin::from_name(&id.name).is_some() {
             return err(span, format!("'{0}' is a function; write {0}(…)", id.name));
         }
@@ -908,7 +907,7 @@ impl Resolver {
         let shape = match b {
             Builtin::Vec => Shape::new(sh.size(), Dim::one()),
             Builtin::Tr | Builtin::Det | Builtin::Logdet => {
-                self.square(&rargs[0], &format!("{}", func.name))?;
+                self.square(&rargs[0], &func.name.to_string())?;
                 Shape::scalar()
             }
             Builtin::Inv => {

@@ -208,18 +208,16 @@ impl Unifier {
         let (Some(a2), Some(b2)) = (a.div(&g), b.div(&g)) else {
             return false;
         };
-        if let Some(u) = a2.single_unknown() {
-            if !b2.syms.contains_key(u) {
+        if let Some(u) = a2.single_unknown()
+            && !b2.syms.contains_key(u) {
                 self.solved.insert(u.to_string(), b2);
                 return true;
             }
-        }
-        if let Some(u) = b2.single_unknown() {
-            if !a2.syms.contains_key(u) {
+        if let Some(u) = b2.single_unknown()
+            && !a2.syms.contains_key(u) {
                 self.solved.insert(u.to_string(), a2);
                 return true;
             }
-        }
         false
     }
     pub fn unify_shapes(&mut self, a: &Shape, b: &Shape) -> bool {

@@ -96,10 +96,10 @@ fn message(l: &Located) -> String {
             );
         }
         let _ = writeln!(m, "{line}");
-        if let Some(d) = &e.diagnosis {
-            if !c.message.as_deref().unwrap_or("").contains(d.as_str()) {
-                let _ = writeln!(m, "diagnosis: {d}");
-            }
+        if let Some(d) = &e.diagnosis
+            && !c.message.as_deref().unwrap_or("").contains(d.as_str())
+        {
+            let _ = writeln!(m, "diagnosis: {d}");
         }
     }
     m.trim_end().to_string()

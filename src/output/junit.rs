@@ -153,20 +153,21 @@ pub fn details(path: &str, l: &Located) -> String {
                 s.push_str(&matrix_text(side, m));
             }
         }
-        if let Some(d) = &e.diagnosis {
-            if !c.message.as_deref().unwrap_or("").contains(d.as_str()) {
-                let _ = writeln!(s, "diagnosis: {d}");
-            }
+        if let Some(d) = &e.diagnosis
+            && !c.message.as_deref().unwrap_or("").contains(d.as_str())
+        {
+            let _ = writeln!(s, "diagnosis: {d}");
         }
-    } else if let (Some(a), Some(r)) = (c.max_abs_err, c.rel_err) {
-        if a.is_finite() && r.is_finite() {
-            let _ = writeln!(
-                s,
-                "largest difference: {}, relative: {}",
-                fmt_num(a),
-                fmt_num(r)
-            );
-        }
+    } else if let (Some(a), Some(r)) = (c.max_abs_err, c.rel_err)
+        && a.is_finite()
+        && r.is_finite()
+    {
+        let _ = writeln!(
+            s,
+            "largest difference: {}, relative: {}",
+            fmt_num(a),
+            fmt_num(r)
+        );
     }
     s
 }

@@ -10,12 +10,16 @@ use std::fmt::Write as _;
 use super::html::{IdSet, escape, fmt_sig, latex_sig};
 use super::markdown::block_anchor;
 use super::math::render_math;
+use super::plot::{self, Panel};
 use crate::check::verdict::{
-    BlockResult, ClaimResult, Evidence, Matrix, Shown, Status, StmtKindTag, StmtResult,
+    BlockResult, ClaimResult, DerivativeFigure, Evidence, Matrix, Shown, Status, StmtKindTag,
+    StmtResult,
 };
 
-/// Matrices with more entries than this are shown as a heatmap only.
+/// A `show` value with more entries than this is shown as a heatmap only.
 const MAX_TYPESET_ENTRIES: usize = 400;
+/// Evidence values with more entries than this are shown as heatmaps only.
+const MAX_TYPESET_EVIDENCE: usize = 144;
 
 /// Caption of a `should-fail` block.
 pub const SHOULD_FAIL_CAPTION: &str = "Expected to fail: these claims teach a common mistake";
@@ -240,7 +244,7 @@ impl<'a> PageRenderer<'a> {
         s.push_str("</div></div>\n");
 
         if let Some(shown) = &st.shown {
-            s.push_str(&shown_html(shown));
+            s.push_str(&shown_html(shown, &format!("S{}", st.line)));
         }
         if !st.claims.is_empty() {
             s.push_str("<div class=\"claims\">\n");
@@ -284,7 +288,16 @@ impl<'a> PageRenderer<'a> {
             let _ = write!(s, " title=\"{}\"", escape(&c.text));
         }
         s.push_str(">\n<div class=\"claim-head\">");
-        s.push_str(&badge_html(c.status));
+        if compact {
+            let _ = write!(
+                s,
+                "<a class=\"claim-anchor\" href=\"#{}\">{}</a>",
+                escape(&id),
+                badge_html(c.status)
+            );
+        } else {
+            s.push_str(&badge_html(c.status));
+        }
         if compact {
             if let Some(l) = &c.label {
                 let _ = write!(
@@ -340,7 +353,19 @@ impl<'a> PageRenderer<'a> {
             c.col,
             c.line
         );
-        if let Some(m) = &c.message {
+        // The diagnosis stands out under the message (the check stage also
+        // appends it to the message: it is not repeated there).
+        let diagnosis = c.evidence.as_ref().and_then(|e| e.diagnosis.as_deref());
+        let message = c.message.as_deref().map(|m| match diagnosis {
+            Some(d) if m.len() > d.len() && m.trim_end().ends_with(d) => m
+                .trim_end()
+                .strip_suffix(d)
+                .unwrap_or(m)
+                .trim_end_matches([' ', ';', ':', ','])
+                .to_string(),
+            _ => m.to_string(),
+        });
+        if let Some(m) = &message {
             if m.contains('\n') {
                 // Multi-line messages point at columns: keep them monospaced.
                 let _ = writeln!(
@@ -352,6 +377,13 @@ impl<'a> PageRenderer<'a> {
                 let _ = writeln!(s, "<p class=\"claim-message\">{}</p>", escape(m));
             }
         }
+        if let Some(d) = diagnosis {
+            let _ = writeln!(
+                s,
+                "<p class=\"diagnosis\"><strong>Diagnosis:</strong> {}</p>",
+                escape(d)
+            );
+        }
         // What was compared matters when a claim fails; for the claims that
         // hold it is only a tooltip, so that derivations stay readable.
         if let (Some(cmp), false) = (&c.compared, quiet) {
@@ -362,13 +394,16 @@ impl<'a> PageRenderer<'a> {
             );
         }
         if let Some(ev) = &c.evidence {
-            s.push_str(&self.evidence(c, ev));
+            s.push_str(&self.evidence(c, ev, &id));
+        }
+        if let Some(fig) = &c.figure {
+            s.push_str(&figures_html(c, fig, &id));
         }
         s.push_str("</div>\n");
         s
     }
 
-    fn evidence(&self, c: &ClaimResult, ev: &Evidence) -> String {
+    fn evidence(&self, c: &ClaimResult, ev: &Evidence, id: &str) -> String {
         let open = if c.status == Status::Fail || c.status == Status::Xpass {
             " open"
         } else {
@@ -378,13 +413,6 @@ impl<'a> PageRenderer<'a> {
             "<details class=\"evidence\"{open}><summary>Evidence: trial {}, seed {}</summary>\n",
             ev.trial, ev.seed
         );
-        if let Some(d) = &ev.diagnosis {
-            let _ = writeln!(
-                s,
-                "<p class=\"diagnosis\"><strong>Diagnosis:</strong> {}</p>",
-                escape(d)
-            );
-        }
         s.push_str("<dl class=\"evidence-facts\">\n");
         let mut fact = |k: &str, v: String| {
             let _ = writeln!(s, "<dt>{}</dt><dd>{}</dd>", escape(k), v);
@@ -424,11 +452,44 @@ impl<'a> PageRenderer<'a> {
                         s,
                         "<figure class=\"value\"><figcaption>{side} ({})</figcaption><div class=\"matrix\">{}</div></figure>",
                         escape(shape),
-                        matrix_html(m)
+                        matrix_html(m, MAX_TYPESET_EVIDENCE)
                     );
                 }
             }
             s.push_str("</div>\n");
+        }
+        // Where the sides differ, at a glance (a derivative claim has its own
+        // figures of the same kind).
+        if let (Some(l), Some(r), None) = (&ev.lhs, &ev.rhs, &c.figure)
+            && let Some(d) = plot::difference(l, r).filter(|d| d.rows * d.cols > 1)
+        {
+            let panels = [
+                Panel {
+                    title: "left side".into(),
+                    matrix: l,
+                },
+                Panel {
+                    title: "right side".into(),
+                    matrix: r,
+                },
+                Panel {
+                    title: "left − right".into(),
+                    matrix: &d,
+                },
+            ];
+            let title = format!("Both sides in trial {}", ev.trial);
+            let desc = format!(
+                "Heatmaps of the left side, the right side and their difference ({}×{}) in trial {}, on one colour scale: blue negative, white zero, red positive. {}",
+                d.rows,
+                d.cols,
+                ev.trial,
+                largest_entry_words(&d)
+            );
+            if let Some(svg) =
+                plot::heatmaps(&panels, &title, &desc, &format!("{id}-evidence-scale"))
+            {
+                let _ = writeln!(s, "<figure class=\"fig fig-values\">{svg}</figure>");
+            }
         }
         let _ = writeln!(
             s,
@@ -493,9 +554,9 @@ pub fn matrix_latex(m: &Matrix) -> String {
 }
 
 /// A matrix typeset, or a note when it is too large to typeset.
-fn matrix_html(m: &Matrix) -> String {
+fn matrix_html(m: &Matrix, limit: usize) -> String {
     let n = m.data.iter().map(Vec::len).sum::<usize>();
-    if n > MAX_TYPESET_ENTRIES {
+    if n > limit {
         format!(
             "<p class=\"too-large\">{}×{}: too large to typeset</p>",
             m.rows, m.cols
@@ -505,66 +566,151 @@ fn matrix_html(m: &Matrix) -> String {
     }
 }
 
-/// A `show` statement's value: typeset, and as a heatmap.
-fn shown_html(sh: &Shown) -> String {
+/// A `show` statement's value: typeset, and as a heatmap on the same
+/// scale as the derivative figures. `id` is unique in the page.
+fn shown_html(sh: &Shown, id: &str) -> String {
     let mut caption = format!("value in trial 1, {}×{}", sh.value.rows, sh.value.cols);
     if !sh.dims.is_empty() {
         let _ = write!(caption, " ({})", assignments(sh.dims.iter()));
     }
+    let desc = format!(
+        "Heatmap of the {}×{} value in trial 1: blue negative, white zero, red positive. {}",
+        sh.value.rows,
+        sh.value.cols,
+        largest_entry_words(&sh.value)
+    );
+    let svg = if sh.value.rows * sh.value.cols > 1 {
+        heatmap_svg(&sh.value, "Value in trial 1", &desc, &format!("{id}-scale"))
+    } else {
+        String::new()
+    };
     format!(
-        "<figure class=\"shown\"><div class=\"matrix\">{}</div>{}<figcaption>{}; entries to 4 significant digits</figcaption></figure>\n",
-        matrix_html(&sh.value),
-        heatmap_svg(&sh.value),
+        "<figure class=\"shown\"><div class=\"matrix\">{}</div>{svg}<figcaption>{}; entries to 4 significant digits</figcaption></figure>\n",
+        matrix_html(&sh.value, MAX_TYPESET_ENTRIES),
         caption
     )
 }
 
-/// An inline SVG heatmap: blue negative, white zero, red positive, scaled
-/// by the largest magnitude.
-pub fn heatmap_svg(m: &Matrix) -> String {
-    let rows = m.data.len();
-    let cols = m.data.iter().map(Vec::len).max().unwrap_or(0);
-    if rows == 0 || cols == 0 {
-        return String::new();
-    }
-    let cell = (480.0 / cols.max(rows) as f64).clamp(3.0, 22.0);
-    let cell = cell.floor() as usize;
-    let (w, h) = (cols * cell, rows * cell);
-    let max = m
-        .data
-        .iter()
-        .flatten()
-        .filter(|v| v.is_finite())
-        .fold(0.0f64, |a, v| a.max(v.abs()));
-    let mut s = format!(
-        "<svg class=\"heatmap\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"heatmap of the {rows}×{cols} value; blue negative, red positive, largest magnitude {}\">",
-        escape(&fmt_sig(max, 3))
-    );
-    for (r, row) in m.data.iter().enumerate() {
-        for (c, &v) in row.iter().enumerate() {
-            let fill = heat_colour(if max > 0.0 { v / max } else { 0.0 });
-            let _ = write!(
-                s,
-                "<rect x=\"{}\" y=\"{}\" width=\"{cell}\" height=\"{cell}\" fill=\"{fill}\"/>",
-                c * cell,
-                r * cell
-            );
-        }
-    }
-    s.push_str("</svg>");
-    s
+/// An inline SVG heatmap of one matrix with its colour bar: blue negative,
+/// white zero, red positive, symmetric around 0. `id` is unique in the page.
+pub fn heatmap_svg(m: &Matrix, title: &str, desc: &str, id: &str) -> String {
+    plot::heatmaps(
+        &[Panel {
+            title: format!("{}×{}", m.rows, m.cols),
+            matrix: m,
+        }],
+        title,
+        desc,
+        id,
+    )
+    .unwrap_or_default()
 }
 
-fn heat_colour(t: f64) -> String {
-    if !t.is_finite() {
-        return "#888888".to_string();
+/// `Largest magnitude 1.83 at row 1, column 2.`
+fn largest_entry_words(m: &Matrix) -> String {
+    let mut best: Option<(f64, usize, usize)> = None;
+    for (r, row) in m.data.iter().enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            if v.is_finite() && best.is_none_or(|b| v.abs() > b.0) {
+                best = Some((v.abs(), r, c));
+            }
+        }
     }
-    let t = t.clamp(-1.0, 1.0);
-    let (end, a) = if t >= 0.0 {
-        ((178.0, 24.0, 43.0), t)
-    } else {
-        ((33.0, 102.0, 172.0), -t)
+    match best {
+        Some((0.0, _, _)) => "Every entry is 0.".to_string(),
+        Some((v, r, c)) => format!(
+            "Largest magnitude {} at row {}, column {}.",
+            fmt_sig(v, 3),
+            r + 1,
+            c + 1
+        ),
+        None => String::new(),
+    }
+}
+
+/// A derivative claim's figures, in a `<details>` open when the claim fails.
+fn figures_html(c: &ClaimResult, fig: &DerivativeFigure, id: &str) -> String {
+    let mut figs = Vec::new();
+    let diff = match (&fig.computed, &fig.claimed) {
+        (Some(a), Some(b)) => plot::difference(a, b),
+        _ => None,
     };
-    let mix = |e: f64| (247.0 + (e - 247.0) * a).round() as u8;
-    format!("#{:02x}{:02x}{:02x}", mix(end.0), mix(end.1), mix(end.2))
+    let mut panels = Vec::new();
+    if let Some(m) = &fig.computed {
+        panels.push(Panel {
+            title: "computed (exact)".into(),
+            matrix: m,
+        });
+    }
+    if let Some(m) = &fig.claimed {
+        panels.push(Panel {
+            title: "claimed".into(),
+            matrix: m,
+        });
+    }
+    if let Some(d) = &diff {
+        panels.push(Panel {
+            title: "computed − claimed".into(),
+            matrix: d,
+        });
+    }
+    let mut has_values = false;
+    if let Some(first) = panels.first() {
+        let (r, k) = (first.matrix.rows, first.matrix.cols);
+        let mut desc = format!(
+            "Heatmaps for the claim {}, trial 1: {}, on one colour scale from negative (blue) through zero (white) to positive (red).",
+            c.text,
+            panels
+                .iter()
+                .map(|p| format!("{} ({}×{})", p.title, p.matrix.rows, p.matrix.cols))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        match &diff {
+            Some(d) => {
+                let _ = write!(desc, " Difference: {}", largest_entry_words(d));
+            }
+            None => {
+                let _ = write!(desc, " {}", largest_entry_words(first.matrix));
+            }
+        }
+        let title = format!("Derivative values in trial 1 ({r}×{k})");
+        if let Some(svg) = plot::heatmaps(&panels, &title, &desc, &format!("{id}-scale")) {
+            has_values = true;
+            let mut cap =
+                String::from("The derivative computed exactly (forward-mode dual numbers)");
+            if fig.claimed.is_some() {
+                cap.push_str(", the value the note claims");
+            }
+            if diff.is_some() {
+                cap.push_str(" and their difference");
+            }
+            cap.push_str(
+                ". All panels share one colour scale: blue negative, white zero, red positive.",
+            );
+            figs.push(format!(
+                "<figure class=\"fig fig-values\">{svg}<figcaption>{cap}</figcaption></figure>"
+            ));
+        }
+    }
+    let fd = plot::fd_plot(fig, "Central difference against the exact derivative");
+    if let Some(svg) = &fd {
+        figs.push(format!(
+            "<figure class=\"fig fig-fd\">{svg}<figcaption>Relative error of the central difference (f(x + hv) − f(x − hv)) / 2h against the exact directional derivative, trial 1. Large steps suffer truncation error (falls as h²), small steps rounding error (grows as 1/h); the dashed line marks the step the engine's cross-check uses ({}).</figcaption></figure>",
+            escape(&plot::step_text(fig.step_used))
+        ));
+    }
+    if figs.is_empty() {
+        return String::new();
+    }
+    let summary = match (has_values, fd.is_some()) {
+        (true, true) => "Figures: values and finite-difference check",
+        (true, false) => "Figure: values",
+        _ => "Figure: finite-difference check",
+    };
+    format!(
+        "<details class=\"figures\"{}><summary>{summary}</summary>\n{}\n</details>\n",
+        if c.status.is_failure() { " open" } else { "" },
+        figs.join("\n")
+    )
 }

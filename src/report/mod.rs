@@ -78,6 +78,7 @@ pub fn render_site(
     let mut all_problems = Vec::new();
     let mut totals = Counts::default();
     let mut written: BTreeMap<String, String> = BTreeMap::new();
+    let mut note_counts = Vec::new();
 
     for (note, result) in notes.iter().zip(results) {
         let rel = page_rel_path(&note.rel_path);
@@ -92,6 +93,7 @@ pub fn render_site(
         write_file(&out.join(rel.iter().collect::<PathBuf>()), &page.html)?;
 
         totals.merge(&page.counts);
+        note_counts.push(page.counts);
         for p in &page.problems {
             all_problems.push(ProblemCtx {
                 href: format!("{href}{}", p.href),
@@ -109,6 +111,11 @@ pub fn render_site(
         });
     }
 
+    let chart_rows: Vec<(String, Counts)> = notes
+        .iter()
+        .zip(&note_counts)
+        .map(|(n, c)| (n.title.clone(), *c))
+        .collect();
     let ctx = IndexCtx {
         site_title: opts.title.clone(),
         root: String::new(),
@@ -120,6 +127,11 @@ pub fn render_site(
         overall: overall(&totals),
         notes: index_rows,
         problems: all_problems,
+        site_chart: if notes.is_empty() {
+            String::new()
+        } else {
+            plot::site_bars(&chart_rows, "Verdicts by note")
+        },
     };
     let index = render(&tera, "index.html", &ctx)?;
     write_file(&out.join("index.html"), &index)?;
@@ -261,6 +273,7 @@ fn render_note_page(
         errors_html,
         body_html: body.html,
         unplaced_html,
+        verdict_chart: plot::verdict_bars(&counts, "Verdicts in this note"),
     };
     let html = render(tera, "note.html", &ctx)?;
     Ok(NotePage {
@@ -336,6 +349,8 @@ struct NoteCtx {
     errors_html: String,
     body_html: String,
     unplaced_html: String,
+    /// The note's verdicts as an SVG bar chart.
+    verdict_chart: String,
 }
 
 #[derive(Serialize)]
@@ -360,16 +375,12 @@ struct IndexCtx {
     overall: Overall,
     notes: Vec<IndexRow>,
     problems: Vec<ProblemCtx>,
+    /// Every note's verdicts as an SVG bar chart.
+    site_chart: String,
 }
 
 fn count_cells(c: &Counts) -> Vec<CountCell> {
-    let label = |s: Status| match s {
-        Status::Pass => "pass",
-        Status::Fail => "fail",
-        Status::Error => "error",
-        Status::Xfail => "expected fail",
-        Status::Xpass => "unexpected pass",
-    };
+    let label = plot::status_words;
     [
         (Status::Pass, c.pass),
         (Status::Fail, c.fail),

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use super::*;
 use crate::check::verdict::{
-    ClaimResult, Evidence, Matrix, NoteResult, Shown, Status, StmtKindTag, StmtResult,
+    ClaimResult, DerivativeFigure, Evidence, Matrix, NoteResult, Shown, Status, StmtKindTag,
+    StmtResult,
 };
 use crate::note::CheckBlock;
 
@@ -134,6 +135,16 @@ pub(super) fn result_for(
     r
 }
 
+/// A typical V: truncation error ∝ h², rounding error ∝ 1/h.
+pub(super) fn fd_curve() -> Vec<(f64, f64)> {
+    (1..=12)
+        .map(|k| {
+            let h = 10f64.powi(-k);
+            (h, 0.04 * h * h + 2e-16 / h)
+        })
+        .collect()
+}
+
 fn m(data: Vec<Vec<f64>>) -> Matrix {
     Matrix {
         rows: data.len(),
@@ -178,6 +189,12 @@ pub(super) fn small() -> (Note, NoteResult) {
         lhs: Some(m(vec![vec![1.0, 2.0], vec![3.0, 4.123456]])),
         rhs: Some(m(vec![vec![1.0, 3.0], vec![2.0, -4.0e-7]])),
         diagnosis: Some("holds after transposing the right side".into()),
+    });
+    fail.figure = Some(DerivativeFigure {
+        computed: Some(m(vec![vec![1.0, 2.0], vec![3.0, 4.123456]])),
+        claimed: Some(m(vec![vec![1.0, 3.0], vec![2.0, 4.123456]])),
+        fd_curve: fd_curve(),
+        step_used: 1e-6,
     });
     let mut grad = stmt(
         l_grad,
@@ -355,8 +372,41 @@ fn note_page_has_claims_math_and_structure() {
     assert!(page.find("id=\"note-errors\"").unwrap() < page.find("id=\"vec\"").unwrap());
     assert!(page.contains("href=\"../assets/style.css\""));
     assert!(page.contains("href=\"../index.html\""));
-    assert!(page.contains("<svg class=\"heatmap\""));
     assert!(!page.contains("<script"));
+
+    // Figures: the show statement's heatmap, the failing derivative's
+    // values and finite-difference check (open, as the claim fails), each
+    // titled and described; the note's verdict chart.
+    assert!(page.contains("<svg class=\"plot heatmap"));
+    assert!(page.contains("<details class=\"figures\" open><summary>Figures: values and finite-difference check</summary>"));
+    assert!(
+        page.contains(">computed (exact)</text>") && page.contains(">computed − claimed</text>")
+    );
+    assert!(page.contains("<svg class=\"plot figure-fd\" role=\"img\""));
+    assert!(page.contains("h used = 10⁻⁶"));
+    assert!(page.contains("<svg class=\"plot verdict-chart\""));
+    assert_eq!(
+        page.matches("<svg ").count(),
+        page.matches("<title>").count() - 1,
+        "every figure has a title (plus the page's)"
+    );
+    assert_eq!(
+        page.matches("<svg ").count(),
+        page.matches("<desc>").count()
+    );
+    // The figures sit inside the claim's element.
+    let claim_at = page.find("class=\"claim claim-fail\"").unwrap();
+    let fig_at = page.find("<details class=\"figures\"").unwrap();
+    let next_claim = page[claim_at + 1..]
+        .find("<div class=\"claim ")
+        .map(|i| i + claim_at + 1);
+    assert!(fig_at > claim_at && next_claim.is_none_or(|n| fig_at < n));
+    // Deep links: the claim's line links to its own anchor, the block to its id.
+    assert!(page.contains("class=\"claim-line\" href=\"#L"));
+    assert!(page.contains("<a class=\"block-anchor\" href=\"#vec\">#vec</a>"));
+    // The failures filter needs no script.
+    assert!(page.contains("<input type=\"checkbox\" id=\"only-failures\""));
+    assert!(page.contains("<label class=\"filter-label\" for=\"only-failures\">"));
 
     // Nothing outside the site is referenced, except the note's own link.
     let own = page.replace("https://example.org/guide", "");
@@ -364,6 +414,8 @@ fn note_page_has_claims_math_and_structure() {
         !own.contains("http://") && !own.contains("https://"),
         "external reference"
     );
+    // `url(#…)` (a gradient in the same SVG) is the only url() allowed.
+    let own = own.replace("url(#", "");
     assert!(!own.contains("//cdn") && !own.contains("@import") && !own.contains("url("));
     let css = read(&out.join("assets/style.css"));
     assert!(!css.contains("http") && !css.contains("url(") && !css.contains("@import"));
@@ -650,6 +702,13 @@ fn demo() -> (Vec<Note>, Vec<NoteResult>) {
         ])),
         diagnosis: Some("holds with the Kronecker factors swapped: I ⊗ xᵀ should be xᵀ ⊗ I".into()),
     });
+    let ev = wrong.evidence.as_ref().unwrap();
+    wrong.figure = Some(DerivativeFigure {
+        computed: ev.lhs.clone(),
+        claimed: ev.rhs.clone(),
+        fd_curve: fd_curve(),
+        step_used: 1e-6,
+    });
     let mut show = stmt(
         ls,
         StmtKindTag::Show,
@@ -699,11 +758,21 @@ fn demo() -> (Vec<Note>, Vec<NoteResult>) {
                     StmtKindTag::Claim,
                     "∂f/∂w = x^T ⊗ I",
                     Some(r"\frac{\partial f}{\partial w} = x^{T} \otimes I"),
-                    vec![pass(
-                        lg,
-                        "∂f/∂w = x^T ⊗ I",
-                        r"\frac{\partial f}{\partial w} = x^{T} \otimes I",
-                    )],
+                    vec![{
+                        let mut c = pass(
+                            lg,
+                            "∂f/∂w = x^T ⊗ I",
+                            r"\frac{\partial f}{\partial w} = x^{T} \otimes I",
+                        );
+                        let lhs = wrong.evidence.as_ref().unwrap().lhs.clone();
+                        c.figure = Some(DerivativeFigure {
+                            computed: lhs.clone(),
+                            claimed: lhs,
+                            fd_curve: fd_curve(),
+                            step_used: 1e-6,
+                        });
+                        c
+                    }],
                 ),
                 "2",
             ),
@@ -775,4 +844,28 @@ fn demo() -> (Vec<Note>, Vec<NoteResult>) {
 
     let (small_note, small_res) = small();
     (vec![note, small_note], vec![r, small_res])
+}
+
+#[test]
+fn failures_show_their_diagnosis_and_where_the_sides_differ() {
+    let (note, mut res) = small();
+    let c = &mut res.blocks[0].stmts[3].claims[0];
+    assert_eq!(c.status, Status::Fail);
+    // Without a derivative figure the evidence shows both sides as heatmaps.
+    c.figure = None;
+    // The check stage appends the diagnosis to the message.
+    c.message = Some("the sides differ; holds after transposing the right side".into());
+    let out = tmpdir("diagnosis");
+    render_site(&[note], std::slice::from_ref(&res), &opts(), &out).unwrap();
+    let page = read(&out.join("sub/small.html"));
+    assert!(page.contains("<p class=\"claim-message\">the sides differ</p>\n<p class=\"diagnosis\"><strong>Diagnosis:</strong> holds after transposing the right side</p>"), "{page}");
+    assert_eq!(page.matches("<strong>Diagnosis:</strong>").count(), 1);
+    // The diagnosis comes before the evidence, which is open.
+    assert!(
+        page.find("class=\"diagnosis\"").unwrap()
+            < page.find("<details class=\"evidence\" open>").unwrap()
+    );
+    assert!(page.contains("aria-label=\"Both sides in trial 2\""));
+    assert!(page.contains(">left − right</text>"));
+    assert!(!page.contains("<details class=\"figures\""));
 }

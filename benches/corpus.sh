@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Benchmark: a synthetic corpus of 1,000 notes × 10 claims (see gen-corpus.sh).
+#
+#   benches/corpus.sh [N_NOTES]
+#
+# Builds the release binary, generates the corpus in a temporary folder,
+# then reports (median of 3 runs each):
+#   - full build from scratch (cache and site removed before each run)
+#   - rebuild after one note changed (cache warm)
+#   - rebuild with nothing changed
+# and the peak memory (maximum resident set size) over all runs.
+# Targets on a 2-core machine: full build < 5 s, one-change rebuild < 0.2 s.
+# Not part of `cargo test`. Set NOTECHECK_BIN to use a binary already built,
+# KEEP=1 to keep the corpus folder.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+n=${1:-1000}
+runs=3
+
+if [[ ! -x /usr/bin/time ]]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null) \
+    || { echo "corpus.sh: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
+fi
+if [[ -z ${NOTECHECK_BIN:-} ]]; then
+  (cd "$repo" && cargo build --release --quiet)
+  NOTECHECK_BIN=$repo/target/release/notecheck
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/notecheck-corpus.XXXXXX")
+[[ ${KEEP:-} == 1 ]] || trap 'rm -rf "$work"' EXIT
+"$here/gen-corpus.sh" "$work" "$n"
+cd "$work"
+echo "corpus: $n notes in $work ($(grep -c '' notes/part-00/note-0000.md) lines each), $(nproc) cores"
+
+peak=0
+# run LABEL ARGS...: time one `notecheck build`, print ms, track peak RSS.
+run() {
+  local t0 t1 rss status=0
+  t0=$(date +%s%N)
+  /usr/bin/time -v -o "$work/time.txt" "$NOTECHECK_BIN" build "$@" >"$work/out.txt" 2>"$work/err.txt" || status=$?
+  t1=$(date +%s%N)
+  if ((status > 1)); then
+    cat "$work/err.txt" >&2
+    exit 2
+  fi
+  rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
+  ((rss > peak)) && peak=$rss
+  echo $(((t1 - t0) / 1000000))
+}
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+full=() one=() none=()
+for ((r = 1; r <= runs; r++)); do
+  rm -rf .notecheck-cache site
+  full+=("$(run)")
+done
+grep -h '^checked' err.txt
+edited=notes/part-04/note-0400.md
+[[ -f $edited ]] || edited=$(find notes -name '*.md' | sort | head -1)
+for ((r = 1; r <= runs; r++)); do
+  printf '\nAn edit (%d): the product $\\mathbf A\\mathbf B$ again.\n\n```check\nlet P, Q ∈ R^{n×n}\ntr(P Q) = tr(Q P)\n```\n' "$r" >>"$edited"
+  one+=("$(run)")
+done
+grep -h '^checked' err.txt
+for ((r = 1; r <= runs; r++)); do
+  none+=("$(run)")
+done
+grep -h '^checked' err.txt
+if [[ ${TIMING:-} == 1 ]]; then
+  echo >>"$edited"
+  NOTECHECK_TIMING=1 "$NOTECHECK_BIN" build >/dev/null
+fi
+
+echo "full build (no cache):       median $(median "${full[@]}") ms   runs: ${full[*]}"
+echo "rebuild, one note changed:   median $(median "${one[@]}") ms   runs: ${one[*]}"
+echo "rebuild, nothing changed:    median $(median "${none[@]}") ms   runs: ${none[*]}"
+echo "peak memory (max RSS):       $((peak / 1024)) MiB"
