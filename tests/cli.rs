@@ -299,3 +299,38 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+#[test]
+fn derivative_and_index_misuse_are_errors_that_say_what_is_allowed() {
+    let (code, v) = json("tests/fixtures/misuse");
+    assert_eq!(code, 1);
+    let cs = claims(&v, "misuse.md");
+    let msg = |line: u64| {
+        let c = at_line(&cs, line);
+        assert_eq!(c.len(), 1, "one claim at line {line}");
+        assert_eq!(status(c[0]), "error", "line {line}: {}", c[0]);
+        c[0]["message"].as_str().unwrap().to_string()
+    };
+    assert!(msg(8).contains("can only differentiate with respect to a declared variable"));
+    assert!(msg(9).contains("unknown name 'g'"));
+    assert!(msg(10).contains("A is declared const"));
+    assert!(msg(11).contains("slice of one"));
+    assert!(msg(15).contains("index i appears 3 times in one term"));
+    assert!(msg(17).contains("left has {i}, right has {i, j, k}"), "{}", msg(17));
+    let axes = msg(18);
+    assert!(axes.contains("the rows of W (n)") && axes.contains("the entries of x (m)"), "{axes}");
+    assert_eq!(status(at_line(&cs, 22)[0]), "pass");
+}
+
+#[test]
+fn wrong_index_identity_names_the_index_values_of_its_counterexample() {
+    let (_, v) = json("tests/fixtures/misuse");
+    let cs = claims(&v, "wrong-index.md");
+    assert_eq!(status(at_line(&cs, 6)[0]), "pass", "(A B)_ik = A_ij B_jk");
+    let wrong = at_line(&cs, 7)[0];
+    assert_eq!(status(wrong), "fail");
+    let ev = &wrong["evidence"];
+    assert!(ev["indices"]["i"].as_u64().unwrap() >= 1);
+    assert!(ev["indices"]["k"].as_u64().unwrap() >= 1);
+    assert!(wrong["message"].as_str().unwrap().contains("with i="));
+}

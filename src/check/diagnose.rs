@@ -117,8 +117,9 @@ pub fn values(
             );
         }
     }
+    // Two single numbers are always proportional: that explains nothing.
     let rr = r.dot(r);
-    if rr > 0.0 {
+    if rr > 0.0 && l.len() > 1 {
         let c = l.dot(r) / rr;
         if close(l, &(r * c), rtol) && (c - 1.0).abs() > 1e-6 {
             return Some(match name_factor(c, dims) {

@@ -112,6 +112,7 @@ pub fn compile(
             first_line: block.body_line,
         };
         let mut stmts = Vec::new();
+        resolver.source = block.body.clone();
         for item in parser::parse_block(&block.body) {
             stmts.push(match item {
                 Item::Error(e) => {

@@ -74,6 +74,10 @@ pub struct Resolver {
     fixed_dims: Vec<String>,
     u: Unifier,
     meaning: Meaning,
+    /// The block body the current statement's spans point into.
+    pub source: String,
+    /// Where each index got its range, for messages: (index, range, "the rows of W (n)").
+    axes: Vec<(String, Dim, String)>,
 }
 
 const VIEW_ERROR: &str = "can only differentiate with respect to a declared variable, a `let` intermediate, a slice of one (Z_i, W_mn) or a reshape of one (vec(W), W^T)";
@@ -92,6 +96,8 @@ impl Resolver {
             families: HashMap::new(),
             fixed_dims,
             u: Unifier::default(),
+            source: String::new(),
+            axes: Vec::new(),
             meaning: Meaning {
                 flatten: Flatten::ColumnMajor,
                 layout: Layout::Numerator,
@@ -104,6 +110,7 @@ impl Resolver {
     pub fn statement(&mut self, stmt: &ast::Stmt, meaning: Meaning, line: usize) -> R<Resolved> {
         self.meaning = meaning;
         self.u = Unifier::default();
+        self.axes.clear();
         match &stmt.kind {
             StmtKind::Declare {
                 names,
@@ -429,12 +436,13 @@ impl Resolver {
         for (k, r) in other {
             if let Some(have) = into.get(k) {
                 if !self.u.unify(have, r) {
+                    let (a, b) = (have.subst(&self.u), r.subst(&self.u));
                     return err(
                         span,
                         format!(
                             "index '{k}' is used on axes of different sizes: {} and {}",
-                            have.subst(&self.u),
-                            r.subst(&self.u)
+                            self.axis(k, &a),
+                            self.axis(k, &b)
                         ),
                     );
                 }
@@ -443,6 +451,14 @@ impl Resolver {
             }
         }
         Ok(())
+    }
+
+    /// Describe the axis an index was first used on with this range.
+    fn axis(&self, index: &str, range: &Dim) -> String {
+        self.axes
+            .iter()
+            .find(|(i, r, _)| i == index && r.subst(&self.u) == *range)
+            .map_or_else(|| format!("an axis of size {range}"), |(_, _, d)| d.clone())
     }
 
     /// Resolve an expression that stands as a term: in einstein mode,
@@ -1041,8 +1057,16 @@ impl Resolver {
                 );
             }
         };
-        for (s, (r, range)) in subs.iter().zip(refs.iter().zip(ranges)) {
+        let what = self.source.get(base.span.start..base.span.end).unwrap_or("the value").trim().to_string();
+        for (k, (s, (r, range))) in subs.iter().zip(refs.iter().zip(ranges)).enumerate() {
             if let IndexRef::Var(n) = r {
+                let axis = match (refs.len(), k) {
+                    (2, 0) => "the rows",
+                    (2, _) => "the columns",
+                    _ if sh.is_col() || sh.is_row() => "the entries",
+                    _ => "the rows",
+                };
+                self.axes.push((n.clone(), range.clone(), format!("{axis} of {what} ({range})")));
                 let one: BTreeMap<String, Dim> = [(n.clone(), range)].into();
                 self.merge_free(&mut free, &one, s.span())?;
             }
