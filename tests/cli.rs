@@ -316,9 +316,16 @@ fn derivative_and_index_misuse_are_errors_that_say_what_is_allowed() {
     assert!(msg(10).contains("A is declared const"));
     assert!(msg(11).contains("slice of one"));
     assert!(msg(15).contains("index i appears 3 times in one term"));
-    assert!(msg(17).contains("left has {i}, right has {i, j, k}"), "{}", msg(17));
+    assert!(
+        msg(17).contains("left has {i}, right has {i, j, k}"),
+        "{}",
+        msg(17)
+    );
     let axes = msg(18);
-    assert!(axes.contains("the rows of W (n)") && axes.contains("the entries of x (m)"), "{axes}");
+    assert!(
+        axes.contains("the rows of W (n)") && axes.contains("the entries of x (m)"),
+        "{axes}"
+    );
     assert_eq!(status(at_line(&cs, 22)[0]), "pass");
 }
 

@@ -497,14 +497,15 @@ impl Ctx<'_> {
                 max_rel = max_rel.max(s.rel);
             }
             if t == 1
-                && let Ok((curve, step)) = interp::fd_curve(&trial, &ev.idx, &deriv) {
-                    result.figure = Some(DerivativeFigure {
-                        computed: None,
-                        claimed: None,
-                        fd_curve: curve,
-                        step_used: step,
-                    });
-                }
+                && let Ok((curve, step)) = interp::fd_curve(&trial, &ev.idx, &deriv)
+            {
+                result.figure = Some(DerivativeFigure {
+                    computed: None,
+                    claimed: None,
+                    fd_curve: curve,
+                    step_used: step,
+                });
+            }
         }
         result.max_abs_err = Some(max_abs);
         result.rel_err = Some(max_rel);
@@ -614,10 +615,11 @@ impl Ctx<'_> {
                     structure_problem(kind, &v)
                 };
                 if let Some(p) = problem
-                    && failure.is_none() {
-                        let s = compare(t, v.clone(), v, 0.0, 0.0);
-                        failure = Some((p, s.at_point(&trial.dims, &ev.idx)));
-                    }
+                    && failure.is_none()
+                {
+                    let s = compare(t, v.clone(), v, 0.0, 0.0);
+                    failure = Some((p, s.at_point(&trial.dims, &ev.idx)));
+                }
             }
         }
         let holds = failure.is_none();

@@ -258,9 +258,10 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
 
     fn var(&mut self, v: usize) -> ER<DMatrix<T>> {
         if let Mode::Seed(Base::Var(b), m) = &self.mode
-            && *b == v {
-                return Ok((**m).clone());
-            }
+            && *b == v
+        {
+            return Ok((**m).clone());
+        }
         let val = self.trial.value(v)?;
         Ok(match self.mode {
             Mode::Directions => {
@@ -277,9 +278,10 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
 
     fn def(&mut self, d: usize, bind: BTreeMap<String, usize>) -> ER<DMatrix<T>> {
         if let Mode::Seed(Base::Def(b), m) = &self.mode
-            && *b == d {
-                return Ok((**m).clone());
-            }
+            && *b == d
+        {
+            return Ok((**m).clone());
+        }
         let saved = std::mem::replace(&mut self.idx, bind);
         let r = self.eval(&self.prog().defs[d].expr);
         self.idx = saved;
@@ -1011,4 +1013,106 @@ pub fn fd_curve(
         out.push((h, if tn > 0.0 { err / tn } else { err }));
     }
     Ok((out, 1e-6))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::CheckSettings;
+    use crate::lang::compile::{CompiledKind, CompiledNote, compile};
+    use crate::lang::ir::ClaimRhs;
+    use crate::note::parse_note;
+
+    fn compiled(body: &str) -> CompiledNote {
+        let src = format!("```check\n{body}\n```\n");
+        let note = parse_note("t.md".into(), "t.md".into(), src);
+        compile(&note, &CheckSettings::default(), &BTreeMap::new())
+    }
+
+    /// Both sides of every claim, evaluated in trial 1.
+    fn sides(c: &CompiledNote) -> Vec<(DMatrix<f64>, DMatrix<f64>)> {
+        let trial = Trial::new(&c.program, 7, 1, &BTreeMap::new(), (2, 5));
+        let mut out = Vec::new();
+        for s in &c.blocks[0].stmts {
+            if let CompiledKind::Claims(cs) = &s.kind {
+                for claim in cs {
+                    let claim = claim.result.as_ref().expect("resolves");
+                    let ClaimRhs::Expr(rhs) = &claim.rhs else {
+                        continue;
+                    };
+                    let mut ev = Evaluator::plain(&trial);
+                    ev.idx = claim.free.keys().map(|k| (k.clone(), 1)).collect();
+                    out.push((ev.eval(&claim.lhs).unwrap(), ev.eval(rhs).unwrap()));
+                }
+            }
+        }
+        out
+    }
+
+    fn assert_close(a: &DMatrix<f64>, b: &DMatrix<f64>) {
+        assert_eq!(a.shape(), b.shape());
+        assert!((a - b).norm() <= 1e-9 * (1.0 + a.norm()), "{a} vs {b}");
+    }
+
+    #[test]
+    fn gradient_of_a_quadratic_form_is_exact() {
+        let c = compiled("let A ∈ R^{n×n}\nlet x ∈ R^n\n∂(x^T A x)/∂x = (A + A^T) x");
+        for (l, r) in sides(&c) {
+            assert_close(&l, &r);
+        }
+    }
+
+    #[test]
+    fn jacobian_layouts_follow_the_value_table() {
+        // Column-major: ∂(W x)/∂vec(W) = xᵀ ⊗ I; row-major: I ⊗ xᵀ.
+        let c = compiled("let W ∈ R^{n×m}\nlet x ∈ R^m\n∂(W x)/∂vec(W) = x^T ⊗ I");
+        for (l, r) in sides(&c) {
+            assert_close(&l, &r);
+        }
+        let src = "```check flatten=row-major\nlet W ∈ R^{n×m}\nlet x ∈ R^m\n∂(W x)/∂vec(W) = I ⊗ x^T\n```\n";
+        let note = parse_note("t.md".into(), "t.md".into(), src.into());
+        let c = compile(&note, &CheckSettings::default(), &BTreeMap::new());
+        for (l, r) in sides(&c) {
+            assert_close(&l, &r);
+        }
+    }
+
+    #[test]
+    fn derivative_with_respect_to_an_intermediate_and_a_slice() {
+        let c = compiled(
+            "let X ∈ R^{N×D}\nlet W ∈ R^{D×C}\nlet Z = X W\nlet φ : R^{1×C} → R\nlet L_i = φ(Z_i)\nlet L = ∑_i L_i\n∂L/∂W = X^T ∂L/∂Z\n∂L_i/∂W = X_i^T ∂L_i/∂Z_i",
+        );
+        let s = sides(&c);
+        assert!(!s.is_empty());
+        for (l, r) in s {
+            assert_close(&l, &r);
+        }
+    }
+
+    #[test]
+    fn a_wrong_gradient_differs() {
+        let c = compiled("let A ∈ R^{n×n}\nlet x ∈ R^n\n∂(x^T A x)/∂x = 2 A x");
+        let (l, r) = &sides(&c)[0];
+        assert!((l - r).norm() > 1e-3);
+    }
+
+    #[test]
+    fn differentials_follow_the_directions() {
+        let c = compiled("let X ∈ R^{n×n}\nd(X^{-1}) = -X^{-1} dX X^{-1}\nd(tr(X)) = tr(dX)");
+        for (l, r) in sides(&c) {
+            assert_close(&l, &r);
+        }
+    }
+
+    #[test]
+    fn evaluation_errors_are_values_not_panics() {
+        let c = compiled("let A = [1 2; 2 4]\ninv(A) = A");
+        let trial = Trial::new(&c.program, 0, 1, &BTreeMap::new(), (2, 5));
+        let CompiledKind::Claims(cs) = &c.blocks[0].stmts[1].kind else {
+            panic!("a claim")
+        };
+        let claim = cs[0].result.as_ref().unwrap();
+        let err = Evaluator::plain(&trial).eval(&claim.lhs).unwrap_err();
+        assert!(err.contains("singular"), "{err}");
+    }
 }

@@ -209,15 +209,17 @@ impl Unifier {
             return false;
         };
         if let Some(u) = a2.single_unknown()
-            && !b2.syms.contains_key(u) {
-                self.solved.insert(u.to_string(), b2);
-                return true;
-            }
+            && !b2.syms.contains_key(u)
+        {
+            self.solved.insert(u.to_string(), b2);
+            return true;
+        }
         if let Some(u) = b2.single_unknown()
-            && !a2.syms.contains_key(u) {
-                self.solved.insert(u.to_string(), a2);
-                return true;
-            }
+            && !a2.syms.contains_key(u)
+        {
+            self.solved.insert(u.to_string(), a2);
+            return true;
+        }
         false
     }
     pub fn unify_shapes(&mut self, a: &Shape, b: &Shape) -> bool {

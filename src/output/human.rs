@@ -140,10 +140,12 @@ fn problem(out: &mut String, path: &str, src: &str, c: &ClaimResult, p: &Paint) 
             }
         );
         if let (Some(l), Some(r)) = (&e.lhs, &e.rhs)
-            && l.rows * l.cols <= 16 && r.rows * r.cols <= 16 {
-                let _ = writeln!(out, "  left  = {}", fmt_matrix(&l.data));
-                let _ = writeln!(out, "  right = {}", fmt_matrix(&r.data));
-            }
+            && l.rows * l.cols <= 16
+            && r.rows * r.cols <= 16
+        {
+            let _ = writeln!(out, "  left  = {}", fmt_matrix(&l.data));
+            let _ = writeln!(out, "  right = {}", fmt_matrix(&r.data));
+        }
         if let Some(d) = &e.diagnosis {
             let _ = writeln!(out, "  {}diagnosis:{} {d}", p.yellow, p.reset);
         }

@@ -520,11 +520,14 @@ pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<S
                 }
                 if annotate {
                     for (c, &v) in row.iter().enumerate() {
+                        let Some((label, size)) = cell_label(v, cell - 4) else {
+                            continue;
+                        };
                         let ink = ink_on(diverging(quantise(v / norm)));
                         ok(root.draw(&Text::new(
-                            minus(&fmt_sig(v, 3)),
+                            label,
                             (px + c as i32 * cell + cell / 2, y + cell / 2),
-                            ("sans-serif", 10.0 * 1.24)
+                            ("sans-serif", size * 1.24)
                                 .into_font()
                                 .color(&ink)
                                 .pos(Pos::new(HPos::Center, VPos::Center)),
@@ -609,6 +612,18 @@ pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<S
         Ok(())
     })
     .ok()
+}
+
+/// A cell's value as text and its font size, fitted to `width` pixels:
+/// 3 significant digits, else 2, else a smaller font; `None` if nothing fits.
+fn cell_label(v: f64, width: i32) -> Option<(String, f64)> {
+    for (sig, px) in [(3, 10.0), (2, 10.0), (2, 8.5)] {
+        let t = minus(&fmt_sig(v, sig));
+        if text_width(&t, px) <= width {
+            return Some((t, px));
+        }
+    }
+    None
 }
 
 /// `-1.5` → `−1.5` (a real minus sign), `1e-7` kept.
