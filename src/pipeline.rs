@@ -8,8 +8,9 @@
 //! site whose inputs and files are unchanged is not rendered again.
 
 use std::path::{Component, Path, PathBuf};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -83,6 +84,10 @@ pub struct CheckRun {
     pub checked: usize,
     /// Notes whose result came from the cache.
     pub from_cache: usize,
+    /// When the run started (a progress display waits a second from here).
+    pub started: Instant,
+    /// Whether to show progress on standard error.
+    pub progress: bool,
 }
 
 impl CheckRun {
@@ -99,77 +104,119 @@ impl CheckRun {
 /// Check every note, in parallel, through `cache`; with `progress`, a
 /// progress bar is drawn on standard error once the run has taken a second.
 pub fn check_all_with(project: &Project, cache: &Cache, progress: bool) -> CheckRun {
-    let t0 = Instant::now();
+    let started = Instant::now();
     let project_key = cache::project_key(&project.config);
-    let done = AtomicUsize::new(0);
+    let done = Arc::new(AtomicUsize::new(0));
     let hits = AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::channel::<()>();
-    let total = project.notes.len();
-    let (results, keys) = std::thread::scope(|s| {
-        if progress {
-            let done = &done;
-            s.spawn(move || progress_bar(total, done, rx));
-        }
-        let pairs: Vec<(NoteResult, Key)> = pool().install(|| {
-            project
-                .notes
-                .par_iter()
-                .map(|n| {
-                    let key = cache::note_key(&project_key, n);
-                    let result = match cache.load(&key) {
-                        Some(r) => {
-                            hits.fetch_add(1, Ordering::Relaxed);
-                            r
-                        }
-                        None => {
-                            let r = crate::check::check(n, &project.config);
-                            cache.store(&key, &r);
-                            r
-                        }
-                    };
-                    done.fetch_add(1, Ordering::Relaxed);
-                    (result, key)
-                })
-                .collect()
-        });
-        drop(tx);
-        pairs.into_iter().unzip::<_, _, Vec<_>, Vec<_>>()
+    let bar = progress.then(|| {
+        Bar::start(
+            started,
+            Some(project.notes.len()),
+            Arc::clone(&done),
+            "notes checked",
+        )
     });
-    if cache.enabled() {
+    let pairs: Vec<(NoteResult, Key)> = pool().install(|| {
+        project
+            .notes
+            .par_iter()
+            .map(|n| {
+                let key = cache::note_key(&project_key, n);
+                let result = match cache.load(&key) {
+                    Some(r) => {
+                        hits.fetch_add(1, Ordering::Relaxed);
+                        r
+                    }
+                    None => {
+                        let r = crate::check::check(n, &project.config);
+                        cache.store(&key, &r);
+                        r
+                    }
+                };
+                done.fetch_add(1, Ordering::Relaxed);
+                (result, key)
+            })
+            .collect()
+    });
+    drop(bar);
+    let (results, keys): (Vec<NoteResult>, Vec<Key>) = pairs.into_iter().unzip();
+    let from_cache = hits.into_inner();
+    let checked = results.len() - from_cache;
+    if cache.enabled() && checked > 0 {
         cache.prune(&keys, (4 * keys.len()).max(1024));
     }
-    let from_cache = hits.into_inner();
-    timing("check", t0);
+    timing("check", started);
     CheckRun {
-        checked: results.len() - from_cache,
+        checked,
         from_cache,
         results,
         keys,
+        started,
+        progress,
     }
 }
 
-/// Draw a bar on standard error once a second has passed, until `stop` closes.
-fn progress_bar(total: usize, done: &AtomicUsize, stop: std::sync::mpsc::Receiver<()>) {
-    use std::sync::mpsc::RecvTimeoutError;
-    if stop.recv_timeout(Duration::from_secs(1)) != Err(RecvTimeoutError::Timeout) {
-        return;
-    }
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(total as u64),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} notes checked ({elapsed})")
-    {
-        bar.set_style(style);
-    }
-    loop {
-        bar.set_position(done.load(Ordering::Relaxed) as u64);
-        if stop.recv_timeout(Duration::from_millis(100)) != Err(RecvTimeoutError::Timeout) {
-            break;
+/// A progress display on standard error that appears only once `since` is
+/// a second old, and disappears when dropped.
+struct Bar {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Bar {
+    /// A bar of `len` steps counted by `done`, or a spinner when `len` is `None`.
+    fn start(
+        since: Instant,
+        len: Option<usize>,
+        done: Arc<AtomicUsize>,
+        what: &'static str,
+    ) -> Bar {
+        let (tx, rx) = mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let wait = Duration::from_secs(1).saturating_sub(since.elapsed());
+            if rx.recv_timeout(wait) != Err(RecvTimeoutError::Timeout) {
+                return;
+            }
+            let target = indicatif::ProgressDrawTarget::stderr();
+            let (bar, template) = match len {
+                Some(n) => (
+                    indicatif::ProgressBar::with_draw_target(Some(n as u64), target),
+                    format!("{{bar:40}} {{pos}}/{{len}} {what} ({{elapsed}})"),
+                ),
+                None => (
+                    indicatif::ProgressBar::with_draw_target(None, target),
+                    format!("{{spinner}} {what} ({{elapsed}})"),
+                ),
+            };
+            if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+                bar.set_style(style);
+            }
+            loop {
+                if len.is_some() {
+                    bar.set_position(done.load(Ordering::Relaxed) as u64);
+                } else {
+                    bar.tick();
+                }
+                if rx.recv_timeout(Duration::from_millis(100)) != Err(RecvTimeoutError::Timeout) {
+                    break;
+                }
+            }
+            bar.finish_and_clear();
+        });
+        Bar {
+            stop: Some(tx),
+            thread: Some(thread),
         }
     }
-    bar.finish_and_clear();
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// The report's options for this project.
@@ -203,7 +250,8 @@ pub fn render_with(
     let t0 = Instant::now();
     let opts = site_options(project);
     if !cache.enabled() {
-        render_site_to(project, &run.results, &opts, out)?;
+        render_site_to(project, run, &opts, out)?;
+        timing("render", t0);
         return Ok(true);
     }
     let templates = cache::templates_key(opts.templates_dir.as_deref());
@@ -220,7 +268,7 @@ pub fn render_with(
         return Ok(false);
     }
     cache.drop_manifest(out);
-    render_site_to(project, &run.results, &opts, out)?;
+    render_site_to(project, run, &opts, out)?;
     cache.store_manifest(out, &SiteManifest::record(inputs, out, &files));
     timing("render", t0);
     Ok(true)
@@ -228,11 +276,19 @@ pub fn render_with(
 
 fn render_site_to(
     project: &Project,
-    results: &[NoteResult],
+    run: &CheckRun,
     opts: &crate::report::SiteOptions,
     out: &Path,
 ) -> Result<(), String> {
-    crate::report::render_site(&project.notes, results, opts, out)
+    let _bar = run.progress.then(|| {
+        Bar::start(
+            run.started,
+            None,
+            Arc::new(AtomicUsize::new(0)),
+            "rendering pages",
+        )
+    });
+    crate::report::render_site(&project.notes, &run.results, opts, out)
 }
 
 /// The files `render_site` writes, relative to the site folder, `/`-separated:

@@ -203,7 +203,7 @@ fn output_file_gets_the_report_and_the_terminal_the_summary() {
         assert!(report.contains(check), "{format}: {report}");
         let term = stdout(&o);
         assert!(
-            term.contains("12 passed, 4 failed"),
+            term.contains("13 passed, 7 failed"),
             "{format}: human summary on the terminal: {term}"
         );
         assert!(!term.contains("<testsuites") && !term.contains("::error"));
@@ -253,7 +253,7 @@ fn github_annotations_match_the_json_report() {
         );
     }
     assert!(!out.contains("::group::"));
-    assert!(out.lines().last().unwrap().contains("12 passed, 4 failed"));
+    assert!(out.lines().last().unwrap().contains("13 passed, 7 failed"));
 }
 
 #[test]

@@ -137,6 +137,9 @@ fn usual_mistakes_are_diagnosed_by_name() {
     assert!(msg(17).contains("transpos"), "{}", msg(17));
     assert!(msg(21).contains("factor 1/2"), "{}", msg(21));
     assert!(msg(25).contains("symmetrisation"), "{}", msg(25));
+    assert!(msg(29).contains("constant factor 2"), "{}", msg(29));
+    assert!(msg(35).contains("other flatten order"), "{}", msg(35));
+    assert!(msg(40).contains("Kronecker factors swapped"), "{}", msg(40));
 }
 
 #[test]

@@ -432,7 +432,9 @@ impl Ctx<'_> {
             } else {
                 diagnose::values(&w.lhs, &w.rhs, &w.dims, rtol.max(1e-6))
             };
-            let diagnosis = diagnosis.or_else(|| self.diagnose_rewrites(&claim.lhs, rhs, &w, rtol));
+            let diagnosis = diagnosis
+                .or_else(|| self.diagnose_rewrites(&claim.lhs, rhs, &w, rtol))
+                .or_else(|| diagnose::reordered(&w.lhs, &w.rhs));
             let mut msg = if shapes_differ {
                 format!(
                     "the sides have different shapes: left is {}, right is {}",
@@ -517,6 +519,7 @@ impl Ctx<'_> {
 
     /// Re-check the failing trial with each usual mistake undone.
     fn diagnose_rewrites(&self, lhs: &Expr, rhs: &Expr, w: &Sample, rtol: f64) -> Option<String> {
+        let mut found: Vec<String> = Vec::new();
         for rw in diagnose::rewrites(self.program, lhs, rhs) {
             let trial = self.trial(w.trial);
             let mut ev = Evaluator::plain(&trial);
@@ -529,11 +532,13 @@ impl Ctx<'_> {
                 continue;
             };
             let s = compare(w.trial, l, r, rtol.max(1e-6), self.settings.atol);
-            if s.ratio <= 1.0 {
-                return Some(rw.explains);
+            if s.ratio <= 1.0 && !found.contains(&rw.explains) {
+                found.push(rw.explains);
             }
         }
-        None
+        // Several mistakes can explain the same values (swapped Kronecker
+        // factors and the other flatten order often do): name them all.
+        (!found.is_empty()).then(|| found.join("; equally, "))
     }
 
     fn evidence(&self, w: &Sample, diagnosis: Option<String>) -> Evidence {
