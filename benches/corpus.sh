@@ -34,9 +34,10 @@ cd "$work"
 echo "corpus: $n notes in $work ($(grep -c '' notes/part-00/note-0000.md) lines each), $(nproc) cores"
 
 echo 0 >"$work/peak.txt"
-# run ARGS...: time one `notecheck build`, print ms, track peak RSS in peak.txt.
+# run LABEL ARGS...: time one `notecheck build`, print ms, track peak RSS in peak.txt.
 run() {
-  local t0 t1 rss status=0
+  local label=$1 t0 t1 rss status=0
+  shift
   t0=$(date +%s%N)
   /usr/bin/time -v -o "$work/time.txt" "$NOTECHECK_BIN" build "$@" >"$work/out.txt" 2>"$work/err.txt" || status=$?
   t1=$(date +%s%N)
@@ -45,6 +46,7 @@ run() {
     exit 2
   fi
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
+  awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%d\n", (u+s)*1000}' "$work/time.txt" >>"$work/cpu-$label.txt"
   if ((rss > $(cat "$work/peak.txt"))); then echo "$rss" >"$work/peak.txt"; fi
   echo $(((t1 - t0) / 1000000))
 }
@@ -53,18 +55,18 @@ median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1
 full=() one=() none=()
 for ((r = 1; r <= runs; r++)); do
   rm -rf .notecheck-cache site
-  full+=("$(run)")
+  full+=("$(run full)")
 done
 grep -h '^checked' err.txt
 edited=notes/part-04/note-0400.md
 [[ -f $edited ]] || edited=$(find notes -name '*.md' | sort | head -1)
 for ((r = 1; r <= runs; r++)); do
   printf '\nAn edit (%d): the product $\\mathbf A\\mathbf B$ again.\n\n```check\nlet P, Q ∈ R^{n×n}\ntr(P Q) = tr(Q P)\n```\n' "$r" >>"$edited"
-  one+=("$(run)")
+  one+=("$(run one)")
 done
 grep -h '^checked' err.txt
 for ((r = 1; r <= runs; r++)); do
-  none+=("$(run)")
+  none+=("$(run none)")
 done
 grep -h '^checked' err.txt
 if [[ ${TIMING:-} == 1 ]]; then
@@ -75,7 +77,9 @@ if [[ ${TIMING:-} == 1 ]]; then
   NOTECHECK_TIMING=1 "$NOTECHECK_BIN" build >/dev/null || true
 fi
 
-echo "full build (no cache):       median $(median "${full[@]}") ms   runs: ${full[*]}"
-echo "rebuild, one note changed:   median $(median "${one[@]}") ms   runs: ${one[*]}"
-echo "rebuild, nothing changed:    median $(median "${none[@]}") ms   runs: ${none[*]}"
+cpu() { median $(cat "$work/cpu-$1.txt"); }
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine inflates wall times)"
+echo "full build (no cache):       median $(median "${full[@]}") ms wall, $(cpu full) ms CPU   runs: ${full[*]}"
+echo "rebuild, one note changed:   median $(median "${one[@]}") ms wall, $(cpu one) ms CPU   runs: ${one[*]}"
+echo "rebuild, nothing changed:    median $(median "${none[@]}") ms wall, $(cpu none) ms CPU   runs: ${none[*]}"
 echo "peak memory (max RSS):       $(($(cat "$work/peak.txt") / 1024)) MiB"

@@ -10,7 +10,7 @@
 //! 300 ms; a rebuild goes through the cache, so only changed notes are
 //! checked again.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -36,7 +36,7 @@ pub struct ServeOptions {
 pub const VERSION_PATH: &str = "/__notecheck/version";
 
 /// Build, serve and watch until the process is interrupted. `Err` is a
-/// problem that stops it before serving (first load, port in use).
+/// problem that stops it before serving (first load or render, port in use).
 pub fn serve(opts: &ServeOptions) -> Result<(), String> {
     let cache = Cache::new(opts.use_cache.then(|| cache::dir_for(&opts.config)));
     // The first build must succeed: it decides the output folder.
@@ -46,10 +46,10 @@ pub fn serve(opts: &ServeOptions) -> Result<(), String> {
         .clone()
         .or_else(|| project.config.out.clone())
         .unwrap_or_else(|| PathBuf::from("site"));
-    build(&project, &cache, &out, opts.progress)?;
-
+    // Claim the port first: a port in use is reported before a long build.
     let listener = TcpListener::bind(("127.0.0.1", opts.port))
         .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", opts.port))?;
+    build(&project, &cache, &out, opts.progress)?;
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(opts.port);
     let version = Arc::new(AtomicU64::new(1));
     let root = std::fs::canonicalize(&out).unwrap_or_else(|_| out.clone());
@@ -80,10 +80,11 @@ pub fn serve(opts: &ServeOptions) -> Result<(), String> {
                     seen = watched_state(&notes_dir, &opts.config, templates.as_deref());
                 }
                 match build(&project, &cache, &out, opts.progress) {
-                    Ok(()) => {
+                    Ok(true) => {
                         let n = version.fetch_add(1, Ordering::SeqCst) + 1;
-                        println!("rebuilt (build {n})");
+                        println!("site rebuilt (build {n}); open pages reload");
                     }
+                    Ok(false) => println!("site unchanged"),
                     Err(m) => eprintln!("notecheck: {m}"),
                 }
             }
@@ -92,23 +93,24 @@ pub fn serve(opts: &ServeOptions) -> Result<(), String> {
     }
 }
 
-/// Check (through the cache) and render; prints the one-line summary.
+/// Check (through the cache) and render; prints the problems and the
+/// summary as `build` does. Returns whether any file of the site changed.
 fn build(
     project: &pipeline::Project,
     cache: &Cache,
     out: &Path,
     progress: bool,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let run = pipeline::check_all_with(project, cache, progress);
-    pipeline::render_with(project, &run, out, cache)?;
-    let t = crate::output::totals(&run.results);
-    println!(
-        "{}; {} passed, {} failed",
-        run.summary(),
-        t.passed(),
-        t.failed()
+    let rendered = pipeline::render_with(project, &run, out, cache)?;
+    let sources: Vec<&str> = project.notes.iter().map(|n| n.source.as_str()).collect();
+    let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+    print!(
+        "{}",
+        crate::output::human::render(&run.results, &sources, color)
     );
-    Ok(())
+    println!("{}", run.summary());
+    Ok(rendered)
 }
 
 /// Modification time and size of every watched file, in a fixed order.

@@ -42,7 +42,7 @@ impl Tex {
 }
 
 /// The LaTeX of a statement: `\text{let } W \in \mathbb{R}^{n \times m}`,
-/// `f := W\,x`, `f = I\,W\,x`, `\text{show } …`.
+/// `f \coloneqq W\,x`, `f = I\,W\,x`, `\text{show } …`.
 pub fn stmt(s: &Stmt) -> String {
     match &s.kind {
         StmtKind::Declare {
@@ -83,7 +83,7 @@ pub fn stmt(s: &Stmt) -> String {
                     concat(&items)
                 )
             };
-            format!("{lhs} := {}", expr(e))
+            format!("{lhs} \\coloneqq {}", expr(e))
         }
         StmtKind::Claim { head, links } => {
             let mut out = expr(head);
@@ -473,9 +473,9 @@ mod tests {
             latex("let φ : R^{1×C} → R"),
             "\\text{let } \\phi : \\mathbb{R}^{1 \\times C} \\to \\mathbb{R}"
         );
-        assert_eq!(latex("let f = W x"), "f := W\\,x");
-        assert_eq!(latex("let L_i = φ(Z_i)"), "L_{i} := \\phi(Z_{i})");
-        assert_eq!(latex("let W1_i = x"), "{W_{1}}_{i} := x");
+        assert_eq!(latex("let f = W x"), "f \\coloneqq W\\,x");
+        assert_eq!(latex("let L_i = φ(Z_i)"), "L_{i} \\coloneqq \\phi(Z_{i})");
+        assert_eq!(latex("let W1_i = x"), "{W_{1}}_{i} \\coloneqq x");
         assert_eq!(
             latex("show ∂f/∂w"),
             "\\text{show } \\frac{\\partial f}{\\partial w}"

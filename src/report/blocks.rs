@@ -425,13 +425,16 @@ impl<'a> PageRenderer<'a> {
         if !ev.indices.is_empty() {
             fact("indices", assignments(ev.indices.iter()));
         }
-        let mut largest = escape(&fmt_sig(ev.max_abs_err, 4));
-        if !ev.location.is_empty() {
-            let _ = write!(largest, " at {}", escape(&ev.location));
+        // A shape mismatch has no finite difference to report.
+        if ev.max_abs_err.is_finite() {
+            let mut largest = escape(&fmt_sig(ev.max_abs_err, 4));
+            if !ev.location.is_empty() {
+                let _ = write!(largest, " at {}", escape(&ev.location));
+            }
+            fact("largest difference", largest);
+            fact("relative error", escape(&fmt_sig(ev.rel_err, 4)));
+            fact("tolerance", escape(&fmt_sig(ev.tolerance, 4)));
         }
-        fact("largest difference", largest);
-        fact("relative error", escape(&fmt_sig(ev.rel_err, 4)));
-        fact("tolerance", escape(&fmt_sig(ev.tolerance, 4)));
         fact(
             "shapes",
             format!(

@@ -80,8 +80,21 @@ pub fn render_site(
     let mut written: BTreeMap<String, String> = BTreeMap::new();
     let mut note_counts = Vec::new();
 
-    for (note, result) in notes.iter().zip(results) {
-        let rel = page_rel_path(&note.rel_path);
+    // Pages are independent: render them in parallel, write them in order.
+    let pages: Vec<_> = {
+        use rayon::prelude::*;
+        notes
+            .par_iter()
+            .zip(results)
+            .map(|(note, result)| {
+                let rel = page_rel_path(&note.rel_path);
+                let depth = rel.len() - 1;
+                render_note_page(&tera, note, result, opts, depth).map(|p| (rel, p))
+            })
+            .collect()
+    };
+    for (note, page) in notes.iter().zip(pages) {
+        let (rel, page) = page?;
         let href = rel.join("/");
         if let Some(other) = written.insert(href.clone(), note.path.clone()) {
             return Err(format!(
@@ -89,7 +102,6 @@ pub fn render_site(
                 other, note.path
             ));
         }
-        let page = render_note_page(&tera, note, result, opts, rel.len() - 1)?;
         write_file(&out.join(rel.iter().collect::<PathBuf>()), &page.html)?;
 
         totals.merge(&page.counts);
