@@ -807,17 +807,17 @@ fn compare(trial: u32, lhs: DMatrix<f64>, rhs: DMatrix<f64>, rtol: f64, atol: f6
 
 fn compared(l: &Expr, r: &Expr) -> Option<String> {
     let side = |e: &Expr| match &e.kind {
-        ExprKind::Deriv { .. } => Some(
-            "the exact derivative (forward-mode dual numbers, cross-checked by central differences)",
-        ),
+        ExprKind::Deriv { .. } => {
+            Some("the exact derivative (dual numbers; cross-checked by central differences)")
+        }
         ExprKind::Differential(_) => Some(
             "the exact differential along random directions dX (dual numbers, cross-checked by central differences)",
         ),
         _ => None,
     };
     match (side(l), side(r)) {
-        (Some(a), None) => Some(format!("left: {a}; right: the expression evaluated")),
-        (None, Some(b)) => Some(format!("left: the expression evaluated; right: {b}")),
+        (Some(a), None) => Some(format!("left: {a}; right: its formula, evaluated")),
+        (None, Some(b)) => Some(format!("left: the formula, evaluated; right: {b}")),
         (Some(a), Some(_)) => Some(format!("both sides: {a}")),
         (None, None) => None,
     }

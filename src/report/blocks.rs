@@ -158,7 +158,7 @@ impl<'a> PageRenderer<'a> {
         );
         let mut tags = Vec::new();
         if b.einstein {
-            tags.push("einstein");
+            tags.push("Einstein convention: an index repeated in a term is summed");
         }
         if b.should_fail {
             tags.push("should-fail");
@@ -384,9 +384,9 @@ impl<'a> PageRenderer<'a> {
                 escape(d)
             );
         }
-        // What was compared matters when a claim fails; for the claims that
-        // hold it is only a tooltip, so that derivations stay readable.
-        if let (Some(cmp), false) = (&c.compared, quiet) {
+        // What was compared: always for a failure and for a derivative claim
+        // (the reader should see what "exact" means); otherwise a tooltip.
+        if let (Some(cmp), true) = (&c.compared, !quiet || c.figure.is_some()) {
             let _ = writeln!(
                 s,
                 "<p class=\"claim-compared\"><span class=\"k\">Compared:</span> {}</p>",
