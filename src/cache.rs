@@ -17,9 +17,15 @@
 //! runs sharing the folder never see half a file.
 //!
 //! The same folder holds one manifest per output folder ([`SiteManifest`]):
-//! the key of everything the site was rendered from and the size and
-//! modification time of every file written, so that a rebuild whose inputs
-//! are unchanged and whose files are untouched does not render again.
+//! the key of everything the site was rendered from and, for every file
+//! written, its size, modification time and a hash of its contents; for
+//! every page also the key of its own inputs and its entry on the index.
+//! A rebuild whose inputs are unchanged and whose files are untouched does
+//! not render at all; otherwise only pages whose inputs changed (or whose
+//! file was touched) are rendered, and only files whose contents changed
+//! are written. Beside it, a plain list of the pages written into that
+//! folder ([`Cache::load_owned`]), which outlives tool upgrades, so that the
+//! page of a deleted note is removed, and nothing else ever is.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -295,16 +301,64 @@ impl Cache {
         }
     }
 
-    /// Forget the site rendered into `out` (it is being rewritten).
-    pub fn drop_manifest(&self, out: &Path) {
-        if let Some(p) = self.manifest_path(out) {
-            let _ = fs::remove_file(p);
+    /// Where the list of pages written into `out` is kept: plain text, one
+    /// `/`-separated path a line, independent of the tool's version.
+    fn owned_path(&self, out: &Path) -> Option<PathBuf> {
+        let abs = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+        let h = blake3::hash(format!("notecheck site folder\n{}", abs.display()).as_bytes());
+        Some(
+            self.dir
+                .as_ref()?
+                .join("sites")
+                .join(format!("{}.pages", &h.to_hex()[..32])),
+        )
+    }
+
+    /// The pages notecheck has written into `out` (and not removed since);
+    /// lines that are not a plain relative `.html` path are ignored.
+    pub fn load_owned(&self, out: &Path) -> Vec<String> {
+        let Some(text) = self
+            .owned_path(out)
+            .and_then(|p| fs::read_to_string(p).ok())
+        else {
+            return Vec::new();
+        };
+        let mut v: Vec<String> = text
+            .lines()
+            .filter(|l| is_page_path(l))
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Record `pages` as the pages notecheck has written into `out`.
+    pub fn store_owned(&self, out: &Path, pages: &[String]) {
+        let Some(path) = self.owned_path(out) else {
+            return;
+        };
+        let mut text = String::new();
+        for p in pages.iter().filter(|p| is_page_path(p)) {
+            text.push_str(p);
+            text.push('\n');
+        }
+        if fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            self.write_atomic(&path, text.as_bytes());
         }
     }
 }
 
+/// `a/b.html`: relative, `/`-separated plain names, ending in `.html`.
+fn is_page_path(p: &str) -> bool {
+    p.ends_with(".html")
+        && p.split('/').all(|c| {
+            !c.is_empty() && c != "." && c != ".." && !c.contains(['\\', '\0', ':'])
+        })
+}
+
 fn manifest_frame_key(out: &Path) -> Key {
-    KeyHasher::new("manifest")
+    KeyHasher::new("manifest-2")
         .field(out.to_string_lossy().as_bytes())
         .finish()
 }
@@ -331,39 +385,103 @@ fn unframe<'a>(bytes: &'a [u8], key: &Key) -> Option<&'a [u8]> {
 pub struct SiteManifest {
     /// Hash of every input of the rendering (note keys, templates, options).
     pub inputs: Key,
-    /// Every file written, relative to the site folder: size and
-    /// modification time (nanoseconds since the epoch) after writing.
-    pub files: Vec<(String, u64, u128)>,
+    /// One per note page, in the notes' order.
+    pub pages: Vec<PageRecord>,
+    /// The index and the assets.
+    pub files: Vec<FileRecord>,
+}
+
+/// One note page as written.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PageRecord {
+    pub file: FileRecord,
+    /// Hash of the page's inputs (its note's key, templates, options).
+    pub key: Key,
+    /// The page's row on the index.
+    pub entry: crate::report::IndexEntry,
+}
+
+/// A file written into the site folder.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileRecord {
+    /// Relative to the site folder, `/`-separated.
+    pub rel: String,
+    /// Size and modification time (nanoseconds since the epoch) after writing.
+    pub len: u64,
+    pub mtime: u128,
+    /// BLAKE3 hash of the contents.
+    pub hash: Key,
+}
+
+impl FileRecord {
+    /// Write `text` to `rel` under `out`, unless `old` records that the file
+    /// already holds exactly this text and is untouched since. Returns the
+    /// record and whether the file was written.
+    pub fn write(
+        out: &Path,
+        rel: &str,
+        text: &str,
+        old: Option<&FileRecord>,
+    ) -> Result<(FileRecord, bool), String> {
+        let hash = *blake3::hash(text.as_bytes()).as_bytes();
+        if let Some(o) = old
+            && o.rel == rel
+            && o.hash == hash
+            && o.is_current(out)
+        {
+            return Ok((o.clone(), false));
+        }
+        let path = crate::report::site_file(out, rel);
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let (len, mtime) = stat(&path).unwrap_or((u64::MAX, 0));
+        Ok((
+            FileRecord {
+                rel: rel.to_string(),
+                len,
+                mtime,
+                hash,
+            },
+            true,
+        ))
+    }
+
+    /// True when the file is on disk with the recorded size and time.
+    pub fn is_current(&self, out: &Path) -> bool {
+        stat(&crate::report::site_file(out, &self.rel)) == Some((self.len, self.mtime))
+    }
+}
+
+/// Size and modification time (nanoseconds since the epoch) of `path`.
+fn stat(path: &Path) -> Option<(u64, u128)> {
+    let m = fs::metadata(path).ok()?;
+    let t = m.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
+    Some((m.len(), t.as_nanos()))
 }
 
 impl SiteManifest {
-    /// Size and modification time of `rel` under `out`, as recorded.
-    pub fn stat(out: &Path, rel: &str) -> Option<(u64, u128)> {
-        let m = fs::metadata(out.join(rel)).ok()?;
-        let t = m.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
-        Some((m.len(), t.as_nanos()))
+    /// The record of the page written to `rel`, if any.
+    pub fn page(&self, rel: &str) -> Option<&PageRecord> {
+        self.pages.iter().find(|p| p.file.rel == rel)
     }
 
-    /// A manifest for `files` as they are now on disk (files missing are left out).
-    pub fn record(inputs: Key, out: &Path, files: &[String]) -> SiteManifest {
-        SiteManifest {
-            inputs,
-            files: files
+    /// The record of the (non-page) file `rel`, if any.
+    pub fn file(&self, rel: &str) -> Option<&FileRecord> {
+        self.files.iter().find(|f| f.rel == rel)
+    }
+
+    /// True when `inputs` match and every file recorded is on disk as written.
+    pub fn is_current(&self, inputs: &Key, out: &Path) -> bool {
+        &self.inputs == inputs
+            && self
+                .pages
                 .iter()
-                .filter_map(|f| SiteManifest::stat(out, f).map(|(l, t)| (f.clone(), l, t)))
-                .collect(),
-        }
-    }
-
-    /// True when `inputs` match and every file in `files` is on disk as recorded.
-    pub fn is_current(&self, inputs: &Key, out: &Path, files: &[String]) -> bool {
-        if &self.inputs != inputs || self.files.len() != files.len() {
-            return false;
-        }
-        self.files
-            .iter()
-            .zip(files)
-            .all(|((f, l, t), want)| f == want && SiteManifest::stat(out, f) == Some((*l, *t)))
+                .map(|p| &p.file)
+                .chain(&self.files)
+                .all(|f| f.is_current(out))
     }
 }
 

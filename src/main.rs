@@ -116,13 +116,13 @@ fn main() -> ExitCode {
                 Err(m) => return fail(&m),
             };
             let cache = cache_for(&config, no_cache);
-            let run = pipeline::check_all_with(&project, &cache, progress());
             let out = out
                 .or_else(|| project.config.out.clone())
                 .unwrap_or_else(|| PathBuf::from("site"));
-            if let Err(m) = pipeline::render_with(&project, &run, &out, &cache) {
-                return fail(&m);
-            }
+            let run = match pipeline::build(&project, &cache, &out, progress()) {
+                Ok((run, _)) => run,
+                Err(m) => return fail(&m),
+            };
             eprintln!("{}", run.summary());
             let results = run.results;
             let sources: Vec<&str> = project.notes.iter().map(|n| n.source.as_str()).collect();

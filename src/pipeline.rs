@@ -7,7 +7,8 @@
 //! a [`Cache`], a note whose key is unchanged is not checked again, and a
 //! site whose inputs and files are unchanged is not rendered again.
 
-use std::path::{Component, Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, OnceLock};
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::cache::{self, Cache, Key, SiteManifest};
+use crate::cache::{self, Cache, FileRecord, Key, PageRecord, SiteManifest};
 use crate::check::verdict::NoteResult;
 use crate::config::ProjectConfig;
 use crate::note::{self, Note};
@@ -107,7 +108,6 @@ pub fn check_all_with(project: &Project, cache: &Cache, progress: bool) -> Check
     let started = Instant::now();
     let project_key = cache::project_key(&project.config);
     let done = Arc::new(AtomicUsize::new(0));
-    let hits = AtomicUsize::new(0);
     let bar = progress.then(|| {
         Bar::start(
             started,
@@ -116,36 +116,55 @@ pub fn check_all_with(project: &Project, cache: &Cache, progress: bool) -> Check
             "notes checked",
         )
     });
-    let pairs: Vec<(NoteResult, Key)> = pool().install(|| {
+    let outcomes: Vec<(NoteResult, Key, bool)> = pool().install(|| {
         project
             .notes
             .par_iter()
             .map(|n| {
                 let key = cache::note_key(&project_key, n);
-                let result = match cache.load(&key) {
-                    Some(r) => {
-                        hits.fetch_add(1, Ordering::Relaxed);
-                        r
-                    }
-                    None => {
-                        let r = crate::check::check(n, &project.config);
-                        cache.store(&key, &r);
-                        r
-                    }
-                };
+                let (result, hit) = check_one(project, cache, n, &key);
                 done.fetch_add(1, Ordering::Relaxed);
-                (result, key)
+                (result, key, hit)
             })
             .collect()
     });
     drop(bar);
-    let (results, keys): (Vec<NoteResult>, Vec<Key>) = pairs.into_iter().unzip();
-    let from_cache = hits.into_inner();
+    let run = check_run(outcomes, cache, started, progress);
+    timing("check", started);
+    run
+}
+
+/// A note's result from `cache`, or checked (and stored); true when cached.
+fn check_one(project: &Project, cache: &Cache, note: &Note, key: &Key) -> (NoteResult, bool) {
+    match cache.load(key) {
+        Some(r) => (r, true),
+        None => {
+            let r = crate::check::check(note, &project.config);
+            cache.store(key, &r);
+            (r, false)
+        }
+    }
+}
+
+/// The run from each note's (result, key, whether cached); prunes the cache.
+fn check_run(
+    outcomes: Vec<(NoteResult, Key, bool)>,
+    cache: &Cache,
+    started: Instant,
+    progress: bool,
+) -> CheckRun {
+    let mut results = Vec::with_capacity(outcomes.len());
+    let mut keys = Vec::with_capacity(outcomes.len());
+    let mut from_cache = 0;
+    for (r, k, hit) in outcomes {
+        results.push(r);
+        keys.push(k);
+        from_cache += usize::from(hit);
+    }
     let checked = results.len() - from_cache;
     if cache.enabled() && checked > 0 {
         cache.prune(&keys, (4 * keys.len()).max(1024));
     }
-    timing("check", started);
     CheckRun {
         checked,
         from_cache,
@@ -238,9 +257,15 @@ pub fn render(project: &Project, results: &[NoteResult], out: &Path) -> Result<(
     crate::report::render_site(&project.notes, results, &site_options(project), out)
 }
 
-/// Render like [`render`], unless `cache` records that `out` already holds
-/// this very site: same note keys (hence same results), same templates and
-/// options, and every file as it was written. Returns whether it rendered.
+/// Render like [`render`], through `cache`'s record of `out`: when it
+/// records that `out` already holds this very site (same note keys, hence
+/// same results, same templates and options, every file as it was written)
+/// nothing is rendered; otherwise only the pages whose inputs changed or
+/// whose file was touched are rendered, the index is rendered from every
+/// page's entry (the unchanged ones from the record), only files whose
+/// contents changed are written, and pages written earlier for notes that
+/// are gone are removed. Without a cache every page is rendered and
+/// written. Returns whether any file of the site changed.
 pub fn render_with(
     project: &Project,
     run: &CheckRun,
@@ -248,38 +273,17 @@ pub fn render_with(
     cache: &Cache,
 ) -> Result<bool, String> {
     let t0 = Instant::now();
-    let opts = site_options(project);
-    if !cache.enabled() {
-        render_site_to(project, run, &opts, out)?;
-        timing("render", t0);
-        return Ok(true);
+    if project.notes.len() != run.results.len() || run.keys.len() != run.results.len() {
+        return Err(format!(
+            "internal error: {} notes but {} results",
+            project.notes.len(),
+            run.results.len()
+        ));
     }
-    let templates = cache::templates_key(opts.templates_dir.as_deref());
-    let opts_text = format!("{opts:?}");
-    let mut parts: Vec<&[u8]> = vec![&templates, opts_text.as_bytes()];
-    parts.extend(run.keys.iter().map(|k| &k[..]));
-    let inputs = cache::combine("site", &parts);
-    let files = site_files(project);
-    if cache
-        .load_manifest(out)
-        .is_some_and(|m| m.is_current(&inputs, out, &files))
-    {
+    let Some(plan) = SiteBuild::prepare(project, &run.keys, out, cache)? else {
         timing("skip", t0);
         return Ok(false);
-    }
-    cache.drop_manifest(out);
-    render_site_to(project, run, &opts, out)?;
-    cache.store_manifest(out, &SiteManifest::record(inputs, out, &files));
-    timing("render", t0);
-    Ok(true)
-}
-
-fn render_site_to(
-    project: &Project,
-    run: &CheckRun,
-    opts: &crate::report::SiteOptions,
-    out: &Path,
-) -> Result<(), String> {
+    };
     let _bar = run.progress.then(|| {
         Bar::start(
             run.started,
@@ -288,45 +292,283 @@ fn render_site_to(
             "rendering pages",
         )
     });
-    crate::report::render_site(&project.notes, &run.results, opts, out)
+    let records: Vec<Result<PageRecord, String>> = pool().install(|| {
+        (0..project.notes.len())
+            .into_par_iter()
+            .map(|i| plan.page(project, i, &run.keys[i], &run.results[i]))
+            .collect()
+    });
+    let changed = plan.finish(records, cache)?;
+    timing("render", t0);
+    Ok(changed)
 }
 
-/// The files `render_site` writes, relative to the site folder, `/`-separated:
-/// one page per note (`a/b.md` → `a/b.html`), `index.html`, `assets/style.css`.
-fn site_files(project: &Project) -> Vec<String> {
-    let mut files: Vec<String> = project
-        .notes
-        .iter()
-        .map(|n| {
-            let mut parts: Vec<String> = n
-                .rel_path
-                .components()
-                .filter_map(|c| match c {
-                    Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
-                    _ => None,
+/// [`check_all_with`] and [`render_with`] in one parallel pass: each note's
+/// page is rendered as soon as the note is checked, so that checking and
+/// rendering overlap. Returns the run and whether any file of the site
+/// changed.
+pub fn build(
+    project: &Project,
+    cache: &Cache,
+    out: &Path,
+    progress: bool,
+) -> Result<(CheckRun, bool), String> {
+    let started = Instant::now();
+    let project_key = cache::project_key(&project.config);
+    let keys: Vec<Key> = pool().install(|| {
+        project
+            .notes
+            .par_iter()
+            .map(|n| cache::note_key(&project_key, n))
+            .collect()
+    });
+    let plan = SiteBuild::prepare(project, &keys, out, cache)?;
+    if plan.is_none() {
+        timing("skip", started);
+    }
+    let done = Arc::new(AtomicUsize::new(0));
+    let bar = progress.then(|| {
+        Bar::start(
+            started,
+            Some(project.notes.len()),
+            Arc::clone(&done),
+            if plan.is_some() {
+                "notes checked and rendered"
+            } else {
+                "notes checked"
+            },
+        )
+    });
+    #[allow(clippy::type_complexity)]
+    let outcomes: Vec<((NoteResult, Key, bool), Option<Result<PageRecord, String>>)> =
+        pool().install(|| {
+            project
+                .notes
+                .par_iter()
+                .zip(keys)
+                .enumerate()
+                .map(|(i, (n, key))| {
+                    let (result, hit) = check_one(project, cache, n, &key);
+                    let page = plan.as_ref().map(|p| p.page(project, i, &key, &result));
+                    done.fetch_add(1, Ordering::Relaxed);
+                    ((result, key, hit), page)
                 })
+                .collect()
+        });
+    drop(bar);
+    let (outcomes, records): (Vec<_>, Vec<_>) = outcomes.into_iter().unzip();
+    let run = check_run(outcomes, cache, started, progress);
+    timing("check+pages", started);
+    let changed = match plan {
+        Some(plan) => {
+            let records = records
+                .into_iter()
+                .map(|r| r.unwrap_or_else(|| Err("internal error: a page is missing".into())))
                 .collect();
-            match parts.last_mut() {
-                Some(last) => {
-                    *last = Path::new(last.as_str())
-                        .with_extension("html")
-                        .to_string_lossy()
-                        .into_owned();
-                }
-                None => parts.push("note.html".to_string()),
+            plan.finish(records, cache)?
+        }
+        None => false,
+    };
+    timing("build", started);
+    Ok((run, changed))
+}
+
+/// A site being rendered into a folder: the templates, the keys of the
+/// inputs and what the cache recorded of the last rendering there.
+struct SiteBuild {
+    site: crate::report::Site,
+    /// Hash of the templates and options.
+    site_key: Key,
+    /// Hash of everything the site is rendered from.
+    inputs: Key,
+    /// The record of the last rendering into the folder (empty without one).
+    old: SiteManifest,
+    /// Page of each old record, by path.
+    old_pages: BTreeMap<String, usize>,
+    /// The site folder.
+    out: PathBuf,
+    /// Where each note's page goes.
+    rels: Vec<String>,
+    /// The pages this tool may have written into the folder.
+    claimed: Vec<String>,
+    rendered: AtomicUsize,
+    written: AtomicUsize,
+}
+
+impl SiteBuild {
+    /// `None` when `cache` records that `out` holds this very site already.
+    fn prepare(
+        project: &Project,
+        keys: &[Key],
+        out: &Path,
+        cache: &Cache,
+    ) -> Result<Option<SiteBuild>, String> {
+        let opts = site_options(project);
+        let templates = cache::templates_key(opts.templates_dir.as_deref());
+        let opts_text = format!("{opts:?}");
+        let site_key = cache::combine("site", &[&templates, opts_text.as_bytes()]);
+        let mut parts: Vec<&[u8]> = vec![&site_key];
+        parts.extend(keys.iter().map(|k| &k[..]));
+        let inputs = cache::combine("site-inputs", &parts);
+        let old = cache.load_manifest(out).unwrap_or_default();
+        if cache.enabled() && old.is_current(&inputs, out) {
+            return Ok(None);
+        }
+        // Where every page goes; two notes must not share a page.
+        let rels: Vec<String> = project
+            .notes
+            .iter()
+            .map(|n| crate::report::page_path(&n.rel_path))
+            .collect();
+        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
+        for (rel, note) in rels.iter().zip(&project.notes) {
+            if let Some(other) = seen.insert(rel, &note.path) {
+                return Err(format!(
+                    "{other} and {} would both be written to {rel}",
+                    note.path
+                ));
             }
-            parts.join("/")
+        }
+        let site = crate::report::Site::new(&opts)?;
+        // Before anything is written: every page this build may write is ours.
+        let mut claimed = cache.load_owned(out);
+        if cache.enabled() {
+            claimed.extend(rels.iter().cloned());
+            claimed.sort();
+            claimed.dedup();
+            cache.store_owned(out, &claimed);
+        }
+        let old_pages = old
+            .pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.file.rel.clone(), i))
+            .collect();
+        Ok(Some(SiteBuild {
+            out: out.to_path_buf(),
+            site,
+            site_key,
+            inputs,
+            old,
+            old_pages,
+            rels,
+            claimed,
+            rendered: AtomicUsize::new(0),
+            written: AtomicUsize::new(0),
+        }))
+    }
+
+    /// Note `i`'s page: as recorded when its inputs are unchanged and its
+    /// file untouched, else rendered (and written when its text changed).
+    fn page(
+        &self,
+        project: &Project,
+        i: usize,
+        note_key: &Key,
+        result: &NoteResult,
+    ) -> Result<PageRecord, String> {
+        let key = cache::combine("page", &[&self.site_key, note_key]);
+        let rel = &self.rels[i];
+        let out_dir = self.out_dir();
+        let before = self.old_pages.get(rel).map(|&k| &self.old.pages[k]);
+        if let Some(r) = before.filter(|r| r.key == key && r.file.is_current(out_dir)) {
+            return Ok(r.clone());
+        }
+        let page = self.site.page(&project.notes[i], result)?;
+        self.rendered.fetch_add(1, Ordering::Relaxed);
+        let (file, wrote) =
+            FileRecord::write(out_dir, &page.rel_path, &page.html, before.map(|r| &r.file))?;
+        if wrote {
+            self.written.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(PageRecord {
+            file,
+            key,
+            entry: page.entry,
         })
-        .collect();
-    files.push("index.html".to_string());
-    files.push("assets/style.css".to_string());
-    files
+    }
+
+    fn out_dir(&self) -> &Path {
+        &self.out
+    }
+
+    /// After every page: the index, the assets, the removal of pages of
+    /// notes that are gone, the new record. Returns whether any file changed.
+    fn finish(
+        self,
+        records: Vec<Result<PageRecord, String>>,
+        cache: &Cache,
+    ) -> Result<bool, String> {
+        let t0 = Instant::now();
+        let out = self.out.as_path();
+        let pages: Vec<PageRecord> = records.into_iter().collect::<Result<_, _>>()?;
+        let written = self.written.into_inner();
+        let mut changed = written > 0;
+        let entries: Vec<crate::report::IndexEntry> =
+            pages.iter().map(|p| p.entry.clone()).collect();
+        let index = self.site.index(&entries)?;
+        let mut files = Vec::new();
+        let (f, wrote) = FileRecord::write(
+            out,
+            crate::report::INDEX,
+            &index,
+            self.old.file(crate::report::INDEX),
+        )?;
+        changed |= wrote;
+        files.push(f);
+        for (rel, text) in self.site.assets() {
+            let (f, wrote) = FileRecord::write(out, rel, text, self.old.file(rel))?;
+            changed |= wrote;
+            files.push(f);
+        }
+        // Pages of notes that are gone (only ever pages this tool wrote).
+        let current: BTreeSet<&str> = self.rels.iter().map(String::as_str).collect();
+        for stale in self.claimed.iter().filter(|p| !current.contains(p.as_str())) {
+            let path = crate::report::site_file(out, stale);
+            if std::fs::remove_file(&path).is_ok() {
+                changed = true;
+                // Folders left empty go too (never the site folder itself).
+                let mut dir = path.parent();
+                while let Some(d) = dir {
+                    if d == out || !d.starts_with(out) || std::fs::remove_dir(d).is_err() {
+                        break;
+                    }
+                    dir = d.parent();
+                }
+            }
+        }
+        if cache.enabled() {
+            let mut owned = self.rels.clone();
+            owned.sort();
+            cache.store_owned(out, &owned);
+            cache.store_manifest(
+                out,
+                &SiteManifest {
+                    inputs: self.inputs,
+                    pages,
+                    files,
+                },
+            );
+        }
+        timing("index", t0);
+        if timing_on() {
+            eprintln!(
+                "timing: {} pages rendered, {written} written",
+                self.rendered.into_inner()
+            );
+        }
+        Ok(changed)
+    }
+}
+
+fn timing_on() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("NOTECHECK_TIMING").is_some())
 }
 
 /// With `NOTECHECK_TIMING` set, print how long `stage` took (for benchmarks).
 fn timing(stage: &str, since: Instant) {
-    static ON: OnceLock<bool> = OnceLock::new();
-    if *ON.get_or_init(|| std::env::var_os("NOTECHECK_TIMING").is_some()) {
+    if timing_on() {
         eprintln!(
             "timing: {stage:<7} {:8.1} ms",
             since.elapsed().as_secs_f64() * 1e3

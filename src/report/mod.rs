@@ -22,7 +22,7 @@ pub mod plot;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tera::{Context, Tera};
 
 use crate::check::verdict::{BlockResult, Counts, NoteResult, Status};
@@ -56,6 +56,164 @@ pub struct SiteOptions {
     pub command: String,
 }
 
+/// The site's templates and options, loaded once. Pages are rendered one
+/// by one ([`Site::page`], from any thread: `Site` is `Sync`), the index
+/// from every page's [`IndexEntry`] ([`Site::index`]), so that a rebuild can
+/// render only the pages whose inputs changed.
+pub struct Site {
+    tera: Tera,
+    css: String,
+    opts: SiteOptions,
+}
+
+/// One rendered note page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page {
+    /// Where the page goes, relative to the site folder and `/`-separated
+    /// (see [`page_path`]).
+    pub rel_path: String,
+    pub html: String,
+    /// What the index shows of the page.
+    pub entry: IndexEntry,
+}
+
+/// What the index page shows of one note page (kept by the cache, so an
+/// unchanged page need not be rendered again for the index).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IndexEntry {
+    pub title: String,
+    /// The page, relative to the site folder (`linear/vec.html`).
+    pub href: String,
+    /// The note's path as the user types it.
+    pub path: String,
+    pub counts: Counts,
+    /// The page's failing claims; `href`s relative to the page (`#L42`).
+    pub problems: Vec<Problem>,
+}
+
+/// A failing claim, as listed under "Needs attention".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    /// `#L42` on a note page, `page.html#L42` on the index.
+    pub href: String,
+    /// The note's title (index page only).
+    pub note: String,
+    pub line: usize,
+    pub label: String,
+    pub status: String,
+    pub badge: String,
+    pub text: String,
+    pub message: String,
+}
+
+impl Site {
+    /// Loads the templates (built-in ones, overridden by
+    /// [`SiteOptions::templates_dir`]'s files); `Err` when one cannot be
+    /// read or does not parse.
+    pub fn new(opts: &SiteOptions) -> Result<Site, String> {
+        let (tera, css) = load_templates(opts.templates_dir.as_deref())?;
+        Ok(Site {
+            tera,
+            css,
+            opts: opts.clone(),
+        })
+    }
+
+    /// The options the site was loaded with.
+    pub fn options(&self) -> &SiteOptions {
+        &self.opts
+    }
+
+    /// Renders `note`'s page from its `result`.
+    pub fn page(&self, note: &Note, result: &NoteResult) -> Result<Page, String> {
+        let rel = page_rel_path(&note.rel_path);
+        let depth = rel.len() - 1;
+        let href = rel.join("/");
+        let page = render_note_page(&self.tera, note, result, &self.opts, depth)?;
+        Ok(Page {
+            entry: IndexEntry {
+                title: note.title.clone(),
+                href: href.clone(),
+                path: note.path.clone(),
+                counts: page.counts,
+                problems: page.problems,
+            },
+            rel_path: href,
+            html: page.html,
+        })
+    }
+
+    /// The index page listing `entries` (in the order given).
+    pub fn index(&self, entries: &[IndexEntry]) -> Result<String, String> {
+        let mut totals = Counts::default();
+        let mut rows = Vec::with_capacity(entries.len());
+        let mut problems = Vec::new();
+        for e in entries {
+            totals.merge(&e.counts);
+            for p in &e.problems {
+                problems.push(Problem {
+                    href: format!("{}{}", e.href, p.href),
+                    note: e.title.clone(),
+                    ..p.clone()
+                });
+            }
+            rows.push(IndexRow {
+                title: &e.title,
+                href: &e.href,
+                path: &e.path,
+                counts: count_cells(&e.counts),
+                total: e.counts.total(),
+                overall: overall(&e.counts),
+            });
+        }
+        let site_chart = if entries.is_empty() {
+            String::new()
+        } else {
+            let chart_rows: Vec<(String, Counts)> =
+                entries.iter().map(|e| (e.title.clone(), e.counts)).collect();
+            plot::site_bars(&chart_rows, "Verdicts by note")
+        };
+        let ctx = IndexCtx {
+            site_title: &self.opts.title,
+            root: "",
+            version: &self.opts.version,
+            command: &self.opts.command,
+            note_count: entries.len(),
+            counts: count_cells(&totals),
+            total: totals.total(),
+            overall: overall(&totals),
+            notes: rows,
+            problems,
+            site_chart,
+        };
+        render(&self.tera, "index.html", &ctx)
+    }
+
+    /// The site's other files: `(path relative to the site folder, contents)`.
+    pub fn assets(&self) -> [(&'static str, &str); 1] {
+        [(STYLESHEET, self.css.as_str())]
+    }
+}
+
+/// The stylesheet's path in the site folder.
+pub const STYLESHEET: &str = "assets/style.css";
+/// The index page's path in the site folder.
+pub const INDEX: &str = "index.html";
+
+/// Where the page of the note at `rel` (its path in the notes folder) goes,
+/// relative to the site folder and `/`-separated: `linear/vec.md` →
+/// `linear/vec.html` (only plain components kept).
+pub fn page_path(rel: &Path) -> String {
+    page_rel_path(rel).join("/")
+}
+
+/// `out` joined with a `/`-separated path relative to it.
+pub fn site_file(out: &Path, rel: &str) -> PathBuf {
+    let mut p = out.to_path_buf();
+    p.extend(rel.split('/'));
+    p
+}
+
 /// Writes the site into `out`: `out/<rel_path with .md → .html>` per note
 /// (subfolders kept), `out/index.html`, `out/assets/style.css`.
 /// `notes[i]` and `results[i]` describe the same note.
@@ -65,6 +223,7 @@ pub fn render_site(
     opts: &SiteOptions,
     out: &Path,
 ) -> Result<(), String> {
+    use rayon::prelude::*;
     if notes.len() != results.len() {
         return Err(format!(
             "internal error: {} notes but {} results",
@@ -72,82 +231,32 @@ pub fn render_site(
             results.len()
         ));
     }
-    let (tera, css) = load_templates(opts.templates_dir.as_deref())?;
-
-    let mut index_rows = Vec::new();
-    let mut all_problems = Vec::new();
-    let mut totals = Counts::default();
-    let mut written: BTreeMap<String, String> = BTreeMap::new();
-    let mut note_counts = Vec::new();
-
-    // Pages are independent: render them in parallel, write them in order.
-    let pages: Vec<_> = {
-        use rayon::prelude::*;
-        notes
-            .par_iter()
-            .zip(results)
-            .map(|(note, result)| {
-                let rel = page_rel_path(&note.rel_path);
-                let depth = rel.len() - 1;
-                render_note_page(&tera, note, result, opts, depth).map(|p| (rel, p))
-            })
-            .collect()
-    };
-    for (note, page) in notes.iter().zip(pages) {
-        let (rel, page) = page?;
-        let href = rel.join("/");
-        if let Some(other) = written.insert(href.clone(), note.path.clone()) {
+    let site = Site::new(opts)?;
+    let mut written: BTreeMap<String, &str> = BTreeMap::new();
+    for note in notes {
+        let href = page_path(&note.rel_path);
+        if let Some(other) = written.insert(href.clone(), &note.path) {
             return Err(format!(
                 "{} and {} would both be written to {href}",
                 other, note.path
             ));
         }
-        write_file(&out.join(rel.iter().collect::<PathBuf>()), &page.html)?;
-
-        totals.merge(&page.counts);
-        note_counts.push(page.counts);
-        for p in &page.problems {
-            all_problems.push(ProblemCtx {
-                href: format!("{href}{}", p.href),
-                note: note.title.clone(),
-                ..p.clone()
-            });
-        }
-        index_rows.push(IndexRow {
-            title: note.title.clone(),
-            href,
-            path: note.path.clone(),
-            counts: count_cells(&page.counts),
-            total: page.counts.total(),
-            overall: overall(&page.counts),
-        });
     }
-
-    let chart_rows: Vec<(String, Counts)> = notes
-        .iter()
-        .zip(&note_counts)
-        .map(|(n, c)| (n.title.clone(), *c))
+    // Pages are independent: render and write them in parallel.
+    let entries: Vec<Result<IndexEntry, String>> = notes
+        .par_iter()
+        .zip(results)
+        .map(|(note, result)| {
+            let page = site.page(note, result)?;
+            write_file(&site_file(out, &page.rel_path), &page.html)?;
+            Ok(page.entry)
+        })
         .collect();
-    let ctx = IndexCtx {
-        site_title: opts.title.clone(),
-        root: String::new(),
-        version: opts.version.clone(),
-        command: opts.command.clone(),
-        note_count: notes.len(),
-        counts: count_cells(&totals),
-        total: totals.total(),
-        overall: overall(&totals),
-        notes: index_rows,
-        problems: all_problems,
-        site_chart: if notes.is_empty() {
-            String::new()
-        } else {
-            plot::site_bars(&chart_rows, "Verdicts by note")
-        },
-    };
-    let index = render(&tera, "index.html", &ctx)?;
-    write_file(&out.join("index.html"), &index)?;
-    write_file(&out.join("assets").join("style.css"), &css)?;
+    let entries: Vec<IndexEntry> = entries.into_iter().collect::<Result<_, _>>()?;
+    write_file(&site_file(out, INDEX), &site.index(&entries)?)?;
+    for (rel, text) in site.assets() {
+        write_file(&site_file(out, rel), text)?;
+    }
     Ok(())
 }
 
@@ -155,7 +264,7 @@ pub fn render_site(
 struct NotePage {
     html: String,
     counts: Counts,
-    problems: Vec<ProblemCtx>,
+    problems: Vec<Problem>,
 }
 
 fn render_note_page(
@@ -238,10 +347,10 @@ fn render_note_page(
     for c in &claims {
         counts.add(c.status);
     }
-    let problems: Vec<ProblemCtx> = claims
+    let problems: Vec<Problem> = claims
         .iter()
         .filter(|c| c.status.is_failure())
-        .map(|c| ProblemCtx {
+        .map(|c| Problem {
             href: format!("#{}", c.id),
             note: String::new(),
             line: c.line,
@@ -321,20 +430,6 @@ struct Overall {
 }
 
 #[derive(Serialize, Clone, Debug)]
-struct ProblemCtx {
-    /// `#L42` on a note page, `page.html#L42` on the index.
-    href: String,
-    /// The note's title (index page only).
-    note: String,
-    line: usize,
-    label: String,
-    status: String,
-    badge: String,
-    text: String,
-    message: String,
-}
-
-#[derive(Serialize, Clone, Debug)]
 struct TocEntry {
     level: u8,
     id: String,
@@ -356,7 +451,7 @@ struct NoteCtx {
     counts: Vec<CountCell>,
     total: usize,
     overall: Overall,
-    problems: Vec<ProblemCtx>,
+    problems: Vec<Problem>,
     toc: Vec<TocEntry>,
     errors_html: String,
     body_html: String,
@@ -366,27 +461,27 @@ struct NoteCtx {
 }
 
 #[derive(Serialize)]
-struct IndexRow {
-    title: String,
-    href: String,
-    path: String,
+struct IndexRow<'a> {
+    title: &'a str,
+    href: &'a str,
+    path: &'a str,
     counts: Vec<CountCell>,
     total: usize,
     overall: Overall,
 }
 
 #[derive(Serialize)]
-struct IndexCtx {
-    site_title: String,
-    root: String,
-    version: String,
-    command: String,
+struct IndexCtx<'a> {
+    site_title: &'a str,
+    root: &'a str,
+    version: &'a str,
+    command: &'a str,
     note_count: usize,
     counts: Vec<CountCell>,
     total: usize,
     overall: Overall,
-    notes: Vec<IndexRow>,
-    problems: Vec<ProblemCtx>,
+    notes: Vec<IndexRow<'a>>,
+    problems: Vec<Problem>,
     /// Every note's verdicts as an SVG bar chart.
     site_chart: String,
 }

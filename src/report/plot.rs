@@ -133,6 +133,10 @@ fn svg(
         draw(&root)?;
         root.present().map_err(|e| e.to_string())?;
     }
+    #[cfg(test)]
+    if tests::REFERENCE.get() {
+        return Ok(tests::finish_reference(&raw, meta));
+    }
     Ok(finish(&raw, meta))
 }
 
@@ -145,9 +149,47 @@ struct Meta<'a> {
     gradient_id: Option<&'a str>,
 }
 
-/// Rewrites plotters' SVG: attributes for accessibility, sentinel colours
-/// to `currentColor` and classes, no redundant attributes, `<text>` content
-/// without a leading newline.
+/// The opening of a finished figure: `<svg …>` with its accessibility
+/// attributes (`open` is plotters' attribute text without `xmlns`), the
+/// title, the description and the gradient, then a newline.
+fn svg_head(out: &mut String, open: &str, meta: &Meta) {
+    let _ = write!(
+        out,
+        "<svg class=\"plot {}\" role=\"img\" aria-label=\"{}\"{open} fill=\"currentColor\" font-family=\"sans-serif\">",
+        meta.class,
+        escape(meta.title)
+    );
+    let _ = write!(
+        out,
+        "<title>{}</title><desc>{}</desc>",
+        escape(meta.title),
+        escape(meta.desc)
+    );
+    if let Some(id) = meta.gradient_id {
+        let _ = write!(
+            out,
+            "<defs><linearGradient id=\"{}\" x1=\"0\" x2=\"1\" y1=\"0\" y2=\"0\">",
+            escape(id)
+        );
+        for k in 0..=10 {
+            let t = k as f64 / 5.0 - 1.0;
+            let _ = write!(
+                out,
+                "<stop offset=\"{}\" stop-color=\"{}\"/>",
+                k as f64 / 10.0,
+                hex(diverging(t))
+            );
+        }
+        out.push_str("</linearGradient></defs>");
+    }
+    out.push('\n');
+}
+
+/// Rewrites plotters' SVG in one pass: attributes for accessibility,
+/// sentinel colours to `currentColor` and classes, no redundant attributes
+/// (`opacity="1"`, `stroke-width="1"`, a trailing `stroke="none"`; on
+/// `<text>` the family, colour and start anchor the `<svg>` already gives),
+/// font sizes rounded, `<text>` content without plotters' newlines.
 fn finish(raw: &str, meta: &Meta) -> String {
     let (open, body) = match raw.find(">\n") {
         Some(i) if raw.starts_with("<svg") => (&raw[4..i], &raw[i + 2..]),
@@ -155,108 +197,165 @@ fn finish(raw: &str, meta: &Meta) -> String {
     };
     // Inline in HTML an `<svg>` is in the SVG namespace without `xmlns`.
     let open = open.replace(" xmlns=\"http://www.w3.org/2000/svg\"", "");
-    let mut s = format!(
-        "<svg class=\"plot {}\" role=\"img\" aria-label=\"{}\"{open} fill=\"currentColor\" font-family=\"sans-serif\">",
-        meta.class,
-        escape(meta.title)
-    );
-    let _ = write!(
-        s,
-        "<title>{}</title><desc>{}</desc>",
-        escape(meta.title),
-        escape(meta.desc)
-    );
-    if let Some(id) = meta.gradient_id {
-        let _ = write!(
-            s,
-            "<defs><linearGradient id=\"{}\" x1=\"0\" x2=\"1\" y1=\"0\" y2=\"0\">",
-            escape(id)
-        );
-        for k in 0..=10 {
-            let t = k as f64 / 5.0 - 1.0;
-            let _ = write!(
-                s,
-                "<stop offset=\"{}\" stop-color=\"{}\"/>",
-                k as f64 / 10.0,
-                hex(diverging(t))
-            );
-        }
-        s.push_str("</linearGradient></defs>");
-    }
-    s.push('\n');
-
-    let mut b = body
-        .replace(" opacity=\"1\"", "")
-        .replace(" stroke-width=\"1\"", "");
-    b = b.replace(" stroke=\"none\"/>", "/>");
-    b = b.replace("\"#010203\"", "\"currentColor\"");
-    b = b.replace(
-        "stroke=\"#010204\"",
-        "stroke=\"currentColor\" stroke-dasharray=\"5 4\"",
-    );
-    if let Some(id) = meta.gradient_id {
-        b = b.replace(
-            "fill=\"#010205\"",
-            &format!("fill=\"url(#{})\"", escape(id)),
-        );
-    }
-    for (c, class) in CLASSED {
-        let h = hex(c);
-        b = b.replace(
-            &format!("fill=\"{h}\""),
-            &format!("fill=\"currentColor\" class=\"{class}\""),
-        );
-        b = b.replace(
-            &format!("stroke=\"{h}\""),
-            &format!("stroke=\"currentColor\" class=\"{class}\""),
-        );
-    }
-    // `<text …>\nlabel</text>` → `<text …>label</text>`.
-    let mut out = String::with_capacity(s.len() + b.len());
-    out.push_str(&s);
-    let mut rest = b.as_str();
-    while let Some(i) = rest.find("<text") {
-        let (before, after) = rest.split_at(i);
-        out.push_str(before);
-        match after.find(">\n") {
-            Some(j) => {
-                // Colour and family are inherited from the `<svg>`.
-                let tag = after[..=j]
-                    .replace(" font-family=\"sans-serif\"", "")
-                    .replace(" text-anchor=\"start\"", "")
-                    .replace(" fill=\"currentColor\"", "");
-                out.push_str(&tag);
-                rest = &after[j + 2..];
-            }
-            None => {
-                out.push_str(after);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    let out = out.replace("\n</text>", "</text>");
-    round_font_sizes(out.trim_end())
+    let mut out = String::with_capacity(raw.len() + meta.desc.len() + 1024);
+    svg_head(&mut out, &open, meta);
+    let gradient = meta.gradient_id.map(|id| format!("url(#{})", escape(id)));
+    rewrite_body(body, gradient.as_deref(), &mut out);
+    let keep = out.trim_end().len();
+    out.truncate(keep);
+    out
 }
 
-/// `font-size="13.000000000000002"` → `font-size="13"`.
-fn round_font_sizes(s: &str) -> String {
-    const KEY: &str = "font-size=\"";
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find(KEY) {
-        let start = i + KEY.len();
-        out.push_str(&rest[..start]);
-        let tail = &rest[start..];
-        let end = tail.find('"').unwrap_or(tail.len());
-        match tail[..end].parse::<f64>() {
-            Ok(v) => out.push_str(&fmt_sig((v * 100.0).round() / 100.0, 4)),
-            Err(_) => out.push_str(&tail[..end]),
+/// The class of a sentinel colour written `#RRGGBB`.
+fn classed(value: &str) -> Option<&'static str> {
+    let b = value.as_bytes();
+    if b.len() != 7 || &b[..5] != b"#0103" || b[5] != b'0' {
+        return None;
+    }
+    match b[6] {
+        b'1' => Some("c-pass"),
+        b'2' => Some("c-fail"),
+        b'3' => Some("c-error"),
+        b'4' => Some("c-xfail"),
+        b'5' => Some("c-xpass"),
+        b'6' => Some("c-curve"),
+        b'7' => Some("c-ref"),
+        _ => None,
+    }
+}
+
+/// One tag of plotters' output: `<name k="v" …>` or `<name k="v" …/>`.
+/// Returns the name, whether it closes itself and its length in bytes;
+/// `None` for anything else (copied as it is).
+fn parse_tag<'s>(s: &'s str, attrs: &mut Vec<(&'s str, &'s str)>) -> Option<(&'s str, bool, usize)> {
+    attrs.clear();
+    let b = s.as_bytes();
+    let mut i = 1;
+    while i < b.len() && !matches!(b[i], b' ' | b'>' | b'/') {
+        i += 1;
+    }
+    let name = &s[1..i];
+    loop {
+        match b.get(i)? {
+            b'>' => return Some((name, false, i + 1)),
+            b'/' if b.get(i + 1) == Some(&b'>') => return Some((name, true, i + 2)),
+            b' ' => {
+                let k0 = i + 1;
+                let eq = k0 + s[k0..].find('=')?;
+                if b.get(eq + 1) != Some(&b'"') || s[k0..eq].contains([' ', '>', '"']) {
+                    return None;
+                }
+                let v0 = eq + 2;
+                let v1 = v0 + s[v0..].find('"')?;
+                attrs.push((&s[k0..eq], &s[v0..v1]));
+                i = v1 + 1;
+            }
+            _ => return None,
         }
-        rest = &tail[end..];
+    }
+}
+
+/// The body of plotters' SVG (after its `<svg …>` line), finished into `out`.
+fn rewrite_body(body: &str, gradient: Option<&str>, out: &mut String) {
+    let mut attrs: Vec<(&str, &str)> = Vec::with_capacity(16);
+    // Rounded font sizes, by plotters' text for them (a figure uses a few).
+    let mut sizes: Vec<(&str, String)> = Vec::new();
+    let mut rest = body;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        rest = &rest[lt..];
+        if rest.starts_with("</") {
+            let end = rest.find('>').map_or(rest.len(), |i| i + 1);
+            let tag = &rest[..end];
+            // `label\n</text>` → `label</text>`.
+            if tag == "</text>" && out.ends_with('\n') {
+                out.pop();
+            }
+            out.push_str(tag);
+            rest = &rest[end..];
+            continue;
+        }
+        let Some((name, self_closing, len)) = parse_tag(rest, &mut attrs) else {
+            out.push_str(rest);
+            return;
+        };
+        let is_text = name == "text";
+        let redundant = |k: &str, v: &str| {
+            (k == "opacity" && v == "1") || (k == "stroke-width" && v == "1")
+        };
+        // ` stroke="none"/>` → `/>` once the redundant attributes are gone.
+        let last_kept = attrs.iter().rposition(|&(k, v)| !redundant(k, v));
+        let drop_last = self_closing
+            && last_kept.is_some_and(|i| attrs[i] == ("stroke", "none"));
+        out.push('<');
+        out.push_str(name);
+        for (i, &(k, v)) in attrs.iter().enumerate() {
+            if redundant(k, v) || (drop_last && Some(i) == last_kept) {
+                continue;
+            }
+            if is_text
+                && ((k == "font-family" && v == "sans-serif") || (k == "text-anchor" && v == "start"))
+            {
+                continue;
+            }
+            let colour_key = k == "fill" || k == "stroke";
+            if v == "#010203" {
+                // Text inherits `currentColor` from the `<svg>`.
+                if !(is_text && k == "fill") {
+                    out.push(' ');
+                    out.push_str(k);
+                    out.push_str("=\"currentColor\"");
+                }
+            } else if k == "stroke" && v == "#010204" {
+                out.push_str(" stroke=\"currentColor\" stroke-dasharray=\"5 4\"");
+            } else if let (true, Some(g)) = (k == "fill" && v == "#010205", gradient) {
+                out.push_str(" fill=\"");
+                out.push_str(g);
+                out.push('"');
+            } else if let (true, Some(class)) = (colour_key, classed(v)) {
+                if !(is_text && k == "fill") {
+                    out.push(' ');
+                    out.push_str(k);
+                    out.push_str("=\"currentColor\"");
+                }
+                out.push_str(" class=\"");
+                out.push_str(class);
+                out.push('"');
+            } else if k == "font-size" {
+                out.push_str(" font-size=\"");
+                match sizes.iter().find(|(raw, _)| *raw == v) {
+                    Some((_, r)) => out.push_str(r),
+                    None => {
+                        let r = round_font_size(v);
+                        out.push_str(&r);
+                        sizes.push((v, r));
+                    }
+                }
+                out.push('"');
+            } else {
+                out.push(' ');
+                out.push_str(k);
+                out.push_str("=\"");
+                out.push_str(v);
+                out.push('"');
+            }
+        }
+        out.push_str(if self_closing { "/>" } else { ">" });
+        rest = &rest[len..];
+        // `<text …>\nlabel` → `<text …>label`.
+        if is_text {
+            rest = rest.strip_prefix('\n').unwrap_or(rest);
+        }
     }
     out.push_str(rest);
-    out
+}
+
+/// `13.000000000000002` → `13` (two decimals, at most 4 significant digits).
+fn round_font_size(v: &str) -> String {
+    match v.parse::<f64>() {
+        Ok(x) => fmt_sig((x * 100.0).round() / 100.0, 4),
+        Err(_) => v.to_string(),
+    }
 }
 
 fn hex(c: RGBColor) -> String {
@@ -1046,6 +1145,230 @@ fn ellipsis(text: &str, width: i32, px: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Finish figures with [`finish_reference`] (the post-processing
+        /// `finish` replaced), to compare the two.
+        pub(super) static REFERENCE: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Both ways of finishing the figure `make` draws: (one pass, reference).
+    fn both(make: impl Fn() -> String) -> (String, String) {
+        REFERENCE.set(false);
+        let fast = make();
+        REFERENCE.set(true);
+        let reference = make();
+        REFERENCE.set(false);
+        (fast, reference)
+    }
+
+    /// Rewrites plotters' SVG: attributes for accessibility, sentinel colours
+    /// to `currentColor` and classes, no redundant attributes, `<text>` content
+    /// without a leading newline.
+    pub(super) fn finish_reference(raw: &str, meta: &Meta) -> String {
+        let (open, body) = match raw.find(">\n") {
+            Some(i) if raw.starts_with("<svg") => (&raw[4..i], &raw[i + 2..]),
+            _ => ("", raw),
+        };
+        // Inline in HTML an `<svg>` is in the SVG namespace without `xmlns`.
+        let open = open.replace(" xmlns=\"http://www.w3.org/2000/svg\"", "");
+        let mut s = format!(
+            "<svg class=\"plot {}\" role=\"img\" aria-label=\"{}\"{open} fill=\"currentColor\" font-family=\"sans-serif\">",
+            meta.class,
+            escape(meta.title)
+        );
+        let _ = write!(
+            s,
+            "<title>{}</title><desc>{}</desc>",
+            escape(meta.title),
+            escape(meta.desc)
+        );
+        if let Some(id) = meta.gradient_id {
+            let _ = write!(
+                s,
+                "<defs><linearGradient id=\"{}\" x1=\"0\" x2=\"1\" y1=\"0\" y2=\"0\">",
+                escape(id)
+            );
+            for k in 0..=10 {
+                let t = k as f64 / 5.0 - 1.0;
+                let _ = write!(
+                    s,
+                    "<stop offset=\"{}\" stop-color=\"{}\"/>",
+                    k as f64 / 10.0,
+                    hex(diverging(t))
+                );
+            }
+            s.push_str("</linearGradient></defs>");
+        }
+        s.push('\n');
+
+        let mut b = body
+            .replace(" opacity=\"1\"", "")
+            .replace(" stroke-width=\"1\"", "");
+        b = b.replace(" stroke=\"none\"/>", "/>");
+        b = b.replace("\"#010203\"", "\"currentColor\"");
+        b = b.replace(
+            "stroke=\"#010204\"",
+            "stroke=\"currentColor\" stroke-dasharray=\"5 4\"",
+        );
+        if let Some(id) = meta.gradient_id {
+            b = b.replace(
+                "fill=\"#010205\"",
+                &format!("fill=\"url(#{})\"", escape(id)),
+            );
+        }
+        for (c, class) in CLASSED {
+            let h = hex(c);
+            b = b.replace(
+                &format!("fill=\"{h}\""),
+                &format!("fill=\"currentColor\" class=\"{class}\""),
+            );
+            b = b.replace(
+                &format!("stroke=\"{h}\""),
+                &format!("stroke=\"currentColor\" class=\"{class}\""),
+            );
+        }
+        // `<text …>\nlabel</text>` → `<text …>label</text>`.
+        let mut out = String::with_capacity(s.len() + b.len());
+        out.push_str(&s);
+        let mut rest = b.as_str();
+        while let Some(i) = rest.find("<text") {
+            let (before, after) = rest.split_at(i);
+            out.push_str(before);
+            match after.find(">\n") {
+                Some(j) => {
+                    // Colour and family are inherited from the `<svg>`.
+                    let tag = after[..=j]
+                        .replace(" font-family=\"sans-serif\"", "")
+                        .replace(" text-anchor=\"start\"", "")
+                        .replace(" fill=\"currentColor\"", "");
+                    out.push_str(&tag);
+                    rest = &after[j + 2..];
+                }
+                None => {
+                    out.push_str(after);
+                    rest = "";
+                }
+            }
+        }
+        out.push_str(rest);
+        let out = out.replace("\n</text>", "</text>");
+        round_font_sizes(out.trim_end())
+    }
+
+    /// `font-size="13.000000000000002"` → `font-size="13"`.
+    fn round_font_sizes(s: &str) -> String {
+        const KEY: &str = "font-size=\"";
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s;
+        while let Some(i) = rest.find(KEY) {
+            let start = i + KEY.len();
+            out.push_str(&rest[..start]);
+            let tail = &rest[start..];
+            let end = tail.find('"').unwrap_or(tail.len());
+            match tail[..end].parse::<f64>() {
+                Ok(v) => out.push_str(&fmt_sig((v * 100.0).round() / 100.0, 4)),
+                Err(_) => out.push_str(&tail[..end]),
+            }
+            rest = &tail[end..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    #[test]
+    fn one_pass_finish_matches_the_replacements_it_replaced() {
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut figures = 0;
+        for n in 0..60 {
+            let rows = 1 + (next() % 13) as usize;
+            let cols = 1 + (next() % 13) as usize;
+            let scale = 10f64.powi((next() % 9) as i32 - 4);
+            let draw = |next: &mut dyn FnMut() -> u64| -> Matrix {
+                m((0..rows)
+                    .map(|_| {
+                        (0..cols)
+                            .map(|_| match next() % 11 {
+                                0 => 0.0,
+                                1 if n % 7 == 0 => f64::NAN,
+                                2 if n % 9 == 0 => f64::INFINITY,
+                                _ => ((next() % 2001) as f64 - 1000.0) / 1000.0 * scale,
+                            })
+                            .collect()
+                    })
+                    .collect())
+            };
+            let a = draw(&mut next);
+            let b = draw(&mut next);
+            let d = difference(&a, &b).unwrap();
+            let title = ["Values", "a < b & \"c\" 'd'", "Ünïcode ∂f/∂X", "line\nbreak"][n % 4];
+            let panels = vec![
+                Panel {
+                    title: "computed (exact)".into(),
+                    matrix: &a,
+                },
+                Panel {
+                    title: format!("claimed {title}"),
+                    matrix: &b,
+                },
+                Panel {
+                    title: "computed − claimed".into(),
+                    matrix: &d,
+                },
+            ];
+            for k in 1..=3 {
+                let (f, r) = both(|| {
+                    heatmaps(&panels[..k], title, "desc <&>", &format!("g{n}-\"{k}\""))
+                        .unwrap_or_default()
+                });
+                assert_eq!(f, r);
+                figures += 1;
+            }
+            let c = Counts {
+                pass: (next() % 40) as usize,
+                fail: (next() % 3) as usize,
+                error: (next() % 2) as usize,
+                xfail: (next() % 5) as usize,
+                xpass: (next() % 2) as usize,
+            };
+            let (f, r) = both(|| verdict_bars(&c, title));
+            assert_eq!(f, r);
+            let rows: Vec<(String, Counts)> = (0..(n % 5))
+                .map(|i| (format!("{title} {i} with a long name that goes on and on"), c))
+                .collect();
+            let (f, r) = both(|| site_bars(&rows, title));
+            assert_eq!(f, r);
+            let curve: Vec<(f64, f64)> = (1..=12)
+                .map(|k| {
+                    let h = 10f64.powi(-k);
+                    let e = match next() % 13 {
+                        0 => 0.0,
+                        1 => f64::NAN,
+                        2 => f64::INFINITY,
+                        _ => h * h * scale + 1e-16 / h,
+                    };
+                    (h, e)
+                })
+                .collect();
+            let fig = DerivativeFigure {
+                computed: None,
+                claimed: None,
+                fd_curve: curve,
+                step_used: [1e-6, 1e-5, 3e-7, 1e-2][n % 4],
+            };
+            let (f, r) = both(|| fd_plot(&fig, title).unwrap_or_default());
+            assert_eq!(f, r);
+            figures += 3;
+        }
+        assert_eq!(figures, 360);
+    }
 
     fn m(data: Vec<Vec<f64>>) -> Matrix {
         Matrix {
