@@ -342,18 +342,25 @@ pub fn build(
     #[allow(clippy::type_complexity)]
     let outcomes: Vec<((NoteResult, Key, bool), Option<Result<PageRecord, String>>)> =
         pool().install(|| {
-            project
-                .notes
-                .par_iter()
-                .zip(keys)
-                .enumerate()
-                .map(|(i, (n, key))| {
-                    let (result, hit) = check_one(project, cache, n, &key);
-                    let page = plan.as_ref().map(|p| p.page(project, i, &key, &result));
-                    done.fetch_add(1, Ordering::Relaxed);
-                    ((result, key, hit), page)
-                })
-                .collect()
+            // Load the templates on this thread while the others check.
+            let (_, outcomes) = rayon::join(
+                || plan.as_ref().map(|p| p.site().is_ok()),
+                || {
+                    project
+                        .notes
+                        .par_iter()
+                        .zip(keys)
+                        .enumerate()
+                        .map(|(i, (n, key))| {
+                            let (result, hit) = check_one(project, cache, n, &key);
+                            let page = plan.as_ref().map(|p| p.page(project, i, &key, &result));
+                            done.fetch_add(1, Ordering::Relaxed);
+                            ((result, key, hit), page)
+                        })
+                        .collect()
+                },
+            );
+            outcomes
         });
     drop(bar);
     let (outcomes, records): (Vec<_>, Vec<_>) = outcomes.into_iter().unzip();
@@ -376,7 +383,9 @@ pub fn build(
 /// A site being rendered into a folder: the templates, the keys of the
 /// inputs and what the cache recorded of the last rendering there.
 struct SiteBuild {
-    site: crate::report::Site,
+    /// Loaded by whichever thread needs it first (see [`SiteBuild::site`]).
+    site: OnceLock<Result<crate::report::Site, String>>,
+    opts: crate::report::SiteOptions,
     /// Hash of the templates and options.
     site_key: Key,
     /// Hash of everything the site is rendered from.
@@ -429,7 +438,6 @@ impl SiteBuild {
                 ));
             }
         }
-        let site = crate::report::Site::new(&opts)?;
         // Before anything is written: every page this build may write is ours.
         let mut claimed = cache.load_owned(out);
         if cache.enabled() {
@@ -446,7 +454,8 @@ impl SiteBuild {
             .collect();
         Ok(Some(SiteBuild {
             out: out.to_path_buf(),
-            site,
+            site: OnceLock::new(),
+            opts,
             site_key,
             inputs,
             old,
@@ -474,7 +483,7 @@ impl SiteBuild {
         if let Some(r) = before.filter(|r| r.key == key && r.file.is_current(out_dir)) {
             return Ok(r.clone());
         }
-        let page = self.site.page(&project.notes[i], result)?;
+        let page = self.site()?.page(&project.notes[i], result)?;
         self.rendered.fetch_add(1, Ordering::Relaxed);
         let (file, wrote) =
             FileRecord::write(out_dir, &page.rel_path, &page.html, before.map(|r| &r.file))?;
@@ -486,6 +495,15 @@ impl SiteBuild {
             key,
             entry: page.entry,
         })
+    }
+
+    /// The templates, loaded on first use (parsing them takes a few
+    /// milliseconds: [`build`] starts it beside the first checks).
+    fn site(&self) -> Result<&crate::report::Site, String> {
+        self.site
+            .get_or_init(|| crate::report::Site::new(&self.opts))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     fn out_dir(&self) -> &Path {
@@ -502,11 +520,12 @@ impl SiteBuild {
         let t0 = Instant::now();
         let out = self.out.as_path();
         let pages: Vec<PageRecord> = records.into_iter().collect::<Result<_, _>>()?;
-        let written = self.written.into_inner();
+        let written = self.written.load(Ordering::Relaxed);
         let mut changed = written > 0;
         let entries: Vec<crate::report::IndexEntry> =
             pages.iter().map(|p| p.entry.clone()).collect();
-        let index = self.site.index(&entries)?;
+        let site = self.site()?;
+        let index = site.index(&entries)?;
         let mut files = Vec::new();
         let (f, wrote) = FileRecord::write(
             out,
@@ -516,7 +535,7 @@ impl SiteBuild {
         )?;
         changed |= wrote;
         files.push(f);
-        for (rel, text) in self.site.assets() {
+        for (rel, text) in site.assets() {
             let (f, wrote) = FileRecord::write(out, rel, text, self.old.file(rel))?;
             changed |= wrote;
             files.push(f);
@@ -554,7 +573,7 @@ impl SiteBuild {
         if timing_on() {
             eprintln!(
                 "timing: {} pages rendered, {written} written",
-                self.rendered.into_inner()
+                self.rendered.load(Ordering::Relaxed)
             );
         }
         Ok(changed)

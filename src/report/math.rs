@@ -5,6 +5,9 @@
 use pulldown_latex::config::DisplayMode;
 use pulldown_latex::{Parser, RenderConfig, Storage, push_mathml};
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use super::html::escape;
 
 /// Typesets `latex` as a `<math>` element (`display="block"` when `display`),
@@ -13,6 +16,27 @@ use super::html::escape;
 ///
 /// `Err` carries the parser's message when the LaTeX is not understood.
 pub fn to_mathml(latex: &str, display: bool) -> Result<String, String> {
+    // Notes repeat their formulas (a claim's LaTeX on its statement, the
+    // same identities in many notes): typeset each once per process.
+    type Memo = Mutex<HashMap<(bool, Box<str>), Result<Arc<str>, String>>>;
+    static MEMO: OnceLock<Memo> = OnceLock::new();
+    /// Formulas kept at most (a few kilobytes each).
+    const KEEP: usize = 20_000;
+    let memo = MEMO.get_or_init(Mutex::default);
+    let key = (display, Box::<str>::from(latex));
+    if let Some(hit) = memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return hit.map(|m| m.to_string());
+    }
+    let typeset = typeset(latex, display);
+    if let Ok(mut m) = memo.lock()
+        && m.len() < KEEP
+    {
+        m.insert(key, typeset.as_deref().map(Arc::from).map_err(Clone::clone));
+    }
+    typeset
+}
+
+fn typeset(latex: &str, display: bool) -> Result<String, String> {
     // pulldown-latex writes the annotation verbatim: escape it ourselves.
     let annotation = escape(latex);
     let config = RenderConfig {
