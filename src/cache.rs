@@ -414,9 +414,10 @@ pub struct FileRecord {
 }
 
 impl FileRecord {
-    /// Write `text` to `rel` under `out`, unless `old` records that the file
-    /// already holds exactly this text and is untouched since. Returns the
-    /// record and whether the file was written.
+    /// Write `text` to `rel` under `out`, unless the file already holds
+    /// exactly this text (as `old` records, when the file is untouched
+    /// since; else as read back). Returns the record and whether the file
+    /// was written.
     pub fn write(
         out: &Path,
         rel: &str,
@@ -432,11 +433,18 @@ impl FileRecord {
             return Ok((o.clone(), false));
         }
         let path = crate::report::site_file(out, rel);
-        if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        // Without a record (no cache, or a touched file) the file itself
+        // tells whether it already holds this text.
+        let same = stat(&path).is_some_and(|(len, _)| len == text.len() as u64)
+            && fs::read(&path).is_ok_and(|b| b == text.as_bytes());
+        if !same {
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            fs::write(&path, text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         }
-        fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         let (len, mtime) = stat(&path).unwrap_or((u64::MAX, 0));
         Ok((
             FileRecord {
@@ -445,7 +453,7 @@ impl FileRecord {
                 mtime,
                 hash,
             },
-            true,
+            !same,
         ))
     }
 

@@ -28,6 +28,8 @@ pub type ER<T> = Result<T, String>;
 pub trait Lift: Num {
     fn lift(re: f64, eps: f64) -> Self;
     fn tangent(&self) -> f64;
+    /// The trial's [`Shared`] values of this scalar type.
+    fn shared<'a>(trial: &'a Trial) -> &'a RefCell<Shared<Self>>;
 }
 
 impl Lift for f64 {
@@ -36,6 +38,9 @@ impl Lift for f64 {
     }
     fn tangent(&self) -> f64 {
         0.0
+    }
+    fn shared<'a>(trial: &'a Trial) -> &'a RefCell<Shared<f64>> {
+        &trial.shared_f64
     }
 }
 
@@ -46,7 +51,17 @@ impl Lift for Dual {
     fn tangent(&self) -> f64 {
         self.eps
     }
+    fn shared<'a>(trial: &'a Trial) -> &'a RefCell<Shared<Dual>> {
+        &trial.shared_dual
+    }
 }
+
+/// Values of expressions that did not read the seeded binding, kept across
+/// the seeded evaluations of one trial (the forward passes of a derivative,
+/// its finite differences): such a value is the same whatever the seed, so
+/// it is computed once. Keyed by the seeded binding, the expression and the
+/// values of its free indices.
+pub type Shared<T> = HashMap<(Base, usize, Vec<usize>), DMatrix<T>>;
 
 // Stream tags for the seeded generator.
 const DIMS: u64 = 1;
@@ -68,6 +83,8 @@ pub struct Trial<'p> {
     funcs: RefCell<HashMap<usize, Rc<RandomFunction>>>,
     jac: RefCell<HashMap<JacKey, Columns>>,
     bases: RefCell<HashMap<usize, Rc<DMatrix<f64>>>>,
+    shared_f64: RefCell<Shared<f64>>,
+    shared_dual: RefCell<Shared<Dual>>,
 }
 
 impl<'p> Trial<'p> {
@@ -90,6 +107,8 @@ impl<'p> Trial<'p> {
             funcs: RefCell::default(),
             jac: RefCell::default(),
             bases: RefCell::default(),
+            shared_f64: RefCell::default(),
+            shared_dual: RefCell::default(),
         }
     }
 
@@ -168,7 +187,10 @@ pub struct Evaluator<'t, 'p, T: Lift> {
     /// Current values of bound indices (0-based).
     pub idx: BTreeMap<String, usize>,
     mode: Mode<T>,
-    cache: HashMap<(usize, Vec<usize>), DMatrix<T>>,
+    /// Values already computed, and whether computing them read the seed.
+    cache: HashMap<(usize, Vec<usize>), (DMatrix<T>, bool)>,
+    /// How often the seeded binding's value was read (see [`Shared`]).
+    seed_reads: u64,
 }
 
 /// The entries of `m` in `flatten` order.
@@ -203,6 +225,7 @@ impl<'t, 'p> Evaluator<'t, 'p, f64> {
             idx: BTreeMap::new(),
             mode: Mode::Plain,
             cache: HashMap::default(),
+            seed_reads: 0,
         }
     }
 }
@@ -214,6 +237,7 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
             idx,
             mode,
             cache: HashMap::default(),
+            seed_reads: 0,
         }
     }
 
@@ -248,11 +272,28 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
                 .map(|k| self.idx.get(k).copied().unwrap_or(usize::MAX))
                 .collect::<Vec<_>>(),
         );
-        if let Some(v) = self.cache.get(&key) {
+        if let Some((v, seeded)) = self.cache.get(&key) {
+            self.seed_reads += u64::from(*seeded);
             return Ok(v.clone());
         }
+        let share = match &self.mode {
+            Mode::Seed(b, _) => Some(*b),
+            _ => None,
+        };
+        if let Some(b) = share
+            && let Some(v) = T::shared(self.trial).borrow().get(&(b, key.0, key.1.clone()))
+        {
+            return Ok(v.clone());
+        }
+        let before = self.seed_reads;
         let v = self.compute(e)?;
-        self.cache.insert(key, v.clone());
+        let seeded = self.seed_reads != before;
+        if let (Some(b), false) = (share, seeded) {
+            T::shared(self.trial)
+                .borrow_mut()
+                .insert((b, key.0, key.1.clone()), v.clone());
+        }
+        self.cache.insert(key, (v.clone(), seeded));
         Ok(v)
     }
 
@@ -260,6 +301,7 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
         if let Mode::Seed(Base::Var(b), m) = &self.mode
             && *b == v
         {
+            self.seed_reads += 1;
             return Ok((**m).clone());
         }
         let val = self.trial.value(v)?;
@@ -280,6 +322,7 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
         if let Mode::Seed(Base::Def(b), m) = &self.mode
             && *b == d
         {
+            self.seed_reads += 1;
             return Ok((**m).clone());
         }
         let saved = std::mem::replace(&mut self.idx, bind);
