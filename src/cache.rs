@@ -277,12 +277,22 @@ impl Cache {
         }
     }
 
-    fn manifest_path(&self, out: &Path) -> Option<PathBuf> {
+    /// `sites/<hash of the site folder>.<ext>`: one name per folder whatever
+    /// the tool's version (a manifest written by another build of the tool
+    /// fails its frame check and is replaced).
+    fn site_path(&self, out: &Path, ext: &str) -> Option<PathBuf> {
         let abs = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
-        let k = KeyHasher::new("out-dir")
-            .field(abs.to_string_lossy().as_bytes())
-            .finish();
-        Some(self.dir.as_ref()?.join("sites").join(hex(&k)))
+        let h = blake3::hash(format!("notecheck site folder\n{}", abs.display()).as_bytes());
+        Some(
+            self.dir
+                .as_ref()?
+                .join("sites")
+                .join(format!("{}.{ext}", &h.to_hex()[..32])),
+        )
+    }
+
+    fn manifest_path(&self, out: &Path) -> Option<PathBuf> {
+        self.site_path(out, "manifest")
     }
 
     /// The manifest of the site last rendered into `out`.
@@ -304,14 +314,7 @@ impl Cache {
     /// Where the list of pages written into `out` is kept: plain text, one
     /// `/`-separated path a line, independent of the tool's version.
     fn owned_path(&self, out: &Path) -> Option<PathBuf> {
-        let abs = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
-        let h = blake3::hash(format!("notecheck site folder\n{}", abs.display()).as_bytes());
-        Some(
-            self.dir
-                .as_ref()?
-                .join("sites")
-                .join(format!("{}.pages", &h.to_hex()[..32])),
-        )
+        self.site_path(out, "pages")
     }
 
     /// The pages notecheck has written into `out` (and not removed since);
@@ -352,14 +355,14 @@ impl Cache {
 /// `a/b.html`: relative, `/`-separated plain names, ending in `.html`.
 fn is_page_path(p: &str) -> bool {
     p.ends_with(".html")
-        && p.split('/').all(|c| {
-            !c.is_empty() && c != "." && c != ".." && !c.contains(['\\', '\0', ':'])
-        })
+        && p.split('/')
+            .all(|c| !c.is_empty() && c != "." && c != ".." && !c.contains(['\\', '\0', ':']))
 }
 
 fn manifest_frame_key(out: &Path) -> Key {
+    let abs = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
     KeyHasher::new("manifest-2")
-        .field(out.to_string_lossy().as_bytes())
+        .field(abs.to_string_lossy().as_bytes())
         .finish()
 }
 
@@ -442,8 +445,7 @@ impl FileRecord {
                 fs::create_dir_all(dir)
                     .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             }
-            fs::write(&path, text)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         }
         let (len, mtime) = stat(&path).unwrap_or((u64::MAX, 0));
         Ok((

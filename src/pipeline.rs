@@ -340,8 +340,8 @@ pub fn build(
         )
     });
     #[allow(clippy::type_complexity)]
-    let outcomes: Vec<((NoteResult, Key, bool), Option<Result<PageRecord, String>>)> =
-        pool().install(|| {
+    let outcomes: Vec<((NoteResult, Key, bool), Option<Result<PageRecord, String>>)> = pool()
+        .install(|| {
             // Load the templates on this thread while the others check.
             let (_, outcomes) = rayon::join(
                 || plan.as_ref().map(|p| p.site().is_ok()),
@@ -542,7 +542,11 @@ impl SiteBuild {
         }
         // Pages of notes that are gone (only ever pages this tool wrote).
         let current: BTreeSet<&str> = self.rels.iter().map(String::as_str).collect();
-        for stale in self.claimed.iter().filter(|p| !current.contains(p.as_str())) {
+        for stale in self
+            .claimed
+            .iter()
+            .filter(|p| !current.contains(p.as_str()))
+        {
             let path = crate::report::site_file(out, stale);
             if std::fs::remove_file(&path).is_ok() {
                 changed = true;
@@ -592,5 +596,144 @@ fn timing(stage: &str, since: Instant) {
             "timing: {stage:<7} {:8.1} ms",
             since.elapsed().as_secs_f64() * 1e3
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::SystemTime;
+
+    fn fixtures() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic")
+    }
+
+    /// A project in a fresh temporary folder: the basic fixtures and a
+    /// note in a subfolder.
+    fn project_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("notecheck-pipeline-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("notes/sub")).unwrap();
+        for f in ["gradients.md", "identities.md"] {
+            std::fs::copy(fixtures().join(f), dir.join("notes").join(f)).unwrap();
+        }
+        std::fs::write(
+            dir.join("notes/sub/extra.md"),
+            "# Extra\n\n```check\nlet A, B ∈ R^{n×n}\n(A B)^T = B^T A^T\n```\n",
+        )
+        .unwrap();
+        dir
+    }
+
+    fn files(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
+        let mut out = BTreeMap::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    let rel = p.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                    let mtime = std::fs::metadata(&p).unwrap().modified().unwrap();
+                    out.insert(rel, (std::fs::read(&p).unwrap(), mtime));
+                }
+            }
+        }
+        out
+    }
+
+    fn build_in(dir: &Path, cache: &Cache) -> (CheckRun, bool) {
+        let project = load(Some(&dir.join("notes")), &dir.join("notecheck.yaml")).unwrap();
+        build(&project, cache, &dir.join("site"), false).unwrap()
+    }
+
+    #[test]
+    fn rebuilds_render_and_write_only_what_changed() {
+        let dir = project_dir("incremental");
+        let cache = Cache::new(Some(dir.join(".notecheck-cache")));
+        let out = dir.join("site");
+        let (run, changed) = build_in(&dir, &cache);
+        assert!(changed);
+        let n = run.results.len();
+        assert_eq!(n, 3);
+
+        // The same bytes as the whole site rendered in one go.
+        let project = load(Some(&dir.join("notes")), &dir.join("notecheck.yaml")).unwrap();
+        render(&project, &check_all(&project), &dir.join("whole")).unwrap();
+        let first = files(&out);
+        let whole = files(&dir.join("whole"));
+        assert_eq!(
+            first.iter().map(|(k, v)| (k, &v.0)).collect::<Vec<_>>(),
+            whole.iter().map(|(k, v)| (k, &v.0)).collect::<Vec<_>>()
+        );
+
+        // Nothing changed: nothing checked, nothing written.
+        let (run, changed) = build_in(&dir, &cache);
+        assert!(!changed);
+        assert_eq!(run.from_cache, n);
+        assert_eq!(files(&out), first);
+
+        // One note edited: its page and the index are written, no other file.
+        let edited = dir.join("notes/identities.md");
+        let mut text = std::fs::read_to_string(&edited).unwrap();
+        text.push_str("\n```check\nlet P, Q ∈ R^{n×n}\n(P Q)^T = P^T Q^T\n```\n");
+        std::fs::write(&edited, text).unwrap();
+        let (run, changed) = build_in(&dir, &cache);
+        assert!(changed);
+        assert_eq!(run.from_cache, n - 1);
+        let second = files(&out);
+        for (rel, (bytes, mtime)) in &first {
+            let now = &second[rel];
+            if rel == "identities.html" || rel == "index.html" {
+                assert_ne!(&now.0, bytes, "{rel} shows the edit");
+            } else {
+                assert_eq!(now, &(bytes.clone(), *mtime), "{rel} left alone");
+            }
+        }
+
+        // A deleted note's page goes (and its folder, now empty); a file
+        // this tool did not write stays.
+        std::fs::write(out.join("mine.html"), "mine").unwrap();
+        std::fs::remove_file(dir.join("notes/sub/extra.md")).unwrap();
+        let (_, changed) = build_in(&dir, &cache);
+        assert!(changed);
+        assert!(!out.join("sub/extra.html").exists());
+        assert!(!out.join("sub").exists());
+        assert_eq!(std::fs::read_to_string(out.join("mine.html")).unwrap(), "mine");
+        assert!(out.join("gradients.html").is_file());
+
+        // A page edited by hand is written again, from the record.
+        std::fs::write(out.join("gradients.html"), "hand edit").unwrap();
+        let (run, changed) = build_in(&dir, &cache);
+        assert!(changed);
+        assert_eq!(run.from_cache, run.results.len());
+        assert_eq!(
+            std::fs::read(out.join("gradients.html")).unwrap(),
+            first["gradients.html"].0
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn render_with_skips_an_unchanged_site() {
+        let dir = project_dir("render-with");
+        let cache = Cache::new(Some(dir.join(".notecheck-cache")));
+        let out = dir.join("site");
+        let project = load(Some(&dir.join("notes")), &dir.join("notecheck.yaml")).unwrap();
+        let run = check_all_with(&project, &cache, false);
+        assert!(render_with(&project, &run, &out, &cache).unwrap());
+        let before = files(&out);
+        let run = check_all_with(&project, &cache, false);
+        assert!(!render_with(&project, &run, &out, &cache).unwrap());
+        assert_eq!(files(&out), before);
+        // Without a cache every page is rendered, and files whose text is
+        // unchanged are still not written.
+        let none = Cache::new(None);
+        let run = check_all_with(&project, &none, false);
+        assert!(!render_with(&project, &run, &out, &none).unwrap());
+        assert_eq!(files(&out), before);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -130,7 +130,11 @@ impl Gen {
         v[self.next() % v.len()]
     }
     fn expr(&mut self) -> String {
-        let atoms = if self.next().is_multiple_of(2) { ATOMS } else { SQUARE };
+        let atoms = if self.next().is_multiple_of(2) {
+            ATOMS
+        } else {
+            SQUARE
+        };
         let mut e = self.pick(atoms).to_string();
         for _ in 0..self.next() % 3 {
             e.push_str(self.pick(OPS));

@@ -281,7 +281,9 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
             _ => None,
         };
         if let Some(b) = share
-            && let Some(v) = T::shared(self.trial).borrow().get(&(b, key.0, key.1.clone()))
+            && let Some(v) = T::shared(self.trial)
+                .borrow()
+                .get(&(b, key.0, key.1.clone()))
         {
             return Ok(v.clone());
         }

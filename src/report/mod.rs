@@ -144,35 +144,62 @@ impl Site {
     }
 
     /// The index page listing `entries` (in the order given).
+    ///
+    /// Large sites have thousands of rows: the rows, the problem list and
+    /// the chart are prepared in parallel, and the template context is
+    /// built from those values directly.
     pub fn index(&self, entries: &[IndexEntry]) -> Result<String, String> {
+        use rayon::prelude::*;
+        let json = |e: serde_json::Error| format!("template context: {}", error_chain(&e));
         let mut totals = Counts::default();
-        let mut rows = Vec::with_capacity(entries.len());
-        let mut problems = Vec::new();
         for e in entries {
             totals.merge(&e.counts);
-            for p in &e.problems {
-                problems.push(Problem {
-                    href: format!("{}{}", e.href, p.href),
-                    note: e.title.clone(),
-                    ..p.clone()
-                });
-            }
-            rows.push(IndexRow {
-                title: &e.title,
-                href: &e.href,
-                path: &e.path,
-                counts: count_cells(&e.counts),
-                total: e.counts.total(),
-                overall: overall(&e.counts),
-            });
         }
-        let site_chart = if entries.is_empty() {
-            String::new()
-        } else {
-            let chart_rows: Vec<(String, Counts)> =
-                entries.iter().map(|e| (e.title.clone(), e.counts)).collect();
-            plot::site_bars(&chart_rows, "Verdicts by note")
-        };
+        let ((rows, problems), site_chart) = rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        entries
+                            .par_iter()
+                            .map(|e| {
+                                tera::to_value(IndexRow {
+                                    title: &e.title,
+                                    href: &e.href,
+                                    path: &e.path,
+                                    counts: count_cells(&e.counts),
+                                    total: e.counts.total(),
+                                    overall: overall(&e.counts),
+                                })
+                            })
+                            .collect::<Result<Vec<tera::Value>, _>>()
+                    },
+                    || {
+                        let problems: Vec<Problem> = entries
+                            .iter()
+                            .flat_map(|e| {
+                                e.problems.iter().map(|p| Problem {
+                                    href: format!("{}{}", e.href, p.href),
+                                    note: e.title.clone(),
+                                    ..p.clone()
+                                })
+                            })
+                            .collect();
+                        tera::to_value(problems)
+                    },
+                )
+            },
+            || {
+                if entries.is_empty() {
+                    String::new()
+                } else {
+                    let chart_rows: Vec<(String, Counts)> = entries
+                        .iter()
+                        .map(|e| (e.title.clone(), e.counts))
+                        .collect();
+                    plot::site_bars(&chart_rows, "Verdicts by note")
+                }
+            },
+        );
         let ctx = IndexCtx {
             site_title: &self.opts.title,
             root: "",
@@ -182,11 +209,23 @@ impl Site {
             counts: count_cells(&totals),
             total: totals.total(),
             overall: overall(&totals),
-            notes: rows,
-            problems,
             site_chart,
         };
-        render(&self.tera, "index.html", &ctx)
+        let mut ctx = match tera::to_value(&ctx).map_err(json)? {
+            tera::Value::Object(m) => m,
+            _ => return Err("template context: not an object".to_string()),
+        };
+        ctx.insert("notes".to_string(), tera::Value::Array(rows.map_err(json)?));
+        ctx.insert("problems".to_string(), problems.map_err(json)?);
+        let ctx = Context::from_value(tera::Value::Object(ctx))
+            .map_err(|e| format!("template context: {}", error_chain(&e)))?;
+        let html = self
+            .tera
+            .render("index.html", &ctx)
+            .map_err(|e| format!("rendering index.html: {}", error_chain(&e)));
+        // Freeing thousands of rows takes a moment nobody waits for.
+        rayon::spawn(move || drop(ctx));
+        html
     }
 
     /// The site's other files: `(path relative to the site folder, contents)`.
@@ -470,6 +509,8 @@ struct IndexRow<'a> {
     overall: Overall,
 }
 
+/// The index page's context, besides `notes` (the [`IndexRow`]s) and
+/// `problems` (every page's [`Problem`]s), which are added as values.
 #[derive(Serialize)]
 struct IndexCtx<'a> {
     site_title: &'a str,
@@ -480,8 +521,6 @@ struct IndexCtx<'a> {
     counts: Vec<CountCell>,
     total: usize,
     overall: Overall,
-    notes: Vec<IndexRow<'a>>,
-    problems: Vec<Problem>,
     /// Every note's verdicts as an SVG bar chart.
     site_chart: String,
 }

@@ -227,7 +227,10 @@ fn classed(value: &str) -> Option<&'static str> {
 /// One tag of plotters' output: `<name k="v" …>` or `<name k="v" …/>`.
 /// Returns the name, whether it closes itself and its length in bytes;
 /// `None` for anything else (copied as it is).
-fn parse_tag<'s>(s: &'s str, attrs: &mut Vec<(&'s str, &'s str)>) -> Option<(&'s str, bool, usize)> {
+fn parse_tag<'s>(
+    s: &'s str,
+    attrs: &mut Vec<(&'s str, &'s str)>,
+) -> Option<(&'s str, bool, usize)> {
     attrs.clear();
     let b = s.as_bytes();
     let mut i = 1;
@@ -319,8 +322,7 @@ fn emit_tag(
     sizes: &mut FontSizes,
 ) {
     let is_text = name == "text";
-    let redundant =
-        |k: &str, v: &str| (k == "opacity" && v == "1") || (k == "stroke-width" && v == "1");
+    let redundant = |k: &str, v: &str| v == "1" && (k == "opacity" || k == "stroke-width");
     // ` stroke="none"/>` → `/>` once the redundant attributes are gone.
     let last_kept = attrs.iter().rposition(|&(k, v)| !redundant(k, v));
     let drop_last = self_closing && last_kept.is_some_and(|i| attrs[i] == ("stroke", "none"));
@@ -847,7 +849,11 @@ pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<S
         gradient_id: Some(id),
     };
     figure(w as u32, h as u32, &meta, |d| {
-        d.text(title.to_string(), (0, 2), font_at(13.0, HPos::Left, VPos::Top))?;
+        d.text(
+            title.to_string(),
+            (0, 2),
+            font_at(13.0, HPos::Left, VPos::Top),
+        )?;
         for (k, p) in panels.iter().enumerate() {
             let k = k as i32;
             let (x0, y0) = if lay.stacked {
@@ -858,7 +864,11 @@ pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<S
             let (px, py) = (x0 + left, y0 + title_h);
             let (pr, pc) = dims(p.matrix);
             let (pw, ph) = (pc as i32 * cell, pr as i32 * cell);
-            d.text(p.title.clone(), (px, y0 + 14), font_at(12.0, HPos::Left, VPos::Bottom))?;
+            d.text(
+                p.title.clone(),
+                (px, y0 + 14),
+                font_at(12.0, HPos::Left, VPos::Bottom),
+            )?;
             // White background, then runs of equal colour per row.
             d.rect((px, py), (px + pw, py + ph), fill(diverging(0.0)))?;
             for (r, row) in p.matrix.data.iter().enumerate() {
@@ -871,7 +881,11 @@ pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<S
                         end += 1;
                     }
                     if t != 0.0 {
-                        d.rect((px + c as i32 * cell, y), (px + end as i32 * cell, y + cell), fill(diverging(t)))?;
+                        d.rect(
+                            (px + c as i32 * cell, y),
+                            (px + end as i32 * cell, y + cell),
+                            fill(diverging(t)),
+                        )?;
                     }
                     c = end;
                 }
@@ -881,10 +895,14 @@ pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<S
                             continue;
                         };
                         let ink = ink_on(diverging(quantise(v / norm)));
-                        d.text(label, (px + c as i32 * cell + cell / 2, y + cell / 2), ("sans-serif", size * 1.24)
+                        d.text(
+                            label,
+                            (px + c as i32 * cell + cell / 2, y + cell / 2),
+                            ("sans-serif", size * 1.24)
                                 .into_font()
                                 .color(&ink)
-                                .pos(Pos::new(HPos::Center, VPos::Center)))?;
+                                .pos(Pos::new(HPos::Center, VPos::Center)),
+                        )?;
                     }
                 }
             }
@@ -892,14 +910,30 @@ pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<S
             // Row ticks on the left, column ticks below.
             for i in ticks(pr, cell, 13) {
                 let y = py + (i as i32 - 1) * cell + cell / 2;
-                d.text(i.to_string(), (px - 4, y), font_at(10.0, HPos::Right, VPos::Center))?;
+                d.text(
+                    i.to_string(),
+                    (px - 4, y),
+                    font_at(10.0, HPos::Right, VPos::Center),
+                )?;
             }
             for j in ticks(pc, cell, 7 * pc.to_string().len() as i32 + 6) {
                 let x = px + (j as i32 - 1) * cell + cell / 2;
-                d.text(j.to_string(), (x, py + ph + 3), font_at(10.0, HPos::Center, VPos::Top))?;
+                d.text(
+                    j.to_string(),
+                    (x, py + ph + 3),
+                    font_at(10.0, HPos::Center, VPos::Top),
+                )?;
             }
-            d.text("column".to_string(), (px + pw / 2, py + ph + 30), font_at(10.5, HPos::Center, VPos::Bottom))?;
-            d.text("row".to_string(), (x0 + 2, py + ph / 2), font_at(10.5, HPos::Center, VPos::Top).transform(FontTransform::Rotate270))?;
+            d.text(
+                "column".to_string(),
+                (px + pw / 2, py + ph + 30),
+                font_at(10.5, HPos::Center, VPos::Bottom),
+            )?;
+            d.text(
+                "row".to_string(),
+                (x0 + 2, py + ph / 2),
+                font_at(10.5, HPos::Center, VPos::Top).transform(FontTransform::Rotate270),
+            )?;
         }
         // The colour bar.
         let bw = 200.min(w - 130);
@@ -925,7 +959,11 @@ pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<S
         } else {
             "every entry is 0"
         };
-        d.text(caption.to_string(), (bx + bw + 10, by + 5), font_at(10.5, HPos::Left, VPos::Center))?;
+        d.text(
+            caption.to_string(),
+            (bx + bw + 10, by + 5),
+            font_at(10.5, HPos::Left, VPos::Center),
+        )?;
         Ok(())
     })
     .ok()
@@ -1075,84 +1113,84 @@ pub fn fd_plot(fig: &DerivativeFigure, title: &str) -> Option<String> {
         y: (y_lo, y_hi),
     };
     let series = |chart: &mut FdChart| -> Result<(), String> {
-            // Reference slopes: truncation ∝ h² from the largest step, rounding
-            // ∝ 1/h from the smallest, where the curve shows them.
-            let first = pts[0];
-            let last = pts[pts.len() - 1];
-            let (big, small) = if first.0 >= last.0 {
-                (first, last)
-            } else {
-                (last, first)
-            };
-            if big.1 > 1e-12 && big.1 > 1e3 * emin {
-                let h_end = (big.0 * 10f64.powf(-3.0)).max((big.1 / y_lo).sqrt().recip() * big.0);
-                let line = [
-                    (big.0, big.1 * 2.5),
-                    (h_end, big.1 * 2.5 * (h_end / big.0).powi(2)),
-                ];
-                ok(chart.draw_series(std::iter::once(PathElement::new(
-                    line.to_vec(),
-                    stroke(REFERENCE, 0.9, 1),
-                ))))?;
-                let mid = (
-                    (line[0].0 * line[1].0).sqrt(),
-                    (line[0].1 * line[1].1).sqrt(),
-                );
-                ok(chart.draw_series(std::iter::once(Text::new(
-                    "∝ h²",
-                    (mid.0 / 1.6, mid.1 * 1.6),
-                    font_at(11.0, HPos::Right, VPos::Bottom),
-                ))))?;
-            }
-            if small.1 > 10.0 * LOG_FLOOR && small.1 > 1e2 * emin {
-                let h_end = small.0 * 1e4;
-                let line = [
-                    (small.0, small.1 * 2.5),
-                    (h_end, small.1 * 2.5 * small.0 / h_end),
-                ];
-                ok(chart.draw_series(std::iter::once(PathElement::new(
-                    line.to_vec(),
-                    stroke(REFERENCE, 0.9, 1),
-                ))))?;
-                let mid = (
-                    (line[0].0 * line[1].0).sqrt(),
-                    (line[0].1 * line[1].1).sqrt(),
-                );
-                ok(chart.draw_series(std::iter::once(Text::new(
-                    "∝ 1/h",
-                    (mid.0 * 1.6, mid.1 * 1.6),
-                    font_at(11.0, HPos::Left, VPos::Bottom),
-                ))))?;
-            }
-
-            // The step the check uses.
-            if step.is_finite() && step > x_lo && step < x_hi {
-                ok(chart.draw_series(std::iter::once(PathElement::new(
-                    vec![(step, y_lo), (step, y_hi)],
-                    stroke(DASHED, 0.75, 1),
-                ))))?;
-                let right_half = lg(step) > (lg(x_lo) + lg(x_hi)) / 2.0 + 0.8;
-                let text = format!("h used = {}", step_text(step));
-                let (pos, anchor) = if right_half {
-                    ((step / 1.3, y_hi / 1.6), HPos::Right)
-                } else {
-                    ((step * 1.3, y_hi / 1.6), HPos::Left)
-                };
-                ok(chart.draw_series(std::iter::once(Text::new(
-                    text,
-                    pos,
-                    font_at(11.0, anchor, VPos::Top),
-                ))))?;
-            }
-
+        // Reference slopes: truncation ∝ h² from the largest step, rounding
+        // ∝ 1/h from the smallest, where the curve shows them.
+        let first = pts[0];
+        let last = pts[pts.len() - 1];
+        let (big, small) = if first.0 >= last.0 {
+            (first, last)
+        } else {
+            (last, first)
+        };
+        if big.1 > 1e-12 && big.1 > 1e3 * emin {
+            let h_end = (big.0 * 10f64.powf(-3.0)).max((big.1 / y_lo).sqrt().recip() * big.0);
+            let line = [
+                (big.0, big.1 * 2.5),
+                (h_end, big.1 * 2.5 * (h_end / big.0).powi(2)),
+            ];
             ok(chart.draw_series(std::iter::once(PathElement::new(
-                pts.clone(),
-                stroke(CURVE, 1.0, 2),
+                line.to_vec(),
+                stroke(REFERENCE, 0.9, 1),
             ))))?;
-            ok(chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, fill(CURVE)))))?;
-            if let Some(p) = at_step {
-                ok(chart.draw_series(std::iter::once(Circle::new(p, 6, stroke(FG, 1.0, 2)))))?;
-            }
+            let mid = (
+                (line[0].0 * line[1].0).sqrt(),
+                (line[0].1 * line[1].1).sqrt(),
+            );
+            ok(chart.draw_series(std::iter::once(Text::new(
+                "∝ h²",
+                (mid.0 / 1.6, mid.1 * 1.6),
+                font_at(11.0, HPos::Right, VPos::Bottom),
+            ))))?;
+        }
+        if small.1 > 10.0 * LOG_FLOOR && small.1 > 1e2 * emin {
+            let h_end = small.0 * 1e4;
+            let line = [
+                (small.0, small.1 * 2.5),
+                (h_end, small.1 * 2.5 * small.0 / h_end),
+            ];
+            ok(chart.draw_series(std::iter::once(PathElement::new(
+                line.to_vec(),
+                stroke(REFERENCE, 0.9, 1),
+            ))))?;
+            let mid = (
+                (line[0].0 * line[1].0).sqrt(),
+                (line[0].1 * line[1].1).sqrt(),
+            );
+            ok(chart.draw_series(std::iter::once(Text::new(
+                "∝ 1/h",
+                (mid.0 * 1.6, mid.1 * 1.6),
+                font_at(11.0, HPos::Left, VPos::Bottom),
+            ))))?;
+        }
+
+        // The step the check uses.
+        if step.is_finite() && step > x_lo && step < x_hi {
+            ok(chart.draw_series(std::iter::once(PathElement::new(
+                vec![(step, y_lo), (step, y_hi)],
+                stroke(DASHED, 0.75, 1),
+            ))))?;
+            let right_half = lg(step) > (lg(x_lo) + lg(x_hi)) / 2.0 + 0.8;
+            let text = format!("h used = {}", step_text(step));
+            let (pos, anchor) = if right_half {
+                ((step / 1.3, y_hi / 1.6), HPos::Right)
+            } else {
+                ((step * 1.3, y_hi / 1.6), HPos::Left)
+            };
+            ok(chart.draw_series(std::iter::once(Text::new(
+                text,
+                pos,
+                font_at(11.0, anchor, VPos::Top),
+            ))))?;
+        }
+
+        ok(chart.draw_series(std::iter::once(PathElement::new(
+            pts.clone(),
+            stroke(CURVE, 1.0, 2),
+        ))))?;
+        ok(chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, fill(CURVE)))))?;
+        if let Some(p) = at_step {
+            ok(chart.draw_series(std::iter::once(Circle::new(p, 6, stroke(FG, 1.0, 2)))))?;
+        }
         Ok(())
     };
     #[cfg(test)]
@@ -1234,7 +1272,9 @@ impl FdFrame<'_> {
         let split = raw.find(">\n").and_then(|i| {
             let body = &raw[i + 2..];
             let caption_end = body.find("</text>\n")? + "</text>\n".len();
-            (raw.starts_with("<svg") && body.starts_with("<text") && body[..caption_end] == *frame.caption)
+            (raw.starts_with("<svg")
+                && body.starts_with("<text")
+                && body[..caption_end] == *frame.caption)
                 .then_some((&raw[4..i], &body[caption_end..]))
         });
         let Some((open, data)) = split else {
@@ -1246,7 +1286,8 @@ impl FdFrame<'_> {
             });
         };
         let open = open.replace(" xmlns=\"http://www.w3.org/2000/svg\"", "");
-        let mut out = String::with_capacity(frame.finished.len() + data.len() + meta.desc.len() + 512);
+        let mut out =
+            String::with_capacity(frame.finished.len() + data.len() + meta.desc.len() + 512);
         svg_head(&mut out, &open, meta);
         out.push_str(&frame.finished);
         rewrite_body(data, None, &mut out);
@@ -1343,7 +1384,11 @@ pub fn verdict_bars(c: &Counts, title: &str) -> String {
         .unwrap_or(0)
         .max(1);
     figure(w as u32, h as u32, &meta, |d| {
-        d.text(title.to_string(), (0, 2), font_at(13.0, HPos::Left, VPos::Top))?;
+        d.text(
+            title.to_string(),
+            (0, 2),
+            font_at(13.0, HPos::Left, VPos::Top),
+        )?;
         for (i, &s) in STATUS_ORDER.iter().enumerate() {
             let n = count_of(c, s);
             let y = head + i as i32 * row_h;
@@ -1354,23 +1399,38 @@ pub fn verdict_bars(c: &Counts, title: &str) -> String {
                 status_words(s)
             );
             let alpha = if n == 0 { 0.55 } else { 1.0 };
-            d.text(label, (label_w - 8, mid), ("sans-serif", 11.5 * 1.24)
+            d.text(
+                label,
+                (label_w - 8, mid),
+                ("sans-serif", 11.5 * 1.24)
                     .into_font()
                     .color(&FG.mix(alpha))
-                    .pos(Pos::new(HPos::Right, VPos::Center)))?;
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            )?;
             let bw = if n == 0 {
                 0
             } else {
                 ((n as f64 / max as f64) * bar_max as f64).round().max(2.0) as i32
             };
             if bw > 0 {
-                d.rect((label_w, y + 3), (label_w + bw, y + row_h - 3), fill(status_colour(s)))?;
+                d.rect(
+                    (label_w, y + 3),
+                    (label_w + bw, y + row_h - 3),
+                    fill(status_colour(s)),
+                )?;
             }
-            d.path(vec![(label_w, y + 1), (label_w, y + row_h - 1)], stroke(FG, 0.5, 1))?;
-            d.text(n.to_string(), (label_w + bw + 5, mid), ("sans-serif", 11.5 * 1.24)
+            d.path(
+                vec![(label_w, y + 1), (label_w, y + row_h - 1)],
+                stroke(FG, 0.5, 1),
+            )?;
+            d.text(
+                n.to_string(),
+                (label_w + bw + 5, mid),
+                ("sans-serif", 11.5 * 1.24)
                     .into_font()
                     .color(&FG.mix(alpha))
-                    .pos(Pos::new(HPos::Left, VPos::Center)))?;
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            )?;
         }
         Ok(())
     })
@@ -1404,11 +1464,19 @@ pub fn site_bars(rows: &[(String, Counts)], title: &str) -> String {
         .unwrap_or(0)
         .max(1);
     figure(w as u32, h as u32, &meta, |d| {
-        d.text(title.to_string(), (0, 2), font_at(13.0, HPos::Left, VPos::Top))?;
+        d.text(
+            title.to_string(),
+            (0, 2),
+            font_at(13.0, HPos::Left, VPos::Top),
+        )?;
         for (i, (name, c)) in rows.iter().enumerate() {
             let y = head + i as i32 * row_h;
             let mid = y + row_h / 2;
-            d.text(ellipsis(name, label_w - 12, 12.0), (label_w - 10, mid), font_at(12.0, HPos::Right, VPos::Center))?;
+            d.text(
+                ellipsis(name, label_w - 12, 12.0),
+                (label_w - 10, mid),
+                font_at(12.0, HPos::Right, VPos::Center),
+            )?;
             let mut x = label_w;
             for &s in &STATUS_ORDER {
                 let n = count_of(c, s);
@@ -1419,8 +1487,15 @@ pub fn site_bars(rows: &[(String, Counts)], title: &str) -> String {
                 d.rect((x, y + 5), (x + bw, y + row_h - 5), fill(status_colour(s)))?;
                 x += bw;
             }
-            d.path(vec![(label_w, y + 2), (label_w, y + row_h - 2)], stroke(FG, 0.5, 1))?;
-            d.text(counts_words(c), (x + 6, mid), font_at(11.0, HPos::Left, VPos::Center))?;
+            d.path(
+                vec![(label_w, y + 2), (label_w, y + row_h - 2)],
+                stroke(FG, 0.5, 1),
+            )?;
+            d.text(
+                counts_words(c),
+                (x + 6, mid),
+                font_at(11.0, HPos::Left, VPos::Center),
+            )?;
         }
         Ok(())
     })
@@ -1625,8 +1700,13 @@ mod tests {
             let a = draw(&mut next);
             let b = draw(&mut next);
             let d = difference(&a, &b).unwrap();
-            let title = ["Values", "a < b & \"c\" 'd'", "Ünïcode ∂f/∂X", "line\nbreak"][n % 4];
-            let panels = vec![
+            let title = [
+                "Values",
+                "a < b & \"c\" 'd'",
+                "Ünïcode ∂f/∂X",
+                "line\nbreak",
+            ][n % 4];
+            let panels = [
                 Panel {
                     title: "computed (exact)".into(),
                     matrix: &a,
@@ -1658,7 +1738,12 @@ mod tests {
             let (f, r) = both(|| verdict_bars(&c, title));
             assert_eq!(f, r);
             let rows: Vec<(String, Counts)> = (0..(n % 5))
-                .map(|i| (format!("{title} {i} with a long name that goes on and on"), c))
+                .map(|i| {
+                    (
+                        format!("{title} {i} with a long name that goes on and on"),
+                        c,
+                    )
+                })
                 .collect();
             let (f, r) = both(|| site_bars(&rows, title));
             assert_eq!(f, r);

@@ -869,3 +869,37 @@ fn failures_show_their_diagnosis_and_where_the_sides_differ() {
     assert!(page.contains(">left − right</text>"));
     assert!(!page.contains("<details class=\"figures\""));
 }
+
+#[test]
+fn pages_rendered_one_by_one_match_the_whole_site() {
+    let (notes, results) = demo();
+    let out = tmpdir("per-page");
+    render_site(&notes, &results, &opts(), &out).unwrap();
+
+    let site = Site::new(&opts()).unwrap();
+    let mut entries = Vec::new();
+    for (note, result) in notes.iter().zip(&results) {
+        let page = site.page(note, result).unwrap();
+        assert_eq!(page.rel_path, page_path(&note.rel_path));
+        assert_eq!(page.html, read(&site_file(&out, &page.rel_path)));
+        assert_eq!(page.entry.href, page.rel_path);
+        // An entry survives the cache's format unchanged.
+        let bytes = postcard::to_allocvec(&page.entry).unwrap();
+        let back: IndexEntry = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(back, page.entry);
+        entries.push(back);
+    }
+    assert!(entries.iter().any(|e| !e.problems.is_empty()));
+    assert_eq!(site.index(&entries).unwrap(), read(&out.join(INDEX)));
+    for (rel, text) in site.assets() {
+        assert_eq!(text, read(&site_file(&out, rel)));
+    }
+    // Empty sites have an index too.
+    assert!(site.index(&[]).unwrap().contains("0 notes"));
+}
+
+#[test]
+fn site_is_shared_by_threads() {
+    fn sync<T: Sync + Send>() {}
+    sync::<Site>();
+}
