@@ -635,7 +635,11 @@ mod tests {
                 if p.is_dir() {
                     stack.push(p);
                 } else {
-                    let rel = p.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                    let rel = p
+                        .strip_prefix(dir)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/");
                     let mtime = std::fs::metadata(&p).unwrap().modified().unwrap();
                     out.insert(rel, (std::fs::read(&p).unwrap(), mtime));
                 }
@@ -701,7 +705,10 @@ mod tests {
         assert!(changed);
         assert!(!out.join("sub/extra.html").exists());
         assert!(!out.join("sub").exists());
-        assert_eq!(std::fs::read_to_string(out.join("mine.html")).unwrap(), "mine");
+        assert_eq!(
+            std::fs::read_to_string(out.join("mine.html")).unwrap(),
+            "mine"
+        );
         assert!(out.join("gradients.html").is_file());
 
         // A page edited by hand is written again, from the record.

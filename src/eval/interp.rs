@@ -1135,6 +1135,52 @@ mod tests {
     }
 
     #[test]
+    fn values_shared_between_seeded_passes_change_nothing() {
+        // A derivative taken once in a fresh trial and again after the
+        // trial's seeded passes kept what does not depend on their seed
+        // (here the hidden layer z, and W2 z when differentiating by b).
+        let c = compiled(
+            "let W1 ∈ R^{h×m}\nlet W2 ∈ R^{k×h}\nlet x ∈ R^m\nlet b ∈ R^k\nlet z = tanh(W1 x)\nlet L = sum(exp(W2 z + b))\n∂L/∂W2 = exp(W2 z + b) z^T\n∂L/∂b = exp(W2 z + b)",
+        );
+        let claims: Vec<_> = c.blocks[0]
+            .stmts
+            .iter()
+            .filter_map(|s| match &s.kind {
+                CompiledKind::Claims(cs) => Some(cs),
+                _ => None,
+            })
+            .flatten()
+            .map(|c| c.result.as_ref().expect("resolves"))
+            .collect();
+        assert_eq!(claims.len(), 2);
+        let fresh = |k: usize| {
+            let trial = Trial::new(&c.program, 3, 1, &BTreeMap::new(), (2, 5));
+            let d = deriv_parts(&claims[k].lhs).unwrap();
+            let value = Evaluator::plain(&trial).eval(&claims[k].lhs).unwrap();
+            (value, fd_curve(&trial, &BTreeMap::new(), &d).unwrap())
+        };
+        let trial = Trial::new(&c.program, 3, 1, &BTreeMap::new(), (2, 5));
+        for _ in 0..2 {
+            for (k, claim) in claims.iter().enumerate() {
+                let d = deriv_parts(&claim.lhs).unwrap();
+                let value = Evaluator::plain(&trial).eval(&claim.lhs).unwrap();
+                let curve = fd_curve(&trial, &BTreeMap::new(), &d).unwrap();
+                let (v0, c0) = fresh(k);
+                let bits = |m: &DMatrix<f64>| m.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&value), bits(&v0));
+                let cbits = |c: &(Vec<(f64, f64)>, f64)| {
+                    c.0.iter()
+                        .map(|(h, e)| (h.to_bits(), e.to_bits()))
+                        .collect::<Vec<_>>()
+                };
+                assert_eq!(cbits(&curve), cbits(&c0));
+            }
+        }
+        assert!(!trial.shared_f64.borrow().is_empty());
+        assert!(!trial.shared_dual.borrow().is_empty());
+    }
+
+    #[test]
     fn a_wrong_gradient_differs() {
         let c = compiled("let A ∈ R^{n×n}\nlet x ∈ R^n\n∂(x^T A x)/∂x = 2 A x");
         let (l, r) = &sides(&c)[0];
