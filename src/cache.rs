@@ -473,11 +473,6 @@ fn stat(path: &Path) -> Option<(u64, u128)> {
 }
 
 impl SiteManifest {
-    /// The record of the page written to `rel`, if any.
-    pub fn page(&self, rel: &str) -> Option<&PageRecord> {
-        self.pages.iter().find(|p| p.file.rel == rel)
-    }
-
     /// The record of the (non-page) file `rel`, if any.
     pub fn file(&self, rel: &str) -> Option<&FileRecord> {
         self.files.iter().find(|f| f.rel == rel)

@@ -3,9 +3,14 @@
 //! `main.rs` only parses the command line and calls these.
 //!
 //! Notes are read and checked in parallel (one note per task; a note's
-//! check is single-threaded), results come back in the notes' order. With
-//! a [`Cache`], a note whose key is unchanged is not checked again, and a
-//! site whose inputs and files are unchanged is not rendered again.
+//! check is single-threaded), results come back in the notes' order;
+//! [`build`] renders each note's page as soon as the note is checked. With
+//! a [`Cache`], a note whose key is unchanged is not checked again, a page
+//! whose inputs (the note's key, the templates, the options) are unchanged
+//! and whose file is untouched is not rendered again, a file whose text is
+//! unchanged is not written again, and the page of a note that is gone is
+//! removed; a site whose inputs and files are all unchanged is not even
+//! indexed again.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -298,7 +303,7 @@ pub fn render_with(
             .map(|i| plan.page(project, i, &run.keys[i], &run.results[i]))
             .collect()
     });
-    let changed = plan.finish(records, cache)?;
+    let changed = pool().install(|| plan.finish(records, cache))?;
     timing("render", t0);
     Ok(changed)
 }
@@ -372,7 +377,7 @@ pub fn build(
                 .into_iter()
                 .map(|r| r.unwrap_or_else(|| Err("internal error: a page is missing".into())))
                 .collect();
-            plan.finish(records, cache)?
+            pool().install(|| plan.finish(records, cache))?
         }
         None => false,
     };

@@ -16,22 +16,31 @@ use super::html::escape;
 ///
 /// `Err` carries the parser's message when the LaTeX is not understood.
 pub fn to_mathml(latex: &str, display: bool) -> Result<String, String> {
-    // Notes repeat their formulas (a claim's LaTeX on its statement, the
-    // same identities in many notes): typeset each once per process.
-    type Memo = Mutex<HashMap<(bool, Box<str>), Result<Arc<str>, String>>>;
-    static MEMO: OnceLock<Memo> = OnceLock::new();
-    /// Formulas kept at most (a few kilobytes each).
-    const KEEP: usize = 20_000;
+    // Notes repeat their formulas (the same identities in many notes, a
+    // symbol in many sentences): typeset each once per process, up to a
+    // budget of memory.
+    type Typeset = Result<Arc<str>, String>;
+    #[derive(Default)]
+    struct Memo {
+        map: HashMap<(bool, Box<str>), Typeset>,
+        bytes: usize,
+    }
+    static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
+    const BUDGET: usize = 16 << 20;
     let memo = MEMO.get_or_init(Mutex::default);
     let key = (display, Box::<str>::from(latex));
-    if let Some(hit) = memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+    if let Some(hit) = memo.lock().ok().and_then(|m| m.map.get(&key).cloned()) {
         return hit.map(|m| m.to_string());
     }
     let typeset = typeset(latex, display);
+    let size = latex.len() + typeset.as_ref().map_or_else(String::len, String::len);
     if let Ok(mut m) = memo.lock()
-        && m.len() < KEEP
+        && m.bytes + size <= BUDGET
     {
-        m.insert(key, typeset.as_deref().map(Arc::from).map_err(Clone::clone));
+        let value = typeset.as_deref().map(Arc::from).map_err(Clone::clone);
+        if m.map.insert(key, value).is_none() {
+            m.bytes += size;
+        }
     }
     typeset
 }

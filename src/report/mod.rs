@@ -1,7 +1,10 @@
 //! Stage 5: rendered pages, math, plots, site on disk.
 //!
 //! [`render_site`] writes one page per note, an index page and a stylesheet.
-//! The site is self-contained: math is MathML typeset at build time, the
+//! The same work one piece at a time: a [`Site`] (templates loaded once)
+//! renders a note's [`Page`] on any thread, and the index from every page's
+//! [`IndexEntry`], which the cache keeps so that a rebuild renders only the
+//! pages whose inputs changed. The site is self-contained: math is MathML typeset at build time, the
 //! stylesheet uses system fonts, and nothing is loaded from outside the
 //! output folder; no JavaScript is needed to read it. The output is a pure
 //! function of the inputs (no timestamps, ordered maps only).

@@ -1,4 +1,4 @@
-//! Figures as inline SVG, drawn with plotters' SVG backend.
+//! Figures as inline SVG, laid out as plotters' SVG backend draws them.
 //!
 //! Every figure is an `<svg class="plot …" role="img">` with a `<title>`
 //! and a `<desc>` that says in words what the figure shows. Text is SVG
@@ -11,6 +11,14 @@
 //! scale) are the same in both schemes.
 //!
 //! All layout is integer pixels computed here, so output is deterministic.
+//!
+//! Speed (a site has thousands of figures): plotters' output is finished in
+//! one pass over its tags (`finish`); heatmaps and bar charts, made of
+//! rectangles, lines and labels only, skip plotters and are written
+//! straight in their finished form by a `Canvas` (the same bytes: the
+//! tests compare both ways on random figures); the frame of the
+//! finite-difference figure (caption, grid, log axes, labels) depends only
+//! on the axis ranges and is drawn once per process for each.
 
 use std::fmt::Write as _;
 
@@ -408,6 +416,7 @@ struct Canvas {
     out: String,
     gradient: Option<String>,
     sizes: FontSizes,
+    floats: Floats,
     /// Attribute values of the shape being written.
     scratch: String,
 }
@@ -426,6 +435,7 @@ impl Canvas {
             out,
             gradient: meta.gradient_id.map(|id| format!("url(#{})", escape(id))),
             sizes: FontSizes::default(),
+            floats: Floats::default(),
             scratch: String::with_capacity(256),
         }
     }
@@ -458,15 +468,55 @@ impl Canvas {
     }
 }
 
-/// Appends `v` and returns the end of the value in `s`.
-fn val(s: &mut String, v: impl std::fmt::Display) -> usize {
-    let _ = write!(s, "{v}");
+/// Appends `v` as `{v}` formats it and returns the end of the value in `s`.
+fn int(s: &mut String, v: i64) -> usize {
+    if v < 0 {
+        s.push('-');
+    }
+    let mut digits = [0u8; 20];
+    let mut n = v.unsigned_abs();
+    let mut k = digits.len();
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // ASCII digits.
+    s.push_str(std::str::from_utf8(&digits[k..]).unwrap_or_default());
     s.len()
 }
 
+/// Appends `#RRGGBB` (upper case, as plotters writes colours).
 fn colour_hex(s: &mut String, (r, g, b): (u8, u8, u8)) -> usize {
-    let _ = write!(s, "#{r:02X}{g:02X}{b:02X}");
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    s.push('#');
+    for c in [r, g, b] {
+        s.push(HEX[(c >> 4) as usize] as char);
+        s.push(HEX[(c & 15) as usize] as char);
+    }
     s.len()
+}
+
+/// `{v}` of the few floats a figure writes (opacities, font sizes), each
+/// formatted once.
+#[derive(Default)]
+struct Floats(Vec<(u64, String)>);
+
+impl Floats {
+    fn push(&mut self, s: &mut String, v: f64) -> usize {
+        match self.0.iter().find(|(bits, _)| *bits == v.to_bits()) {
+            Some((_, text)) => s.push_str(text),
+            None => {
+                let text = v.to_string();
+                s.push_str(&text);
+                self.0.push((v.to_bits(), text));
+            }
+        }
+        s.len()
+    }
 }
 
 impl Draw for Canvas {
@@ -480,11 +530,11 @@ impl Draw for Canvas {
         let mut s = std::mem::take(&mut self.scratch);
         s.clear();
         let mut ends = [0usize; 7];
-        ends[0] = val(&mut s, a.0);
-        ends[1] = val(&mut s, a.1);
-        ends[2] = val(&mut s, b.0 - a.0);
-        ends[3] = val(&mut s, b.1 - a.1);
-        ends[4] = val(&mut s, c.3);
+        ends[0] = int(&mut s, a.0 as i64);
+        ends[1] = int(&mut s, a.1 as i64);
+        ends[2] = int(&mut s, (b.0 - a.0) as i64);
+        ends[3] = int(&mut s, (b.1 - a.1) as i64);
+        ends[4] = self.floats.push(&mut s, c.3);
         if style.filled {
             ends[5] = colour_hex(&mut s, (c.0, c.1, c.2));
             s.push_str("none");
@@ -515,9 +565,9 @@ impl Draw for Canvas {
         let mut ends = [0usize; 5];
         s.push_str("none");
         ends[0] = s.len();
-        ends[1] = val(&mut s, c.3);
+        ends[1] = self.floats.push(&mut s, c.3);
         ends[2] = colour_hex(&mut s, (c.0, c.1, c.2));
-        ends[3] = val(&mut s, style.stroke_width);
+        ends[3] = int(&mut s, style.stroke_width.into());
         for p in points {
             let (x, y) = self.clamp(p);
             let _ = write!(s, "{x},{y} ");
@@ -550,8 +600,8 @@ impl Draw for Canvas {
             ends[n] = end;
             n += 1;
         };
-        push("x", val(&mut s, x0));
-        push("y", val(&mut s, y0));
+        push("x", int(&mut s, x0.into()));
+        push("y", int(&mut s, y0.into()));
         s.push_str(match style.pos.v_pos {
             VPos::Top => "0.76em",
             VPos::Center => "0.5ex",
@@ -566,8 +616,11 @@ impl Draw for Canvas {
         push("text-anchor", s.len());
         s.push_str(style.font.get_family().as_str());
         push("font-family", s.len());
-        push("font-size", val(&mut s, style.font.get_size() / 1.24));
-        push("opacity", val(&mut s, color.alpha));
+        push(
+            "font-size",
+            self.floats.push(&mut s, style.font.get_size() / 1.24),
+        );
+        push("opacity", self.floats.push(&mut s, color.alpha));
         push("fill", colour_hex(&mut s, color.rgb));
         match style.font.get_style() {
             FontStyle::Normal => {}
