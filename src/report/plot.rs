@@ -1175,12 +1175,12 @@ pub fn fd_plot(fig: &DerivativeFigure, title: &str) -> Option<String> {
         } else {
             (last, first)
         };
-        if big.1 > 1e-12 && big.1 > 1e3 * emin {
-            let h_end = (big.0 * 10f64.powf(-3.0)).max((big.1 / y_lo).sqrt().recip() * big.0);
-            let line = [
-                (big.0, big.1 * 2.5),
-                (h_end, big.1 * 2.5 * (h_end / big.0).powi(2)),
-            ];
+        // A reference line between two points, labelled at its middle.
+        let reference = |chart: &mut FdChart,
+                         line: [(f64, f64); 2],
+                         label: &'static str,
+                         pos: HPos|
+         -> Result<(), String> {
             ok(chart.draw_series(std::iter::once(PathElement::new(
                 line.to_vec(),
                 stroke(REFERENCE, 0.9, 1),
@@ -1190,10 +1190,25 @@ pub fn fd_plot(fig: &DerivativeFigure, title: &str) -> Option<String> {
                 (line[0].1 * line[1].1).sqrt(),
             );
             ok(chart.draw_series(std::iter::once(Text::new(
-                "∝ h²",
-                (mid.0 / 1.6, mid.1 * 1.6),
-                font_at(11.0, HPos::Right, VPos::Bottom),
-            ))))?;
+                label,
+                (
+                    if matches!(pos, HPos::Right) {
+                        mid.0 / 1.6
+                    } else {
+                        mid.0 * 1.6
+                    },
+                    mid.1 * 1.6,
+                ),
+                font_at(11.0, pos, VPos::Bottom),
+            ))))
+        };
+        if big.1 > 1e-12 && big.1 > 1e3 * emin {
+            let h_end = (big.0 * 10f64.powf(-3.0)).max((big.1 / y_lo).sqrt().recip() * big.0);
+            let line = [
+                (big.0, big.1 * 2.5),
+                (h_end, big.1 * 2.5 * (h_end / big.0).powi(2)),
+            ];
+            reference(chart, line, "∝ h²", HPos::Right)?;
         }
         if small.1 > 10.0 * LOG_FLOOR && small.1 > 1e2 * emin {
             let h_end = small.0 * 1e4;
@@ -1201,19 +1216,7 @@ pub fn fd_plot(fig: &DerivativeFigure, title: &str) -> Option<String> {
                 (small.0, small.1 * 2.5),
                 (h_end, small.1 * 2.5 * small.0 / h_end),
             ];
-            ok(chart.draw_series(std::iter::once(PathElement::new(
-                line.to_vec(),
-                stroke(REFERENCE, 0.9, 1),
-            ))))?;
-            let mid = (
-                (line[0].0 * line[1].0).sqrt(),
-                (line[0].1 * line[1].1).sqrt(),
-            );
-            ok(chart.draw_series(std::iter::once(Text::new(
-                "∝ 1/h",
-                (mid.0 * 1.6, mid.1 * 1.6),
-                font_at(11.0, HPos::Left, VPos::Bottom),
-            ))))?;
+            reference(chart, line, "∝ 1/h", HPos::Left)?;
         }
 
         // The step the check uses.
