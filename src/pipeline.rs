@@ -485,7 +485,7 @@ impl SiteBuild {
         let rel = &self.rels[i];
         let out_dir = self.out_dir();
         let before = self.old_pages.get(rel).map(|&k| &self.old.pages[k]);
-        if let Some(r) = before.filter(|r| r.key == key && r.file.is_current(out_dir)) {
+        if let Some(r) = before.filter(|r| r.key == key && r.is_current(out_dir)) {
             return Ok(r.clone());
         }
         let page = self.site()?.page(&project.notes[i], result)?;
@@ -495,10 +495,20 @@ impl SiteBuild {
         if wrote {
             self.written.fetch_add(1, Ordering::Relaxed);
         }
+        let mut figures = Vec::with_capacity(page.figures.len());
+        for (rel, svg) in &page.figures {
+            let old = before.and_then(|r| r.figures.iter().find(|f| &f.rel == rel));
+            let (f, wrote) = FileRecord::write(out_dir, rel, svg, old)?;
+            if wrote {
+                self.written.fetch_add(1, Ordering::Relaxed);
+            }
+            figures.push(f);
+        }
         Ok(PageRecord {
             file,
             key,
             entry: page.entry,
+            figures,
         })
     }
 
@@ -545,8 +555,10 @@ impl SiteBuild {
             changed |= wrote;
             files.push(f);
         }
-        // Pages of notes that are gone (only ever pages this tool wrote).
-        let current: BTreeSet<&str> = self.rels.iter().map(String::as_str).collect();
+        // Pages of notes that are gone and figure files no page uses now
+        // (only ever files this tool wrote).
+        let figures = pages.iter().flat_map(|p| &p.figures).map(|f| f.rel.as_str());
+        let current: BTreeSet<&str> = self.rels.iter().map(String::as_str).chain(figures).collect();
         for stale in self
             .claimed
             .iter()
@@ -566,7 +578,7 @@ impl SiteBuild {
             }
         }
         if cache.enabled() {
-            let mut owned = self.rels.clone();
+            let mut owned: Vec<String> = current.iter().map(|s| s.to_string()).collect();
             owned.sort();
             cache.store_owned(out, &owned);
             cache.store_manifest(

@@ -78,6 +78,9 @@ pub struct Page {
     pub html: String,
     /// What the index shows of the page.
     pub entry: IndexEntry,
+    /// The page's figure files: (path relative to the site folder,
+    /// `/`-separated, under [`FIGURES`]; SVG text).
+    pub figures: Vec<(String, String)>,
 }
 
 /// What the index page shows of one note page (kept by the cache, so an
@@ -132,8 +135,14 @@ impl Site {
         let rel = page_rel_path(&note.rel_path);
         let depth = rel.len() - 1;
         let href = rel.join("/");
-        let page = render_note_page(&self.tera, note, result, &self.opts, depth)?;
+        let stem = href.strip_suffix(".html").unwrap_or(&href);
+        let files = blocks::FigureFiles {
+            stem: format!("{FIGURES}/{stem}"),
+            root: root_prefix(depth),
+        };
+        let page = render_note_page(&self.tera, note, result, &self.opts, depth, Some(files))?;
         Ok(Page {
+            figures: page.figures,
             entry: IndexEntry {
                 title: note.title.clone(),
                 href: href.clone(),
@@ -241,6 +250,9 @@ impl Site {
 pub const STYLESHEET: &str = "assets/style.css";
 /// The index page's path in the site folder.
 pub const INDEX: &str = "index.html";
+/// The folder of figure files in the site folder: the figures of
+/// `linear/vec.html` are `figures/linear/vec-<claim id>-<kind>.svg`.
+pub const FIGURES: &str = "figures";
 
 /// Where the page of the note at `rel` (its path in the notes folder) goes,
 /// relative to the site folder and `/`-separated: `linear/vec.md` →
@@ -291,6 +303,9 @@ pub fn render_site(
         .map(|(note, result)| {
             let page = site.page(note, result)?;
             write_file(&site_file(out, &page.rel_path), &page.html)?;
+            for (rel, svg) in &page.figures {
+                write_file(&site_file(out, rel), svg)?;
+            }
             Ok(page.entry)
         })
         .collect();
@@ -305,6 +320,7 @@ pub fn render_site(
 /// What rendering one note page produced.
 struct NotePage {
     html: String,
+    figures: Vec<(String, String)>,
     counts: Counts,
     problems: Vec<Problem>,
 }
@@ -315,6 +331,7 @@ fn render_note_page(
     result: &NoteResult,
     opts: &SiteOptions,
     depth: usize,
+    figure_files: Option<blocks::FigureFiles>,
 ) -> Result<NotePage, String> {
     let mut reserved: Vec<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
     reserved.extend(
@@ -323,7 +340,10 @@ fn render_note_page(
             .iter()
             .map(|b| block_anchor(b.id.as_deref(), b.index)),
     );
-    let pr = PageRenderer::new(&opts.command, &note.path, &reserved);
+    let mut pr = PageRenderer::new(&opts.command, &note.path, &reserved);
+    if let Some(f) = figure_files {
+        pr = pr.with_figure_files(f);
+    }
 
     let errors_html = if result.errors.is_empty() {
         String::new()
@@ -441,6 +461,7 @@ fn render_note_page(
     let html = render(tera, "note.html", &ctx)?;
     Ok(NotePage {
         html,
+        figures: pr.take_figure_files(),
         counts,
         problems,
     })

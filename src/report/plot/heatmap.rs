@@ -1,0 +1,335 @@
+//! Heatmaps: one or more matrices side by side (or stacked) on one
+//! symmetric blue–white–red scale, with a colour bar as the legend.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use super::scale::{cell_ticks, diverging, hex, ink_on, minus, quantise};
+use super::svg::{PathData, Writer, num};
+use super::{Figure, MIN_FONT, WIDTH, ellipsis, text_width};
+use crate::check::verdict::Matrix;
+use crate::report::html::fmt_sig;
+
+/// One heatmap panel: a title over a matrix.
+pub struct Panel<'m> {
+    pub title: String,
+    pub matrix: &'m Matrix,
+}
+
+fn dims(m: &Matrix) -> (usize, usize) {
+    let rows = m.data.len();
+    let cols = m.data.iter().map(Vec::len).max().unwrap_or(0);
+    (rows, cols)
+}
+
+/// `a − b` entrywise, when the shapes agree.
+pub fn difference(a: &Matrix, b: &Matrix) -> Option<Matrix> {
+    if dims(a) != dims(b) || a.data.iter().zip(&b.data).any(|(x, y)| x.len() != y.len()) {
+        return None;
+    }
+    let data: Vec<Vec<f64>> = a
+        .data
+        .iter()
+        .zip(&b.data)
+        .map(|(x, y)| x.iter().zip(y).map(|(p, q)| p - q).collect())
+        .collect();
+    Some(Matrix {
+        rows: a.rows,
+        cols: a.cols,
+        data,
+    })
+}
+
+/// How the panels are placed.
+struct Layout {
+    cell: f64,
+    stacked: bool,
+}
+
+const GAP: f64 = 14.0;
+const HEAD: f64 = 22.0;
+const PANEL_TITLE: f64 = 16.0;
+const BOTTOM: f64 = 18.0;
+const LEGEND: f64 = 44.0;
+
+/// Cells as large as fit in [`WIDTH`] (at most 40 units), side by side
+/// unless the panels would be slivers.
+fn layout(n: usize, rows: usize, cols: usize, left: f64) -> Layout {
+    let (r, c, k) = (rows.max(1) as f64, cols.max(1) as f64, n.max(1) as f64);
+    let snap = |x: f64| ((x * 4.0).floor() / 4.0).clamp(0.5, 40.0);
+    let tall = if n == 1 { 240.0 } else { 180.0 };
+    let side = snap(((WIDTH - (k - 1.0) * GAP) / k - left) / c).min(snap(tall / r));
+    if n == 1 {
+        return Layout {
+            cell: side,
+            stacked: false,
+        };
+    }
+    let stacked = snap((WIDTH - left) / c).min(snap(110.0 / r));
+    if side < 8.0 && stacked > side {
+        Layout {
+            cell: stacked,
+            stacked: true,
+        }
+    } else {
+        Layout {
+            cell: side,
+            stacked: false,
+        }
+    }
+}
+
+/// A cell's value as text fitted to `width` units at [`MIN_FONT`]: 3
+/// significant digits, else 2, `≈0` for a value below a billionth of the
+/// scale `norm`; `None` if nothing fits.
+fn cell_label(v: f64, width: f64, norm: f64) -> Option<String> {
+    if v != 0.0 && v.abs() <= 1e-9 * norm {
+        return Some("≈0".to_string());
+    }
+    [3, 2]
+        .into_iter()
+        .map(|sig| minus(&fmt_sig(v, sig)))
+        .find(|t| text_width(t, MIN_FONT) <= width)
+}
+
+/// Heatmaps of the panels on one symmetric blue–white–red scale with a
+/// colour bar; `None` when there is nothing to draw. `id` must be unique
+/// in the page (the colour bar's gradient).
+pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<Figure> {
+    let panels: Vec<&Panel> = panels
+        .iter()
+        .filter(|p| {
+            let (r, c) = dims(p.matrix);
+            r > 0 && c > 0
+        })
+        .collect();
+    if panels.is_empty() {
+        return None;
+    }
+    let (rows, cols) = panels.iter().fold((0, 0), |(r, c), p| {
+        let (pr, pc) = dims(p.matrix);
+        (r.max(pr), c.max(pc))
+    });
+    let left = 6.0 + text_width(&rows.to_string(), MIN_FONT);
+    let lay = layout(panels.len(), rows, cols, left);
+    let cell = lay.cell;
+    let values = || panels.iter().flat_map(|p| p.matrix.data.iter().flatten());
+    let scale = values()
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, |a, v| a.max(v.abs()));
+    let norm = if scale > 0.0 { scale } else { 1.0 };
+    let not_finite = values().filter(|v| !v.is_finite()).count();
+
+    let n = panels.len() as f64;
+    let (pw, ph) = (cols as f64 * cell, rows as f64 * cell);
+    let title_w = panels
+        .iter()
+        .map(|p| text_width(&p.title, MIN_FONT) + 2.0)
+        .fold(0.0, f64::max);
+    let slot_w = left + pw.max(title_w.min(WIDTH - left));
+    let slot_h = PANEL_TITLE + ph + BOTTOM;
+    let (w, h) = if lay.stacked {
+        (WIDTH, HEAD + n * slot_h + (n - 1.0) * 6.0 + LEGEND)
+    } else {
+        (
+            (n * slot_w + (n - 1.0) * GAP).max(WIDTH),
+            HEAD + slot_h + LEGEND,
+        )
+    };
+
+    let mut full_desc = desc.to_string();
+    if not_finite > 0 {
+        let _ = write!(
+            full_desc,
+            " {not_finite} entries are not finite numbers (grey)."
+        );
+    }
+    let mut d = Writer::new();
+    d.elem("text")
+        .num("y", 14.0)
+        .num("font-size", 13.0)
+        .attr("font-weight", "600")
+        .text(&ellipsis(title, w, 13.0));
+    d.elem("g").num("font-size", MIN_FONT).open();
+    for (k, p) in panels.iter().enumerate() {
+        let k = k as f64;
+        let (x0, y0) = if lay.stacked {
+            (0.0, HEAD + k * (slot_h + 6.0))
+        } else {
+            (k * (slot_w + GAP), HEAD)
+        };
+        let (px, py) = (x0 + left, y0 + PANEL_TITLE);
+        let (pr, pc) = dims(p.matrix);
+        let (pw, ph) = (pc as f64 * cell, pr as f64 * cell);
+        let title_room = if lay.stacked { w - left } else { slot_w - left + GAP };
+        d.elem("text")
+            .num("x", px)
+            .num("y", y0 + 11.0)
+            .text(&ellipsis(&p.title, title_room, MIN_FONT));
+        // In cell units: a white background, then one path per colour of
+        // the runs of equal cells in each row.
+        d.elem("g")
+            .attr(
+                "transform",
+                &format!("translate({} {})scale({})", num(px), num(py), num(cell)),
+            )
+            .open();
+        d.elem("rect")
+            .num("width", pc as f64)
+            .num("height", pr as f64)
+            .attr("fill", &hex(diverging(0.0)))
+            .close();
+        let mut paths: BTreeMap<String, PathData> = BTreeMap::new();
+        for (r, row) in p.matrix.data.iter().enumerate() {
+            let mut c = 0;
+            while c < row.len() {
+                let t = quantise(row[c] / norm);
+                let mut end = c + 1;
+                while end < row.len() && quantise(row[end] / norm).to_bits() == t.to_bits() {
+                    end += 1;
+                }
+                if t != 0.0 {
+                    paths.entry(hex(diverging(t))).or_default().rect(
+                        c as f64,
+                        r as f64,
+                        (end - c) as f64,
+                        1.0,
+                    );
+                }
+                c = end;
+            }
+        }
+        for (colour, path) in &paths {
+            d.elem("path")
+                .attr("fill", colour)
+                .attr("d", path.as_str())
+                .close();
+        }
+        d.end();
+        // Values on the cells when they fit.
+        if cell >= 26.0 {
+            let mut by_ink: BTreeMap<&str, Vec<(f64, f64, String)>> = BTreeMap::new();
+            for (r, row) in p.matrix.data.iter().enumerate() {
+                for (c, &v) in row.iter().enumerate() {
+                    if let Some(label) = cell_label(v, cell - 3.0, norm) {
+                        by_ink
+                            .entry(ink_on(diverging(quantise(v / norm))))
+                            .or_default()
+                            .push((
+                                px + (c as f64 + 0.5) * cell,
+                                py + (r as f64 + 0.5) * cell + 4.0,
+                                label,
+                            ));
+                    }
+                }
+            }
+            for (ink, labels) in by_ink {
+                d.elem("g")
+                    .attr("fill", ink)
+                    .attr("text-anchor", "middle")
+                    .open();
+                for (x, y, t) in labels {
+                    d.elem("text").num("x", x).num("y", y).text(&t);
+                }
+                d.end();
+            }
+        }
+        d.elem("rect")
+            .num("x", px)
+            .num("y", py)
+            .num("width", pw)
+            .num("height", ph)
+            .attr("fill", "none")
+            .attr("stroke", "currentColor")
+            .attr("stroke-opacity", ".55")
+            .close();
+        // Row numbers on the left (once for panels side by side: they have
+        // the same rows), column numbers below.
+        if lay.stacked || k == 0.0 {
+            d.elem("g").attr("text-anchor", "end").open();
+            for i in cell_ticks(pr, cell, 13.0) {
+                d.elem("text")
+                    .num("x", px - 3.0)
+                    .num("y", py + (i as f64 - 0.5) * cell + 4.0)
+                    .text(&i.to_string());
+            }
+            d.end();
+        }
+        d.elem("g").attr("text-anchor", "middle").open();
+        let col_gap = text_width(&pc.to_string(), MIN_FONT) + 6.0;
+        for j in cell_ticks(pc, cell, col_gap) {
+            d.elem("text")
+                .num("x", px + (j as f64 - 0.5) * cell)
+                .num("y", py + ph + 13.0)
+                .text(&j.to_string());
+        }
+        d.end();
+    }
+    legend(&mut d, id, h, scale, left);
+    let mut body = d.finish();
+    body.shrink_to_fit();
+    Some(Figure {
+        class: "heatmap figure-heatmaps".into(),
+        title: title.to_string(),
+        desc: full_desc,
+        width: w,
+        height: h,
+        body,
+    })
+}
+
+/// The colour bar: the scale from −max through 0 to +max, labelled.
+fn legend(d: &mut Writer, id: &str, h: f64, scale: f64, left: f64) {
+    d.elem("defs").open();
+    d.elem("linearGradient").attr("id", id).open();
+    for k in 0..=10 {
+        let t = k as f64 / 5.0 - 1.0;
+        d.elem("stop")
+            .num("offset", k as f64 / 10.0)
+            .attr("stop-color", &hex(diverging(t)))
+            .close();
+    }
+    d.end();
+    d.end();
+    let (bx, by, bw) = (left, h - LEGEND + 10.0, 170.0);
+    d.elem("rect")
+        .num("x", bx)
+        .num("y", by)
+        .num("width", bw)
+        .num("height", 10.0)
+        .attr("fill", &format!("url(#{id})"))
+        .attr("stroke", "currentColor")
+        .attr("stroke-opacity", ".55")
+        .close();
+    let (lo, hi) = if scale > 0.0 {
+        (minus(&format!("-{}", fmt_sig(scale, 3))), fmt_sig(scale, 3))
+    } else {
+        ("−0".to_string(), "0".to_string())
+    };
+    let mut ticks = PathData::new();
+    for (x, label, anchor) in [
+        (bx, lo, "start"),
+        (bx + bw / 2.0, "0".to_string(), "middle"),
+        (bx + bw, hi, "end"),
+    ] {
+        ticks.move_to(x, by + 10.0).v(4.0);
+        d.elem("text")
+            .num("x", x)
+            .num("y", by + 26.0)
+            .attr_opt("text-anchor", (anchor != "start").then_some(anchor))
+            .text(&label);
+    }
+    d.elem("path")
+        .attr("d", ticks.as_str())
+        .attr("stroke", "currentColor")
+        .close();
+    let caption = if scale > 0.0 {
+        "one shared scale"
+    } else {
+        "every entry is 0"
+    };
+    d.elem("text")
+        .num("x", bx + bw + 8.0)
+        .num("y", by + 9.0)
+        .text(caption);
+}
