@@ -557,8 +557,16 @@ impl SiteBuild {
         }
         // Pages of notes that are gone and figure files no page uses now
         // (only ever files this tool wrote).
-        let figures = pages.iter().flat_map(|p| &p.figures).map(|f| f.rel.as_str());
-        let current: BTreeSet<&str> = self.rels.iter().map(String::as_str).chain(figures).collect();
+        let figures = pages
+            .iter()
+            .flat_map(|p| &p.figures)
+            .map(|f| f.rel.as_str());
+        let current: BTreeSet<&str> = self
+            .rels
+            .iter()
+            .map(String::as_str)
+            .chain(figures)
+            .collect();
         for stale in self
             .claimed
             .iter()

@@ -406,8 +406,7 @@ impl Ctx<'_> {
                 };
                 let (l, r) = broadcast_zero(l, r, zero_l, zero_r);
                 if t == 1 && result.figure.is_none() {
-                    result.figure =
-                        figure(t, &trial, &ev.idx, &claim.lhs, Some(rhs), &l, Some(&r));
+                    result.figure = figure(t, &trial, &ev.idx, &claim.lhs, Some(rhs), &l, Some(&r));
                 }
                 let s = compare(t, l, r, rtol, self.settings.atol);
                 if s.ratio > 1.0 {

@@ -654,9 +654,7 @@ impl<'a> PageRenderer<'a> {
                 if diff.is_some() {
                     cap.push_str(" and their difference");
                 }
-                cap.push_str(
-                    ". All panels share one colour scale: blue negative, white zero, red positive.",
-                );
+                cap.push_str("; one colour scale: blue negative, white zero, red positive.");
                 figs.push(format!(
                     "<figure class=\"fig fig-values\">{}<figcaption>{cap}</figcaption></figure>",
                     self.embed(&f, id, "values", failing)
@@ -666,7 +664,7 @@ impl<'a> PageRenderer<'a> {
         let fd = plot::fd_plot(fig, "Central difference against the exact derivative");
         if let Some(f) = &fd {
             figs.push(format!(
-                "<figure class=\"fig fig-fd\">{}<figcaption>Relative error of the central difference (f(x + hv) − f(x − hv)) / 2h against the exact directional derivative, {}. Large steps suffer truncation error (falls as h²), small steps rounding error (grows as 1/h); the dashed line marks the step the engine's cross-check uses ({}).</figcaption></figure>",
+                "<figure class=\"fig fig-fd\">{}<figcaption>Relative error of the central difference (f(x + hv) − f(x − hv)) / 2h against the exact directional derivative, {}: truncation error falls as h², rounding error grows as 1/h; the dashed line marks the step the cross-check uses ({}).</figcaption></figure>",
                 self.embed(f, id, "fd", failing),
                 escape(&trial_words),
                 escape(&plot::step_text(fig.step_used))
@@ -770,7 +768,6 @@ fn largest_entry_words(m: &Matrix) -> String {
         None => String::new(),
     }
 }
-
 
 /// A heatmap of one matrix with its colour bar: blue negative, white zero,
 /// red positive, symmetric around 0. `id` is unique in the page.

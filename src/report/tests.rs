@@ -381,9 +381,7 @@ fn note_page_has_claims_math_and_structure() {
     // titled and described; the note's verdict chart.
     assert!(page.contains("<svg class=\"plot heatmap"));
     assert!(page.contains("<details class=\"figures\" open><summary>Figures: values and finite-difference check</summary>"));
-    assert!(
-        page.contains(">exact</text>") && page.contains(">exact − claimed</text>")
-    );
+    assert!(page.contains(">exact</text>") && page.contains(">exact − claimed</text>"));
     assert!(page.contains("<svg class=\"plot figure-fd\" role=\"img\""));
     assert!(page.contains("h used = 10⁻⁶"));
     assert!(page.contains("<svg class=\"plot verdict-chart\""));
@@ -770,8 +768,8 @@ fn demo() -> (Vec<Note>, Vec<NoteResult>) {
                         );
                         let lhs = wrong.evidence.as_ref().unwrap().lhs.clone();
                         c.figure = Some(DerivativeFigure {
-        trial: 1,
-        dims: Default::default(),
+                            trial: 1,
+                            dims: Default::default(),
                             computed: lhs.clone(),
                             claimed: lhs,
                             fd_curve: fd_curve(),

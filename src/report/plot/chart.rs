@@ -113,9 +113,11 @@ pub fn site_bars(rows: &[(String, Counts)], title: &str) -> String {
         let y = head + i as f64 * row_h;
         let words = counts_words(c);
         let words_w = text_width(&words, MIN_FONT + 0.5);
-        d.elem("text")
-            .num("y", y + 12.0)
-            .text(&ellipsis(name, WIDTH - words_w - 12.0, MIN_FONT + 0.5));
+        d.elem("text").num("y", y + 12.0).text(&ellipsis(
+            name,
+            WIDTH - words_w - 12.0,
+            MIN_FONT + 0.5,
+        ));
         d.elem("text")
             .num("x", WIDTH)
             .num("y", y + 12.0)

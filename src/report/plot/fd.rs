@@ -136,9 +136,11 @@ pub fn fd_plot(fig: &DerivativeFigure, title: &str) -> Option<Figure> {
             (big.0, big.1 * 2.5),
             (h_end, big.1 * 2.5 * (h_end / big.0).powi(2)),
         );
-        refs.move_to(x.at(a.0), y.at(a.1)).line_to(x.at(b.0), y.at(b.1));
+        refs.move_to(x.at(a.0), y.at(a.1))
+            .line_to(x.at(b.0), y.at(b.1));
         let mid = ((a.0 * b.0).sqrt(), (a.1 * b.1).sqrt());
-        ref_labels.push((x.at(mid.0) + 4.0, y.at(mid.1) - 4.0, "∝ h²", "start"));
+        // Above the rising line: up and to the left, away from the curve.
+        ref_labels.push((x.at(mid.0) - 6.0, y.at(mid.1) - 6.0, "∝ h²", "end"));
     }
     if small.1 > 10.0 * LOG_FLOOR && small.1 > 1e2 * emin {
         let h_end = small.0 * 1e4;
@@ -146,9 +148,11 @@ pub fn fd_plot(fig: &DerivativeFigure, title: &str) -> Option<Figure> {
             (small.0, small.1 * 2.5),
             (h_end, small.1 * 2.5 * small.0 / h_end),
         );
-        refs.move_to(x.at(a.0), y.at(a.1)).line_to(x.at(b.0), y.at(b.1));
+        refs.move_to(x.at(a.0), y.at(a.1))
+            .line_to(x.at(b.0), y.at(b.1));
         let mid = ((a.0 * b.0).sqrt(), (a.1 * b.1).sqrt());
-        ref_labels.push((x.at(mid.0) - 4.0, y.at(mid.1) - 4.0, "∝ 1/h", "end"));
+        // Above the falling line: up and to the right, away from the curve.
+        ref_labels.push((x.at(mid.0) + 6.0, y.at(mid.1) - 6.0, "∝ 1/h", "start"));
     }
     if !refs.is_empty() {
         d.elem("g").attr("class", "c-ref").open();
@@ -284,7 +288,10 @@ fn frame(d: &mut Writer, x: &LogAxis, y: &LogAxis) {
     d.elem("text")
         .attr(
             "transform",
-            &format!("translate(11 {}) rotate(-90)", super::svg::num((y0 + y1) / 2.0)),
+            &format!(
+                "translate(11 {}) rotate(-90)",
+                super::svg::num((y0 + y1) / 2.0)
+            ),
         )
         .attr("text-anchor", "middle")
         .text("relative error");

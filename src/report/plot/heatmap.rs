@@ -161,7 +161,11 @@ pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<F
         let (px, py) = (x0 + left, y0 + PANEL_TITLE);
         let (pr, pc) = dims(p.matrix);
         let (pw, ph) = (pc as f64 * cell, pr as f64 * cell);
-        let title_room = if lay.stacked { w - left } else { slot_w - left + GAP };
+        let title_room = if lay.stacked {
+            w - left
+        } else {
+            slot_w - left + GAP
+        };
         d.elem("text")
             .num("x", px)
             .num("y", y0 + 11.0)

@@ -108,7 +108,11 @@ impl Figure {
             .iter()
             .filter(|(c, _, _)| *c == "svg" || self.body.contains(&format!("class=\"{c}\"")))
             .map(|&(c, l, d)| {
-                let sel = if c == "svg" { c.to_string() } else { format!(".{c}") };
+                let sel = if c == "svg" {
+                    c.to_string()
+                } else {
+                    format!(".{c}")
+                };
                 (sel, l, d)
             })
             .collect();

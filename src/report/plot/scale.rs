@@ -163,8 +163,14 @@ mod tests {
         assert_eq!(step_text(1e-6), "10⁻⁶");
         assert_eq!(step_text(1.5e-6), "1.5e-6");
         assert_eq!(minus("-2"), "−2");
-        assert_eq!(cell_ticks(10, 20.0, 13.0), vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-        assert_eq!(cell_ticks(40, 4.0, 13.0), vec![1, 5, 10, 15, 20, 25, 30, 35, 40]);
+        assert_eq!(
+            cell_ticks(10, 20.0, 13.0),
+            vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+        );
+        assert_eq!(
+            cell_ticks(40, 4.0, 13.0),
+            vec![1, 5, 10, 15, 20, 25, 30, 35, 40]
+        );
         let ax = LogAxis {
             lo: 1e-13,
             hi: 1.0,

@@ -232,7 +232,10 @@ mod tests {
     #[test]
     fn path_data_is_compact() {
         let mut p = PathData::new();
-        p.rect(1.0, 2.0, 3.5, 4.0).move_to(-1.0, -2.0).line_to(5.0, 6.0).dot(7.0, 8.0);
+        p.rect(1.0, 2.0, 3.5, 4.0)
+            .move_to(-1.0, -2.0)
+            .line_to(5.0, 6.0)
+            .dot(7.0, 8.0);
         assert_eq!(p.as_str(), "M1 2h3.5v4h-3.5zM-1-2L5 6M7 8h0");
     }
 }

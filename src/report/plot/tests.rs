@@ -62,9 +62,18 @@ fn every_figure_kind_is_well_formed_and_legible() {
     let cases: Vec<Figure> = vec![
         heatmaps(
             &[
-                Panel { title: "exact".into(), matrix: &a },
-                Panel { title: "claimed".into(), matrix: &b },
-                Panel { title: "exact − claimed".into(), matrix: &d },
+                Panel {
+                    title: "exact".into(),
+                    matrix: &a,
+                },
+                Panel {
+                    title: "claimed".into(),
+                    matrix: &b,
+                },
+                Panel {
+                    title: "exact − claimed".into(),
+                    matrix: &d,
+                },
             ],
             "Derivative values in trial 3 (2×3)",
             "Three panels <&> described.",
@@ -72,7 +81,10 @@ fn every_figure_kind_is_well_formed_and_legible() {
         )
         .unwrap(),
         heatmaps(
-            &[Panel { title: "40×40".into(), matrix: &big }],
+            &[Panel {
+                title: "40×40".into(),
+                matrix: &big,
+            }],
             "Value in trial 1",
             "A large heatmap described in words.",
             "S1-scale",
@@ -83,7 +95,10 @@ fn every_figure_kind_is_well_formed_and_legible() {
     for f in &cases {
         check(&f.inline());
         check(&f.standalone());
-        assert!(f.standalone().contains("xmlns=\"http://www.w3.org/2000/svg\""));
+        assert!(
+            f.standalone()
+                .contains("xmlns=\"http://www.w3.org/2000/svg\"")
+        );
         assert!(f.standalone().contains("prefers-color-scheme:dark"));
         assert!(f.width <= 400.0, "{} wide", f.width);
     }
@@ -98,7 +113,10 @@ fn every_figure_kind_is_well_formed_and_legible() {
     };
     check(&verdict_bars(&counts, "Verdicts in this note"));
     let rows = vec![
-        ("A note with a rather long title indeed, longer than the chart".to_string(), counts),
+        (
+            "A note with a rather long title indeed, longer than the chart".to_string(),
+            counts,
+        ),
         ("Empty".to_string(), Counts::default()),
     ];
     let site = site_bars(&rows, "Verdicts by note");
@@ -113,7 +131,10 @@ fn figures_are_deterministic() {
     let a = m(vec![vec![0.3, -1.83], vec![2.0, 0.0]]);
     let draw = || {
         heatmaps(
-            &[Panel { title: "v".into(), matrix: &a }],
+            &[Panel {
+                title: "v".into(),
+                matrix: &a,
+            }],
             "t",
             "a description",
             "x",
@@ -129,7 +150,10 @@ fn figures_are_deterministic() {
 fn small_values_are_labelled_on_their_cells() {
     let a = m(vec![vec![0.25, -1.5], vec![2.0, 1e-17]]);
     let f = heatmaps(
-        &[Panel { title: "v".into(), matrix: &a }],
+        &[Panel {
+            title: "v".into(),
+            matrix: &a,
+        }],
         "t",
         "a description",
         "x",
