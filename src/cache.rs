@@ -352,9 +352,10 @@ impl Cache {
     }
 }
 
-/// `a/b.html`: relative, `/`-separated plain names, ending in `.html`.
+/// `a/b.html` or `figures/a/b-L3-fd.svg`: relative, `/`-separated plain
+/// names, a page or a figure file.
 fn is_page_path(p: &str) -> bool {
-    p.ends_with(".html")
+    (p.ends_with(".html") || (p.starts_with("figures/") && p.ends_with(".svg")))
         && p.split('/')
             .all(|c| !c.is_empty() && c != "." && c != ".." && !c.contains(['\\', '\0', ':']))
 }

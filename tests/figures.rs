@@ -228,3 +228,48 @@ fn a_failing_claims_figures_show_the_trial_of_its_evidence() {
     assert_ne!(n1, n, "{alt}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn rebuilds_keep_figure_files_in_step_with_the_pages() {
+    let dir = tmp("rebuild");
+    std::fs::create_dir_all(dir.join("notes")).unwrap();
+    let note = dir.join("notes/truth.md");
+    std::fs::write(&note, TRUTH).unwrap();
+    let figures = |dir: &Path| -> Vec<String> {
+        let mut v = Vec::new();
+        if dir.join("site/figures").is_dir() {
+            walk(&dir.join("site/figures"), &mut v);
+        }
+        let mut v: Vec<String> = v
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    run(&dir, &["build", "notes", "-o", "site"]);
+    // The passing claim's two figures are files; the failing one's inline.
+    let first = figures(&dir);
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert!(
+        first.iter().all(|f| f.starts_with("truth-L10-")),
+        "{first:?}"
+    );
+
+    // A figure file deleted by hand is written again.
+    let gone = dir.join("site/figures").join(&first[0]);
+    std::fs::remove_file(&gone).unwrap();
+    run(&dir, &["build", "notes", "-o", "site"]);
+    assert!(gone.is_file(), "a missing figure file is rewritten");
+
+    // The passing block goes: its figure files go with it.
+    let without = TRUTH.replace("```check #right\nlet v ∈ R^n\n∂(v^T v)/∂v = 2 v\n```", "");
+    assert_ne!(without, TRUTH);
+    std::fs::write(&note, without).unwrap();
+    run(&dir, &["build", "notes", "-o", "site"]);
+    assert_eq!(figures(&dir), Vec::<String>::new());
+    // Empty folders of figures go too; the page stays.
+    assert!(!dir.join("site/figures").exists());
+    assert!(dir.join("site/truth.html").is_file());
+    let _ = std::fs::remove_dir_all(&dir);
+}
