@@ -159,8 +159,8 @@ impl<'a> PageRenderer<'a> {
             escape(&fig.class),
             escape(&files.root),
             escape(&url_path(&rel)),
-            plot::svg::num(fig.width),
-            plot::svg::num(fig.height),
+            plot::svg::num((fig.width * plot::SCALE).round()),
+            plot::svg::num((fig.height * plot::SCALE).round()),
             escape(&fig.desc)
         );
         self.files.borrow_mut().push((rel, fig.standalone()));

@@ -52,20 +52,24 @@ const PANEL_TITLE: f64 = 16.0;
 const BOTTOM: f64 = 18.0;
 const LEGEND: f64 = 44.0;
 
-/// Cells as large as fit in [`WIDTH`] (at most 40 units), side by side
+/// The widest a heatmap is drawn, in `viewBox` units (wider than other
+/// figures so that three small panels keep their values on the cells).
+const MAX_WIDTH: f64 = 480.0;
+
+/// Cells as large as fit in [`MAX_WIDTH`] (at most 40 units), side by side
 /// unless the panels would be slivers.
 fn layout(n: usize, rows: usize, cols: usize, left: f64) -> Layout {
     let (r, c, k) = (rows.max(1) as f64, cols.max(1) as f64, n.max(1) as f64);
     let snap = |x: f64| ((x * 4.0).floor() / 4.0).clamp(0.5, 40.0);
     let tall = if n == 1 { 240.0 } else { 180.0 };
-    let side = snap(((WIDTH - (k - 1.0) * GAP) / k - left) / c).min(snap(tall / r));
+    let side = snap(((MAX_WIDTH - (k - 1.0) * GAP) / k - left) / c).min(snap(tall / r));
     if n == 1 {
         return Layout {
             cell: side,
             stacked: false,
         };
     }
-    let stacked = snap((WIDTH - left) / c).min(snap(110.0 / r));
+    let stacked = snap((MAX_WIDTH - left) / c).min(snap(110.0 / r));
     if side < 8.0 && stacked > side {
         Layout {
             cell: stacked,
@@ -79,17 +83,29 @@ fn layout(n: usize, rows: usize, cols: usize, left: f64) -> Layout {
     }
 }
 
-/// A cell's value as text fitted to `width` units at [`MIN_FONT`]: 3
-/// significant digits, else 2, `≈0` for a value below a billionth of the
-/// scale `norm`; `None` if nothing fits.
-fn cell_label(v: f64, width: f64, norm: f64) -> Option<String> {
+/// A cell's value as text with `sig` significant digits, `≈0` for a value
+/// below a billionth of the scale `norm`.
+fn cell_label(v: f64, sig: usize, norm: f64) -> String {
     if v != 0.0 && v.abs() <= 1e-9 * norm {
-        return Some("≈0".to_string());
+        return "≈0".to_string();
     }
-    [3, 2]
-        .into_iter()
-        .map(|sig| minus(&fmt_sig(v, sig)))
-        .find(|t| text_width(t, MIN_FONT) <= width)
+    minus(&fmt_sig(v, sig))
+}
+
+/// The most significant digits (3, 2 or 1) with which every finite value
+/// fits in `width` units at [`MIN_FONT`], so that all cells are labelled
+/// alike; `None` when even one digit does not fit.
+fn label_digits<'a>(
+    values: impl Iterator<Item = &'a f64> + Clone,
+    width: f64,
+    norm: f64,
+) -> Option<usize> {
+    [3, 2, 1].into_iter().find(|&sig| {
+        values
+            .clone()
+            .filter(|v| v.is_finite())
+            .all(|&v| text_width(&cell_label(v, sig, norm), MIN_FONT) <= width)
+    })
 }
 
 /// Heatmaps of the panels on one symmetric blue–white–red scale with a
@@ -119,6 +135,11 @@ pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<F
         .fold(0.0f64, |a, v| a.max(v.abs()));
     let norm = if scale > 0.0 { scale } else { 1.0 };
     let not_finite = values().filter(|v| !v.is_finite()).count();
+    let digits = if cell >= 24.0 {
+        label_digits(values(), cell - 5.0, norm)
+    } else {
+        None
+    };
 
     let n = panels.len() as f64;
     let (pw, ph) = (cols as f64 * cell, rows as f64 * cell);
@@ -129,7 +150,10 @@ pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<F
     let slot_w = left + pw.max(title_w.min(WIDTH - left));
     let slot_h = PANEL_TITLE + ph + BOTTOM;
     let (w, h) = if lay.stacked {
-        (WIDTH, HEAD + n * slot_h + (n - 1.0) * 6.0 + LEGEND)
+        (
+            slot_w.max(WIDTH),
+            HEAD + n * slot_h + (n - 1.0) * 6.0 + LEGEND,
+        )
     } else {
         (
             (n * slot_w + (n - 1.0) * GAP).max(WIDTH),
@@ -210,21 +234,24 @@ pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<F
                 .close();
         }
         d.end();
-        // Values on the cells when they fit.
-        if cell >= 26.0 {
+        // Values on the cells when they fit, with the same digits everywhere.
+        if let Some(sig) = digits {
             let mut by_ink: BTreeMap<&str, Vec<(f64, f64, String)>> = BTreeMap::new();
             for (r, row) in p.matrix.data.iter().enumerate() {
                 for (c, &v) in row.iter().enumerate() {
-                    if let Some(label) = cell_label(v, cell - 3.0, norm) {
-                        by_ink
-                            .entry(ink_on(diverging(quantise(v / norm))))
-                            .or_default()
-                            .push((
-                                px + (c as f64 + 0.5) * cell,
-                                py + (r as f64 + 0.5) * cell + 4.0,
-                                label,
-                            ));
-                    }
+                    let label = if v.is_finite() {
+                        cell_label(v, sig, norm)
+                    } else {
+                        minus(&fmt_sig(v, 1))
+                    };
+                    by_ink
+                        .entry(ink_on(diverging(quantise(v / norm))))
+                        .or_default()
+                        .push((
+                            px + (c as f64 + 0.5) * cell,
+                            py + (r as f64 + 0.5) * cell + 4.0,
+                            label,
+                        ));
                 }
             }
             for (ink, labels) in by_ink {

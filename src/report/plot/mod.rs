@@ -1,7 +1,8 @@
 //! Figures as SVG, written by one small element writer ([`svg`]).
 //!
-//! Every figure is a [`Figure`]: a `viewBox` of about 360 units wide (so
-//! that at a phone's 390 px its 11-unit text stays at least 11 px), a
+//! Every figure is a [`Figure`]: a `viewBox` of about 360 units wide with
+//! text of at least 11 units, shown at [`SCALE`] (a phone scrolls a figure
+//! wider than its column rather than shrinking its text), a
 //! `<title>`, a `<desc>` that says in words what the figure shows, and
 //! elements drawn in `currentColor` or with classes (`c-pass`, …, `c-curve`,
 //! `c-ref`) rather than fixed colours, so that figures follow the page's
@@ -34,6 +35,10 @@ use svg::Writer;
 pub const WIDTH: f64 = 360.0;
 /// The smallest text in any figure, in `viewBox` units.
 pub const MIN_FONT: f64 = 11.0;
+/// CSS pixels per `viewBox` unit at a figure's own size (its `width` and
+/// `height`): its smallest text is then 13 px; the stylesheet shrinks a
+/// figure only to fit a column, never below 11 px on a phone.
+pub const SCALE: f64 = 1.2;
 
 /// A finished drawing with what describes it.
 #[derive(Clone, Debug, PartialEq)]
@@ -70,8 +75,8 @@ impl Figure {
                 .attr("aria-label", &self.title);
         }
         e = e
-            .num("width", self.width)
-            .num("height", self.height)
+            .num("width", (self.width * SCALE).round())
+            .num("height", (self.height * SCALE).round())
             .attr(
                 "viewBox",
                 &format!("0 0 {} {}", svg::num(self.width), svg::num(self.height)),
@@ -172,9 +177,20 @@ fn count_of(c: &Counts, s: Status) -> usize {
     }
 }
 
-/// A rough width of `text` at `px` (no font metrics exist at build time).
+/// A rough width of `text` at `px` in a sans-serif face (no font metrics
+/// exist at build time): narrow punctuation, digits, wide letters.
 fn text_width(text: &str, px: f64) -> f64 {
-    text.chars().count() as f64 * px * 0.58
+    let em: f64 = text
+        .chars()
+        .map(|c| match c {
+            '.' | ',' | ':' | ';' | '1' | 'i' | 'l' | 'j' | '|' | ' ' | '(' | ')' => 0.32,
+            '0'..='9' => 0.56,
+            '−' | '-' | '≈' | '+' | '=' | '×' => 0.6,
+            'm' | 'w' | 'M' | 'W' => 0.85,
+            _ => 0.6,
+        })
+        .sum();
+    em * px
 }
 
 /// `text`, shortened with `…` to about `width` units at `px`.
@@ -182,7 +198,7 @@ fn ellipsis(text: &str, width: f64, px: f64) -> String {
     if text_width(text, px) <= width {
         return text.to_string();
     }
-    let keep = ((width / (px * 0.58)) as usize).saturating_sub(1).max(1);
+    let keep = ((width / (px * 0.6)) as usize).saturating_sub(1).max(1);
     let mut s: String = text.chars().take(keep).collect();
     s = s.trim_end().to_string();
     s.push('…');

@@ -100,7 +100,7 @@ fn every_figure_kind_is_well_formed_and_legible() {
                 .contains("xmlns=\"http://www.w3.org/2000/svg\"")
         );
         assert!(f.standalone().contains("prefers-color-scheme:dark"));
-        assert!(f.width <= 400.0, "{} wide", f.width);
+        assert!(f.width <= 480.0, "{} wide", f.width);
     }
     assert!(cases[0].desc.contains("not finite"));
     assert!(cases[2].desc.contains("in trial 3"));
