@@ -206,7 +206,7 @@ fn a_failing_claims_figures_show_the_trial_of_its_evidence() {
         "{figures}"
     );
     assert!(
-        figures.contains(&format!("in trial {trial}, for steps h")),
+        figures.contains(&format!("log-log, trial {trial}, steps h")),
         "{figures}"
     );
     // Three panels of n rows each: exact, claimed, difference.

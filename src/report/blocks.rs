@@ -511,10 +511,15 @@ impl<'a> PageRenderer<'a> {
             }
             s.push_str("</div>\n");
         }
-        // Where the sides differ, at a glance (a derivative claim has its own
-        // figures of the same kind).
+        // Where the sides differ, at a glance: for a claim that fails (an
+        // expected failure's values are typeset above, which keeps pages
+        // light), or when the values are too large to typeset. A derivative
+        // claim has its own figures of the same kind.
         if let (Some(l), Some(r), None) = (&ev.lhs, &ev.rhs, &c.figure)
-            && let Some(d) = plot::difference(l, r).filter(|d| d.rows * d.cols > 1)
+            && let Some(d) = plot::difference(l, r).filter(|d| {
+                d.rows * d.cols > 1
+                    && (c.status.is_failure() || d.rows * d.cols > MAX_TYPESET_EVIDENCE)
+            })
         {
             let panels = [
                 Panel {
@@ -539,7 +544,14 @@ impl<'a> PageRenderer<'a> {
                 largest_entry_words(&d)
             );
             if let Some(fig) =
-                plot::heatmaps(&panels, &title, &desc, &format!("{id}-evidence-scale"))
+                // The values are typeset just above: no labels on the cells.
+                plot::heatmaps(
+                    &panels,
+                    &title,
+                    &desc,
+                    &format!("{id}-evidence-scale"),
+                    false,
+                )
             {
                 let _ = writeln!(
                     s,
@@ -609,7 +621,10 @@ impl<'a> PageRenderer<'a> {
                 matrix: m,
             });
         }
-        if let Some(m) = &fig.claimed {
+        // A claim that holds has the claimed value within tolerance of the
+        // exact one: its panel would repeat the first, the difference shows it.
+        let claimed_panel = fig.claimed.as_ref().filter(|_| failing || diff.is_none());
+        if let Some(m) = claimed_panel {
             panels.push(Panel {
                 title: "claimed".into(),
                 matrix: m,
@@ -625,7 +640,7 @@ impl<'a> PageRenderer<'a> {
         if let Some(first) = panels.first() {
             let (r, k) = (first.matrix.rows, first.matrix.cols);
             let mut desc = format!(
-                "Heatmaps for the claim {}, {trial_words}: {}, on one colour scale from negative (blue) through zero (white) to positive (red).",
+                "Heatmaps for {}, {trial_words}: {}; blue negative, red positive.",
                 c.text,
                 panels
                     .iter()
@@ -642,17 +657,19 @@ impl<'a> PageRenderer<'a> {
                 }
             }
             let title = format!("Derivative values in trial {t} ({r}×{k})");
-            if let Some(f) = plot::heatmaps(&panels, &title, &desc, &format!("{id}-scale")) {
+            if let Some(f) = plot::heatmaps(&panels, &title, &desc, &format!("{id}-scale"), true) {
                 has_values = true;
                 let mut cap = format!(
                     "In {}: the derivative computed exactly (forward-mode dual numbers)",
                     escape(&trial_words)
                 );
-                if fig.claimed.is_some() {
-                    cap.push_str(", the value the note claims");
-                }
-                if diff.is_some() {
-                    cap.push_str(" and their difference");
+                match (claimed_panel.is_some(), diff.is_some()) {
+                    (true, true) => cap.push_str(", the value the note claims and their difference"),
+                    (true, false) => cap.push_str(" and the value the note claims"),
+                    (false, true) => cap.push_str(
+                        " and its difference from the value the note claims (which agrees, so it is not drawn again)",
+                    ),
+                    (false, false) => {}
                 }
                 cap.push_str("; one colour scale: blue negative, white zero, red positive.");
                 figs.push(format!(
@@ -770,7 +787,8 @@ fn largest_entry_words(m: &Matrix) -> String {
 }
 
 /// A heatmap of one matrix with its colour bar: blue negative, white zero,
-/// red positive, symmetric around 0. `id` is unique in the page.
+/// red positive, symmetric around 0. `id` is unique in the page. Values
+/// are on the cells only when the matrix is too large to typeset beside it.
 pub fn heatmap(m: &Matrix, title: &str, desc: &str, id: &str) -> Option<Figure> {
     plot::heatmaps(
         &[Panel {
@@ -780,6 +798,7 @@ pub fn heatmap(m: &Matrix, title: &str, desc: &str, id: &str) -> Option<Figure> 
         title,
         desc,
         id,
+        m.rows * m.cols > MAX_TYPESET_ENTRIES,
     )
 }
 

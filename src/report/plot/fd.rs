@@ -78,28 +78,24 @@ pub fn fd_plot(fig: &DerivativeFigure, title: &str) -> Option<Figure> {
         .filter(|(_, e)| *e < LOG_FLOOR && *e >= 0.0)
         .count();
 
+    let (first, last) = (pts[0], pts[pts.len() - 1]);
     let mut desc = format!(
-        "Log-log plot of the relative error of the central difference against the exact derivative, in trial {}, for steps h from {} to {}. Smallest error {} at h = {}.",
+        "Relative error of the central difference against the exact derivative, log-log, trial {}, steps h from {} to {}: {} at h = {}, {} at h = {}, smallest {} at h = {}.",
         fig.trial,
         step_text(hmax),
         step_text(hmin),
-        fmt_sig(best.1, 2),
-        step_text(best.0)
-    );
-    let (first, last) = (pts[0], pts[pts.len() - 1]);
-    let _ = write!(
-        desc,
-        " Error {} at h = {} and {} at h = {}.",
         fmt_sig(first.1, 2),
         step_text(first.0),
         fmt_sig(last.1, 2),
-        step_text(last.0)
+        step_text(last.0),
+        fmt_sig(best.1, 2),
+        step_text(best.0)
     );
     if step.is_finite() && step > 0.0 {
         let _ = write!(desc, " The check uses h = {}", step_text(step));
         match at_step {
             Some(p) => {
-                let _ = write!(desc, ", where the error is {}.", fmt_sig(p.1, 2));
+                let _ = write!(desc, " (error {}).", fmt_sig(p.1, 2));
             }
             None => desc.push('.'),
         }

@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::scale::{cell_ticks, diverging, hex, ink_on, minus, quantise};
-use super::svg::{PathData, Writer, num};
+use super::png::{base64, indexed};
+use super::scale::{Rgb, cell_ticks, diverging, hex, ink_on, minus, quantise};
+use super::svg::{PathData, Writer};
 use super::{Figure, MIN_FONT, WIDTH, ellipsis, text_width};
 use crate::check::verdict::Matrix;
 use crate::report::html::fmt_sig;
@@ -60,7 +61,15 @@ const MAX_WIDTH: f64 = 480.0;
 /// unless the panels would be slivers.
 fn layout(n: usize, rows: usize, cols: usize, left: f64) -> Layout {
     let (r, c, k) = (rows.max(1) as f64, cols.max(1) as f64, n.max(1) as f64);
-    let snap = |x: f64| ((x * 4.0).floor() / 4.0).clamp(0.5, 40.0);
+    // Whole units when cells are large enough (shorter numbers in the SVG).
+    let snap = |x: f64| {
+        let x = x.clamp(0.5, 40.0);
+        if x >= 4.0 {
+            x.floor()
+        } else {
+            (x * 4.0).floor() / 4.0
+        }
+    };
     let tall = if n == 1 { 240.0 } else { 180.0 };
     let side = snap(((MAX_WIDTH - (k - 1.0) * GAP) / k - left) / c).min(snap(tall / r));
     if n == 1 {
@@ -92,6 +101,34 @@ fn cell_label(v: f64, sig: usize, norm: f64) -> String {
     minus(&fmt_sig(v, sig))
 }
 
+/// The entries' colours as a PNG data URL, one pixel per entry (a short
+/// row is padded with white).
+fn cells_png(m: &Matrix, cols: usize, norm: f64) -> String {
+    let mut palette: Vec<Rgb> = vec![diverging(0.0)];
+    let pixels: Vec<Vec<u8>> = m
+        .data
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|&v| {
+                    let c = diverging(quantise(v / norm));
+                    match palette.iter().position(|&p| p == c) {
+                        Some(i) => i as u8,
+                        None => {
+                            palette.push(c);
+                            (palette.len() - 1) as u8
+                        }
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    format!(
+        "data:image/png;base64,{}",
+        base64(&indexed(cols, &pixels, &palette))
+    )
+}
+
 /// The most significant digits (3, 2 or 1) with which every finite value
 /// fits in `width` units at [`MIN_FONT`], so that all cells are labelled
 /// alike; `None` when even one digit does not fit.
@@ -110,8 +147,16 @@ fn label_digits<'a>(
 
 /// Heatmaps of the panels on one symmetric blue–white–red scale with a
 /// colour bar; `None` when there is nothing to draw. `id` must be unique
-/// in the page (the colour bar's gradient).
-pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<Figure> {
+/// in the page (the colour bar's gradient). With `labels`, values are
+/// written on the cells where they fit (pass `false` where the values are
+/// typeset beside the figure).
+pub fn heatmaps(
+    panels: &[Panel],
+    title: &str,
+    desc: &str,
+    id: &str,
+    labels: bool,
+) -> Option<Figure> {
     let panels: Vec<&Panel> = panels
         .iter()
         .filter(|p| {
@@ -126,7 +171,7 @@ pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<F
         let (pr, pc) = dims(p.matrix);
         (r.max(pr), c.max(pc))
     });
-    let left = 6.0 + text_width(&rows.to_string(), MIN_FONT);
+    let left = (6.0 + text_width(&rows.to_string(), MIN_FONT)).ceil();
     let lay = layout(panels.len(), rows, cols, left);
     let cell = lay.cell;
     let values = || panels.iter().flat_map(|p| p.matrix.data.iter().flatten());
@@ -135,7 +180,7 @@ pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<F
         .fold(0.0f64, |a, v| a.max(v.abs()));
     let norm = if scale > 0.0 { scale } else { 1.0 };
     let not_finite = values().filter(|v| !v.is_finite()).count();
-    let digits = if cell >= 24.0 {
+    let digits = if labels && cell >= 24.0 {
         label_digits(values(), cell - 5.0, norm)
     } else {
         None
@@ -147,7 +192,7 @@ pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<F
         .iter()
         .map(|p| text_width(&p.title, MIN_FONT) + 2.0)
         .fold(0.0, f64::max);
-    let slot_w = left + pw.max(title_w.min(WIDTH - left));
+    let slot_w = left + pw.max(title_w.min(WIDTH - left)).ceil();
     let slot_h = PANEL_TITLE + ph + BOTTOM;
     let (w, h) = if lay.stacked {
         (
@@ -194,46 +239,16 @@ pub fn heatmaps(panels: &[Panel], title: &str, desc: &str, id: &str) -> Option<F
             .num("x", px)
             .num("y", y0 + 11.0)
             .text(&ellipsis(&p.title, title_room, MIN_FONT));
-        // In cell units: a white background, then one path per colour of
-        // the runs of equal cells in each row.
-        d.elem("g")
-            .attr(
-                "transform",
-                &format!("translate({} {})scale({})", num(px), num(py), num(cell)),
-            )
-            .open();
-        d.elem("rect")
-            .num("width", pc as f64)
-            .num("height", pr as f64)
-            .attr("fill", &hex(diverging(0.0)))
+        // The cells: one pixel each, scaled up without smoothing.
+        d.elem("image")
+            .num("x", px)
+            .num("y", py)
+            .num("width", pw)
+            .num("height", ph)
+            .attr("preserveAspectRatio", "none")
+            .attr("style", "image-rendering:pixelated")
+            .attr("href", &cells_png(p.matrix, pc, norm))
             .close();
-        let mut paths: BTreeMap<String, PathData> = BTreeMap::new();
-        for (r, row) in p.matrix.data.iter().enumerate() {
-            let mut c = 0;
-            while c < row.len() {
-                let t = quantise(row[c] / norm);
-                let mut end = c + 1;
-                while end < row.len() && quantise(row[end] / norm).to_bits() == t.to_bits() {
-                    end += 1;
-                }
-                if t != 0.0 {
-                    paths.entry(hex(diverging(t))).or_default().rect(
-                        c as f64,
-                        r as f64,
-                        (end - c) as f64,
-                        1.0,
-                    );
-                }
-                c = end;
-            }
-        }
-        for (colour, path) in &paths {
-            d.elem("path")
-                .attr("fill", colour)
-                .attr("d", path.as_str())
-                .close();
-        }
-        d.end();
         // Values on the cells when they fit, with the same digits everywhere.
         if let Some(sig) = digits {
             let mut by_ink: BTreeMap<&str, Vec<(f64, f64, String)>> = BTreeMap::new();

@@ -20,6 +20,7 @@
 pub mod chart;
 pub mod fd;
 pub mod heatmap;
+pub mod png;
 pub mod scale;
 pub mod svg;
 

@@ -40,10 +40,11 @@ pub fn diverging(t: f64) -> Rgb {
     (lerp(a.0, b.0), lerp(a.1, b.1), lerp(a.2, b.2))
 }
 
-/// `t` rounded to one of 33 levels, so equal neighbours merge into one shape.
+/// `t` rounded to one of 129 levels (a heatmap's palette has at most 256
+/// colours).
 pub fn quantise(t: f64) -> f64 {
     if t.is_finite() {
-        (t.clamp(-1.0, 1.0) * 16.0).round() / 16.0
+        (t.clamp(-1.0, 1.0) * 64.0).round() / 64.0
     } else {
         t
     }
