@@ -181,7 +181,7 @@ pub fn heatmaps(
     let norm = if scale > 0.0 { scale } else { 1.0 };
     let not_finite = values().filter(|v| !v.is_finite()).count();
     let digits = if labels && cell >= 24.0 {
-        label_digits(values(), cell - 5.0, norm)
+        label_digits(values(), cell - 4.0, norm)
     } else {
         None
     };
