@@ -87,15 +87,18 @@ pub fn verdict_bars(c: &Counts, title: &str) -> String {
     .inline()
 }
 
-/// One stacked bar per note under its name and its counts in words.
+/// One row per note: its name, then a stacked bar with its counts in words.
 pub fn site_bars(rows: &[(String, Counts)], title: &str) -> String {
     let mut desc = format!("Verdicts of the claims of {} notes. ", rows.len());
     for (name, c) in rows {
         let _ = write!(desc, "{name}: {}. ", counts_words(c));
     }
     let desc = desc.trim_end().to_string();
-    let (row_h, head) = (32.0, 24.0);
+    let (row_h, head, px) = (34.0, 24.0, MIN_FONT + 0.5);
     let h = head + row_h * rows.len().max(1) as f64;
+    let words: Vec<String> = rows.iter().map(|(_, c)| counts_words(c)).collect();
+    let words_w = words.iter().map(|w| text_width(w, px)).fold(0.0, f64::max);
+    let bar_max = (WIDTH - words_w - 8.0).max(WIDTH / 3.0);
     let max = rows
         .iter()
         .map(|(_, c)| c.total())
@@ -108,38 +111,33 @@ pub fn site_bars(rows: &[(String, Counts)], title: &str) -> String {
         .num("font-size", 13.0)
         .attr("font-weight", "600")
         .text(title);
-    d.elem("g").num("font-size", MIN_FONT + 0.5).open();
-    for (i, (name, c)) in rows.iter().enumerate() {
+    d.elem("g").num("font-size", px).open();
+    for (i, ((name, c), words)) in rows.iter().zip(&words).enumerate() {
         let y = head + i as f64 * row_h;
-        let words = counts_words(c);
-        let words_w = text_width(&words, MIN_FONT + 0.5);
-        d.elem("text").num("y", y + 12.0).text(&ellipsis(
-            name,
-            WIDTH - words_w - 12.0,
-            MIN_FONT + 0.5,
-        ));
         d.elem("text")
-            .num("x", WIDTH)
             .num("y", y + 12.0)
-            .attr("text-anchor", "end")
-            .attr("class", "c-muted")
-            .text(&words);
+            .text(&ellipsis(name, WIDTH, px));
         let mut x = 0.0;
         for &s in &STATUS_ORDER {
             let n = count_of(c, s);
             if n == 0 {
                 continue;
             }
-            let bw = ((n as f64 / max as f64) * WIDTH).round().max(2.0);
+            let bw = ((n as f64 / max as f64) * bar_max).round().max(2.0);
             d.elem("rect")
                 .attr("class", status_class(s))
                 .num("x", x)
                 .num("y", y + 17.0)
                 .num("width", bw)
-                .num("height", 9.0)
+                .num("height", 10.0)
                 .close();
             x += bw;
         }
+        d.elem("text")
+            .num("x", x + 6.0)
+            .num("y", y + 26.0)
+            .attr("class", "c-muted")
+            .text(words);
     }
     Figure {
         class: "verdict-chart site-chart".into(),
