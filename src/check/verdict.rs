@@ -204,6 +204,17 @@ pub struct NoteResult {
     pub errors: Vec<ClaimResult>,
     pub blocks: Vec<BlockResult>,
     pub counts: Counts,
+    /// Problems that do not fail CI (a dimension fixed to 1), by line.
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
+}
+
+/// A problem worth a look that does not fail CI, at a 1-based file line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Warning {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
 }
 
 impl NoteResult {

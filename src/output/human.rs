@@ -54,6 +54,13 @@ pub fn render(results: &[NoteResult], sources: &[&str], color: bool) -> String {
                 problem(&mut out, &n.path, src, c, &p);
             }
         }
+        for w in &n.warnings {
+            let _ = writeln!(
+                out,
+                "{}:{}:{}: {}warning{}: {}",
+                n.path, w.line, w.col, p.yellow, p.reset, w.message
+            );
+        }
     }
     let t = totals(results);
     let (col, word) = if t.failed() > 0 {

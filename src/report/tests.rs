@@ -126,6 +126,7 @@ pub(super) fn result_for(
         errors: vec![],
         blocks,
         counts: Counts::default(),
+        warnings: vec![],
     };
     let mut counts = Counts::default();
     for c in r.claims() {
