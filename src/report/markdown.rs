@@ -389,6 +389,7 @@ mod tests {
             });
             search = e;
         }
+        let parsed = crate::note::parse_note(String::new(), "t.md".into(), source.to_string());
         Note {
             path: "notes/t.md".into(),
             rel_path: "t.md".into(),
@@ -398,6 +399,9 @@ mod tests {
             errors: vec![],
             body_start,
             blocks,
+            masked: parsed.masked,
+            equations: parsed.equations,
+            inline_math: parsed.inline_math,
         }
     }
 

@@ -49,6 +49,7 @@ pub(super) fn make_note(path: &str, rel: &str, source: &str, title: &str) -> Not
         });
         search = e;
     }
+    let parsed = crate::note::parse_note(String::new(), "t.md".into(), source.to_string());
     Note {
         path: path.into(),
         rel_path: rel.into(),
@@ -58,6 +59,9 @@ pub(super) fn make_note(path: &str, rel: &str, source: &str, title: &str) -> Not
         errors: vec![],
         body_start,
         blocks,
+        masked: parsed.masked,
+        equations: parsed.equations,
+        inline_math: parsed.inline_math,
     }
 }
 
