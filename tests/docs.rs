@@ -359,6 +359,37 @@ fn links(text: &str) -> Vec<String> {
     out
 }
 
+/// The anchors GitHub gives a Markdown text's headings: lower case,
+/// punctuation dropped, spaces as `-`, repeats numbered.
+fn anchors(text: &str) -> Vec<String> {
+    let mut code_lines = std::collections::BTreeSet::new();
+    for b in fenced_blocks(text) {
+        code_lines.extend(*b.lines.start() - 1..=*b.lines.end() + 1);
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(title) = line.strip_prefix('#').map(|t| t.trim_start_matches('#')) else {
+            continue;
+        };
+        if code_lines.contains(&(i + 1)) || !title.starts_with(' ') {
+            continue;
+        }
+        let slug: String = title
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+            .map(|c| if c == ' ' { '-' } else { c })
+            .collect();
+        let repeats = out.iter().filter(|a| a.as_str() == slug).count();
+        out.push(slug.clone());
+        if repeats > 0 {
+            out.push(format!("{slug}-{repeats}"));
+        }
+    }
+    out
+}
+
 #[test]
 fn relative_links_in_the_docs_resolve() {
     let root = root().canonicalize().expect("the repository");
@@ -374,14 +405,32 @@ fn relative_links_in_the_docs_resolve() {
     for page in &pages {
         let text = std::fs::read_to_string(page).expect("a page");
         for link in links(&text) {
-            let target = link.split('#').next().unwrap_or_default();
-            if target.is_empty() || target.contains("://") || target.starts_with("mailto:") {
+            if link.contains("://") || link.starts_with("mailto:") {
                 continue;
             }
+            let (target, fragment) = match link.split_once('#') {
+                Some((t, f)) => (t, Some(f)),
+                None => (link.as_str(), None),
+            };
             count += 1;
-            let path = page.parent().expect("a folder").join(target);
+            let path = if target.is_empty() {
+                page.clone()
+            } else {
+                page.parent().expect("a folder").join(target)
+            };
             match path.canonicalize() {
-                Ok(p) if p.starts_with(&root) => {}
+                Ok(p) if p.starts_with(&root) => {
+                    let markdown = p.extension().is_some_and(|x| x == "md");
+                    if let Some(f) = fragment.filter(|_| markdown) {
+                        let text = std::fs::read_to_string(&p).expect("a page");
+                        if !anchors(&text).iter().any(|a| a == f) {
+                            broken.push(format!(
+                                "{}: {link}: no heading with the anchor #{f}",
+                                page.display()
+                            ));
+                        }
+                    }
+                }
                 Ok(p) => broken.push(format!(
                     "{}: {link} leaves the repository ({})",
                     page.display(),
@@ -393,4 +442,58 @@ fn relative_links_in_the_docs_resolve() {
     }
     assert!(count >= 10, "only {count} relative links found");
     assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
+#[test]
+fn the_documented_configuration_is_accepted() {
+    // The `notecheck.yaml` shown in the guide, with every key, is a valid
+    // configuration: a project using it checks green (exit status 0), and
+    // its settings apply (`dims: {n: 3}` fixes n).
+    let guide = std::fs::read_to_string(root().join("docs/guide.md")).expect("the guide");
+    let config = fenced_blocks(&guide)
+        .into_iter()
+        .find(|b| b.info == "yaml" && b.body.starts_with("notes:"))
+        .expect("the guide shows a notecheck.yaml")
+        .body;
+    for key in [
+        "notes:",
+        "out:",
+        "title:",
+        "templates:",
+        "dims:",
+        "trials:",
+        "seed:",
+        "dim_range:",
+        "rtol:",
+        "atol:",
+        "approx_rtol:",
+        "flatten:",
+        "layout:",
+        "einstein:",
+    ] {
+        assert!(
+            config.contains(key),
+            "the guide's notecheck.yaml shows {key}"
+        );
+    }
+    let dir = std::env::temp_dir().join(format!("notecheck-docs-config-{}", std::process::id()));
+    let notes = dir.join("notes");
+    std::fs::create_dir_all(&notes).expect("a temporary folder");
+    std::fs::write(dir.join("notecheck.yaml"), &config).expect("write the configuration");
+    std::fs::copy(
+        examples_dir().join("getting-started.md"),
+        notes.join("getting-started.md"),
+    )
+    .expect("copy");
+    std::fs::write(notes.join("n.md"), "```check\nn = 3\n```\n").expect("a note");
+    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+        .current_dir(&dir)
+        .args(["check", "--no-cache"])
+        .output()
+        .expect("run notecheck");
+    let _ = std::fs::remove_dir_all(&dir);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("6 passed, 0 failed"), "{stdout}");
 }
