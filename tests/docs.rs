@@ -35,7 +35,7 @@ const EXPECTED: &[(&str, [u64; 5])] = &[
     ("claims.md", [18, 0, 0, 0, 0]),
     ("derivatives.md", [24, 0, 0, 1, 0]),
     ("errors.md", [1, 0, 25, 0, 0]),
-    ("expressions.md", [42, 0, 0, 0, 0]),
+    ("expressions.md", [43, 0, 0, 0, 0]),
     ("getting-started.md", [4, 0, 0, 1, 0]),
     ("indices.md", [16, 0, 0, 0, 0]),
     ("spaces.md", [24, 0, 0, 0, 0]),
