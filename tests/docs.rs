@@ -497,3 +497,59 @@ fn the_documented_configuration_is_accepted() {
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(stdout.contains("6 passed, 0 failed"), "{stdout}");
 }
+
+#[test]
+fn the_documented_command_lines_exist() {
+    // Every option and format the guide's synopsis shows is one the
+    // binary's `--help` lists for that command, and every option the
+    // binary has is in the synopsis.
+    let guide = std::fs::read_to_string(root().join("docs/guide.md")).expect("the guide");
+    let synopsis = fenced_blocks(&guide)
+        .into_iter()
+        .find(|b| b.info.is_empty() && b.body.starts_with("notecheck build"))
+        .expect("the guide's synopsis of the commands")
+        .body;
+    let mut commands = 0;
+    for line in synopsis.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let Some(command) = words.get(1) else {
+            continue;
+        };
+        commands += 1;
+        let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+            .args([command, "--help"])
+            .output()
+            .expect("run notecheck");
+        assert!(out.status.success(), "notecheck {command} --help");
+        let help = String::from_utf8_lossy(&out.stdout);
+        let shown: Vec<String> = line
+            .split(|c: char| c.is_whitespace() || "[]|".contains(c))
+            .filter(|w| w.starts_with('-'))
+            .map(str::to_string)
+            .collect();
+        for option in &shown {
+            assert!(
+                [" ", ",", "\n"]
+                    .iter()
+                    .any(|end| help.contains(&format!("{option}{end}"))),
+                "the guide shows `{option}` for `notecheck {command}`, which its --help does not list:\n{help}"
+            );
+        }
+        for option in help
+            .split_whitespace()
+            .filter(|w| w.starts_with("--") && *w != "--help")
+        {
+            let option = option.trim_end_matches(',');
+            assert!(
+                shown.iter().any(|s| s == option),
+                "`notecheck {command}` has {option}, which the guide's synopsis does not show"
+            );
+        }
+        if *command == "check" {
+            for format in ["human", "json", "junit", "github"] {
+                assert!(line.contains(format) && help.contains(&format!("- {format}")));
+            }
+        }
+    }
+    assert_eq!(commands, 5, "build, check, serve, init, mdbook");
+}
