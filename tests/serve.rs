@@ -214,7 +214,10 @@ fn thousands_of_idle_connections_do_not_stop_the_server() {
     // 405 has a body; an over-long URL gets 414; dotfiles are not served.
     let a = raw(port, b"POST / HTTP/1.1\r\nHost: x\r\n\r\n");
     assert!(a.starts_with("HTTP/1.1 405"), "{a}");
-    assert!(a.contains("Allow: GET, HEAD") && a.ends_with("GET and HEAD\n"), "{a}");
+    assert!(
+        a.contains("Allow: GET, HEAD") && a.ends_with("GET and HEAD\n"),
+        "{a}"
+    );
     let long = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(20_000));
     assert!(raw(port, long.as_bytes()).starts_with("HTTP/1.1 414"));
     assert_eq!(get(port, "/.notecheck-site").0, 404);
@@ -232,7 +235,10 @@ fn wait_for(port: u16, path: &str, needle: &str, what: &str) {
         if code == 200 && page.contains(needle) {
             return;
         }
-        assert!(start.elapsed() < Duration::from_secs(30), "{what} within 30 s");
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{what} within 30 s"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -266,7 +272,12 @@ fn a_failing_rebuild_keeps_the_last_good_site_and_later_fixes_are_picked_up() {
         NOTE.replace("(A B)^T = B^T A^T", "(A B)^T = A^T B^T"),
     )
     .unwrap();
-    wait_for(port, "/small.html", "data-status=\"fail\"", "the fixed rebuild shows the edit");
+    wait_for(
+        port,
+        "/small.html",
+        "data-status=\"fail\"",
+        "the fixed rebuild shows the edit",
+    );
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -278,7 +289,10 @@ fn a_newer_edit_supersedes_a_slow_rebuild() {
     // A note that takes very long to check...
     std::fs::write(
         dir.join("notes/small.md"),
-        NOTE.replace("```check #transpose", "```check #transpose trials=1000000000"),
+        NOTE.replace(
+            "```check #transpose",
+            "```check #transpose trials=1000000000",
+        ),
     )
     .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
@@ -288,7 +302,12 @@ fn a_newer_edit_supersedes_a_slow_rebuild() {
         NOTE.replace("(A B)^T = B^T A^T", "(A B)^T = A^T B^T"),
     )
     .unwrap();
-    wait_for(port, "/small.html", "data-status=\"fail\"", "the newer edit shows");
+    wait_for(
+        port,
+        "/small.html",
+        "data-status=\"fail\"",
+        "the newer edit shows",
+    );
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
