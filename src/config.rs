@@ -123,6 +123,9 @@ pub struct ProjectConfig {
     pub out: Option<PathBuf>,
     pub title: Option<String>,
     pub templates: Option<PathBuf>,
+    /// Sanitize the notes' prose for notes from others (`--safe`).
+    #[serde(default)]
+    pub safe: bool,
     #[serde(default)]
     pub dims: BTreeMap<String, u64>,
     #[serde(default)]

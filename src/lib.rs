@@ -11,6 +11,7 @@ pub mod init;
 pub mod lang;
 pub mod mdbook;
 pub mod note;
+pub mod outdir;
 pub mod output;
 pub mod pipeline;
 pub mod report;

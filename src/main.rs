@@ -33,6 +33,12 @@ enum Command {
         /// Neither read nor write the check cache (.notecheck-cache/)
         #[arg(long)]
         no_cache: bool,
+        /// Write into OUT even when it holds files notecheck did not write (they are kept)
+        #[arg(long)]
+        force: bool,
+        /// For notes from others: sanitize raw HTML in the prose, keep only http(s) and relative URLs
+        #[arg(long)]
+        safe: bool,
     },
     /// Check only, for CI
     Check {
@@ -61,6 +67,12 @@ enum Command {
         /// Neither read nor write the check cache (.notecheck-cache/)
         #[arg(long)]
         no_cache: bool,
+        /// Write into OUT even when it holds files notecheck did not write (they are kept)
+        #[arg(long)]
+        force: bool,
+        /// For notes from others: sanitize raw HTML in the prose, keep only http(s) and relative URLs
+        #[arg(long)]
+        safe: bool,
     },
     /// Create a project in DIR (default .): notecheck.yaml, an example note, a CI workflow
     Init {
@@ -94,7 +106,7 @@ enum Format {
 }
 
 fn fail(msg: &str) -> ExitCode {
-    eprintln!("notecheck: {msg}");
+    eprintln!("notecheck: {}", output::human::visible(msg));
     ExitCode::from(2)
 }
 
@@ -110,11 +122,15 @@ fn main() -> ExitCode {
             out,
             config,
             no_cache,
+            force,
+            safe,
         } => {
-            let project = match pipeline::load(notes.as_deref(), &config) {
+            let mut project = match pipeline::load(notes.as_deref(), &config) {
                 Ok(p) => p,
                 Err(m) => return fail(&m),
             };
+            project.force = force;
+            project.config.safe |= safe;
             let cache = cache_for(&config, no_cache);
             let out = out
                 .or_else(|| project.config.out.clone())
@@ -127,7 +143,10 @@ fn main() -> ExitCode {
             let results = run.results;
             let sources: Vec<&str> = project.notes.iter().map(|n| n.source.as_str()).collect();
             print!("{}", output::human::render(&results, &sources, color()));
-            println!("site written to {}", out.display());
+            println!(
+                "site written to {}",
+                output::human::visible(&out.display().to_string())
+            );
             exit(&results)
         }
         Command::Check {
@@ -141,6 +160,17 @@ fn main() -> ExitCode {
                 Ok(p) => p,
                 Err(m) => return fail(&m),
             };
+            if let Some(f) = &file {
+                let notes: Vec<PathBuf> = project
+                    .notes
+                    .iter()
+                    .map(|n| PathBuf::from(&n.path))
+                    .collect();
+                if let Err(m) = notecheck::outdir::check_report_file(f, &project.notes_dir, &notes)
+                {
+                    return fail(&m);
+                }
+            }
             let cache = cache_for(&config, no_cache);
             let run = pipeline::check_all_with(&project, &cache, progress());
             eprintln!("{}", run.summary());
@@ -178,6 +208,8 @@ fn main() -> ExitCode {
             out,
             config,
             no_cache,
+            force,
+            safe,
         } => {
             let opts = notecheck::serve::ServeOptions {
                 notes,
@@ -186,6 +218,8 @@ fn main() -> ExitCode {
                 port,
                 use_cache: !no_cache,
                 progress: progress(),
+                force,
+                safe,
             };
             match notecheck::serve::serve(&opts) {
                 Ok(()) => ExitCode::SUCCESS,

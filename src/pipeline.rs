@@ -25,12 +25,16 @@ use crate::cache::{self, Cache, FileRecord, Key, PageRecord, SiteManifest};
 use crate::check::verdict::NoteResult;
 use crate::config::ProjectConfig;
 use crate::note::{self, Note};
+use crate::outdir::OutDir;
 
 /// The project as found on disk.
 pub struct Project {
     pub config: ProjectConfig,
     pub notes_dir: PathBuf,
     pub notes: Vec<Note>,
+    /// Write into an output folder that holds files notecheck did not
+    /// write (`--force`; they are never removed).
+    pub force: bool,
 }
 
 /// The worker threads: one per core, with the main thread's stack size so
@@ -71,6 +75,7 @@ pub fn load(notes_arg: Option<&Path>, config_path: &Path) -> Result<Project, Str
         config,
         notes_dir,
         notes,
+        force: false,
     })
 }
 
@@ -254,11 +259,15 @@ pub fn site_options(project: &Project) -> crate::report::SiteOptions {
         templates_dir: project.config.templates.clone(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         command: format!("notecheck check {}", project.notes_dir.display()),
+        safe: project.config.safe,
     }
 }
 
-/// Render the checked notes into a site at `out`.
+/// Render the checked notes into a site at `out` (refused when `out` is
+/// the notes folder or around it, or holds files notecheck did not write).
 pub fn render(project: &Project, results: &[NoteResult], out: &Path) -> Result<(), String> {
+    crate::outdir::check_not_notes(out, &project.notes_dir)?;
+    drop(OutDir::open(out, project.force)?);
     crate::report::render_site(&project.notes, results, &site_options(project), out)
 }
 
@@ -399,12 +408,13 @@ struct SiteBuild {
     old: SiteManifest,
     /// Page of each old record, by path.
     old_pages: BTreeMap<String, usize>,
-    /// The site folder.
+    /// The site folder, and which of its files are notecheck's.
     out: PathBuf,
-    /// Where each note's page goes.
-    rels: Vec<String>,
-    /// The pages this tool may have written into the folder.
-    claimed: Vec<String>,
+    dir: OutDir,
+    /// Where each note's page goes (see [`crate::report::page_paths`]).
+    paths: crate::report::SitePaths,
+    /// The home page's text, once rendered.
+    intro: std::sync::Mutex<Option<crate::report::Intro>>,
     rendered: AtomicUsize,
     written: AtomicUsize,
 }
@@ -424,33 +434,14 @@ impl SiteBuild {
         let mut parts: Vec<&[u8]> = vec![&site_key];
         parts.extend(keys.iter().map(|k| &k[..]));
         let inputs = cache::combine("site-inputs", &parts);
+        // Before anything is written: the folder is one notecheck may write.
+        crate::outdir::check_not_notes(out, &project.notes_dir)?;
+        let dir = OutDir::open(out, project.force)?;
         let old = cache.load_manifest(out).unwrap_or_default();
         if cache.enabled() && old.is_current(&inputs, out) {
             return Ok(None);
         }
-        // Where every page goes; two notes must not share a page.
-        let rels: Vec<String> = project
-            .notes
-            .iter()
-            .map(|n| crate::report::page_path(&n.rel_path))
-            .collect();
-        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
-        for (rel, note) in rels.iter().zip(&project.notes) {
-            if let Some(other) = seen.insert(rel, &note.path) {
-                return Err(format!(
-                    "{other} and {} would both be written to {rel}",
-                    note.path
-                ));
-            }
-        }
-        // Before anything is written: every page this build may write is ours.
-        let mut claimed = cache.load_owned(out);
-        if cache.enabled() {
-            claimed.extend(rels.iter().cloned());
-            claimed.sort();
-            claimed.dedup();
-            cache.store_owned(out, &claimed);
-        }
+        let paths = crate::report::page_paths(&project.notes);
         let old_pages = old
             .pages
             .iter()
@@ -459,14 +450,15 @@ impl SiteBuild {
             .collect();
         Ok(Some(SiteBuild {
             out: out.to_path_buf(),
+            dir,
+            paths,
+            intro: std::sync::Mutex::new(None),
             site: OnceLock::new(),
             opts,
             site_key,
             inputs,
             old,
             old_pages,
-            rels,
-            claimed,
             rendered: AtomicUsize::new(0),
             written: AtomicUsize::new(0),
         }))
@@ -482,16 +474,34 @@ impl SiteBuild {
         result: &NoteResult,
     ) -> Result<PageRecord, String> {
         let key = cache::combine("page", &[&self.site_key, note_key]);
-        let rel = &self.rels[i];
+        let Some(rel) = &self.paths.pages[i] else {
+            // The home page's text: rendered into the index (see `finish`).
+            let intro = self.site()?.intro(&project.notes[i], result)?;
+            let entry = intro.entry.clone();
+            if let Ok(mut slot) = self.intro.lock() {
+                *slot = Some(intro);
+            }
+            let file = FileRecord {
+                rel: crate::report::INDEX.to_string(),
+                len: 0,
+                mtime: 0,
+                hash: [0; 32],
+            };
+            return Ok(PageRecord { file, key, entry });
+        };
         let out_dir = self.out_dir();
         let before = self.old_pages.get(rel).map(|&k| &self.old.pages[k]);
         if let Some(r) = before.filter(|r| r.key == key && r.file.is_current(out_dir)) {
             return Ok(r.clone());
         }
-        let page = self.site()?.page(&project.notes[i], result)?;
+        let page = self.site()?.page_at(&project.notes[i], result, rel)?;
         self.rendered.fetch_add(1, Ordering::Relaxed);
-        let (file, wrote) =
-            FileRecord::write(out_dir, &page.rel_path, &page.html, before.map(|r| &r.file))?;
+        let (file, wrote) = FileRecord::write(
+            &self.dir,
+            &page.rel_path,
+            &page.html,
+            before.map(|r| &r.file),
+        )?;
         if wrote {
             self.written.fetch_add(1, Ordering::Relaxed);
         }
@@ -524,51 +534,49 @@ impl SiteBuild {
     ) -> Result<bool, String> {
         let t0 = Instant::now();
         let out = self.out.as_path();
-        let pages: Vec<PageRecord> = records.into_iter().collect::<Result<_, _>>()?;
+        let mut pages: Vec<PageRecord> = records.into_iter().collect::<Result<_, _>>()?;
         let written = self.written.load(Ordering::Relaxed);
         let mut changed = written > 0;
-        let entries: Vec<crate::report::IndexEntry> =
-            pages.iter().map(|p| p.entry.clone()).collect();
+        let entries: Vec<crate::report::IndexEntry> = pages
+            .iter()
+            .zip(&self.paths.pages)
+            .filter(|(_, rel)| rel.is_some())
+            .map(|(p, _)| p.entry.clone())
+            .collect();
         let site = self.site()?;
-        let index = site.index(&entries)?;
+        let intro = self.intro.lock().ok().and_then(|mut i| i.take());
+        let index = site.index_with(&entries, intro.as_ref())?;
         let mut files = Vec::new();
         let (f, wrote) = FileRecord::write(
-            out,
+            &self.dir,
             crate::report::INDEX,
             &index,
             self.old.file(crate::report::INDEX),
         )?;
         changed |= wrote;
+        if let Some(i) = self.paths.intro {
+            pages[i].file = f.clone();
+        }
         files.push(f);
         for (rel, text) in site.assets() {
-            let (f, wrote) = FileRecord::write(out, rel, text, self.old.file(rel))?;
+            let (f, wrote) = FileRecord::write(&self.dir, rel, text, self.old.file(rel))?;
             changed |= wrote;
             files.push(f);
         }
-        // Pages of notes that are gone (only ever pages this tool wrote).
-        let current: BTreeSet<&str> = self.rels.iter().map(String::as_str).collect();
-        for stale in self
-            .claimed
+        // Files of an earlier build that this one did not write (the page of
+        // a note that is gone): removed, and only ever files notecheck wrote.
+        let current: BTreeSet<&str> = pages
             .iter()
-            .filter(|p| !current.contains(p.as_str()))
-        {
-            let path = crate::report::site_file(out, stale);
-            if std::fs::remove_file(&path).is_ok() {
+            .map(|p| p.file.rel.as_str())
+            .chain(files.iter().map(|f| f.rel.as_str()))
+            .collect();
+        for stale in self.dir.owned() {
+            if !current.contains(stale.as_str()) && self.dir.remove(&stale) {
                 changed = true;
-                // Folders left empty go too (never the site folder itself).
-                let mut dir = path.parent();
-                while let Some(d) = dir {
-                    if d == out || !d.starts_with(out) || std::fs::remove_dir(d).is_err() {
-                        break;
-                    }
-                    dir = d.parent();
-                }
             }
         }
+        self.dir.commit()?;
         if cache.enabled() {
-            let mut owned = self.rels.clone();
-            owned.sort();
-            cache.store_owned(out, &owned);
             cache.store_manifest(
                 out,
                 &SiteManifest {
@@ -654,8 +662,13 @@ mod tests {
     }
 
     fn build_in(dir: &Path, cache: &Cache) -> (CheckRun, bool) {
-        let project = load(Some(&dir.join("notes")), &dir.join("notecheck.yaml")).unwrap();
-        build(&project, cache, &dir.join("site"), false).unwrap()
+        try_build_in(dir, cache, false).unwrap()
+    }
+
+    fn try_build_in(dir: &Path, cache: &Cache, force: bool) -> Result<(CheckRun, bool), String> {
+        let mut project = load(Some(&dir.join("notes")), &dir.join("notecheck.yaml")).unwrap();
+        project.force = force;
+        build(&project, cache, &dir.join("site"), false)
     }
 
     #[test]
@@ -697,16 +710,22 @@ mod tests {
             let now = &second[rel];
             if rel == "identities.html" || rel == "index.html" {
                 assert_ne!(&now.0, bytes, "{rel} shows the edit");
-            } else {
+            } else if rel != crate::outdir::MANIFEST {
                 assert_eq!(now, &(bytes.clone(), *mtime), "{rel} left alone");
             }
         }
 
         // A deleted note's page goes (and its folder, now empty); a file
-        // this tool did not write stays.
+        // this tool did not write is refused, and with `force` it stays.
         std::fs::write(out.join("mine.html"), "mine").unwrap();
         std::fs::remove_file(dir.join("notes/sub/extra.md")).unwrap();
-        let (_, changed) = build_in(&dir, &cache);
+        let err = try_build_in(&dir, &cache, false).err().unwrap();
+        assert!(
+            err.contains("mine.html") && err.contains("--force"),
+            "{err}"
+        );
+        assert!(out.join("sub/extra.html").exists());
+        let (_, changed) = try_build_in(&dir, &cache, true).unwrap();
         assert!(changed);
         assert!(!out.join("sub/extra.html").exists());
         assert!(!out.join("sub").exists());
@@ -718,7 +737,7 @@ mod tests {
 
         // A page edited by hand is written again, from the record.
         std::fs::write(out.join("gradients.html"), "hand edit").unwrap();
-        let (run, changed) = build_in(&dir, &cache);
+        let (run, changed) = try_build_in(&dir, &cache, true).unwrap();
         assert!(changed);
         assert_eq!(run.from_cache, run.results.len());
         assert_eq!(

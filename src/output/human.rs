@@ -93,7 +93,34 @@ pub fn render(results: &[NoteResult], sources: &[&str], color: bool) -> String {
     out
 }
 
+/// `s` with every control character a terminal would act on shown as a
+/// visible symbol, as rustc does: C0 controls as their Unicode pictures
+/// (ESC → ␛, CR → ␍; tab and newline kept), DEL as ␡, C1 controls and the
+/// bidirectional overrides and isolates (U+202E…) as `\u{202e}`.
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    fn bad(c: char) -> bool {
+        (c.is_control() && c != '\t' && c != '\n')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }
+    if !s.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            c if !bad(c) => out.push(c),
+            '\u{7f}' => out.push('\u{2421}'),
+            c if (c as u32) < 0x20 => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('?')),
+            c => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn problem(out: &mut String, path: &str, src: &str, c: &ClaimResult, p: &Paint) {
+    let path = visible(path);
     let (col, word) = match c.status {
         Status::Fail => (p.red, "fail"),
         Status::Error => (p.red, "error"),
@@ -102,10 +129,10 @@ fn problem(out: &mut String, path: &str, src: &str, c: &ClaimResult, p: &Paint) 
     };
     let mut head = format!("{path}:{}:{}: {col}{word}{}", c.line, c.col, p.reset);
     if let Some(b) = &c.block {
-        let _ = write!(head, " [#{b}]");
+        let _ = write!(head, " [#{}]", visible(b));
     }
     if let Some(l) = &c.label {
-        let _ = write!(head, " ({l})");
+        let _ = write!(head, " ({})", visible(l));
     }
     if c.status == Status::Xpass {
         head.push_str(": expected to fail (should-fail block), but it holds");
@@ -113,10 +140,10 @@ fn problem(out: &mut String, path: &str, src: &str, c: &ClaimResult, p: &Paint) 
     let _ = writeln!(out, "{}{head}{}", p.bold, p.reset);
     if let Some(line) = src.lines().nth(c.line.saturating_sub(1)) {
         let num = c.line.to_string();
-        let _ = writeln!(out, "{} {num} |{} {}", p.dim, p.reset, line);
-        let pad: String = line
+        let _ = writeln!(out, "{} {num} |{} {}", p.dim, p.reset, visible(line));
+        let before: String = line.chars().take(c.col.saturating_sub(1)).collect();
+        let pad: String = visible(&before)
             .chars()
-            .take(c.col.saturating_sub(1))
             .map(|ch| if ch == '\t' { '\t' } else { ' ' })
             .collect();
         let _ = writeln!(
@@ -129,7 +156,7 @@ fn problem(out: &mut String, path: &str, src: &str, c: &ClaimResult, p: &Paint) 
         );
     }
     if let Some(m) = &c.message {
-        let _ = writeln!(out, "  {m}");
+        let _ = writeln!(out, "  {}", visible(m));
     }
     if let Some(e) = &c.evidence {
         let _ = writeln!(
@@ -154,7 +181,7 @@ fn problem(out: &mut String, path: &str, src: &str, c: &ClaimResult, p: &Paint) 
             let _ = writeln!(out, "  right = {}", fmt_matrix(&r.data));
         }
         if let Some(d) = &e.diagnosis {
-            let _ = writeln!(out, "  {}diagnosis:{} {d}", p.yellow, p.reset);
+            let _ = writeln!(out, "  {}diagnosis:{} {}", p.yellow, p.reset, visible(d));
         }
     }
     out.push('\n');

@@ -276,6 +276,7 @@ fn opts() -> SiteOptions {
         templates_dir: None,
         version: "0.1.0".into(),
         command: "notecheck check notes".into(),
+        ..Default::default()
     }
 }
 
@@ -435,14 +436,14 @@ fn index_page_lists_counts() {
     let out = tmpdir("index");
     render_site(&[note, plain], &[res, plain_res], &opts(), &out).unwrap();
     let index = read(&out.join("index.html"));
-    assert!(index.contains("<a href=\"sub/small.html\">Small &lt;note&gt;</a>"));
-    assert!(index.contains("<a href=\"plain.html\">Plain</a>"));
+    assert!(index.contains("<a href=\"./sub/small.html\">Small &lt;note&gt;</a>"));
+    assert!(index.contains("<a href=\"./plain.html\">Plain</a>"));
     assert!(index.contains("<h1>Course &lt;notes&gt;</h1>"));
     assert!(index.contains("href=\"assets/style.css\""));
     // pass 2, fail 1, error 2, xfail 1 for the small note.
     assert!(index.contains("<td class=\"num count-pass\">2</td><td class=\"num count-fail\">1</td><td class=\"num count-error\">2</td><td class=\"num count-xfail\">1</td><td class=\"num count-xpass zero\">0</td>"), "{index}");
     assert!(index.contains("no claims"));
-    assert!(index.contains("href=\"sub/small.html#L"));
+    assert!(index.contains("href=\"./sub/small.html#L"));
     assert!(out.join("plain.html").is_file());
     assert!(statuses(&index).is_empty());
 }
