@@ -15,3 +15,4 @@ pub mod output;
 pub mod pipeline;
 pub mod report;
 pub mod serve;
+pub mod target;

@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use notecheck::output;
+use notecheck::output::{self, Emitter};
 use notecheck::pipeline;
+use notecheck::target::Target;
 
 #[derive(Parser)]
 #[command(
@@ -24,26 +25,29 @@ struct Cli {
 enum Command {
     /// Check and render NOTES (default ./notes, or `notes:` in notecheck.yaml) into OUT (default ./site)
     Build {
-        notes: Option<PathBuf>,
+        /// A notes folder, a note (notes/x.md), the claims at a line (notes/x.md:42) or a block (notes/x.md#id)
+        notes: Option<String>,
         #[arg(short, long)]
         out: Option<PathBuf>,
-        /// Project configuration file
-        #[arg(long, default_value = "notecheck.yaml")]
-        config: PathBuf,
+        /// Project configuration file (default: notecheck.yaml here or in the nearest parent folder)
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// Neither read nor write the check cache (.notecheck-cache/)
         #[arg(long)]
         no_cache: bool,
     },
     /// Check only, for CI
     Check {
-        notes: Option<PathBuf>,
+        /// A notes folder, a note (notes/x.md), the claims at a line (notes/x.md:42) or a block (notes/x.md#id)
+        notes: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// Write the report to FILE; the human summary still goes to the terminal
         #[arg(long)]
         output: Option<PathBuf>,
-        #[arg(long, default_value = "notecheck.yaml")]
-        config: PathBuf,
+        /// Project configuration file (default: notecheck.yaml here or in the nearest parent folder)
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// Neither read nor write the check cache (.notecheck-cache/)
         #[arg(long)]
         no_cache: bool,
@@ -56,8 +60,9 @@ enum Command {
         port: u16,
         #[arg(short, long)]
         out: Option<PathBuf>,
-        #[arg(long, default_value = "notecheck.yaml")]
-        config: PathBuf,
+        /// Project configuration file (default: notecheck.yaml here or in the nearest parent folder)
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// Neither read nor write the check cache (.notecheck-cache/)
         #[arg(long)]
         no_cache: bool,
@@ -111,24 +116,26 @@ fn main() -> ExitCode {
             config,
             no_cache,
         } => {
-            let project = match pipeline::load(notes.as_deref(), &config) {
+            let config = config_path(config);
+            let target = notes.as_deref().map(Target::parse);
+            let project = match pipeline::load_target(target.as_ref(), &config) {
                 Ok(p) => p,
                 Err(m) => return fail(&m),
             };
             let cache = cache_for(&config, no_cache);
-            let out = out
-                .or_else(|| project.config.out.clone())
-                .unwrap_or_else(|| PathBuf::from("site"));
-            let run = match pipeline::build(&project, &cache, &out, progress()) {
+            let out = project.out_dir(out);
+            let mut run = match pipeline::build(&project, &cache, &out, progress()) {
                 Ok((run, _)) => run,
                 Err(m) => return fail(&m),
             };
             eprintln!("{}", run.summary());
-            let results = run.results;
-            let sources: Vec<&str> = project.notes.iter().map(|n| n.source.as_str()).collect();
-            print!("{}", output::human::render(&results, &sources, color()));
+            // The pages show whole notes; the terminal, the selected claims.
+            if let Some(Err(m)) = target.map(|t| t.apply(&mut run.notes)) {
+                return fail(&m);
+            }
+            print!("{}", output::human::render(&run.notes, color()));
             println!("site written to {}", out.display());
-            exit(&results)
+            exit(&run.notes)
         }
         Command::Check {
             notes,
@@ -137,25 +144,29 @@ fn main() -> ExitCode {
             config,
             no_cache,
         } => {
-            let project = match pipeline::load(notes.as_deref(), &config) {
+            let config = config_path(config);
+            let target = notes.as_deref().map(Target::parse);
+            let project = match pipeline::load_target(target.as_ref(), &config) {
                 Ok(p) => p,
                 Err(m) => return fail(&m),
             };
             let cache = cache_for(&config, no_cache);
-            let run = pipeline::check_all_with(&project, &cache, progress());
+            let mut run = pipeline::check_all_with(&project, &cache, progress());
             eprintln!("{}", run.summary());
-            let results = run.results;
-            let sources: Vec<&str> = project.notes.iter().map(|n| n.source.as_str()).collect();
-            let human = output::human::render(&results, &sources, color() && file.is_none());
+            if let Some(Err(m)) = target.map(|t| t.apply(&mut run.notes)) {
+                return fail(&m);
+            }
+            let notes = &run.notes;
+            let human = output::human::render(notes, color() && file.is_none());
             let report = match format {
                 Format::Human => human.clone(),
-                Format::Json => output::json::render(&results),
-                Format::Junit => output::junit::render(&results),
+                Format::Json => output::json::Json.render(notes),
+                Format::Junit => output::junit::Junit.render(notes),
                 Format::Github => {
-                    if let Err(e) = output::github::write_step_summary(&results) {
+                    if let Err(e) = output::github::write_step_summary(notes) {
                         eprintln!("notecheck: warning: {e}");
                     }
-                    output::github::render(&results)
+                    output::github::Github.render(notes)
                 }
             };
             match file {
@@ -170,7 +181,7 @@ fn main() -> ExitCode {
                     let _ = so.write_all(report.as_bytes());
                 }
             }
-            exit(&results)
+            exit(notes)
         }
         Command::Serve {
             notes,
@@ -181,7 +192,7 @@ fn main() -> ExitCode {
         } => {
             let opts = notecheck::serve::ServeOptions {
                 notes,
-                config,
+                config: config_path(config),
                 out,
                 port,
                 use_cache: !no_cache,
@@ -270,8 +281,18 @@ fn write_file(f: &Path, s: &str) -> Result<(), String> {
     std::fs::write(f, s).map_err(|e| format!("cannot write {}: {e}", f.display()))
 }
 
-fn exit(results: &[notecheck::check::verdict::NoteResult]) -> ExitCode {
-    if output::totals(results).failed() > 0 {
+/// `--config` when given, else `notecheck.yaml` in the current folder or
+/// the nearest parent that has one.
+fn config_path(config: Option<PathBuf>) -> PathBuf {
+    config.unwrap_or_else(|| {
+        std::env::current_dir()
+            .map(|d| notecheck::target::find_config(&d))
+            .unwrap_or_else(|_| PathBuf::from(notecheck::target::CONFIG_FILE))
+    })
+}
+
+fn exit(notes: &[notecheck::check::verdict::CheckedNote<'_>]) -> ExitCode {
+    if output::totals(notes).failed() > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

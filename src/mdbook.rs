@@ -182,9 +182,9 @@ fn chapter_path(src: &str, rel: &str) -> String {
 }
 
 fn problem_line(path: &str, c: &crate::check::verdict::ClaimResult) -> String {
-    let why = crate::output::junit::headline(c);
+    let why = crate::output::headline(c);
     let mut s = format!("{path}:{}:{}: {}: {why}", c.line, c.col, c.status.as_str());
-    let text = crate::output::junit::one_line(&c.text);
+    let text = crate::output::one_line(&c.text);
     if !text.is_empty() {
         let _ = write!(s, " (claim: {text})");
     }
@@ -207,7 +207,7 @@ pub fn rewrite(note: &Note, result: &NoteResult) -> String {
             .iter()
             .map(|b| block_anchor(b.id.as_deref(), b.index)),
     );
-    let pr = PageRenderer::new("mdbook build", &note.path, &reserved);
+    let pr = PageRenderer::new("mdbook build", &note.path, result, &reserved);
 
     for b in &note.blocks {
         let html = match find_block(result, b.index) {

@@ -101,14 +101,9 @@ fn build(
     out: &Path,
     progress: bool,
 ) -> Result<bool, String> {
-    let run = pipeline::check_all_with(project, cache, progress);
-    let rendered = pipeline::render_with(project, &run, out, cache)?;
-    let sources: Vec<&str> = project.notes.iter().map(|n| n.source.as_str()).collect();
+    let (run, rendered) = pipeline::build(project, cache, out, progress)?;
     let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
-    print!(
-        "{}",
-        crate::output::human::render(&run.results, &sources, color)
-    );
+    print!("{}", crate::output::human::render(&run.notes, color));
     println!("{}", run.summary());
     Ok(rendered)
 }

@@ -28,7 +28,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tera::{Context, Tera};
 
-use crate::check::verdict::{BlockResult, Counts, NoteResult, Status};
+use crate::check::verdict::{BlockResult, CheckedNote, Counts, NoteResult, Status};
 use crate::note::Note;
 use blocks::{ClaimView, PageRenderer, badge_html, badge_info};
 use html::{escape, root_prefix};
@@ -127,12 +127,13 @@ impl Site {
         &self.opts
     }
 
-    /// Renders `note`'s page from its `result`.
-    pub fn page(&self, note: &Note, result: &NoteResult) -> Result<Page, String> {
+    /// Renders a checked note's page.
+    pub fn page(&self, checked: &CheckedNote<'_>) -> Result<Page, String> {
+        let note = checked.note;
         let rel = page_rel_path(&note.rel_path);
         let depth = rel.len() - 1;
         let href = rel.join("/");
-        let page = render_note_page(&self.tera, note, result, &self.opts, depth)?;
+        let page = render_note_page(&self.tera, note, &checked.result, &self.opts, depth)?;
         Ok(Page {
             entry: IndexEntry {
                 title: note.title.clone(),
@@ -258,24 +259,15 @@ pub fn site_file(out: &Path, rel: &str) -> PathBuf {
 
 /// Writes the site into `out`: `out/<rel_path with .md → .html>` per note
 /// (subfolders kept), `out/index.html`, `out/assets/style.css`.
-/// `notes[i]` and `results[i]` describe the same note.
 pub fn render_site(
-    notes: &[Note],
-    results: &[NoteResult],
+    notes: &[CheckedNote<'_>],
     opts: &SiteOptions,
     out: &Path,
 ) -> Result<(), String> {
     use rayon::prelude::*;
-    if notes.len() != results.len() {
-        return Err(format!(
-            "internal error: {} notes but {} results",
-            notes.len(),
-            results.len()
-        ));
-    }
     let site = Site::new(opts)?;
     let mut written: BTreeMap<String, &str> = BTreeMap::new();
-    for note in notes {
+    for note in notes.iter().map(|n| n.note) {
         let href = page_path(&note.rel_path);
         if let Some(other) = written.insert(href.clone(), &note.path) {
             return Err(format!(
@@ -287,9 +279,8 @@ pub fn render_site(
     // Pages are independent: render and write them in parallel.
     let entries: Vec<Result<IndexEntry, String>> = notes
         .par_iter()
-        .zip(results)
-        .map(|(note, result)| {
-            let page = site.page(note, result)?;
+        .map(|checked| {
+            let page = site.page(checked)?;
             write_file(&site_file(out, &page.rel_path), &page.html)?;
             Ok(page.entry)
         })
@@ -323,7 +314,7 @@ fn render_note_page(
             .iter()
             .map(|b| block_anchor(b.id.as_deref(), b.index)),
     );
-    let pr = PageRenderer::new(&opts.command, &note.path, &reserved);
+    let pr = PageRenderer::new(&opts.command, &note.path, result, &reserved);
 
     let errors_html = if result.errors.is_empty() {
         String::new()
@@ -384,7 +375,8 @@ fn render_note_page(
         s
     };
 
-    let claims = pr.rendered();
+    // Every claim of the result is on the page (placed or not).
+    let claims = result.claims();
     let mut counts = Counts::default();
     for c in &claims {
         counts.add(c.status);
@@ -393,7 +385,7 @@ fn render_note_page(
         .iter()
         .filter(|c| c.status.is_failure())
         .map(|c| Problem {
-            href: format!("#{}", c.id),
+            href: format!("#{}", pr.claim_id(c)),
             note: String::new(),
             line: c.line,
             label: c.label.as_deref().map(blocks::paren).unwrap_or_default(),
