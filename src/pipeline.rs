@@ -638,14 +638,18 @@ impl SiteBuild {
             };
             owned.sort();
             cache.store_owned(out, &owned);
-            cache.store_manifest(
-                out,
-                &SiteManifest {
-                    inputs: self.inputs,
-                    pages,
-                    files,
-                },
-            );
+            // The record stays that of the last whole site: a partial
+            // build's would make a later whole one look done already.
+            if !self.partial {
+                cache.store_manifest(
+                    out,
+                    &SiteManifest {
+                        inputs: self.inputs,
+                        pages,
+                        files,
+                    },
+                );
+            }
         }
         timing("index", t0);
         if timing_on() {
