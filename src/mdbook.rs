@@ -158,7 +158,8 @@ fn process_chapter(
     };
     let shown = chapter_path(src, &rel);
     let note = note::parse_note(shown.clone(), PathBuf::from(&rel), content.to_string());
-    let result = crate::check::check(&note, project);
+    let checked = crate::pipeline::check_note(&note, project);
+    let result = &checked.result;
     out.chapters += 1;
     out.counts.merge(&result.counts);
     for c in result.claims() {
@@ -166,7 +167,7 @@ fn process_chapter(
             out.problems.push(problem_line(&shown, c));
         }
     }
-    let rewritten = rewrite(&note, &result);
+    let rewritten = rewrite(&note, result);
     ch.insert("content".into(), Value::String(rewritten));
 }
 

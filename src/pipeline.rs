@@ -209,6 +209,12 @@ pub fn check_all_with<'p>(project: &'p Project, cache: &Cache, progress: bool) -
     run
 }
 
+/// One note checked without a cache (mdBook chapters), with its key.
+pub fn check_note<'n>(note: &'n Note, config: &ProjectConfig) -> CheckedNote<'n> {
+    let key = cache::note_key(&cache::project_key(config), note);
+    CheckedNote::new(note, key, crate::check::check(note, config))
+}
+
 /// A note's result from `cache`, or checked (and stored); true when cached.
 fn check_one(project: &Project, cache: &Cache, note: &Note, key: &Key) -> (NoteResult, bool) {
     match cache.load(key) {

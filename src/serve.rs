@@ -41,11 +41,7 @@ pub fn serve(opts: &ServeOptions) -> Result<(), String> {
     let cache = Cache::new(opts.use_cache.then(|| cache::dir_for(&opts.config)));
     // The first build must succeed: it decides the output folder.
     let project = pipeline::load(opts.notes.as_deref(), &opts.config)?;
-    let out = opts
-        .out
-        .clone()
-        .or_else(|| project.config.out.clone())
-        .unwrap_or_else(|| PathBuf::from("site"));
+    let out = project.out_dir(opts.out.clone());
     // Claim the port first: a port in use is reported before a long build.
     let listener = TcpListener::bind(("127.0.0.1", opts.port))
         .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", opts.port))?;

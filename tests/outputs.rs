@@ -152,7 +152,10 @@ fn comments_never_reach_claim_text() {
         assert!(!html.contains("wrong order"));
     }
     // The failing claim's evidence reproduces it with `path:line`.
-    assert!(page.contains(&format!("notecheck check {NOTE}:27")), "{page}");
+    assert!(
+        page.contains(&format!("notecheck check {NOTE}:27")),
+        "{page}"
+    );
     let _ = std::fs::remove_dir_all(&out);
 }
 

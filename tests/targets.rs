@@ -108,8 +108,14 @@ fn a_target_matching_nothing_is_exit_2_with_a_message() {
     for (target, says) in [
         (format!("{NOTE}:5"), "no claim at"),
         (format!("{NOTE}#nope"), "no check block #nope"),
-        ("tests/fixtures/outputs/missing.md:3".to_string(), "matches nothing"),
-        ("tests/fixtures/outputs/missing.md".to_string(), "matches nothing"),
+        (
+            "tests/fixtures/outputs/missing.md:3".to_string(),
+            "matches nothing",
+        ),
+        (
+            "tests/fixtures/outputs/missing.md".to_string(),
+            "matches nothing",
+        ),
         ("no-such-folder".to_string(), "does not exist"),
     ] {
         let o = run(&["check", &target]);
@@ -138,7 +144,11 @@ fn build_of_one_note_leaves_the_other_pages() {
     // One note, edited: its page is rebuilt, the other stays.
     let note = d.join("notes/identities.md");
     let text = std::fs::read_to_string(&note).unwrap();
-    std::fs::write(&note, text.replace("# Fixture identities", "# Edited identities")).unwrap();
+    std::fs::write(
+        &note,
+        text.replace("# Fixture identities", "# Edited identities"),
+    )
+    .unwrap();
     let o = run_in(d, &["build", "notes/identities.md"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let out = String::from_utf8(o.stdout.clone()).unwrap();
@@ -148,7 +158,10 @@ fn build_of_one_note_leaves_the_other_pages() {
             .unwrap()
             .contains("Edited identities")
     );
-    assert_eq!(std::fs::read(d.join("site/gradients.html")).unwrap(), gradients);
+    assert_eq!(
+        std::fs::read(d.join("site/gradients.html")).unwrap(),
+        gradients
+    );
     // A full build afterwards still knows every page.
     std::fs::remove_file(d.join("notes/gradients.md")).unwrap();
     assert_eq!(run_in(d, &["build"]).status.code(), Some(1));

@@ -392,13 +392,16 @@ fn render_note_page(
             status: c.status.as_str().to_string(),
             badge: badge_html(c.status),
             text: c.text.clone(),
-            // The first line; the claim itself shows the whole message.
-            message: c
-                .message
-                .as_deref()
-                .and_then(|m| m.lines().next())
-                .unwrap_or_default()
-                .to_string(),
+            // The first line and the diagnosis; the claim itself shows
+            // the whole message.
+            message: {
+                let first = c.message.as_deref().and_then(|m| m.lines().next());
+                let diagnosis = c.evidence.as_ref().and_then(|e| e.diagnosis.as_ref());
+                match (first, diagnosis) {
+                    (Some(m), Some(d)) => format!("{m}; {d}"),
+                    (m, _) => m.unwrap_or_default().to_string(),
+                }
+            },
         })
         .collect();
 
