@@ -157,28 +157,30 @@ fn main() -> ExitCode {
                 return fail(&m);
             }
             let notes = &run.notes;
-            let human = output::human::render(notes, color() && file.is_none());
-            let report = match format {
-                Format::Human => human.clone(),
-                Format::Json => output::json::Json.render(notes),
-                Format::Junit => output::junit::Junit.render(notes),
+            let emitter: Box<dyn Emitter> = match format {
+                Format::Human => Box::new(output::human::Human {
+                    color: color() && file.is_none(),
+                }),
+                Format::Json => Box::new(output::json::Json),
+                Format::Junit => Box::new(output::junit::Junit),
                 Format::Github => {
                     if let Err(e) = output::github::write_step_summary(notes) {
                         eprintln!("notecheck: warning: {e}");
                     }
-                    output::github::Github.render(notes)
+                    Box::new(output::github::Github)
                 }
             };
             match file {
                 Some(f) => {
-                    if let Err(e) = write_file(&f, &report) {
+                    if let Err(e) = write_file(&f, &emitter.render(notes)) {
                         return fail(&e);
                     }
-                    print!("{human}");
+                    print!("{}", output::human::render(notes, false));
                 }
                 None => {
                     let mut so = std::io::stdout().lock();
-                    let _ = so.write_all(report.as_bytes());
+                    let _ = emitter.emit(notes, &mut so);
+                    let _ = so.flush();
                 }
             }
             exit(notes)
@@ -251,17 +253,18 @@ fn mdbook(command: Option<MdbookCommand>) -> ExitCode {
     let t = &outcome.counts;
     if t.failed() > 0 {
         eprintln!(
-            "notecheck: {} of {} claims fail in {} chapters",
+            "notecheck: {} of {} fail in {}",
             t.failed(),
-            t.total(),
-            outcome.chapters
+            output::plural(t.total(), "claim"),
+            output::plural(outcome.chapters, "chapter")
         );
         ExitCode::from(1)
     } else {
         eprintln!(
-            "notecheck: {} claims hold in {} chapters",
-            t.total(),
-            outcome.chapters
+            "notecheck: {} {} in {}",
+            output::plural(t.total(), "claim"),
+            if t.total() == 1 { "holds" } else { "hold" },
+            output::plural(outcome.chapters, "chapter")
         );
         ExitCode::SUCCESS
     }
