@@ -80,7 +80,7 @@ fn claims_at_a_line_with_the_note_evaluated_for_scope() {
     let o = run(&["check", &format!("{NOTE}:18")]);
     let out = String::from_utf8(o.stdout.clone()).unwrap();
     assert_eq!(out.lines().last(), Some("1 passed, 0 failed"), "{out}");
-    assert!(out.contains("ok: 1 note (1 pass)"), "{out}");
+    assert!(out.contains("ok: 1 note (passed: 1 pass)"), "{out}");
     assert!(stderr(&o).contains("checked 1 note,"), "{}", stderr(&o));
 }
 

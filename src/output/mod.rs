@@ -50,7 +50,8 @@ pub fn plural(n: usize, word: &str) -> String {
 }
 
 /// The verdict line every output ends with (before `N passed, N failed`):
-/// `FAILED: 1 note of 3 (2 pass, 1 fail)` or `ok: 3 notes (5 pass, 1 xfail)`.
+/// `FAILED: 1 note of 3 (failed: 1 fail; passed: 2 pass)` or
+/// `ok: 3 notes (passed: 5 pass, 1 xfail)`.
 /// It counts notes; the claims appear only by status, so that it never
 /// shows a total that differs from the line after it.
 pub fn verdict_line(notes: &[CheckedNote<'_>]) -> (bool, String) {
@@ -59,22 +60,30 @@ pub fn verdict_line(notes: &[CheckedNote<'_>]) -> (bool, String) {
         .iter()
         .filter(|n| n.result.counts.failed() > 0)
         .count();
-    let statuses = [
-        (t.pass, "pass"),
-        (t.fail, "fail"),
-        (t.error, "error"),
-        (t.xfail, "xfail"),
-        (t.xpass, "xpass"),
-    ];
-    let parts: Vec<String> = statuses
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, s)| format!("{n} {s}"))
-        .collect();
-    let breakdown = if parts.is_empty() {
+    // The breakdown is grouped as the next line counts: what failed, what
+    // passed (an xfail passes), so that no number seems to contradict it.
+    let group = |name: &str, parts: &[(usize, &str)]| -> Option<String> {
+        let nonzero: Vec<String> = parts
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, s)| format!("{n} {s}"))
+            .collect();
+        (!nonzero.is_empty()).then(|| format!("{name}: {}", nonzero.join(", ")))
+    };
+    let groups: Vec<String> = [
+        group(
+            "failed",
+            &[(t.fail, "fail"), (t.error, "error"), (t.xpass, "xpass")],
+        ),
+        group("passed", &[(t.pass, "pass"), (t.xfail, "xfail")]),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let breakdown = if groups.is_empty() {
         "no claims".to_string()
     } else {
-        parts.join(", ")
+        groups.join("; ")
     };
     if failed_notes > 0 {
         (
