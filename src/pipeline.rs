@@ -372,8 +372,7 @@ pub fn render_with(
     let records: Vec<Result<PageRecord, String>> = pool().install(|| {
         run.notes
             .par_iter()
-            .enumerate()
-            .map(|(i, checked)| plan.page(i, checked))
+            .map(|checked| plan.page(checked))
             .collect()
     });
     let changed = pool().install(|| plan.finish(records, cache))?;
@@ -428,11 +427,10 @@ pub fn build<'p>(
                         .notes
                         .par_iter()
                         .zip(keys)
-                        .enumerate()
-                        .map(|(i, (n, key))| {
+                        .map(|(n, key)| {
                             let (result, hit) = check_one(project, cache, n, &key);
                             let checked = CheckedNote::new(n, key, result);
-                            let page = plan.as_ref().map(|p| p.page(i, &checked));
+                            let page = plan.as_ref().map(|p| p.page(&checked));
                             done.fetch_add(1, Ordering::Relaxed);
                             ((checked, hit), page)
                         })
@@ -549,11 +547,11 @@ impl SiteBuild {
         }))
     }
 
-    /// Note `i`'s page: as recorded when its inputs are unchanged and its
-    /// file untouched, else rendered (and written when its text changed).
-    fn page(&self, i: usize, checked: &CheckedNote<'_>) -> Result<PageRecord, String> {
+    /// A checked note's page: as recorded when its inputs are unchanged and
+    /// its file untouched, else rendered (and written when its text changed).
+    fn page(&self, checked: &CheckedNote<'_>) -> Result<PageRecord, String> {
         let key = cache::combine("page", &[&self.site_key, &checked.key]);
-        let rel = &self.rels[i];
+        let rel = &crate::report::page_path(&checked.note.rel_path);
         let out_dir = self.out_dir();
         let before = self.old_pages.get(rel).map(|&k| &self.old.pages[k]);
         if let Some(r) = before.filter(|r| r.key == key && r.file.is_current(out_dir)) {
