@@ -37,8 +37,9 @@ use crate::config::ProjectConfig;
 use crate::note::Note;
 
 /// Bumped whenever the layout of cache files or of [`NoteResult`] changes
-/// in a way the executable identity would not catch.
-pub const CACHE_FORMAT: u32 = 1;
+/// in a way the executable identity would not catch (2: typed evidence,
+/// `Diagnosis`, claim `source`).
+pub const CACHE_FORMAT: u32 = 2;
 
 /// The cache folder's name, created next to `notecheck.yaml`.
 pub const CACHE_DIR: &str = ".notecheck-cache";

@@ -16,3 +16,4 @@ pub mod output;
 pub mod pipeline;
 pub mod report;
 pub mod serve;
+pub mod target;

@@ -66,11 +66,7 @@ pub fn serve(opts: &ServeOptions) -> Result<(), String> {
     let mut project = pipeline::load(opts.notes.as_deref(), &opts.config)?;
     project.force = opts.force;
     project.config.safe |= opts.safe;
-    let out = opts
-        .out
-        .clone()
-        .or_else(|| project.config.out.clone())
-        .unwrap_or_else(|| PathBuf::from("site"));
+    let out = project.out_dir(opts.out.clone());
     // Claim the port first: a port in use is reported before a long build.
     let listener = TcpListener::bind(("127.0.0.1", opts.port))
         .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", opts.port))?;
@@ -171,12 +167,8 @@ fn build(
     progress: bool,
 ) -> Result<bool, String> {
     let (run, rendered) = pipeline::build(project, cache, out, progress)?;
-    let sources: Vec<&str> = project.notes.iter().map(|n| n.source.as_str()).collect();
     let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
-    print!(
-        "{}",
-        crate::output::human::render(&run.results, &sources, color)
-    );
+    print!("{}", crate::output::human::render(&run.notes, color));
     println!("{}", run.summary());
     Ok(rendered)
 }

@@ -27,7 +27,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tera::{Context, Tera};
 
-use crate::check::verdict::{BlockResult, Counts, NoteResult, Status};
+use crate::check::verdict::{BlockResult, CheckedNote, Counts, NoteResult, Status};
 use crate::note::Note;
 use blocks::{ClaimView, PageRenderer, badge_html, badge_info};
 use html::{escape, root_prefix};
@@ -129,9 +129,13 @@ impl Site {
         &self.opts
     }
 
-    /// Renders `note`'s page from its `result`, at [`page_path`].
-    pub fn page(&self, note: &Note, result: &NoteResult) -> Result<Page, String> {
-        self.page_at(note, result, &page_path(&note.rel_path))
+    /// Renders a checked note's page, at [`page_path`].
+    pub fn page(&self, checked: &CheckedNote<'_>) -> Result<Page, String> {
+        self.page_at(
+            checked.note,
+            &checked.result,
+            &page_path(&checked.note.rel_path),
+        )
     }
 
     /// Renders `note`'s page from its `result`, to be written at `href`
@@ -307,7 +311,7 @@ pub struct SitePaths {
 /// differs, for case-insensitive disks) gets the first free name with `-2`,
 /// `-3`, … added to its file stem (to the folder for `assets/`). The same
 /// notes give the same names.
-pub fn page_paths(notes: &[Note]) -> SitePaths {
+pub fn page_paths(notes: &[&Note]) -> SitePaths {
     let is_root = |n: &Note, name: &str| {
         n.rel_path.components().count() == 1
             && n.rel_path
@@ -361,32 +365,22 @@ pub fn site_file(out: &Path, rel: &str) -> PathBuf {
 
 /// Writes the site into `out`: `out/<rel_path with .md → .html>` per note
 /// (subfolders kept), `out/index.html`, `out/assets/style.css`.
-/// `notes[i]` and `results[i]` describe the same note.
 pub fn render_site(
-    notes: &[Note],
-    results: &[NoteResult],
+    notes: &[CheckedNote<'_>],
     opts: &SiteOptions,
     out: &Path,
 ) -> Result<(), String> {
     use rayon::prelude::*;
-    if notes.len() != results.len() {
-        return Err(format!(
-            "internal error: {} notes but {} results",
-            notes.len(),
-            results.len()
-        ));
-    }
     let site = Site::new(opts)?;
-    let paths = page_paths(notes);
+    let paths = page_paths(&notes.iter().map(|c| c.note).collect::<Vec<_>>());
     let dir = crate::outdir::OutDir::open(out, true)?;
     // Pages are independent: render and write them in parallel.
     let entries: Vec<Result<Option<IndexEntry>, String>> = notes
         .par_iter()
-        .zip(results)
         .zip(&paths.pages)
-        .map(|((note, result), rel)| {
+        .map(|(checked, rel)| {
             let Some(rel) = rel else { return Ok(None) };
-            let page = site.page_at(note, result, rel)?;
+            let page = site.page_at(checked.note, &checked.result, rel)?;
             dir.write(&page.rel_path, page.html.as_bytes())?;
             Ok(Some(page.entry))
         })
@@ -396,7 +390,7 @@ pub fn render_site(
         .filter_map(Result::transpose)
         .collect::<Result<_, _>>()?;
     let intro = match paths.intro {
-        Some(i) => Some(site.intro(&notes[i], &results[i])?),
+        Some(i) => Some(site.intro(notes[i].note, &notes[i].result)?),
         None => None,
     };
     dir.write(INDEX, site.index_with(&entries, intro.as_ref())?.as_bytes())?;
@@ -446,7 +440,7 @@ fn note_content(
             .iter()
             .map(|b| block_anchor(b.id.as_deref(), b.index)),
     );
-    let pr = PageRenderer::new(&opts.command, &note.path, &reserved);
+    let pr = PageRenderer::new(&opts.command, &note.path, result, &reserved);
 
     let errors_html = if result.errors.is_empty() {
         String::new()
@@ -512,7 +506,8 @@ fn note_content(
         s
     };
 
-    let claims = pr.rendered();
+    // Every claim of the result is on the page (placed or not).
+    let claims = result.claims();
     let mut counts = Counts::default();
     for c in &claims {
         counts.add(c.status);
@@ -521,20 +516,23 @@ fn note_content(
         .iter()
         .filter(|c| c.status.is_failure())
         .map(|c| Problem {
-            href: format!("#{}", c.id),
+            href: format!("#{}", pr.claim_id(c)),
             note: String::new(),
             line: c.line,
             label: c.label.as_deref().map(blocks::paren).unwrap_or_default(),
             status: c.status.as_str().to_string(),
             badge: badge_html(c.status),
             text: c.text.clone(),
-            // The first line; the claim itself shows the whole message.
-            message: c
-                .message
-                .as_deref()
-                .and_then(|m| m.lines().next())
-                .unwrap_or_default()
-                .to_string(),
+            // The first line and the diagnosis; the claim itself shows
+            // the whole message.
+            message: {
+                let first = c.message.as_deref().and_then(|m| m.lines().next());
+                let diagnosis = c.evidence.as_ref().and_then(|e| e.diagnosis.as_ref());
+                match (first, diagnosis) {
+                    (Some(m), Some(d)) => format!("{m}; {d}"),
+                    (m, _) => m.unwrap_or_default().to_string(),
+                }
+            },
         })
         .collect();
     NoteContent {
