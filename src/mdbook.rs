@@ -46,7 +46,8 @@ pub fn supports(_renderer: &str) -> bool {
 /// What a run produced.
 #[derive(Debug)]
 pub struct Outcome {
-    /// The book as JSON, for standard output.
+    /// The book as JSON, for standard output (empty when
+    /// [`preprocess_to`] wrote it out already).
     pub book: String,
     /// One `path:line:col: status: message` line per failing claim, in
     /// book order.
@@ -61,6 +62,16 @@ pub struct Outcome {
 /// rewrites every chapter. `Err` when the input is not what mdBook sends or
 /// the configuration cannot be read.
 pub fn preprocess(input: &str) -> Result<Outcome, String> {
+    preprocess_inner(input, None)
+}
+
+/// [`preprocess`], writing the book straight to `sink` (a large book is
+/// never held twice, as a value and as text). Nothing is written on `Err`.
+pub fn preprocess_to(input: &str, sink: &mut dyn std::io::Write) -> Result<Outcome, String> {
+    preprocess_inner(input, Some(sink))
+}
+
+fn preprocess_inner(input: &str, sink: Option<&mut dyn std::io::Write>) -> Result<Outcome, String> {
     let value: Value = serde_json::from_str(input)
         .map_err(|e| format!("the input is not mdBook's preprocessor JSON: {e}"))?;
     let Value::Array(mut pair) = value else {
@@ -153,7 +164,11 @@ pub fn preprocess(input: &str) -> Result<Outcome, String> {
             ch.insert("content".into(), Value::String(text));
         }
     });
-    out.book = serde_json::to_string(&book).map_err(|e| format!("cannot write the book: {e}"))?;
+    match sink {
+        Some(w) => serde_json::to_writer(w, &book),
+        None => serde_json::to_string(&book).map(|b| out.book = b),
+    }
+    .map_err(|e| format!("cannot write the book: {e}"))?;
     Ok(out)
 }
 

@@ -246,6 +246,20 @@ impl OutDir {
         let path = join(&self.root, rel);
         let dir = path.parent().unwrap_or(&self.root);
         fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        // A folder inside the site that is a link to elsewhere is not written through.
+        if dir != self.root.as_path() {
+            let inside = match (fs::canonicalize(dir), fs::canonicalize(&self.root)) {
+                (Ok(d), Ok(r)) => d.starts_with(r),
+                _ => false,
+            };
+            if !inside {
+                return Err(format!(
+                    "refusing to write {}: its folder leads out of '{}'",
+                    path.display(),
+                    self.root.display()
+                ));
+            }
+        }
         let tmp = dir.join(format!(
             "{TMP_PREFIX}{}-{}",
             std::process::id(),

@@ -256,7 +256,7 @@ fn many_chapters_are_checked_in_order_through_the_cache() {
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).unwrap();
     std::fs::write(root.join("notecheck.yaml"), "check:\n  trials: 2\n").unwrap();
-    let mut chapters: Vec<Option<(String, String)>> = (0..60)
+    let mut book_chapters: Vec<Option<(String, String)>> = (0..60)
         .map(|i| {
             let claim = if i % 7 == 3 {
                 "(A B)^T = A^T B^T"
@@ -269,8 +269,8 @@ fn many_chapters_are_checked_in_order_through_the_cache() {
             ))
         })
         .collect();
-    chapters.insert(10, None);
-    let input = book_input(&root, &chapters);
+    book_chapters.insert(10, None);
+    let input = book_input(&root, &book_chapters);
     let run_in = |input: &str| {
         let mut child = Command::new(env!("CARGO_BIN_EXE_notecheck"))
             .current_dir(&root)

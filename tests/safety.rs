@@ -490,6 +490,14 @@ fn control_characters_from_notes_are_shown_not_sent() {
         assert!(!all.contains('\r'), "CR sent: {all:?}");
         assert!(all.contains('␛'), "shown as a symbol: {all}");
     }
+    for format in ["github", "junit", "json"] {
+        let o = run(&dir, &["check", "notes", "--format", format]);
+        let out = stdout(&o);
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}'),
+            "{format}: {out:?}"
+        );
+    }
     assert!(t0.elapsed() < Duration::from_secs(60));
     let _ = std::fs::remove_dir_all(&dir);
 }
