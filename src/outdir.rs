@@ -268,7 +268,9 @@ impl OutDir {
         let result = (|| {
             let mut f = File::create(&tmp)?;
             f.write_all(bytes)?;
-            f.sync_data()?;
+            // No fsync: a rename is atomic for every reader and survives a
+            // killed process; only a power cut could lose the newest pages
+            // (and a rebuild writes them again).
             drop(f);
             // Pending: counts once the file holds these bytes.
             if let Ok(mut j) = self.journal.lock()
