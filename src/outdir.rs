@@ -179,10 +179,12 @@ impl OutDir {
                 owned.insert(rel);
             }
         }
-        // Files present that are not ours.
-        let mut foreign = Vec::new();
+        // A file present that is not ours (the first one met: a folder
+        // full of other files is refused without walking all of it). With
+        // `force` nothing needs to be known about other files.
+        let mut foreign = None;
         let mut stack = vec![(out.to_path_buf(), String::new())];
-        while let Some((dir, prefix)) = stack.pop() {
+        while let Some((dir, prefix)) = stack.pop().filter(|_| !force && foreign.is_none()) {
             let Ok(rd) = fs::read_dir(&dir) else {
                 continue;
             };
@@ -198,20 +200,16 @@ impl OutDir {
                 } else if name.starts_with(TMP_PREFIX) {
                     let _ = fs::remove_file(e.path());
                 } else if !owned.contains(&rel) {
-                    foreign.push(rel);
+                    foreign = Some(rel);
+                    break;
                 }
             }
         }
-        if !foreign.is_empty() && !force {
-            foreign.sort();
-            let more = match foreign.len() {
-                1 => String::new(),
-                n => format!(" and {} more", n - 1),
-            };
+        if let Some(first) = foreign {
             return Err(format!(
-                "refusing to write into '{}': it holds files notecheck did not write ({}{more}); choose another --out, empty it, or pass --force",
+                "refusing to write into '{}': it holds files notecheck did not write (such as '{}'); choose another --out, empty it, or pass --force",
                 out.display(),
-                crate::output::human::visible(&foreign[0])
+                crate::output::human::visible(&first)
             ));
         }
         // Forget files that are gone.
