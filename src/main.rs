@@ -271,7 +271,7 @@ fn mdbook(command: Option<MdbookCommand>) -> ExitCode {
         return fail(&format!("cannot write the book: {e}"));
     }
     for p in &outcome.problems {
-        eprintln!("{p}");
+        eprintln!("{}", output::human::visible(p));
     }
     let t = &outcome.counts;
     if t.failed() > 0 {

@@ -498,6 +498,32 @@ fn control_characters_from_notes_are_shown_not_sent() {
             "{format}: {out:?}"
         );
     }
+    // mdBook's preprocessor prints its problems to the terminal too.
+    let book = serde_json::json!([
+        {"root": dir.to_string_lossy(), "config": {"book": {"src": "notes"}}, "renderer": "html"},
+        {"sections": [{"Chapter": {"name": "e", "content": note, "number": [1], "sub_items": [],
+            "path": name, "source_path": name, "parent_names": []}}]}
+    ]);
+    let mut child = bin()
+        .current_dir(&dir)
+        .arg("mdbook")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut child.stdin.take().unwrap(),
+        book.to_string().as_bytes(),
+    )
+    .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\u{7}') && err.contains('␛'),
+        "{err:?}"
+    );
     assert!(t0.elapsed() < Duration::from_secs(60));
     let _ = std::fs::remove_dir_all(&dir);
 }
