@@ -396,6 +396,27 @@ mod tests {
         let _ = fs::remove_dir_all(&d);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn never_writes_through_a_linked_folder() {
+        let d = tmp("linked");
+        let elsewhere = tmp("linked-elsewhere");
+        fs::create_dir_all(&d).unwrap();
+        fs::create_dir_all(&elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, d.join("sub")).unwrap();
+        assert!(
+            OutDir::open(&d, false).is_err(),
+            "the link is not notecheck's"
+        );
+        let o = OutDir::open(&d, true).unwrap();
+        let err = o.write("sub/x.html", b"x").unwrap_err();
+        assert!(err.contains("leads out"), "{err}");
+        assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0);
+        o.write("y.html", b"y").unwrap();
+        let _ = fs::remove_dir_all(&d);
+        let _ = fs::remove_dir_all(&elsewhere);
+    }
+
     #[test]
     fn refuses_outputs_around_the_notes() {
         let d = tmp("around");

@@ -468,6 +468,11 @@ fn raw_html_passes_by_default_and_safe_removes_it() {
             page.contains("data-status=\"pass\""),
             "notecheck's claims kept"
         );
+        assert!(
+            !page.contains(['\u{FDD2}', '\u{E000}', '\u{E001}']),
+            "no marker left"
+        );
+        assert!(page.contains("<b>x</b>"), "harmless heading markup kept");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
