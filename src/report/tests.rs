@@ -926,3 +926,37 @@ fn site_is_shared_by_threads() {
     fn sync<T: Sync + Send>() {}
     sync::<Site>();
 }
+
+#[test]
+fn page_paths_never_collide() {
+    let notes: Vec<Note> = [
+        "A.md",
+        "README.md",
+        "a.md",
+        "assets/style.md",
+        "index-2.md",
+        "sub/index.md",
+    ]
+    .iter()
+    .map(|r| make_note(&format!("notes/{r}"), r, "# T\n", "T"))
+    .collect();
+    let p = page_paths(&notes);
+    assert_eq!(p.intro, Some(1), "README.md, as there is no index.md");
+    let pages: Vec<Option<&str>> = p.pages.iter().map(|x| x.as_deref()).collect();
+    assert_eq!(
+        pages,
+        [
+            Some("A.html"),
+            None,
+            Some("a-2.html"),
+            Some("assets-2/style.html"),
+            Some("index-2.html"),
+            Some("sub/index.html"),
+        ]
+    );
+    let mut with_index = notes.clone();
+    with_index.push(make_note("notes/index.md", "index.md", "# I\n", "I"));
+    let p = page_paths(&with_index);
+    assert_eq!(p.intro, Some(6));
+    assert_eq!(p.pages[1].as_deref(), Some("README.html"));
+}
