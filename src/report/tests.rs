@@ -940,7 +940,7 @@ fn page_paths_never_collide() {
     .iter()
     .map(|r| make_note(&format!("notes/{r}"), r, "# T\n", "T"))
     .collect();
-    let p = page_paths(&notes);
+    let p = page_paths(&notes.iter().collect::<Vec<_>>());
     assert_eq!(p.intro, Some(1), "README.md, as there is no index.md");
     let pages: Vec<Option<&str>> = p.pages.iter().map(|x| x.as_deref()).collect();
     assert_eq!(
@@ -956,7 +956,7 @@ fn page_paths_never_collide() {
     );
     let mut with_index = notes.clone();
     with_index.push(make_note("notes/index.md", "index.md", "# I\n", "I"));
-    let p = page_paths(&with_index);
+    let p = page_paths(&with_index.iter().collect::<Vec<_>>());
     assert_eq!(p.intro, Some(6));
     assert_eq!(p.pages[1].as_deref(), Some("README.html"));
 }
