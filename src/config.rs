@@ -505,8 +505,8 @@ mod tests {
 
     #[test]
     fn load_project_error_is_one_line_with_file_and_line() {
-        let dir = std::env::temp_dir().join(format!("notecheck-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
         let file = dir.join("notecheck.yaml");
         std::fs::write(&file, "notes: n\ncheck:\n  trials: 2\n  bogus: 1\n").unwrap();
         let e = load_project(&file).unwrap_err();
@@ -525,7 +525,6 @@ mod tests {
         assert!(e.contains(":1:8: not valid UTF-8"), "{e}");
         let e = load_project(&dir.join("nope.yaml")).unwrap_err();
         assert!(e.ends_with("cannot read: no such file"), "{e}");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

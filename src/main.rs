@@ -115,10 +115,6 @@ fn fail(msg: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn color() -> bool {
-    std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -149,7 +145,10 @@ fn main() -> ExitCode {
             if let Some(Err(m)) = target.map(|t| t.apply(&mut run.notes)) {
                 return fail(&m);
             }
-            print!("{}", output::human::render(&run.notes, color()));
+            print!(
+                "{}",
+                output::human::render(&run.notes, output::human::stdout_color())
+            );
             println!(
                 "site written to {}",
                 output::human::visible(&out.display().to_string())
@@ -189,7 +188,7 @@ fn main() -> ExitCode {
             let notes = &run.notes;
             let emitter: Box<dyn Emitter> = match format {
                 Format::Human => Box::new(output::human::Human {
-                    color: color() && file.is_none(),
+                    color: output::human::stdout_color() && file.is_none(),
                 }),
                 Format::Json => Box::new(output::json::Json),
                 Format::Junit => Box::new(output::junit::Junit),

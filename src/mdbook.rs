@@ -297,7 +297,7 @@ pub fn rewrite(note: &Note, result: &NoteResult) -> String {
 
     let mut head = String::new();
     if !note.blocks.is_empty() || !result.errors.is_empty() {
-        head.push_str(STYLE);
+        head.push_str(&style());
         head.push_str("\n\n");
     }
     if !result.errors.is_empty() {
@@ -395,41 +395,16 @@ fn inline_html(html: &str) -> String {
 }
 
 /// The look of rendered check blocks inside any mdBook theme (light or
-/// dark): borders and tints only, colours that read on both.
-const STYLE: &str = "<style>\
-.check-block{border:1px solid rgba(128,128,128,.35);border-left:4px solid #2da44e;border-radius:4px;padding:.3em .8em;margin:1em 0;}\
-.check-block.should-fail{border-left-style:dashed;border-left-color:#9a6700;}\
-.check-block .block-head{font-size:.8em;opacity:.8;display:flex;gap:.6em;align-items:baseline;}\
-.check-block .block-head .block-line{margin-left:auto;}\
-.check-block .block-tag{border:1px solid rgba(128,128,128,.5);border-radius:3px;padding:0 .3em;}\
-.check-block .block-caption{font-size:.85em;font-style:italic;margin:.2em 0;}\
-.check-block .stmt-line{display:flex;gap:.6em;align-items:baseline;}\
-.check-block .stmt-label{min-width:2.5em;opacity:.7;font-size:.9em;}\
-.check-block .stmt-math{overflow-x:auto;min-width:0;}\
-.check-block .stmt-quiet{opacity:.8;}\
-.check-block .claims{margin-left:3.1em;}\
-.check-block .claim{border-left:3px solid rgba(128,128,128,.4);padding:.1em .5em;margin:.2em 0;}\
-.check-block .claim-fail,.check-block .claim-xpass{border-left-color:#cf222e;}\
-.check-block .claim-error{border-left-color:#bf8700;}\
-.check-block .claim-head{display:flex;flex-wrap:wrap;gap:.5em;align-items:baseline;}\
-.check-block .claim-err,.check-block .claim-line{font-size:.75em;opacity:.7;}\
-.check-block .claim-line{margin-left:auto;}\
-.check-block .claim-message{margin:.2em 0;font-size:.9em;}\
-.check-block .badge{font-size:.75em;border:1px solid;border-radius:1em;padding:0 .5em;white-space:nowrap;}\
-.check-block .badge-pass,.check-block .badge-xfail{color:#2da44e;}\
-.check-block .badge-fail,.check-block .badge-xpass{color:#cf222e;}\
-.check-block .badge-error{color:#bf8700;}\
-.check-block .badge-xfail,.check-block .badge-xpass{border-style:dashed;}\
-.check-block .hidden-claims{display:flex;flex-wrap:wrap;gap:.3em;}\
-.check-block .claim-compact{border:0;padding:0;margin:0;}\
-.check-block .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);}\
-.check-block .evidence{font-size:.85em;margin:.3em 0;}\
-.check-block .evidence-facts{display:grid;grid-template-columns:max-content 1fr;gap:0 1em;margin:.3em 0;}\
-.check-block .evidence-facts dd{margin:0;}\
-.check-block .evidence-values{display:flex;flex-wrap:wrap;gap:.5em 2em;}\
-.check-block .heatmap{display:block;max-width:100%;height:auto;}\
-.note-errors{border-left:4px solid #bf8700;padding:.3em .8em;margin:1em 0;}\
-</style>";
+/// dark): borders and tints only, colours that read on both. The rules
+/// live in `templates/mdbook.css`, one a line; a chapter gets them as one
+/// `<style>` line, so that Markdown leaves them alone.
+fn style() -> String {
+    let css: String = include_str!("../templates/mdbook.css")
+        .lines()
+        .map(str::trim)
+        .collect();
+    format!("<style>{css}</style>")
+}
 
 #[cfg(test)]
 mod tests {

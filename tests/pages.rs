@@ -47,7 +47,12 @@ fn main_element(page: &str) -> &str {
 fn snapshot_pages(name: &str, notes: &[&str]) {
     let out = tempfile::tempdir().expect("a temporary folder");
     let o = notecheck()
-        .args(["build", &format!("tests/fixtures/{name}"), "--no-cache", "-o"])
+        .args([
+            "build",
+            &format!("tests/fixtures/{name}"),
+            "--no-cache",
+            "-o",
+        ])
         .arg(out.path())
         .output()
         .expect("runs");
@@ -168,7 +173,12 @@ fn diagnostics_of_bad_statements() {
     let statements = BAD_STATEMENTS
         .split("```check ")
         .skip(2)
-        .map(|b| b.lines().skip(1).take_while(|l| !l.starts_with("```")).count())
+        .map(|b| {
+            b.lines()
+                .skip(1)
+                .take_while(|l| !l.starts_with("```"))
+                .count()
+        })
         .sum::<usize>();
     assert_eq!(claims.len(), statements, "{table}");
     insta::assert_snapshot!("diagnostics", table);

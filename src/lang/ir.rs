@@ -129,13 +129,6 @@ impl Builtin {
             _ => return None,
         })
     }
-    pub fn is_elementwise(self) -> bool {
-        use Builtin::*;
-        matches!(
-            self,
-            Exp | Log | Sqrt | Abs | Sin | Cos | Tanh | Sigmoid | Relu | Step
-        )
-    }
     pub fn arity(self) -> usize {
         if self == Builtin::Kron { 2 } else { 1 }
     }
@@ -192,6 +185,50 @@ pub enum ExprKind {
     Direction(VarId),
     Sum(String, Dim, Box<Expr>),
     Delta(IndexRef, IndexRef),
+}
+
+impl Expr {
+    /// The direct sub-expressions, left to right (a derivative's `y`, then
+    /// the view of its `x`): the one walk over the tree. The match lists
+    /// every kind, so a new kind must say what its children are.
+    pub fn children(&self) -> Vec<&Expr> {
+        use ExprKind::*;
+        match &self.kind {
+            Num(_) | Var(_) | Def(_) | Family(..) | DimValue(_) | Identity(_) | Ones(_)
+            | Direction(_) | Delta(..) => vec![],
+            Matrix(rows) => rows.iter().flatten().collect(),
+            Neg(x)
+            | Transpose(x)
+            | Inverse(x)
+            | Apply(_, x)
+            | Subscript(x, _)
+            | Differential(x)
+            | Sum(_, _, x) => vec![x],
+            Binary(_, l, r) | Scale(l, r) | Pow(l, r) => vec![l, r],
+            Call(_, args, _) => args.iter().collect(),
+            Deriv { y, x, .. } => vec![y, &x.view],
+        }
+    }
+
+    /// [`Expr::children`], mutable.
+    pub fn children_mut(&mut self) -> Vec<&mut Expr> {
+        use ExprKind::*;
+        match &mut self.kind {
+            Num(_) | Var(_) | Def(_) | Family(..) | DimValue(_) | Identity(_) | Ones(_)
+            | Direction(_) | Delta(..) => vec![],
+            Matrix(rows) => rows.iter_mut().flatten().collect(),
+            Neg(x)
+            | Transpose(x)
+            | Inverse(x)
+            | Apply(_, x)
+            | Subscript(x, _)
+            | Differential(x)
+            | Sum(_, _, x) => vec![x],
+            Binary(_, l, r) | Scale(l, r) | Pow(l, r) => vec![l, r],
+            Call(_, args, _) => args.iter_mut().collect(),
+            Deriv { y, x, .. } => vec![y, &mut x.view],
+        }
+    }
 }
 
 /// The right side of one claim.

@@ -388,13 +388,6 @@ impl Note {
         all
     }
 
-    /// The note's dimension values: `project` overlaid by the front matter's `dims`.
-    pub fn dims(&self, project: &Dims) -> Dims {
-        let mut d = project.clone();
-        d.extend(self.front.dims.iter().map(|(k, v)| (k.clone(), *v)));
-        d
-    }
-
     /// 1-based file line and column of byte `offset` in `block.body`. The
     /// column accounts for the indentation (and `>` markers) removed from the
     /// body line when the body line is the tail of its file line.

@@ -53,6 +53,13 @@ impl Emitter for Human {
     }
 }
 
+/// Whether the human output on standard output takes colour: a terminal,
+/// and no `NO_COLOR` in the environment.
+pub fn stdout_color() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+}
+
 /// The human output as a string.
 pub fn render(notes: &[CheckedNote<'_>], color: bool) -> String {
     let p = Paint::new(color);
@@ -159,7 +166,13 @@ fn problem(out: &mut String, path: &str, src: &str, c: &ClaimResult, p: &Paint) 
             let _ = writeln!(out, "  right = {}", fmt_matrix(&r.data));
         }
         if let Some(d) = &e.diagnosis {
-            let _ = writeln!(out, "  {}diagnosis:{} {}", p.yellow, p.reset, visible(&d.text));
+            let _ = writeln!(
+                out,
+                "  {}diagnosis:{} {}",
+                p.yellow,
+                p.reset,
+                visible(&d.text)
+            );
         }
         let _ = writeln!(
             out,
