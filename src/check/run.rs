@@ -210,7 +210,7 @@ fn timed_out(r: &mut ClaimResult) {
 /// Longest word echoed in a message, in characters.
 const ECHO_MAX: usize = 60;
 
-/// A message with every word longer than [`ECHO_MAX`] characters cut to
+/// A message with every word longer than `ECHO_MAX` characters cut to
 /// its start and "…", so that no message echoes a giant token or a whole
 /// file; messages longer than 2,000 characters are cut too.
 pub fn clip_message(m: &str) -> String {

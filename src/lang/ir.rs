@@ -187,47 +187,35 @@ pub enum ExprKind {
     Delta(IndexRef, IndexRef),
 }
 
+/// The body of [`Expr::children`] and [`Expr::children_mut`]: `$iter` is
+/// `iter` or `iter_mut`, `$m` is empty or `mut`.
+macro_rules! children_of {
+    ($kind:expr, $iter:ident $(, $m:tt)?) => {{
+        use ExprKind::*;
+        match $kind {
+            Num(_) | Var(_) | Def(_) | Family(..) | DimValue(_) | Identity(_) | Ones(_)
+            | Direction(_) | Delta(..) => vec![],
+            Matrix(rows) => rows.$iter().flatten().collect(),
+            Neg(x) | Transpose(x) | Inverse(x) | Apply(_, x) | Subscript(x, _)
+            | Differential(x) | Sum(_, _, x) => vec![x],
+            Binary(_, l, r) | Scale(l, r) | Pow(l, r) => vec![l, r],
+            Call(_, args, _) => args.$iter().collect(),
+            Deriv { y, x, .. } => vec![y, &$($m)? x.view],
+        }
+    }};
+}
+
 impl Expr {
     /// The direct sub-expressions, left to right (a derivative's `y`, then
     /// the view of its `x`): the one walk over the tree. The match lists
     /// every kind, so a new kind must say what its children are.
     pub fn children(&self) -> Vec<&Expr> {
-        use ExprKind::*;
-        match &self.kind {
-            Num(_) | Var(_) | Def(_) | Family(..) | DimValue(_) | Identity(_) | Ones(_)
-            | Direction(_) | Delta(..) => vec![],
-            Matrix(rows) => rows.iter().flatten().collect(),
-            Neg(x)
-            | Transpose(x)
-            | Inverse(x)
-            | Apply(_, x)
-            | Subscript(x, _)
-            | Differential(x)
-            | Sum(_, _, x) => vec![x],
-            Binary(_, l, r) | Scale(l, r) | Pow(l, r) => vec![l, r],
-            Call(_, args, _) => args.iter().collect(),
-            Deriv { y, x, .. } => vec![y, &x.view],
-        }
+        children_of!(&self.kind, iter)
     }
 
     /// [`Expr::children`], mutable.
     pub fn children_mut(&mut self) -> Vec<&mut Expr> {
-        use ExprKind::*;
-        match &mut self.kind {
-            Num(_) | Var(_) | Def(_) | Family(..) | DimValue(_) | Identity(_) | Ones(_)
-            | Direction(_) | Delta(..) => vec![],
-            Matrix(rows) => rows.iter_mut().flatten().collect(),
-            Neg(x)
-            | Transpose(x)
-            | Inverse(x)
-            | Apply(_, x)
-            | Subscript(x, _)
-            | Differential(x)
-            | Sum(_, _, x) => vec![x],
-            Binary(_, l, r) | Scale(l, r) | Pow(l, r) => vec![l, r],
-            Call(_, args, _) => args.iter_mut().collect(),
-            Deriv { y, x, .. } => vec![y, &mut x.view],
-        }
+        children_of!(&mut self.kind, iter_mut, mut)
     }
 }
 
