@@ -18,6 +18,9 @@ use crate::lang::ir::{Claim, ClaimRhs, Expr, ExprKind, Program};
 use crate::lang::shape::Dim;
 use crate::note::Note;
 
+#[path = "order.rs"]
+mod order;
+
 /// Largest matrix printed in evidence, per side.
 const PRINT_MAX: usize = 8;
 /// Derivatives with respect to more entries than this are checked by random
@@ -364,6 +367,9 @@ impl Ctx<'_> {
     }
 
     fn check_relation(&self, claim: &Claim, rhs: &Expr) -> ClaimResult {
+        if claim.rel.is_order() {
+            return self.check_order(claim, rhs);
+        }
         let mut result = self.blank();
         result.compared = compared(&claim.lhs, rhs);
         let rtol = if claim.rel == Rel::Approx {

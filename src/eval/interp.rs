@@ -17,6 +17,10 @@ use nalgebra::DMatrix;
 
 use crate::config::{Flatten, Layout};
 use crate::eval::linalg;
+use crate::eval::spectral;
+
+#[path = "nested.rs"]
+mod nested;
 use crate::eval::num::{Dual, Num};
 use crate::eval::random::{self, RandomFunction, Rng};
 use crate::lang::ast::BinOp;
@@ -28,9 +32,22 @@ pub type ER<T> = Result<T, String>;
 pub trait Lift: Num {
     fn lift(re: f64, eps: f64) -> Self;
     fn tangent(&self) -> f64;
-    /// The trial's [`Shared`] values of this scalar type.
-    fn shared<'a>(trial: &'a Trial) -> &'a RefCell<Shared<Self>>;
+    /// The trial's [`Shared`] values of this scalar type, if it keeps any.
+    fn shared<'a>(trial: &'a Trial) -> Option<&'a RefCell<Shared<Self>>>;
+    /// One more level of dual numbers, for a derivative evaluated inside a
+    /// derivative (nested forward mode). The deepest level has none.
+    type Up: Lift;
+    /// `re + eps·ε` one level up; `None` at the deepest level.
+    fn up(re: Self, eps: Self) -> Option<Self::Up>;
+    /// The tangent of a value one level up.
+    fn up_eps(u: &Self::Up) -> Self;
+    /// Plain values (`f64`) are level 0.
+    const LEVEL: usize;
 }
+
+/// Second and third levels of nested dual numbers.
+type Dual2 = Dual<Dual>;
+type Dual3 = Dual<Dual2>;
 
 impl Lift for f64 {
     fn lift(re: f64, _eps: f64) -> f64 {
@@ -39,9 +56,17 @@ impl Lift for f64 {
     fn tangent(&self) -> f64 {
         0.0
     }
-    fn shared<'a>(trial: &'a Trial) -> &'a RefCell<Shared<f64>> {
-        &trial.shared_f64
+    fn shared<'a>(trial: &'a Trial) -> Option<&'a RefCell<Shared<f64>>> {
+        Some(&trial.shared_f64)
     }
+    type Up = Dual;
+    fn up(re: f64, eps: f64) -> Option<Dual> {
+        Some(Dual::var(re, eps))
+    }
+    fn up_eps(u: &Dual) -> f64 {
+        u.eps
+    }
+    const LEVEL: usize = 0;
 }
 
 impl Lift for Dual {
@@ -51,9 +76,57 @@ impl Lift for Dual {
     fn tangent(&self) -> f64 {
         self.eps
     }
-    fn shared<'a>(trial: &'a Trial) -> &'a RefCell<Shared<Dual>> {
-        &trial.shared_dual
+    fn shared<'a>(trial: &'a Trial) -> Option<&'a RefCell<Shared<Dual>>> {
+        Some(&trial.shared_dual)
     }
+    type Up = Dual2;
+    fn up(re: Dual, eps: Dual) -> Option<Dual2> {
+        Some(Dual::var(re, eps))
+    }
+    fn up_eps(u: &Dual2) -> Dual {
+        u.eps
+    }
+    const LEVEL: usize = 1;
+}
+
+impl Lift for Dual2 {
+    fn lift(re: f64, eps: f64) -> Dual2 {
+        Dual::var(Dual::constant(re), Dual::constant(eps))
+    }
+    fn tangent(&self) -> f64 {
+        self.eps.re
+    }
+    fn shared<'a>(_trial: &'a Trial) -> Option<&'a RefCell<Shared<Dual2>>> {
+        None
+    }
+    type Up = Dual3;
+    fn up(re: Dual2, eps: Dual2) -> Option<Dual3> {
+        Some(Dual::var(re, eps))
+    }
+    fn up_eps(u: &Dual3) -> Dual2 {
+        u.eps
+    }
+    const LEVEL: usize = 2;
+}
+
+impl Lift for Dual3 {
+    fn lift(re: f64, eps: f64) -> Dual3 {
+        Dual::var(Dual2::lift(re, 0.0), Dual2::lift(eps, 0.0))
+    }
+    fn tangent(&self) -> f64 {
+        self.eps.re.re
+    }
+    fn shared<'a>(_trial: &'a Trial) -> Option<&'a RefCell<Shared<Dual3>>> {
+        None
+    }
+    type Up = Dual3;
+    fn up(_re: Dual3, _eps: Dual3) -> Option<Dual3> {
+        None
+    }
+    fn up_eps(u: &Dual3) -> Dual3 {
+        *u
+    }
+    const LEVEL: usize = 3;
 }
 
 /// Values of expressions that did not read the seeded binding, kept across
@@ -180,6 +253,9 @@ enum Mode<T> {
     Directions,
     /// Every variable is displaced by `s · dX` (finite differences of differentials).
     Displaced(f64),
+    /// These bindings take these values (a derivative inside a derivative,
+    /// evaluation at a point `E |_{X = V}`); a later entry wins.
+    Seeds(Vec<(Base, Rc<DMatrix<T>>)>),
 }
 
 pub struct Evaluator<'t, 'p, T: Lift> {
@@ -281,18 +357,16 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
             _ => None,
         };
         if let Some(b) = share
-            && let Some(v) = T::shared(self.trial)
-                .borrow()
-                .get(&(b, key.0, key.1.clone()))
+            && let Some(cell) = T::shared(self.trial)
+            && let Some(v) = cell.borrow().get(&(b, key.0, key.1.clone()))
         {
             return Ok(v.clone());
         }
         let before = self.seed_reads;
         let v = self.compute(e)?;
         let seeded = self.seed_reads != before;
-        if let (Some(b), false) = (share, seeded) {
-            T::shared(self.trial)
-                .borrow_mut()
+        if let (Some(b), false, Some(cell)) = (share, seeded, T::shared(self.trial)) {
+            cell.borrow_mut()
                 .insert((b, key.0, key.1.clone()), v.clone());
         }
         self.cache.insert(key, (v.clone(), seeded));
@@ -305,6 +379,9 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
         {
             self.seed_reads += 1;
             return Ok((**m).clone());
+        }
+        if let Some(m) = self.seeds_value(Base::Var(v)) {
+            return Ok(m);
         }
         let val = self.trial.value(v)?;
         Ok(match self.mode {
@@ -326,6 +403,9 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
         {
             self.seed_reads += 1;
             return Ok((**m).clone());
+        }
+        if let Some(m) = self.seeds_value(Base::Def(d)) {
+            return Ok(m);
         }
         let saved = std::mem::replace(&mut self.idx, bind);
         let r = self.eval(&self.prog().defs[d].expr);
@@ -458,9 +538,7 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
                 layout,
             } => {
                 if !matches!(self.mode, Mode::Plain) {
-                    return Err(
-                        "derivatives cannot be nested inside a derivative or a differential".into(),
-                    );
+                    return self.nested_derivative(y, x, *flatten, *layout);
                 }
                 let v = derivative(t, &self.idx, y, x, *flatten, *layout, e.id)?;
                 lift_matrix(&v)
@@ -505,6 +583,7 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
                     }
                 }
             }
+            ExprKind::At(inner, binds) => self.at_point(inner, binds)?,
             ExprKind::Delta(a, b) => {
                 let (i, j) = (
                     self.index_value(a, usize::MAX)?,
@@ -516,6 +595,10 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
     }
 
     fn select(&mut self, m: &DMatrix<T>, refs: &[IndexRef]) -> ER<DMatrix<T>> {
+        if refs.iter().any(|r| matches!(r, IndexRef::Affine(_))) {
+            let concrete = self.concrete(refs)?;
+            return select(&self.idx, m, &concrete);
+        }
         select(&self.idx, m, refs)
     }
 
@@ -547,6 +630,11 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
             Relu => linalg::map(&a, T::relu),
             Step => linalg::map(&a, T::step),
             Softmax => linalg::softmax(&a),
+            Softplus => linalg::map(&a, spectral::softplus),
+            Logsumexp => spectral::logsumexp(&a),
+            Pinv => spectral::pinv(&a)?,
+            Adj => spectral::adj(&a)?,
+            Eigvals => spectral::eigvals(&a)?,
         })
     }
 }
@@ -587,6 +675,12 @@ fn index_value(idx: &BTreeMap<String, usize>, r: &IndexRef, len: usize) -> ER<us
             .get(n)
             .ok_or_else(|| format!("index '{n}' has no value here"))?,
         IndexRef::Pos(k) => (*k as usize).saturating_sub(1),
+        IndexRef::Affine(_) => {
+            return Err(
+                "an affine subscript cannot select what a derivative is taken with respect to"
+                    .into(),
+            );
+        }
     };
     if v >= len {
         return Err(format!(

@@ -60,8 +60,10 @@ type PResult<T> = Result<T, ParseError>;
 
 /// Binding powers.
 const ADD: u8 = 1;
-const PRODUCT: u8 = 2;
-const PREFIX: u8 = 3;
+/// `⊗` binds looser than the products and tighter than `+ -` (spec §3.2).
+const KRON: u8 = 2;
+const PRODUCT: u8 = 3;
+const PREFIX: u8 = 4;
 
 /// Nesting beyond this is an error, not a stack overflow.
 const MAX_DEPTH: usize = 64;
@@ -273,6 +275,8 @@ enum Exponent {
     Inverse,
     InverseTranspose,
     Pow(Expr),
+    /// `^+`, `^\dagger`: the Moore–Penrose pseudo-inverse.
+    Pinv(Span),
 }
 
 /// A piece of a braced dimension list.
@@ -570,8 +574,8 @@ impl<'a> Parser<'a> {
             .into_iter()
             .map(|sub| match sub {
                 Sub::Letter(index) => Ok(index),
-                Sub::Int(_, span) => Err(error(
-                    span,
+                other => Err(error(
+                    other.span(),
                     "an indexed family is subscripted by index letters, as in `let L_i = …`",
                 )),
             })
@@ -786,7 +790,44 @@ impl<'a> Parser<'a> {
     // -- expressions -----------------------------------------------------
 
     fn expr(&mut self) -> PResult<Expr> {
-        self.expr_bp(ADD)
+        let e = self.expr_bp(ADD)?;
+        if self.at(&Tok::Bar) {
+            return self.at_point(e);
+        }
+        Ok(e)
+    }
+
+    /// `E |_{X = V, Y = U}`, at the `|`: applies to the whole expression
+    /// before it (up to a relation, a comma or a bracket).
+    fn at_point(&mut self, e: Expr) -> PResult<Expr> {
+        let bar = self.bump();
+        if !self.at(&Tok::Underscore) {
+            return Err(error(
+                bar,
+                "'|' is read only as evaluation at a point, E |_{X = V}; write |x| as abs(x) and ‖x‖ as norm(x)",
+            ));
+        }
+        self.bump();
+        let open = self.expect(&Tok::LBrace, "'{', as in E |_{X = V}")?;
+        let mut binds = Vec::new();
+        self.nested(|p| {
+            loop {
+                let name = p.ident("the name of a variable, as in |_{X = V}")?;
+                p.expect(&Tok::Rel(Rel::Eq), "'=', as in |_{X = V}")?;
+                let value = p.expr_bp(ADD)?;
+                binds.push((name, value));
+                if p.eat(&Tok::Comma).is_none() {
+                    break;
+                }
+            }
+            p.close(open, &Tok::RBrace).map(|_| ())
+        })?;
+        let span = e.span.to(self.prev_span());
+        let kind = ExprKind::At {
+            expr: Box::new(e),
+            binds,
+        };
+        Ok(node(kind, span))
     }
 
     /// An expression whose operators bind at least as tightly as `min`.
@@ -837,6 +878,7 @@ impl<'a> Parser<'a> {
                     && self.peek_at(1).is_some_and(|n| !n.space_before);
                 (!sign_of_next_entry).then(|| explicit(op, ADD))
             }
+            Tok::Op(BinOp::Kron) => Some(explicit(BinOp::Kron, KRON)),
             Tok::Op(op) => Some(explicit(op, PRODUCT)),
             ref tok if starts_factor(tok) && !(self.space_separates && t.space_before) => {
                 let gap = Span::new(self.prev_span().end, t.span.start);
@@ -872,8 +914,12 @@ impl<'a> Parser<'a> {
             }
             Tok::Ident { name, func } => self.ident_expr(t, name, *func),
             Tok::Sum => self.sum(),
-            Tok::Partial => self.partial(),
+            Tok::Partial | Tok::Partial2 => self.partial(),
             Tok::Frac => self.frac(),
+            Tok::Bar => Err(error(
+                t.span,
+                "'|x|' is not read: write abs(x) for an absolute value, norm(x) for a norm; '|' after an expression is evaluation at a point, E |_{X = V}",
+            )),
             Tok::LParen => self.group(&Tok::RParen),
             Tok::LBrace => self.group(&Tok::RBrace),
             Tok::LBracket => self.matrix(),
@@ -972,21 +1018,19 @@ impl<'a> Parser<'a> {
     fn sum(&mut self) -> PResult<Expr> {
         let start = self.bump();
         self.expect(&Tok::Underscore, "its index, as in ∑_i")?;
-        if let Some(rel) = self.relation_in_braces() {
-            let message = "a sum takes no bounds: the range of its index comes from the axis it subscripts (write ∑_i)";
-            return Err(error(rel, message));
+        if self.relation_in_braces().is_some() {
+            return self.bounded_sum(start);
         }
         let indices = self.subscript_items()?;
         if self.at(&Tok::Caret) {
-            let message =
-                "a sum takes no bounds: the range of its index comes from the axis it subscripts";
+            let message = "a sum with an upper bound needs its lower bound too: ∑_{i=1}^{n}";
             return Err(error(self.bump(), message));
         }
         let indices = indices
             .into_iter()
             .map(|sub| match sub {
                 Sub::Letter(index) => Ok(index),
-                Sub::Int(_, span) => Err(error(span, "a sum's index is a letter, as in ∑_i")),
+                other => Err(error(other.span(), "a sum's index is a letter, as in ∑_i")),
             })
             .collect::<PResult<Vec<_>>>()?;
         let body = self.expr_bp(PRODUCT)?;
@@ -998,6 +1042,48 @@ impl<'a> Parser<'a> {
             };
             node(kind, span)
         }))
+    }
+
+    /// `∑_{i=1}^{n} E`, at the `{`.
+    fn bounded_sum(&mut self, start: Span) -> PResult<Expr> {
+        let open = self.bump();
+        let index = self.ident("the sum's index, as in ∑_{i=1}^{n}")?;
+        self.expect(&Tok::Rel(Rel::Eq), "'=', as in ∑_{i=1}^{n}")?;
+        match self.token() {
+            Some(t) if self.is_one(t) => {
+                self.bump();
+            }
+            Some(t) => {
+                let message = format!(
+                    "a sum's lower bound is 1 (positions are 1-based), not '{}'",
+                    self.text(t.span)
+                );
+                return Err(error(t.span, message));
+            }
+            None => return Err(self.expected("1")),
+        }
+        self.close(open, &Tok::RBrace)?;
+        let caret = self.expect(&Tok::Caret, "'^' and the upper bound, as in ∑_{i=1}^{n}")?;
+        let mut axes = self.dims(caret)?;
+        let upper = match (axes.pop(), axes.is_empty()) {
+            (Some(d), true) => d,
+            _ => {
+                let message =
+                    "a sum's upper bound is one dimension symbol or number, as in ∑_{i=1}^{n}";
+                return Err(error(caret.to(self.prev_span()), message));
+            }
+        };
+        let body = self.expr_bp(PRODUCT)?;
+        let span = start.to(body.span);
+        let kind = ExprKind::BoundedSum {
+            index: Index {
+                name: index.name,
+                span: index.span,
+            },
+            upper,
+            body: Box::new(body),
+        };
+        Ok(node(kind, span))
     }
 
     /// A relation inside the `{…}` at the cursor (`\sum_{i=1}`).
@@ -1012,15 +1098,60 @@ impl<'a> Parser<'a> {
             .map(|t| t.span)
     }
 
-    /// `∂Y/∂X`.
+    /// `∂Y/∂X`, `∂²f/∂x∂y^T`, `∂/∂X E`, `∂²/∂x∂x^T E`.
     fn partial(&mut self) -> PResult<Expr> {
-        let start = self.bump();
+        let start = self.span_here();
+        let order = self.partial_order()?;
+        if self.at(&Tok::Op(BinOp::Div)) {
+            // The operator form: `∂/∂X E` takes the product that follows.
+            self.bump();
+            let xs = self.denominators(order)?;
+            let y = self.expr_bp(PRODUCT)?;
+            let span = start.to(y.span);
+            return Ok(derivs(y, xs, span));
+        }
         let y = self.deriv_operand()?;
         self.expect(&Tok::Op(BinOp::Div), "'/' (a derivative is written ∂Y/∂X)")?;
-        self.expect(&Tok::Partial, "'∂' (a derivative is written ∂Y/∂X)")?;
-        let x = self.deriv_operand()?;
-        let span = start.to(x.span);
-        Ok(deriv(y, x, span))
+        let xs = self.denominators(order)?;
+        let span = start.to(self.prev_span());
+        Ok(derivs(y, xs, span))
+    }
+
+    fn span_here(&self) -> Span {
+        self.token().map_or_else(|| self.end_span(), |t| t.span)
+    }
+
+    /// `∂` → 1, `∂²` or `∂^2` (`\partial^2`) → 2, at the `∂`.
+    fn partial_order(&mut self) -> PResult<usize> {
+        if self.eat(&Tok::Partial2).is_some() {
+            return Ok(2);
+        }
+        self.expect(&Tok::Partial, "'∂'")?;
+        if self.at(&Tok::Caret) {
+            let two = matches!(self.peek_at(1), Some(t) if self.text(t.span) == "2");
+            if !two {
+                let message = "a derivative of higher order is written ∂²f/∂x∂y^T";
+                return Err(error(self.bump(), message));
+            }
+            self.pos += 2;
+            return Ok(2);
+        }
+        Ok(1)
+    }
+
+    /// The `∂X` (or `∂x∂y^T` for order 2) of a derivative's denominator.
+    fn denominators(&mut self, order: usize) -> PResult<Vec<Expr>> {
+        let mut xs = Vec::new();
+        for k in 0..order {
+            let what = if k == 0 {
+                "'∂' (a derivative is written ∂Y/∂X)"
+            } else {
+                "a second '∂' (a second derivative is written ∂²f/∂x∂y^T)"
+            };
+            self.expect(&Tok::Partial, what)?;
+            xs.push(self.deriv_operand()?);
+        }
+        Ok(xs)
     }
 
     /// What `∂` applies to: a name or a call with its subscripts and
@@ -1051,14 +1182,27 @@ impl<'a> Parser<'a> {
     fn frac(&mut self) -> PResult<Expr> {
         let start = self.bump();
         let open = self.expect(&Tok::LBrace, "'{'")?;
-        if self.eat(&Tok::Partial).is_some() {
-            let y = self.deriv_operand()?;
+        if self.at(&Tok::Partial) || self.at(&Tok::Partial2) {
+            let order = self.partial_order()?;
+            let y = if self.at(&Tok::RBrace) {
+                None
+            } else {
+                Some(self.deriv_operand()?)
+            };
             self.close(open, &Tok::RBrace)?;
             let open = self.expect(&Tok::LBrace, "'{' for the denominator")?;
-            self.expect(&Tok::Partial, "'\\partial' (the numerator is a derivative)")?;
-            let x = self.deriv_operand()?;
+            if !self.at(&Tok::Partial) {
+                return Err(self.expected("'\\partial' (the numerator is a derivative)"));
+            }
+            let xs = self.denominators(order)?;
             let end = self.close(open, &Tok::RBrace)?;
-            return Ok(deriv(y, x, start.to(end)));
+            let y = match y {
+                Some(y) => y,
+                // `\frac{\partial}{\partial X} E`: the operator form.
+                None => self.expr_bp(PRODUCT)?,
+            };
+            let span = start.to(end).to(y.span);
+            return Ok(derivs(y, xs, span));
         }
         let num = self.nested(|p| p.expr())?;
         self.close(open, &Tok::RBrace)?;
@@ -1176,6 +1320,13 @@ impl<'a> Parser<'a> {
                         Exponent::Inverse => ExprKind::Inverse(base),
                         Exponent::InverseTranspose => ExprKind::InverseTranspose(base),
                         Exponent::Pow(k) => ExprKind::Pow(base, Box::new(k)),
+                        Exponent::Pinv(at) => ExprKind::Call {
+                            func: Ident {
+                                name: "pinv".into(),
+                                span: at,
+                            },
+                            args: vec![*base],
+                        },
                     };
                     node(kind, span)
                 }
@@ -1205,6 +1356,7 @@ impl<'a> Parser<'a> {
         };
         let exponent = match &t.tok {
             tok if is_t(tok) => Exponent::Transpose,
+            Tok::Dagger => Exponent::Pinv(t.span),
             Tok::Script(s) | Tok::Ident { name: s, .. } => Exponent::Pow(script_atom(s, t.span)),
             Tok::Num(v) => Exponent::Pow(node(ExprKind::Num(*v), t.span)),
             Tok::Op(BinOp::Sub) => {
@@ -1241,8 +1393,11 @@ impl<'a> Parser<'a> {
         let at = |n: usize| self.peek_at(n);
         let close_at = |n: usize| at(n).is_some_and(|t| t.tok == Tok::RBrace);
         let minus = at(0).is_some_and(|t| t.tok == Tok::Op(BinOp::Sub));
+        let dagger = at(0).is_some_and(|t| matches!(t.tok, Tok::Dagger | Tok::Op(BinOp::Add)));
         let special = if at(0).is_some_and(|t| is_t(&t.tok)) && close_at(1) {
             Some((Exponent::Transpose, 2))
+        } else if dagger && close_at(1) {
+            Some((Exponent::Pinv(open), 2))
         } else if minus && at(1).is_some_and(|t| is_t(&t.tok)) && close_at(2) {
             Some((Exponent::InverseTranspose, 3))
         } else if minus && at(1).is_some_and(|t| self.is_one(t)) && close_at(2) {
@@ -1280,6 +1435,9 @@ impl<'a> Parser<'a> {
     }
 
     fn braced_subscript(&mut self) -> PResult<Vec<Sub>> {
+        if self.affine_in_braces() {
+            return self.affine_subscript();
+        }
         let open = self.bump();
         let mut subs = Vec::new();
         loop {
@@ -1312,6 +1470,41 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Whether the `{…}` at the cursor holds arithmetic (an affine subscript).
+    fn affine_in_braces(&self) -> bool {
+        self.toks[self.pos + 1..]
+            .iter()
+            .take_while(|t| t.tok != Tok::RBrace)
+            .any(|t| matches!(t.tok, Tok::Op(_) | Tok::LParen))
+    }
+
+    /// `{p(i-1)+k, q(j-1)+l}`: comma-separated positions, each a letter, a
+    /// number or an affine expression of indices (spec §3.6).
+    fn affine_subscript(&mut self) -> PResult<Vec<Sub>> {
+        let open = self.bump();
+        let items = self.nested(|p| {
+            let mut items = vec![p.expr_bp(ADD)?];
+            while p.eat(&Tok::Comma).is_some() {
+                items.push(p.expr_bp(ADD)?);
+            }
+            p.close(open, &Tok::RBrace)?;
+            Ok(items)
+        })?;
+        let mut subs = Vec::new();
+        for e in items {
+            match &e.kind {
+                ExprKind::Name(id) if self.text(e.span) == id.name => {
+                    subs.extend(split_subscript(&id.name, e.span, true));
+                }
+                ExprKind::Num(v) if v.fract() == 0.0 && *v >= 0.0 => {
+                    subs.push(Sub::Int(*v as u64, e.span));
+                }
+                _ => subs.push(Sub::Affine(Box::new(e))),
+            }
+        }
+        Ok(subs)
+    }
+
     /// A numeric subscript: a 1-based position.
     fn position(&self, t: &Token) -> PResult<Sub> {
         let text = self.text(t.span);
@@ -1342,6 +1535,12 @@ fn push_row(rows: &mut Vec<Vec<Expr>>, row: Vec<Expr>) -> PResult<()> {
     Ok(())
 }
 
+/// `∂Y/∂X1` differentiated again by each later `X`: `∂²f/∂x∂y^T` is
+/// `∂(∂f/∂x)/∂y^T`.
+fn derivs(y: Expr, xs: Vec<Expr>, span: Span) -> Expr {
+    xs.into_iter().fold(y, |y, x| deriv(y, x, span))
+}
+
 fn deriv(y: Expr, x: Expr, span: Span) -> Expr {
     let kind = ExprKind::Deriv {
         y: Box::new(y),
@@ -1358,6 +1557,7 @@ fn starts_factor(tok: &Tok) -> bool {
             | Tok::Ident { .. }
             | Tok::Sum
             | Tok::Partial
+            | Tok::Partial2
             | Tok::Frac
             | Tok::LParen
             | Tok::LBrace
@@ -1575,6 +1775,24 @@ mod tests {
             ExprKind::Differential(x) => format!("(d {})", sx(x)),
             ExprKind::Sum { index, body } => format!("(∑{} {})", index.name, sx(body)),
             ExprKind::Delta(a, b) => format!("(δ {})", subs_sx(&[a.clone(), b.clone()])),
+            ExprKind::BoundedSum { index, upper, body } => {
+                let f: Vec<String> = upper
+                    .factors
+                    .iter()
+                    .map(|f| match f {
+                        DimFactor::Int(n) => n.to_string(),
+                        DimFactor::Sym(s) => s.clone(),
+                    })
+                    .collect();
+                format!("(∑{}..{} {})", index.name, f.join("·"), sx(body))
+            }
+            ExprKind::At { expr, binds } => {
+                let b: Vec<String> = binds
+                    .iter()
+                    .map(|(n, v)| format!("{}={}", n.name, sx(v)))
+                    .collect();
+                format!("(at {} {})", sx(expr), b.join(","))
+            }
         }
     }
 
@@ -1584,6 +1802,7 @@ mod tests {
             .map(|s| match s {
                 Sub::Letter(i) => i.name.clone(),
                 Sub::Int(n, _) => format!("#{n}"),
+                Sub::Affine(e) => format!("<{}>", sx(e)),
             })
             .collect();
         items.join(" ")
@@ -1609,12 +1828,7 @@ mod tests {
     }
 
     fn rel_sx(r: Rel) -> &'static str {
-        match r {
-            Rel::Eq => "=",
-            Rel::Approx => "≈",
-            Rel::Ne => "≠",
-            Rel::In => "∈",
-        }
+        r.symbol()
     }
 
     fn stmt_sx(s: &Stmt) -> String {
@@ -1992,7 +2206,13 @@ mod tests {
         assert_eq!(ex("a -b"), "(- a b)");
         assert_eq!(ex("a * -b"), "(· a (neg b))");
         assert_eq!(ex("x^T ⊗ I"), "(⊗ (T x) I)");
-        assert_eq!(ex("a ⊙ b ⊘ c ⊗ d / e"), "(/ (⊗ (⊘ (⊙ a b) c) d) e)");
+        // ⊗ binds looser than every product (spec §3.2).
+        assert_eq!(ex("a ⊙ b ⊘ c ⊗ d / e"), "(⊗ (⊘ (⊙ a b) c) (/ d e))");
+        assert_eq!(ex("A C ⊗ B D"), "(⊗ (· A C) (· B D))");
+        assert_eq!(ex("(A ⊗ B)(C ⊗ D)"), "(· (⊗ A B) (⊗ C D))");
+        assert_eq!(ex("B ⊗ c a^T"), "(⊗ B (· c (T a)))");
+        assert_eq!(ex("A ⊗ B + C"), "(+ (⊗ A B) C)");
+        assert_eq!(ex("A ⊗ B ⊗ C"), "(⊗ (⊗ A B) C)");
         assert_eq!(ex("a + b c - d"), "(- (+ a (· b c)) d)");
         assert_eq!(ex("-x^T"), "(neg (T x))");
         assert_eq!(ex("- - x"), "(neg (neg x))");
@@ -2063,8 +2283,13 @@ mod tests {
         assert_eq!(ex("I_{3}"), "(_ I #3)");
         assert_eq!(ex("x_\\alpha"), "(_ x α)");
         assert_eq!(ex("x_{\\mu\\nu}"), "(_ x μ ν)");
+        assert_eq!(ex("W_{i+1}"), "(_ W <(+ i 1)>)");
+        assert_eq!(
+            ex("(P ⊗ R)_{p(i-1)+k, q(j-1)+l}"),
+            "(_ (⊗ P R) <(+ p((- i 1)) k)> <(+ q((- j 1)) l)>)"
+        );
         assert!(
-            err("show W_{i+1}")
+            err("show W_{i=1}")
                 .message
                 .starts_with("a subscript holds index letters")
         );
@@ -2166,10 +2391,27 @@ mod tests {
                 .starts_with("expected '/' (a derivative is written ∂Y/∂X)")
         );
         assert!(err("show ∂f/x").message.starts_with("expected '∂'"));
+        // The operator form, second derivatives, evaluation at a point.
+        assert_eq!(ex("∂/∂x f g"), "(∂ (· f g) x)");
+        assert_eq!(ex("\\frac{\\partial}{\\partial X} E"), "(∂ E X)");
+        assert_eq!(ex("∂²f/∂x∂y^T"), "(∂ (∂ f x) (T y))");
+        assert_eq!(
+            ex("\\frac{\\partial^2 f}{\\partial x \\partial x^\\top}"),
+            "(∂ (∂ f x) (T x))"
+        );
+        assert_eq!(ex("∂²f/∂X_ij∂X_kl"), "(∂ (∂ f (_ X i j)) (_ X k l))");
+        assert_eq!(ex("∂J/∂w |_{w = v}"), "(at (∂ J w) w=v)");
+        assert_eq!(ex("E \\big|_{X=V, Y=U}"), "(at E X=V,Y=U)");
+        assert_eq!(
+            ex("X^+ X^\\dagger X^{+}"),
+            "(· (· pinv(X) pinv(X)) pinv(X))"
+        );
+        assert!(err("show |x|").message.contains("abs(x)"));
+        assert!(err("show x²").message.contains("x^2"));
         assert!(
             err("show ∂/∂x")
                 .message
-                .starts_with("expected what is differentiated")
+                .starts_with("expected an expression")
         );
     }
 
@@ -2202,15 +2444,17 @@ mod tests {
         assert_eq!(ex("2 ∑_i x_i y_i"), "(· 2 (∑i (· (_ x i) (_ y i))))");
         assert_eq!(ex("-∑_i x_i"), "(neg (∑i (_ x i)))");
         assert_eq!(ex("\\Sigma_{ij}"), "(_ Σ i j)");
+        assert_eq!(ex("\\sum_{i=1}^N x_i"), "(∑i..N (_ x i))");
+        assert_eq!(ex("∑_{i=1}^{n} δ_ii"), "(∑i..n (δ i i))");
         assert!(
-            err("show \\sum_{i=1}^N x_i")
+            err("show \\sum_{i=0}^N x_i")
                 .message
-                .starts_with("a sum takes no bounds")
+                .starts_with("a sum's lower bound is 1")
         );
         assert!(
             err("show \\sum_i^N x_i")
                 .message
-                .starts_with("a sum takes no bounds")
+                .starts_with("a sum with an upper bound needs its lower bound")
         );
         assert!(err("show ∑ x").message.starts_with("expected its index"));
         assert!(

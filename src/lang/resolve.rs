@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 use crate::config::{Flatten, Layout};
 use crate::lang::ast::{self, BinOp, Rel, SpaceKind, Span, StmtKind, Sub};
 use crate::lang::ir::{
-    Base, Builtin, Claim, ClaimRhs, Def, Expr, ExprKind, Func, IndexRef, Program, Target, Var,
+    AffineTerm, BUILTIN_NAMES, Base, Builtin, Claim, ClaimRhs, Def, Expr, ExprKind, Func, IndexRef,
+    Program, Target, Var,
 };
 use crate::lang::shape::{Dim, Shape, Unifier};
 
@@ -376,7 +377,9 @@ impl Resolver {
                     .collect();
                 self.merge_free(&mut free, &known, link.rel_span)?;
                 let (lk, rk): (Vec<_>, Vec<_>) = (l.free.keys().collect(), r.free.keys().collect());
-                if lk != rk {
+                // A constant side compares with every value of the other's free indices.
+                let constant = |e: &Expr| e.free.is_empty() && e.shape.is_scalar();
+                if lk != rk && !constant(&l) && !constant(&r) {
                     return err(
                         link.rel_span,
                         format!(
@@ -561,6 +564,38 @@ impl Resolver {
                     e.span,
                 ))
             }
+            A::BoundedSum { index, upper, body } => {
+                let b = self.term(body)?;
+                let mut free = b.free.clone();
+                let Some(range) = free.remove(&index.name) else {
+                    return err(
+                        index.span,
+                        format!(
+                            "∑_{{{0}=1}}: the index '{0}' does not appear in what follows the sum",
+                            index.name
+                        ),
+                    );
+                };
+                let bound = self.dim(upper);
+                if !self.u.unify(&range, &bound) {
+                    return err(
+                        upper.span,
+                        format!(
+                            "the sum's upper bound {bound} differs from the range of '{}' ({})",
+                            index.name,
+                            self.axis(&index.name, &range.subst(&self.u))
+                        ),
+                    );
+                }
+                let s = b.shape.clone();
+                Ok(self.node(
+                    ExprKind::Sum(index.name.clone(), bound, Box::new(b)),
+                    s,
+                    free,
+                    e.span,
+                ))
+            }
+            A::At { expr: inner, binds } => self.at_point(inner, binds, e.span),
             A::Delta(a, b) => {
                 let mut free = BTreeMap::new();
                 let range = self.u.fresh();
@@ -578,6 +613,9 @@ impl Resolver {
                                 return err(*sp, "positions are 1-based");
                             }
                             IndexRef::Pos(*k)
+                        }
+                        Sub::Affine(x) => {
+                            return err(x.span, "δ takes index letters or positions, as in δ_ij");
                         }
                     });
                 }
@@ -639,6 +677,10 @@ impl Resolver {
                     );
                 }
             }
+        }
+        if id.name == "π" {
+            let pi = ExprKind::Num(std::f64::consts::PI);
+            return Ok(self.node(pi, Shape::scalar(), BTreeMap::new(), span));
         }
         if id.name == "I" {
             let n = self.u.fresh();
@@ -734,10 +776,15 @@ impl Resolver {
         let mut free = l.free.clone();
         self.merge_free(&mut free, &r.free, op_span)?;
         let mismatch = |what: &str, l: &Expr, r: &Expr, u: &Unifier| {
+            let (a, b) = if what.contains("product") {
+                ("factor", "factor")
+            } else {
+                ("operand", "operand")
+            };
             err(
                 op_span,
                 format!(
-                    "shape mismatch in {what}: the left side is {}, the right side is {}",
+                    "shape mismatch in {what}: the left {a} is {}, the right {b} is {}",
                     l.shape.subst(u),
                     r.shape.subst(u)
                 ),
@@ -755,7 +802,7 @@ impl Resolver {
                 }
                 if !self.u.unify(&l.shape.cols, &r.shape.rows) {
                     return mismatch(
-                        "a product (columns of the left must equal rows of the right)",
+                        "a product (the columns of the left factor must equal the rows of the right factor)",
                         &l,
                         &r,
                         &self.u,
@@ -894,10 +941,17 @@ impl Resolver {
         }
         let Some(b) = Builtin::from_name(&func.name) else {
             let mut msg = format!("unknown function '{}'", func.name);
-            if let Some(s) = split_name(&func.name, &self.known_names()) {
+            if let Some(hint) = spelled_otherwise(&func.name) {
+                msg.push_str(&format!(": {hint}"));
+            } else if let Some(near) = nearest_builtins(&func.name) {
+                msg.push_str(&format!("; did you mean {near}?"));
+            } else if let Some(s) = split_name(&func.name, &self.known_names()) {
                 msg.push_str(&format!("; did you mean '{}'?", s.join(" ")));
             } else {
-                msg.push_str(" (declare it: let φ : R^{…} → R^{…})");
+                msg.push_str(&format!(
+                    "; no built-in is near. If you mean an arbitrary smooth function, declare it (let {} : R^{{…}} → R^{{…}}): it is then a random function in every trial",
+                    func.name
+                ));
             }
             return err(func.span, msg);
         };
@@ -946,6 +1000,18 @@ impl Resolver {
                 Shape::new(sh.rows.mul(&s1.rows), sh.cols.mul(&s1.cols))
             }
             Builtin::Sum | Builtin::Mean | Builtin::Norm => Shape::scalar(),
+            Builtin::Pinv => sh.t(),
+            Builtin::Adj => {
+                self.square(&rargs[0], "adj")?;
+                sh
+            }
+            Builtin::Eigvals => {
+                self.square(&rargs[0], "eigvals")?;
+                Shape::new(sh.rows.clone(), Dim::one())
+            }
+            // Each row of a matrix; a column vector as a whole.
+            Builtin::Logsumexp if sh.is_col() || sh.is_row() => Shape::scalar(),
+            Builtin::Logsumexp => Shape::new(sh.rows.clone(), Dim::one()),
             _ => sh,
         };
         let flatten = self.meaning.flatten;
@@ -957,12 +1023,17 @@ impl Resolver {
             Sub::Letter(i) => Ok(IndexRef::Var(i.name.clone())),
             Sub::Int(0, sp) => err(*sp, "positions are 1-based: the first entry is 1"),
             Sub::Int(k, _) => Ok(IndexRef::Pos(*k)),
+            Sub::Affine(e) => Ok(IndexRef::Affine(self.affine(e)?)),
         }
     }
 
     fn sub_dim(&mut self, s: &Sub) -> R<Dim> {
         match s {
             Sub::Int(k, _) => Ok(Dim::int(*k)),
+            Sub::Affine(e) => err(
+                e.span,
+                "a size is a dimension symbol or a number, as in I_n",
+            ),
             Sub::Letter(i) => {
                 if self.program.dim_symbols.contains(&i.name) || self.fixed_dims.contains(&i.name) {
                     Ok(Dim::sym(&i.name))
@@ -1028,6 +1099,7 @@ impl Resolver {
                             let one: BTreeMap<String, Dim> = [(n.clone(), range.clone())].into();
                             self.merge_free(&mut free, &one, s.span())?;
                         }
+                        self.affine_free(&r, &mut free, s.span())?;
                         refs.push(r);
                     }
                     let shape = def.expr.shape.clone();
@@ -1079,9 +1151,177 @@ impl Resolver {
                 ));
                 let one: BTreeMap<String, Dim> = [(n.clone(), range)].into();
                 self.merge_free(&mut free, &one, s.span())?;
+            } else {
+                self.affine_free(r, &mut free, s.span())?;
             }
         }
         Ok(self.node(ExprKind::Subscript(Box::new(b), refs), shape, free, span))
+    }
+
+    /// The indices of an affine subscript are free, their ranges found
+    /// elsewhere in the claim (an affine position gives no range).
+    fn affine_free(&mut self, r: &IndexRef, free: &mut BTreeMap<String, Dim>, span: Span) -> R<()> {
+        if let IndexRef::Affine(terms) = r {
+            for name in terms.iter().filter_map(|t| t.index.clone()) {
+                if !free.contains_key(&name) {
+                    let range = self.u.fresh();
+                    let one: BTreeMap<String, Dim> = [(name, range)].into();
+                    self.merge_free(free, &one, span)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `p(i-1)+k` → the terms `p·i`, `-p`, `k` (spec §3.6).
+    fn affine(&mut self, e: &ast::Expr) -> R<Vec<AffineTerm>> {
+        use ast::ExprKind as A;
+        let scale = |terms: Vec<AffineTerm>, k: i64, d: &Dim| -> Vec<AffineTerm> {
+            terms
+                .into_iter()
+                .map(|t| AffineTerm {
+                    coef: t.coef * k,
+                    dims: t.dims.mul(d),
+                    index: t.index,
+                })
+                .collect()
+        };
+        Ok(match &e.kind {
+            A::Num(v) if v.fract() == 0.0 && v.abs() < 1e9 => vec![AffineTerm {
+                coef: *v as i64,
+                dims: Dim::one(),
+                index: None,
+            }],
+            A::Name(id) => vec![AffineTerm {
+                coef: 1,
+                dims: Dim::one(),
+                index: Some(id.name.clone()),
+            }],
+            A::Neg(x) => scale(self.affine(x)?, -1, &Dim::one()),
+            A::Binary {
+                op: op @ (BinOp::Add | BinOp::Sub),
+                lhs,
+                rhs,
+                ..
+            } => {
+                let mut l = self.affine(lhs)?;
+                let r = self.affine(rhs)?;
+                let k = if *op == BinOp::Sub { -1 } else { 1 };
+                l.extend(scale(r, k, &Dim::one()));
+                l
+            }
+            A::Binary {
+                op: BinOp::Mul,
+                lhs,
+                rhs,
+                ..
+            } => {
+                let (k, d) = self.coefficient(lhs)?;
+                scale(self.affine(rhs)?, k, &d)
+            }
+            A::Call { func, args } if args.len() == 1 => {
+                let name = ast::Expr {
+                    kind: A::Name(func.clone()),
+                    span: func.span,
+                };
+                let (k, d) = self.coefficient(&name)?;
+                scale(self.affine(&args[0])?, k, &d)
+            }
+            _ => {
+                return err(
+                    e.span,
+                    "a subscript position is an affine expression of indices, whole numbers and dimension symbols, as in {p(i-1)+k}",
+                );
+            }
+        })
+    }
+
+    /// The factor in front of an affine term: a whole number, a dimension
+    /// symbol, or a product of them.
+    fn coefficient(&mut self, e: &ast::Expr) -> R<(i64, Dim)> {
+        use ast::ExprKind as A;
+        match &e.kind {
+            A::Num(v) if v.fract() == 0.0 && v.abs() < 1e9 => Ok((*v as i64, Dim::one())),
+            A::Name(id) => {
+                if self.program.dim_symbols.contains(&id.name) || self.fixed_dims.contains(&id.name)
+                {
+                    Ok((1, Dim::sym(&id.name)))
+                } else {
+                    err(
+                        e.span,
+                        format!(
+                            "in a subscript, '{}' multiplies an index, so it must be a dimension symbol of this note",
+                            id.name
+                        ),
+                    )
+                }
+            }
+            A::Binary {
+                op: BinOp::Mul,
+                lhs,
+                rhs,
+                ..
+            } => {
+                let (a, da) = self.coefficient(lhs)?;
+                let (b, db) = self.coefficient(rhs)?;
+                Ok((a * b, da.mul(&db)))
+            }
+            _ => err(
+                e.span,
+                "a factor in a subscript is a whole number or a dimension symbol",
+            ),
+        }
+    }
+
+    /// `E |_{X = V, Y = U}`.
+    fn at_point(
+        &mut self,
+        inner: &ast::Expr,
+        binds: &[(ast::Ident, ast::Expr)],
+        span: Span,
+    ) -> R<Expr> {
+        let mut out = Vec::new();
+        let mut free = BTreeMap::new();
+        for (name, value) in binds {
+            let base = match self.scope.get(&name.name).cloned() {
+                Some(Binding::Var(v)) => Base::Var(v),
+                Some(Binding::Def(d)) => Base::Def(d),
+                _ => {
+                    return err(
+                        name.span,
+                        format!(
+                            "'{}' is not a declared variable or a `let` name: E |_{{X = V}} replaces a variable X",
+                            name.name
+                        ),
+                    );
+                }
+            };
+            let want = match base {
+                Base::Var(v) => self.program.vars[v].shape.clone(),
+                Base::Def(d) => self.program.defs[d].expr.shape.clone(),
+            };
+            let v = self.term(value)?;
+            if !self.u.unify_shapes(&v.shape, &want) {
+                return err(
+                    value.span,
+                    format!(
+                        "{} is {}, so the value put in its place must be {} too; this one is {}",
+                        name.name,
+                        want.subst(&self.u),
+                        want.subst(&self.u),
+                        v.shape.subst(&self.u)
+                    ),
+                );
+            }
+            let vf = v.free.clone();
+            self.merge_free(&mut free, &vf, value.span)?;
+            out.push((base, v));
+        }
+        let e = self.term(inner)?;
+        let ef = e.free.clone();
+        self.merge_free(&mut free, &ef, inner.span)?;
+        let shape = e.shape.clone();
+        Ok(self.node(ExprKind::At(Box::new(e), out), shape, free, span))
     }
 
     fn deriv(&mut self, y: &ast::Expr, x: &ast::Expr, span: Span) -> R<Expr> {
@@ -1301,12 +1541,91 @@ fn subst_expr(e: &mut Expr, u: &Unifier) -> R<()> {
             subst_expr(y, u)?;
             subst_expr(&mut x.view, u)?;
         }
+        ExprKind::At(x, binds) => {
+            subst_expr(x, u)?;
+            for (_, v) in binds {
+                subst_expr(v, u)?;
+            }
+        }
         _ => {}
     }
     if e.shape.rows.has_unknown() || e.shape.cols.has_unknown() {
         return err(span, NO_SIZE);
     }
     Ok(())
+}
+
+/// Functions with another spelling in the claim language.
+fn spelled_otherwise(name: &str) -> Option<String> {
+    let hint = match name {
+        "transpose" | "t" => "`transpose(A)`: write A^T",
+        "inverse" => "`inverse(A)`: write A^{-1} or inv(A)",
+        "pseudoinverse" | "pinverse" => "write pinv(A) or A^+",
+        "kronecker" => "write A ⊗ B or kron(A, B)",
+        "hadamard" => "write A ⊙ B",
+        "grad" | "gradient" | "jacobian" | "hessian" => {
+            "write a derivative as ∂f/∂x, a Hessian as ∂²f/∂x∂x^T"
+        }
+        "dot" | "inner" => "write x^T y",
+        "outer" => "write x y^T",
+        "eye" | "identity" => "write I (its size inferred) or I_n",
+        "ones" => "write 1_n for a column of ones",
+        "zeros" => "write 0 (it compares with every entry)",
+        "max" | "min" | "argmax" | "argmin" => "not supported; state the claim without it",
+        "eig" | "eigenvalues" | "eigs" => {
+            "write eigvals(A) (eigenvalues of a symmetric matrix, ascending)"
+        }
+        "lse" => "write logsumexp(x)",
+        _ => return None,
+    };
+    Some(hint.to_string())
+}
+
+/// The built-in names nearest to an unknown one, as "`a`" or "`a` or `b`".
+fn nearest_builtins(name: &str) -> Option<String> {
+    let lower = name.to_lowercase();
+    let mut scored: Vec<(usize, &str)> = BUILTIN_NAMES
+        .iter()
+        .map(|b| (edit_distance(&lower, b), *b))
+        .filter(|(d, b)| {
+            let limit = if b.len() <= 3 { 1 } else { 2 };
+            *d <= limit || (lower.len() >= 4 && (b.starts_with(&lower) || lower.starts_with(b)))
+        })
+        .collect();
+    scored.sort();
+    let best = scored.first()?.0;
+    let names: Vec<String> = scored
+        .iter()
+        .filter(|(d, _)| *d == best)
+        .take(3)
+        .map(|(_, b)| format!("`{b}`"))
+        .collect();
+    Some(names.join(" or "))
+}
+
+/// Damerau–Levenshtein distance (adjacent swaps count one).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// Split an unknown name into known ones: `Wx` → `W x`.
