@@ -67,6 +67,12 @@ pub fn load(notes_arg: Option<&Path>, config_path: &Path) -> Result<Project, Str
             .collect()
     });
     timing("load", t0);
+    for n in &notes {
+        let n: &crate::note::Note = n;
+        for w in &n.warnings {
+            eprintln!("notecheck: warning: {}:{}: {}", n.path, w.line, w.message);
+        }
+    }
     Ok(Project {
         config,
         notes_dir,

@@ -386,6 +386,8 @@ impl Ctx<'_> {
         let mut max_abs: f64 = 0.0;
         let mut max_rel: f64 = 0.0;
         let mut differs_somewhere = false;
+        // The worst comparison of each trial, for diagnoses across trials.
+        let mut per_trial: Vec<Sample> = Vec::new();
         for t in 1..=self.settings.trials.max(1) {
             let trial = self.trial(t);
             let mut odometer = match Odometer::new(&claim.free, &trial.dims) {
@@ -414,6 +416,18 @@ impl Ctx<'_> {
                     max_abs = max_abs.max(s.max_abs);
                     max_rel = max_rel.max(s.rel);
                 }
+                if per_trial
+                    .last()
+                    .is_none_or(|p| p.trial != t || s.ratio > p.ratio)
+                {
+                    if per_trial.last().is_some_and(|p| p.trial == t) {
+                        per_trial.pop();
+                    }
+                    per_trial.push(
+                        compare(t, s.lhs.clone(), s.rhs.clone(), rtol, self.settings.atol)
+                            .at_point(&trial.dims, &ev.idx),
+                    );
+                }
                 if worst.as_ref().is_none_or(|w| s.ratio > w.ratio) {
                     worst = Some(s.at_point(&trial.dims, &ev.idx));
                 }
@@ -433,14 +447,17 @@ impl Ctx<'_> {
         }
         if claim.rel != Rel::Ne && !holds {
             let shapes_differ = w.lhs.shape() != w.rhs.shape();
+            let ctx = diagnose::Context::of(self.program, &claim.lhs, Some(rhs));
             let diagnosis = if shapes_differ {
-                diagnose::shapes(&w.lhs, &w.rhs)
+                diagnose::shapes_in(&w.lhs, &w.rhs, &ctx)
             } else {
-                diagnose::values(&w.lhs, &w.rhs, &w.dims, rtol.max(1e-6))
+                self.orthogonal_sign(claim, &per_trial)
+                    .or_else(|| factor_across_trials(&per_trial, rtol.max(1e-6)))
+                    .or_else(|| diagnose::values_in(&w.lhs, &w.rhs, &w.dims, rtol.max(1e-6), &ctx))
             };
             let diagnosis = diagnosis
                 .or_else(|| self.diagnose_rewrites(&claim.lhs, rhs, &w, rtol))
-                .or_else(|| diagnose::reordered(&w.lhs, &w.rhs));
+                .or_else(|| diagnose::reordered_in(&w.lhs, &w.rhs, &ctx));
             let mut msg = if shapes_differ {
                 format!(
                     "the sides have different shapes: left is {}, right is {}",
@@ -521,6 +538,45 @@ impl Ctx<'_> {
             "the exact derivative J (dual numbers) projected on {PROBES} random directions per trial, J v against R v (X has more than {PROJECT_ABOVE} entries, so J is not built)"
         ));
         Some(self.finish(true, result))
+    }
+
+    /// An orthogonal variable whose determinant is −1 in exactly the
+    /// failing trials: the claim holds for rotations only.
+    fn orthogonal_sign(&self, claim: &Claim, per_trial: &[Sample]) -> Option<String> {
+        let mut used = Vec::new();
+        let rhs = match &claim.rhs {
+            ClaimRhs::Expr(e) => Some(e),
+            ClaimRhs::Space { .. } => None,
+        };
+        for e in std::iter::once(&claim.lhs).chain(rhs) {
+            collect_vars(e, &mut used);
+        }
+        for v in used {
+            let var = &self.program.vars[v];
+            if var.kind != SpaceKind::Orth {
+                continue;
+            }
+            let mut matches = true;
+            let (mut reflections, mut rotations) = (0, 0);
+            for s in per_trial {
+                let trial = self.trial(s.trial);
+                let det = trial.value(v).ok()?.determinant();
+                let fails = s.ratio > 1.0;
+                if det < 0.0 {
+                    reflections += 1;
+                } else {
+                    rotations += 1;
+                }
+                matches &= fails == (det < 0.0);
+            }
+            if matches && reflections > 0 && rotations > 0 {
+                let n = &var.name;
+                return Some(format!(
+                    "{n} is orthogonal with det({n}) = −1 (a reflection) in every failing trial, and the claim holds in every trial where det({n}) = +1: it holds for rotations only (an orthogonal matrix's determinant is ±1)"
+                ));
+            }
+        }
+        None
     }
 
     /// Re-check the failing trial with each usual mistake undone.
@@ -730,6 +786,75 @@ fn figure(
         fd_curve: curve,
         step_used: step,
     })
+}
+
+/// The variables an expression reads.
+fn collect_vars(e: &Expr, out: &mut Vec<usize>) {
+    fn walk(e: &Expr, out: &mut Vec<usize>, depth: usize) {
+        if depth > 200 {
+            return;
+        }
+        match &e.kind {
+            ExprKind::Var(v) => {
+                if !out.contains(v) {
+                    out.push(*v);
+                }
+            }
+            ExprKind::Matrix(rows) => rows.iter().flatten().for_each(|x| walk(x, out, depth + 1)),
+            ExprKind::Neg(x)
+            | ExprKind::Transpose(x)
+            | ExprKind::Inverse(x)
+            | ExprKind::Apply(_, x)
+            | ExprKind::Subscript(x, _)
+            | ExprKind::Differential(x)
+            | ExprKind::Sum(_, _, x) => walk(x, out, depth + 1),
+            ExprKind::Binary(_, l, r) | ExprKind::Scale(l, r) | ExprKind::Pow(l, r) => {
+                walk(l, out, depth + 1);
+                walk(r, out, depth + 1);
+            }
+            ExprKind::Call(_, args, _) => args.iter().for_each(|a| walk(a, out, depth + 1)),
+            ExprKind::Deriv { y, x, .. } => {
+                walk(y, out, depth + 1);
+                walk(&x.view, out, depth + 1);
+            }
+            ExprKind::At(x, binds) => {
+                walk(x, out, depth + 1);
+                binds.iter().for_each(|(_, v)| walk(v, out, depth + 1));
+            }
+            _ => {}
+        }
+    }
+    walk(e, out, 0);
+}
+
+/// A constant factor named consistently in every failing trial: with the
+/// dimensions drawn anew per trial, `1/√d` and `1/2` are told apart.
+fn factor_across_trials(per_trial: &[Sample], rtol: f64) -> Option<String> {
+    let failing: Vec<&Sample> = per_trial.iter().filter(|s| s.ratio > 1.0).collect();
+    let mut common: Option<Vec<String>> = None;
+    let mut example = (0.0, BTreeMap::new());
+    for s in &failing {
+        let c = diagnose::constant_factor(&s.lhs, &s.rhs, rtol)?;
+        let names = diagnose::factor_names(c, &s.dims);
+        example = (c, s.dims.clone());
+        common = Some(match common {
+            None => names,
+            Some(prev) => prev.into_iter().filter(|n| names.contains(n)).collect(),
+        });
+    }
+    let common = common?;
+    let (first, rest) = common.split_first()?;
+    let mut text =
+        format!("the left side is {first} times the right side: a constant factor {first}");
+    if !rest.is_empty() {
+        let (c, dims) = example;
+        text.push_str(&format!(
+            " (equally {} with {}; the factor is {c:.6})",
+            rest.join(", "),
+            dims_str(&dims)
+        ));
+    }
+    Some(text)
 }
 
 fn is_zero_literal(e: &Expr) -> bool {

@@ -45,6 +45,9 @@ pub struct Note {
     pub body_start: usize,
     /// The check blocks in document order.
     pub blocks: Vec<CheckBlock>,
+    /// Problems that do not stop checking, at their file lines: a fenced
+    /// block whose info string is a near miss of `check` (```chek).
+    pub warnings: Vec<NoteError>,
 }
 
 /// A fenced code block whose info string starts with `check`.
@@ -237,6 +240,7 @@ pub fn parse_note(path: String, rel_path: PathBuf, source: String) -> Note {
         errors: f.errors,
         body_start: f.body_start,
         blocks: scan.blocks,
+        warnings: scan.warnings,
     }
 }
 

@@ -398,6 +398,7 @@ mod tests {
             errors: vec![],
             body_start,
             blocks,
+            warnings: vec![],
         }
     }
 

@@ -58,6 +58,7 @@ pub(super) fn make_note(path: &str, rel: &str, source: &str, title: &str) -> Not
         errors: vec![],
         body_start,
         blocks,
+        warnings: vec![],
     }
 }
 
