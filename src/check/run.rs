@@ -521,7 +521,11 @@ impl Ctx<'_> {
                 max_abs = max_abs.max(s.max_abs);
                 max_rel = max_rel.max(s.rel);
             }
+            // The finite-difference figure costs 24 evaluations of Y; for a
+            // derivative of a derivative that is 24 exact gradients, more
+            // than the check itself, so a projected Hessian has no figure.
             if t == 1
+                && !contains_derivative(self.program, deriv.y)
                 && let Ok((curve, step)) = interp::fd_curve(&trial, &ev.idx, &deriv)
             {
                 result.figure = Some(DerivativeFigure {
@@ -788,6 +792,35 @@ fn figure(
     })
 }
 
+/// Whether a derivative appears in `e`, through definitions too (then a
+/// derivative of `e` is nested).
+fn contains_derivative(program: &Program, e: &Expr) -> bool {
+    fn walk(p: &Program, e: &Expr, depth: usize) -> bool {
+        if depth > 200 {
+            return true;
+        }
+        let w = |x: &Expr| walk(p, x, depth + 1);
+        match &e.kind {
+            ExprKind::Deriv { .. } | ExprKind::Differential(_) => true,
+            ExprKind::Def(d) | ExprKind::Family(d, _) => {
+                p.defs.get(*d).is_some_and(|def| w(&def.expr))
+            }
+            ExprKind::Matrix(rows) => rows.iter().flatten().any(w),
+            ExprKind::Neg(x)
+            | ExprKind::Transpose(x)
+            | ExprKind::Inverse(x)
+            | ExprKind::Apply(_, x)
+            | ExprKind::Subscript(x, _)
+            | ExprKind::Sum(_, _, x) => w(x),
+            ExprKind::Binary(_, l, r) | ExprKind::Scale(l, r) | ExprKind::Pow(l, r) => w(l) || w(r),
+            ExprKind::Call(_, args, _) => args.iter().any(w),
+            ExprKind::At(x, binds) => w(x) || binds.iter().any(|(_, v)| w(v)),
+            _ => false,
+        }
+    }
+    walk(program, e, 0)
+}
+
 /// The variables an expression reads.
 fn collect_vars(e: &Expr, out: &mut Vec<usize>) {
     fn walk(e: &Expr, out: &mut Vec<usize>, depth: usize) {
@@ -795,11 +828,7 @@ fn collect_vars(e: &Expr, out: &mut Vec<usize>) {
             return;
         }
         match &e.kind {
-            ExprKind::Var(v) => {
-                if !out.contains(v) {
-                    out.push(*v);
-                }
-            }
+            ExprKind::Var(v) if !out.contains(v) => out.push(*v),
             ExprKind::Matrix(rows) => rows.iter().flatten().for_each(|x| walk(x, out, depth + 1)),
             ExprKind::Neg(x)
             | ExprKind::Transpose(x)

@@ -270,9 +270,10 @@ fn affine_position(
     Ok(total as u64)
 }
 
-/// Arrange a |Y|×|X| Jacobian per the value table (generic copy of
-/// `shape_derivative`).
-fn shape_derivative_t<T: Lift>(
+/// Arrange a |Y|×|X| Jacobian per the value table: a scalar Y gives the
+/// gradient shaped like X, a scalar X a value shaped like Y, otherwise the
+/// Jacobian (transposed under `layout: denominator`).
+pub(super) fn shape_derivative_t<T: Num>(
     jac: DMatrix<T>,
     yshape: (usize, usize),
     xshape: (usize, usize),
