@@ -346,3 +346,37 @@ fn included_notes_keep_passing() {
     assert_eq!(s["fail"], 0);
     assert_eq!(s["error"], 0);
 }
+
+#[test]
+fn broken_new_syntax_is_an_error_at_its_line() {
+    let out = run(&[
+        "check",
+        "tests/fixtures/language-broken",
+        "--format",
+        "json",
+        "--no-cache",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let claims = v["notes"][0]["claims"].as_array().unwrap();
+    let src =
+        std::fs::read_to_string(root().join("tests/fixtures/language-broken/broken.md")).unwrap();
+    // Every statement after the three `let`s is reported at its own line.
+    let first = line_of_in(&src, "∂²f/∂x = 0");
+    let last = line_of_in(&src, "\\tilde = 0");
+    for line in first..=last {
+        let at: Vec<&Value> = claims.iter().filter(|c| c["line"] == line).collect();
+        assert_eq!(at.len(), 1, "one claim at line {line}");
+        let s = status(at[0]);
+        assert!(s == "error" || s == "fail", "line {line}: {s}");
+        assert!(!message(at[0]).is_empty(), "line {line} says why");
+    }
+    let errors = claims.iter().filter(|c| status(c) == "error").count();
+    assert!(errors as u64 >= last - first - 1, "{errors} errors");
+}
+
+fn line_of_in(src: &str, text: &str) -> u64 {
+    src.lines().position(|l| l.trim() == text).expect("line") as u64 + 1
+}

@@ -435,6 +435,13 @@ impl<'a> Lexer<'a> {
             ),
             ('³', _) => Tok::Error("'³' is not read: write a power as x^3".into()),
             ('‖', _) => Tok::Error("'‖…‖' is not read: write a norm as norm(x)".into()),
+            ('∇', _) => Tok::Error(
+                "'∇' is not read: write a gradient as ∂f/∂x and a Hessian as ∂²f/∂x∂x^T".into(),
+            ),
+            ('≡', _) => Tok::Error(
+                "'≡' is not read: write = for a claim, or let NAME = … for a definition".into(),
+            ),
+            ('⊤', _) => Tok::Error("'⊤' is not read: write a transpose as x^T".into()),
             _ => single_symbol(c).unwrap_or_else(|| Tok::Error(format!("unexpected '{c}'"))),
         };
         self.push(tok, start);
