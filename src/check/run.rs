@@ -461,8 +461,8 @@ impl Ctx<'_> {
             let mut msg = if shapes_differ {
                 format!(
                     "the sides have different shapes: left is {}, right is {}",
-                    shape_str(&w.lhs),
-                    shape_str(&w.rhs)
+                    symbolic_shape(&claim.lhs, &w.lhs, is_zero_literal(rhs)),
+                    symbolic_shape(rhs, &w.rhs, is_zero_literal(&claim.lhs))
                 )
             } else {
                 format!(
@@ -990,6 +990,18 @@ pub fn to_matrix(m: &DMatrix<f64>) -> Matrix {
         data: (0..m.nrows())
             .map(|i| m.row(i).iter().copied().collect())
             .collect(),
+    }
+}
+
+/// A side's shape as written (`n×m`), with this trial's numbers when they
+/// say more (`n×m (3×2 here)`).
+fn symbolic_shape(e: &Expr, value: &DMatrix<f64>, other_is_zero: bool) -> String {
+    let numeric = shape_str(value);
+    let symbolic = e.shape.to_string();
+    if other_is_zero || symbolic == numeric {
+        numeric
+    } else {
+        format!("{symbolic} ({numeric} in this trial)")
     }
 }
 
