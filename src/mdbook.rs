@@ -158,7 +158,8 @@ fn process_chapter(
     };
     let shown = chapter_path(src, &rel);
     let note = note::parse_note(shown.clone(), PathBuf::from(&rel), content.to_string());
-    let result = crate::check::check(&note, project);
+    let checked = crate::pipeline::check_note(&note, project);
+    let result = &checked.result;
     out.chapters += 1;
     out.counts.merge(&result.counts);
     for c in result.claims() {
@@ -166,7 +167,7 @@ fn process_chapter(
             out.problems.push(problem_line(&shown, c));
         }
     }
-    let rewritten = rewrite(&note, &result);
+    let rewritten = rewrite(&note, result);
     ch.insert("content".into(), Value::String(rewritten));
 }
 
@@ -182,9 +183,9 @@ fn chapter_path(src: &str, rel: &str) -> String {
 }
 
 fn problem_line(path: &str, c: &crate::check::verdict::ClaimResult) -> String {
-    let why = crate::output::junit::headline(c);
+    let why = crate::output::headline(c);
     let mut s = format!("{path}:{}:{}: {}: {why}", c.line, c.col, c.status.as_str());
-    let text = crate::output::junit::one_line(&c.text);
+    let text = crate::output::one_line(&c.text);
     if !text.is_empty() {
         let _ = write!(s, " (claim: {text})");
     }
@@ -207,7 +208,7 @@ pub fn rewrite(note: &Note, result: &NoteResult) -> String {
             .iter()
             .map(|b| block_anchor(b.id.as_deref(), b.index)),
     );
-    let pr = PageRenderer::new("mdbook build", &note.path, &reserved);
+    let pr = PageRenderer::new("mdbook build", &note.path, result, &reserved);
 
     for b in &note.blocks {
         let html = match find_block(result, b.index) {

@@ -22,6 +22,8 @@ struct Breach {
     /// Where, in words.
     what: String,
     tol: f64,
+    /// The entry that breaks an entry-wise order (0-based).
+    entry: Option<(usize, usize)>,
 }
 
 impl Ctx<'_> {
@@ -35,6 +37,9 @@ impl Ctx<'_> {
         let mut worst: Option<(Breach, Sample)> = None;
         let mut max_excess = f64::NEG_INFINITY;
         for t in 1..=self.settings.trials.max(1) {
+            if let Err(m) = crate::eval::limits::check() {
+                return self.errored(result, m);
+            }
             let trial = self.trial(t);
             let mut odometer = match super::Odometer::new(&claim.free, &trial.dims) {
                 Ok(a) => a,
@@ -104,9 +109,12 @@ impl Ctx<'_> {
                 breach.tol
             ));
             let mut evidence = self.evidence(&sample, None);
-            evidence.location = breach.what.clone();
-            evidence.tolerance = breach.tol;
-            evidence.max_abs_err = breach.excess;
+            if let Some((i, j)) = breach.entry {
+                // The evidence names the entry that breaks the order.
+                evidence.entry = Some((i + 1, j + 1));
+                evidence.tolerance = breach.tol;
+                evidence.max_abs_err = (sample.lhs[(i, j)] - sample.rhs[(i, j)]).abs();
+            }
             result.evidence = Some(evidence);
             result.max_abs_err = Some(breach.excess);
         }
@@ -120,6 +128,7 @@ fn entrywise(rel: Rel, l: &DMatrix<f64>, r: &DMatrix<f64>, rtol: f64, atol: f64)
         excess: f64::NEG_INFINITY,
         what: String::new(),
         tol: 0.0,
+        entry: None,
     };
     let scalar = l.len() == 1;
     for j in 0..l.ncols() {
@@ -159,6 +168,7 @@ fn entrywise(rel: Rel, l: &DMatrix<f64>, r: &DMatrix<f64>, rtol: f64, atol: f64)
                     } else {
                         tol
                     },
+                    entry: Some((i, j)),
                 };
             }
         }
@@ -224,6 +234,7 @@ fn loewner(
             num(min)
         ),
         tol: if strict { 0.0 } else { tol },
+        entry: None,
     })
 }
 

@@ -107,6 +107,7 @@ impl<T: Lift> Evaluator<'_, '_, T> {
         let mut yshape = (1, 1);
         let mut yval: Option<DMatrix<T>> = None;
         for &k in &entries {
+            crate::eval::limits::check()?;
             let mut s = start.clone();
             let b = *base
                 .as_slice()

@@ -14,3 +14,4 @@ pub mod parser;
 pub mod resolve;
 pub mod shape;
 pub mod suggest;
+pub mod tex;
