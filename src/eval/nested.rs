@@ -135,6 +135,7 @@ impl<T: Lift> Evaluator<'_, '_, T> {
             yshape = ev.eval(y)?.shape();
         }
         let ny = yshape.0 * yshape.1;
+        crate::eval::limits::entries(ny, columns.len())?;
         let jac = DMatrix::from_fn(ny, columns.len(), |a, b| columns[b][a]);
         if T::LEVEL == 0 && !entries.is_empty() {
             self.cross_check_nested(y, x, &base, &entries, &jac, yval.as_ref(), flatten)?;
