@@ -116,9 +116,14 @@ impl<T: Lift> Evaluator<'_, '_, T> {
             s.as_mut_slice()[k] = up(b, T::one())?;
             let mut seeds = lifted.clone();
             seeds.push((x.base, Rc::new(s)));
+            // The pass's evaluator and its cache end with the pass.
+            let kept = crate::eval::limits::retained();
             let mut ev =
                 Evaluator::<T::Up>::with_mode(self.trial, self.idx.clone(), Mode::Seeds(seeds));
-            let yv = ev.eval(y)?;
+            let yv = ev.eval(y);
+            drop(ev);
+            crate::eval::limits::release_to(kept);
+            let yv = yv?;
             yshape = yv.shape();
             let tangent = yv.map(|u| T::up_eps(&u));
             columns.push(flat(&tangent, flatten));
