@@ -274,15 +274,16 @@ fn mdbook(command: Option<MdbookCommand>) -> ExitCode {
     if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut input) {
         return fail(&format!("cannot read the book from standard input: {e}"));
     }
-    let outcome = match notecheck::mdbook::preprocess(&input) {
+    let mut so = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let outcome = match notecheck::mdbook::preprocess_to(&input, &mut so) {
         Ok(o) => o,
         Err(m) => return fail(&m),
     };
-    let mut so = std::io::stdout().lock();
-    let _ = so.write_all(outcome.book.as_bytes());
-    let _ = so.flush();
+    if let Err(e) = so.flush() {
+        return fail(&format!("cannot write the book: {e}"));
+    }
     for p in &outcome.problems {
-        eprintln!("{p}");
+        eprintln!("{}", output::human::visible(p));
     }
     let t = &outcome.counts;
     if t.failed() > 0 {

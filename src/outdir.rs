@@ -179,10 +179,12 @@ impl OutDir {
                 owned.insert(rel);
             }
         }
-        // Files present that are not ours.
-        let mut foreign = Vec::new();
+        // A file present that is not ours (the first one met: a folder
+        // full of other files is refused without walking all of it). With
+        // `force` nothing needs to be known about other files.
+        let mut foreign = None;
         let mut stack = vec![(out.to_path_buf(), String::new())];
-        while let Some((dir, prefix)) = stack.pop() {
+        while let Some((dir, prefix)) = stack.pop().filter(|_| !force && foreign.is_none()) {
             let Ok(rd) = fs::read_dir(&dir) else {
                 continue;
             };
@@ -198,20 +200,16 @@ impl OutDir {
                 } else if name.starts_with(TMP_PREFIX) {
                     let _ = fs::remove_file(e.path());
                 } else if !owned.contains(&rel) {
-                    foreign.push(rel);
+                    foreign = Some(rel);
+                    break;
                 }
             }
         }
-        if !foreign.is_empty() && !force {
-            foreign.sort();
-            let more = match foreign.len() {
-                1 => String::new(),
-                n => format!(" and {} more", n - 1),
-            };
+        if let Some(first) = foreign {
             return Err(format!(
-                "refusing to write into '{}': it holds files notecheck did not write ({}{more}); choose another --out, empty it, or pass --force",
+                "refusing to write into '{}': it holds files notecheck did not write (such as '{}'); choose another --out, empty it, or pass --force",
                 out.display(),
-                crate::output::human::visible(&foreign[0])
+                crate::output::human::visible(&first)
             ));
         }
         // Forget files that are gone.
@@ -246,6 +244,20 @@ impl OutDir {
         let path = join(&self.root, rel);
         let dir = path.parent().unwrap_or(&self.root);
         fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        // A folder inside the site that is a link to elsewhere is not written through.
+        if dir != self.root.as_path() {
+            let inside = match (fs::canonicalize(dir), fs::canonicalize(&self.root)) {
+                (Ok(d), Ok(r)) => d.starts_with(r),
+                _ => false,
+            };
+            if !inside {
+                return Err(format!(
+                    "refusing to write {}: its folder leads out of '{}'",
+                    path.display(),
+                    self.root.display()
+                ));
+            }
+        }
         let tmp = dir.join(format!(
             "{TMP_PREFIX}{}-{}",
             std::process::id(),
@@ -254,7 +266,9 @@ impl OutDir {
         let result = (|| {
             let mut f = File::create(&tmp)?;
             f.write_all(bytes)?;
-            f.sync_data()?;
+            // No fsync: a rename is atomic for every reader and survives a
+            // killed process; only a power cut could lose the newest pages
+            // (and a rebuild writes them again).
             drop(f);
             // Pending: counts once the file holds these bytes.
             if let Ok(mut j) = self.journal.lock()
@@ -380,6 +394,27 @@ mod tests {
         assert!(o.remove("a.html"));
         o.commit().unwrap();
         let _ = fs::remove_dir_all(&d);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn never_writes_through_a_linked_folder() {
+        let d = tmp("linked");
+        let elsewhere = tmp("linked-elsewhere");
+        fs::create_dir_all(&d).unwrap();
+        fs::create_dir_all(&elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, d.join("sub")).unwrap();
+        assert!(
+            OutDir::open(&d, false).is_err(),
+            "the link is not notecheck's"
+        );
+        let o = OutDir::open(&d, true).unwrap();
+        let err = o.write("sub/x.html", b"x").unwrap_err();
+        assert!(err.contains("leads out"), "{err}");
+        assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0);
+        o.write("y.html", b"y").unwrap();
+        let _ = fs::remove_dir_all(&d);
+        let _ = fs::remove_dir_all(&elsewhere);
     }
 
     #[test]

@@ -497,8 +497,11 @@ mod tests {
         std::fs::write(site.join("index.html"), "i").unwrap();
         std::fs::write(site.join("sub/a b.html"), "a").unwrap();
         std::fs::write(dir.join("secret.txt"), "s").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.join("secret.txt"), site.join("link.txt")).unwrap();
         let root = std::fs::canonicalize(&site).unwrap();
         assert_eq!(resolve(&root, "/"), Some(root.join("index.html")));
+        assert_eq!(resolve(&root, "/link.txt"), None, "a link that leads out");
         assert_eq!(
             resolve(&root, "/sub/a%20b.html"),
             Some(root.join("sub/a b.html"))

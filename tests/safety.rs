@@ -468,6 +468,11 @@ fn raw_html_passes_by_default_and_safe_removes_it() {
             page.contains("data-status=\"pass\""),
             "notecheck's claims kept"
         );
+        assert!(
+            !page.contains(['\u{FDD2}', '\u{E000}', '\u{E001}']),
+            "no marker left"
+        );
+        assert!(page.contains("<b>x</b>"), "harmless heading markup kept");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -490,6 +495,40 @@ fn control_characters_from_notes_are_shown_not_sent() {
         assert!(!all.contains('\r'), "CR sent: {all:?}");
         assert!(all.contains('␛'), "shown as a symbol: {all}");
     }
+    for format in ["github", "junit", "json"] {
+        let o = run(&dir, &["check", "notes", "--format", format]);
+        let out = stdout(&o);
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{7}'),
+            "{format}: {out:?}"
+        );
+    }
+    // mdBook's preprocessor prints its problems to the terminal too.
+    let book = serde_json::json!([
+        {"root": dir.to_string_lossy(), "config": {"book": {"src": "notes"}}, "renderer": "html"},
+        {"sections": [{"Chapter": {"name": "e", "content": note, "number": [1], "sub_items": [],
+            "path": name, "source_path": name, "parent_names": []}}]}
+    ]);
+    let mut child = bin()
+        .current_dir(&dir)
+        .arg("mdbook")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        &mut child.stdin.take().unwrap(),
+        book.to_string().as_bytes(),
+    )
+    .unwrap();
+    let o = child.wait_with_output().unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\u{7}') && err.contains('␛'),
+        "{err:?}"
+    );
     assert!(t0.elapsed() < Duration::from_secs(60));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -298,6 +298,14 @@ struct Sample {
 }
 
 impl Sample {
+    /// The index values as the evaluator takes them (0-based).
+    fn zero_based_indices(&self) -> BTreeMap<String, usize> {
+        self.indices
+            .iter()
+            .map(|(k, v)| (k.clone(), (*v as usize).saturating_sub(1)))
+            .collect()
+    }
+
     fn location(&self) -> String {
         let mut location = match self.at {
             None => "shape".to_string(),
@@ -518,7 +526,7 @@ impl Ctx<'_> {
                 }
                 let (l, r) = broadcast_zero(l, r, zero_l, zero_r);
                 if t == 1 && result.figure.is_none() {
-                    result.figure = figure(&trial, &ev.idx, &claim.lhs, Some(rhs), &l, Some(&r));
+                    result.figure = figure(t, &trial, &ev.idx, &claim.lhs, Some(rhs), &l, Some(&r));
                 }
                 let s = compare(t, l, r, rtol, self.settings.atol);
                 if s.ratio > 1.0 {
@@ -587,6 +595,19 @@ impl Ctx<'_> {
             };
             result.message = Some(msg);
             result.evidence = Some(self.evidence(&w, diagnosis.map(Diagnosis::new)));
+            // The figures show the trial (and index values) of the evidence.
+            if result.figure.is_some() {
+                let trial = self.trial(w.trial);
+                result.figure = figure(
+                    w.trial,
+                    &trial,
+                    &w.zero_based_indices(),
+                    &claim.lhs,
+                    Some(rhs),
+                    &w.lhs,
+                    Some(&w.rhs),
+                );
+            }
         }
         self.finish(holds, result)
     }
@@ -641,6 +662,8 @@ impl Ctx<'_> {
                 && let Ok((curve, step)) = interp::fd_curve(&trial, &ev.idx, &deriv)
             {
                 result.figure = Some(DerivativeFigure {
+                    trial: t,
+                    dims: trial.dims.clone(),
                     computed: None,
                     claimed: None,
                     fd_curve: curve,
@@ -777,7 +800,7 @@ impl Ctx<'_> {
                     );
                 }
                 if t == 1 && result.figure.is_none() {
-                    result.figure = figure(&trial, &ev.idx, &claim.lhs, None, &v, None);
+                    result.figure = figure(t, &trial, &ev.idx, &claim.lhs, None, &v, None);
                 }
                 let got_axes = if want.len() > 2 {
                     match tensor_axes(&claim.lhs, &mut ev) {
@@ -819,6 +842,19 @@ impl Ctx<'_> {
         let holds = failure.is_none();
         if let Some((p, s)) = failure {
             result.message = Some(format!("{p} (trial {}, {})", s.trial, dims_str(&s.dims)));
+            // The figures show the trial (and index values) of the evidence.
+            if result.figure.is_some() {
+                let trial = self.trial(s.trial);
+                result.figure = figure(
+                    s.trial,
+                    &trial,
+                    &s.zero_based_indices(),
+                    &claim.lhs,
+                    None,
+                    &s.lhs,
+                    None,
+                );
+            }
             let mut ev = self.evidence(&s, None);
             ev.rhs = None;
             ev.rhs_shape = None;
@@ -886,8 +922,9 @@ fn structure_problem(kind: SpaceKind, v: &DMatrix<f64>) -> Option<String> {
     }
 }
 
-/// The figures of a claim with a derivative side (first trial).
+/// The figures of a claim with a derivative side, from trial `t`.
 fn figure(
+    t: u32,
     trial: &Trial,
     idx: &BTreeMap<String, usize>,
     lhs: &Expr,
@@ -906,6 +943,8 @@ fn figure(
     };
     let (curve, step) = interp::fd_curve(trial, idx, &d).ok()?;
     Some(DerivativeFigure {
+        trial: t,
+        dims: trial.dims.clone(),
         computed: small(computed),
         claimed: claimed
             .filter(|c| c.shape() == computed.shape())

@@ -24,7 +24,8 @@ pub struct Github;
 
 impl Emitter for Github {
     fn emit(&self, notes: &[CheckedNote<'_>], w: &mut dyn std::io::Write) -> std::io::Result<()> {
-        w.write_all(render(notes).as_bytes())
+        // Annotations land in a CI log: no control characters.
+        w.write_all(super::human::visible(&render(notes)).as_bytes())
     }
 }
 

@@ -215,6 +215,8 @@ pub(super) fn small() -> (Note, NoteResult) {
         diagnosis: Some(Diagnosis::new("holds after transposing the right side")),
     });
     fail.figure = Some(DerivativeFigure {
+        trial: 1,
+        dims: Default::default(),
         computed: Some(m(vec![vec![1.0, 2.0], vec![3.0, 4.123456]])),
         claimed: Some(m(vec![vec![1.0, 3.0], vec![2.0, 4.123456]])),
         fd_curve: fd_curve(),
@@ -404,9 +406,7 @@ fn note_page_has_claims_math_and_structure() {
     // titled and described; the note's verdict chart.
     assert!(page.contains("<svg class=\"plot heatmap"));
     assert!(page.contains("<details class=\"figures\" open><summary>Figures: values and finite-difference check</summary>"));
-    assert!(
-        page.contains(">computed (exact)</text>") && page.contains(">computed − claimed</text>")
-    );
+    assert!(page.contains(">exact</text>") && page.contains(">exact − claimed</text>"));
     assert!(page.contains("<svg class=\"plot figure-fd\" role=\"img\""));
     assert!(page.contains("h used = 10⁻⁶"));
     assert!(page.contains("<svg class=\"plot verdict-chart\""));
@@ -726,6 +726,8 @@ fn demo() -> (Vec<Note>, Vec<NoteResult>) {
     });
     let ev = wrong.evidence.as_ref().unwrap();
     wrong.figure = Some(DerivativeFigure {
+        trial: 1,
+        dims: Default::default(),
         computed: ev.lhs.clone(),
         claimed: ev.rhs.clone(),
         fd_curve: fd_curve(),
@@ -788,6 +790,8 @@ fn demo() -> (Vec<Note>, Vec<NoteResult>) {
                         );
                         let lhs = wrong.evidence.as_ref().unwrap().lhs.clone();
                         c.figure = Some(DerivativeFigure {
+                            trial: 1,
+                            dims: Default::default(),
                             computed: lhs.clone(),
                             claimed: lhs,
                             fd_curve: fd_curve(),
@@ -926,4 +930,38 @@ fn pages_rendered_one_by_one_match_the_whole_site() {
 fn site_is_shared_by_threads() {
     fn sync<T: Sync + Send>() {}
     sync::<Site>();
+}
+
+#[test]
+fn page_paths_never_collide() {
+    let notes: Vec<Note> = [
+        "A.md",
+        "README.md",
+        "a.md",
+        "assets/style.md",
+        "index-2.md",
+        "sub/index.md",
+    ]
+    .iter()
+    .map(|r| make_note(&format!("notes/{r}"), r, "# T\n", "T"))
+    .collect();
+    let p = page_paths(&notes.iter().collect::<Vec<_>>());
+    assert_eq!(p.intro, Some(1), "README.md, as there is no index.md");
+    let pages: Vec<Option<&str>> = p.pages.iter().map(|x| x.as_deref()).collect();
+    assert_eq!(
+        pages,
+        [
+            Some("A.html"),
+            None,
+            Some("a-2.html"),
+            Some("assets-2/style.html"),
+            Some("index-2.html"),
+            Some("sub/index.html"),
+        ]
+    );
+    let mut with_index = notes.clone();
+    with_index.push(make_note("notes/index.md", "index.md", "# I\n", "I"));
+    let p = page_paths(&with_index.iter().collect::<Vec<_>>());
+    assert_eq!(p.intro, Some(6));
+    assert_eq!(p.pages[1].as_deref(), Some("README.html"));
 }
