@@ -33,6 +33,9 @@ enum Command {
         /// Neither read nor write the check cache (.notecheck-cache/)
         #[arg(long)]
         no_cache: bool,
+        /// Warnings (formulas that cannot be typeset, missing files, broken links) fail the run (exit 1)
+        #[arg(long)]
+        strict: bool,
     },
     /// Check only, for CI
     Check {
@@ -47,6 +50,9 @@ enum Command {
         /// Neither read nor write the check cache (.notecheck-cache/)
         #[arg(long)]
         no_cache: bool,
+        /// Warnings (formulas that cannot be typeset, missing files, broken links) fail the run (exit 1)
+        #[arg(long)]
+        strict: bool,
     },
     /// Build, serve the site on 127.0.0.1:PORT, rebuild and reload open pages when notes change
     Serve {
@@ -110,6 +116,7 @@ fn main() -> ExitCode {
             out,
             config,
             no_cache,
+            strict,
         } => {
             let project = match pipeline::load(notes.as_deref(), &config) {
                 Ok(p) => p,
@@ -128,7 +135,7 @@ fn main() -> ExitCode {
             let sources: Vec<&str> = project.notes.iter().map(|n| n.source.as_str()).collect();
             print!("{}", output::human::render(&results, &sources, color()));
             println!("site written to {}", out.display());
-            exit(&results)
+            exit(&results, strict)
         }
         Command::Check {
             notes,
@@ -136,6 +143,7 @@ fn main() -> ExitCode {
             output: file,
             config,
             no_cache,
+            strict,
         } => {
             let project = match pipeline::load(notes.as_deref(), &config) {
                 Ok(p) => p,
@@ -170,7 +178,7 @@ fn main() -> ExitCode {
                     let _ = so.write_all(report.as_bytes());
                 }
             }
-            exit(&results)
+            exit(&results, strict)
         }
         Command::Serve {
             notes,
@@ -270,8 +278,10 @@ fn write_file(f: &Path, s: &str) -> Result<(), String> {
     std::fs::write(f, s).map_err(|e| format!("cannot write {}: {e}", f.display()))
 }
 
-fn exit(results: &[notecheck::check::verdict::NoteResult]) -> ExitCode {
-    if output::totals(results).failed() > 0 {
+/// 1 when a claim fails, or with `strict` when there is a warning.
+fn exit(results: &[notecheck::check::verdict::NoteResult], strict: bool) -> ExitCode {
+    let warned = strict && results.iter().any(|n| !n.warnings.is_empty());
+    if output::totals(results).failed() > 0 || warned {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

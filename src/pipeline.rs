@@ -31,6 +31,8 @@ pub struct Project {
     pub config: ProjectConfig,
     pub notes_dir: PathBuf,
     pub notes: Vec<Note>,
+    /// The notes' paths, computed on first use (see [`note_paths`]).
+    pub note_paths: OnceLock<BTreeSet<String>>,
 }
 
 /// The worker threads: one per core, with the main thread's stack size so
@@ -71,6 +73,7 @@ pub fn load(notes_arg: Option<&Path>, config_path: &Path) -> Result<Project, Str
         config,
         notes_dir,
         notes,
+        note_paths: OnceLock::new(),
     })
 }
 
@@ -140,15 +143,36 @@ pub fn check_all_with(project: &Project, cache: &Cache, progress: bool) -> Check
 }
 
 /// A note's result from `cache`, or checked (and stored); true when cached.
+/// Its warnings (formulas, links: see [`crate::report::lint`]) are found
+/// afresh every time, since they depend on other files.
 fn check_one(project: &Project, cache: &Cache, note: &Note, key: &Key) -> (NoteResult, bool) {
-    match cache.load(key) {
+    let (mut r, hit) = match cache.load(key) {
         Some(r) => (r, true),
         None => {
             let r = crate::check::check(note, &project.config);
             cache.store(key, &r);
             (r, false)
         }
-    }
+    };
+    r.warnings = crate::report::lint::lint_note(
+        note,
+        &project.config.math.macros,
+        &project.notes_dir,
+        note_paths(project),
+    )
+    .warnings;
+    (r, hit)
+}
+
+/// The notes' paths in the notes folder, `/`-separated.
+fn note_paths(project: &Project) -> &BTreeSet<String> {
+    project.note_paths.get_or_init(|| {
+        project
+            .notes
+            .iter()
+            .map(|n| n.rel_path.to_string_lossy().replace('\\', "/"))
+            .collect()
+    })
 }
 
 /// The run from each note's (result, key, whether cached); prunes the cache.
@@ -254,6 +278,7 @@ pub fn site_options(project: &Project) -> crate::report::SiteOptions {
         templates_dir: project.config.templates.clone(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         command: format!("notecheck check {}", project.notes_dir.display()),
+        math_macros: project.config.math.macros.clone(),
     }
 }
 

@@ -192,6 +192,7 @@ fn random_statements_never_panic() {
         templates_dir: None,
         version: "0".into(),
         command: "notecheck check".into(),
+        math_macros: Default::default(),
     };
     notecheck::report::render_site(&notes, &results, &opts, &out).expect("renders");
     let _ = std::fs::remove_dir_all(&out);

@@ -141,6 +141,7 @@ pub fn check_note(
         errors,
         blocks,
         counts: Counts::default(),
+        warnings: vec![],
     };
     for c in result.claims() {
         counts.add(c.status);

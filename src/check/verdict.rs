@@ -204,6 +204,19 @@ pub struct NoteResult {
     pub errors: Vec<ClaimResult>,
     pub blocks: Vec<BlockResult>,
     pub counts: Counts,
+    /// Problems that fail no claim: a formula that cannot be typeset, a
+    /// missing image, a broken link (filled in by the pipeline from the
+    /// report stage's reading of the note, not cached).
+    #[serde(default)]
+    pub warnings: Vec<Warning>,
+}
+
+/// A warning at a place in a note (1-based line and column).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Warning {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
 }
 
 impl NoteResult {

@@ -54,6 +54,13 @@ pub fn render(results: &[NoteResult], sources: &[&str], color: bool) -> String {
                 problem(&mut out, &n.path, src, c, &p);
             }
         }
+        for w in &n.warnings {
+            let _ = writeln!(
+                out,
+                "{}:{}:{}: {}warning{}: {}",
+                n.path, w.line, w.col, p.yellow, p.reset, w.message
+            );
+        }
     }
     let t = totals(results);
     let (col, word) = if t.failed() > 0 {
@@ -83,6 +90,16 @@ pub fn render(results: &[NoteResult], sources: &[&str], color: bool) -> String {
         t.failed(),
         p.reset
     );
+    let warnings: usize = results.iter().map(|n| n.warnings.len()).sum();
+    if warnings > 0 {
+        let _ = writeln!(
+            out,
+            "{}{warnings} warning{}{}",
+            p.yellow,
+            if warnings == 1 { "" } else { "s" },
+            p.reset
+        );
+    }
     out
 }
 

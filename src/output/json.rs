@@ -27,13 +27,19 @@ pub fn render(results: &[NoteResult]) -> String {
                     })
                 })
                 .collect();
-            json!({"path": n.path, "title": n.title, "claims": claims})
+            let warnings: Vec<Value> = n
+                .warnings
+                .iter()
+                .map(|w| json!({"line": w.line, "col": w.col, "message": w.message}))
+                .collect();
+            json!({"path": n.path, "title": n.title, "claims": claims, "warnings": warnings})
         })
         .collect();
     let t = totals(results);
     let doc = json!({
         "notes": notes,
-        "summary": {"pass": t.pass, "fail": t.fail, "error": t.error, "xfail": t.xfail, "xpass": t.xpass},
+        "summary": {"pass": t.pass, "fail": t.fail, "error": t.error, "xfail": t.xfail, "xpass": t.xpass,
+                    "warnings": results.iter().map(|n| n.warnings.len()).sum::<usize>()},
     });
     let mut s =
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

@@ -18,9 +18,11 @@
 
 pub mod blocks;
 pub mod html;
+pub mod lint;
 pub mod markdown;
 pub mod math;
 pub mod plot;
+pub mod tex;
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
@@ -32,7 +34,7 @@ use crate::check::verdict::{BlockResult, Counts, NoteResult, Status};
 use crate::note::Note;
 use blocks::{ClaimView, PageRenderer, badge_html, badge_info};
 use html::{escape, root_prefix};
-use markdown::{RESERVED_IDS, block_anchor, render_body};
+use markdown::{RESERVED_IDS, block_anchor, render_body_with};
 
 pub use markdown::{RenderedBody, body_to_html};
 pub use math::{render_math, to_mathml};
@@ -57,6 +59,8 @@ pub struct SiteOptions {
     pub version: String,
     /// How to re-run the check, e.g. `notecheck check notes`.
     pub command: String,
+    /// The project's `math.macros`.
+    pub math_macros: BTreeMap<String, String>,
 }
 
 /// The site's templates and options, loaded once. Pages are rendered one
@@ -362,7 +366,13 @@ fn render_note_page(
         }
     };
     let show_title = !note.title.trim().is_empty();
-    let body = render_body(note, &render_block, show_title.then_some(note.title.trim()));
+    let mut math = lint::math_context(note, &opts.math_macros);
+    let body = render_body_with(
+        note,
+        &render_block,
+        show_title.then_some(note.title.trim()),
+        &mut math,
+    );
 
     // Blocks the Markdown parser did not meet where expected still appear.
     let unplaced: Vec<&BlockResult> = result

@@ -126,6 +126,7 @@ pub(super) fn result_for(
         errors: vec![],
         blocks,
         counts: Counts::default(),
+        warnings: vec![],
     };
     let mut counts = Counts::default();
     for c in r.claims() {
@@ -271,6 +272,7 @@ fn opts() -> SiteOptions {
         templates_dir: None,
         version: "0.1.0".into(),
         command: "notecheck check notes".into(),
+        math_macros: Default::default(),
     }
 }
 

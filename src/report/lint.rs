@@ -1,0 +1,159 @@
+//! What the report stage finds wrong in a note without failing a claim:
+//! formulas that cannot be typeset, unknown equation labels, missing local
+//! files, broken links to other notes. Used by `check` (no site written)
+//! and `build` alike; the pipeline puts the warnings on the note's result.
+//!
+//! Local files a note links to or shows are copied into the site at the
+//! same relative path: only files inside the notes folder (a link whose
+//! `..` leaves it, or an absolute path, is never followed), at most
+//! [`MAX_ASSET_BYTES`] each.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path};
+
+use super::markdown::render_body_with;
+use super::math::MathContext;
+use crate::check::verdict::Warning;
+use crate::note::{Note, line_col};
+
+/// Largest local file copied into the site.
+pub const MAX_ASSET_BYTES: u64 = 50 << 20;
+
+/// A note's warnings and the local files (paths in the notes folder,
+/// `/`-separated) its page needs copied.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NoteLint {
+    pub warnings: Vec<Warning>,
+    pub assets: Vec<String>,
+}
+
+/// The math context of a note: the project's macros, then its front matter's.
+pub fn math_context(note: &Note, project_macros: &BTreeMap<String, String>) -> MathContext {
+    match note.front.math.macros() {
+        Some(front) => MathContext::new(&[project_macros, front]),
+        None => MathContext::new(&[project_macros]),
+    }
+}
+
+/// Reads `note` as its page would and checks its links. `notes` holds the
+/// notes' paths in the notes folder (`/`-separated).
+pub fn lint_note(
+    note: &Note,
+    project_macros: &BTreeMap<String, String>,
+    notes_dir: &Path,
+    notes: &BTreeSet<String>,
+) -> NoteLint {
+    let mut math = math_context(note, project_macros);
+    let body = render_body_with(note, &|_| String::new(), None, &mut math);
+    let mut out = links(note, &body.local_links, notes_dir, notes);
+    for (at, message) in body.warnings {
+        let (line, col) = line_col(&note.source, at);
+        out.warnings.push(Warning {
+            line: line + 1,
+            col,
+            message,
+        });
+    }
+    out.warnings.sort();
+    out.warnings.dedup();
+    out
+}
+
+/// The warnings and assets of a page's local links.
+pub fn links(
+    note: &Note,
+    local_links: &[(usize, String)],
+    notes_dir: &Path,
+    notes: &BTreeSet<String>,
+) -> NoteLint {
+    let mut out = NoteLint::default();
+    let mut assets = BTreeSet::new();
+    for (at, link) in local_links {
+        let (line, col) = line_col(&note.source, *at);
+        let mut warn = |message: String| {
+            out.warnings.push(Warning {
+                line: line + 1,
+                col,
+                message,
+            })
+        };
+        let Some(rel) = resolve(&note.rel_path, link) else {
+            warn(format!(
+                "`{link}` is outside the notes folder: it is not copied into the site"
+            ));
+            continue;
+        };
+        if rel.is_empty() {
+            continue;
+        }
+        if rel.ends_with(".md") {
+            if !notes.contains(&rel) {
+                warn(format!("broken link: no note `{rel}` in the notes folder"));
+            }
+            continue;
+        }
+        let mut file = notes_dir.to_path_buf();
+        file.extend(rel.split('/'));
+        match std::fs::metadata(&file) {
+            Ok(m) if m.is_dir() => {}
+            Ok(m) if m.len() > MAX_ASSET_BYTES => warn(format!(
+                "`{link}` is larger than {} MB: it is not copied into the site",
+                MAX_ASSET_BYTES >> 20
+            )),
+            Ok(_) => {
+                assets.insert(rel);
+            }
+            Err(_) => warn(format!(
+                "missing file: `{link}` (looked for {})",
+                file.display()
+            )),
+        }
+    }
+    out.assets = assets.into_iter().collect();
+    out
+}
+
+/// `link` (relative to the note at `note_rel`) as a path in the notes
+/// folder, `/`-separated; `None` when it is absolute or leaves the folder.
+pub fn resolve(note_rel: &Path, link: &str) -> Option<String> {
+    if link.starts_with('/') || link.starts_with('\\') || link.contains(':') {
+        return None;
+    }
+    let mut parts: Vec<String> = note_rel
+        .parent()
+        .map(|p| {
+            p.components()
+                .filter_map(|c| match c {
+                    Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for piece in link.split(['/', '\\']) {
+        match piece {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p.to_string()),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_inside_the_folder_only() {
+        let n = Path::new("ch1/a.md");
+        assert_eq!(resolve(n, "img/x.png").as_deref(), Some("ch1/img/x.png"));
+        assert_eq!(resolve(n, "../b.md").as_deref(), Some("b.md"));
+        assert_eq!(resolve(n, "./../ch2/./c.png").as_deref(), Some("ch2/c.png"));
+        assert_eq!(resolve(n, "../../etc/passwd"), None);
+        assert_eq!(resolve(n, "/etc/passwd"), None);
+        assert_eq!(resolve(n, "C:/x"), None);
+    }
+}
