@@ -279,6 +279,12 @@ pub fn site_options(project: &Project) -> crate::report::SiteOptions {
         version: env!("CARGO_PKG_VERSION").to_string(),
         command: format!("notecheck check {}", project.notes_dir.display()),
         math_macros: project.config.math.macros.clone(),
+        nav: crate::report::site::nav_order(
+            &project.notes,
+            &project.notes_dir,
+            &project.config.order,
+        ),
+        notes_dir: project.notes_dir.clone(),
     }
 }
 
@@ -570,6 +576,12 @@ impl SiteBuild {
             changed |= wrote;
             files.push(f);
         }
+        for (rel, text) in site.generated(&entries)? {
+            let (f, wrote) = FileRecord::write(out, rel, &text, self.old.file(rel))?;
+            changed |= wrote;
+            files.push(f);
+        }
+        crate::report::lint::copy_assets(&self.opts.notes_dir, out, &entries)?;
         // Pages of notes that are gone (only ever pages this tool wrote).
         let current: BTreeSet<&str> = self.rels.iter().map(String::as_str).collect();
         for stale in self

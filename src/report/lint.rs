@@ -157,3 +157,34 @@ mod tests {
         assert_eq!(resolve(n, "C:/x"), None);
     }
 }
+
+/// Copies every entry's assets from `notes_dir` into `out` at the same
+/// relative path, unless the copy there already has the same bytes.
+pub fn copy_assets(
+    notes_dir: &Path,
+    out: &Path,
+    entries: &[super::IndexEntry],
+) -> Result<(), String> {
+    let all: BTreeSet<&str> = entries
+        .iter()
+        .flat_map(|e| e.assets.iter().map(String::as_str))
+        .collect();
+    for rel in all {
+        let mut from = notes_dir.to_path_buf();
+        from.extend(rel.split('/'));
+        let to = super::site_file(out, rel);
+        let Ok(bytes) = std::fs::read(&from) else {
+            continue;
+        };
+        if bytes.len() as u64 > MAX_ASSET_BYTES || std::fs::read(&to).is_ok_and(|old| old == bytes)
+        {
+            continue;
+        }
+        if let Some(dir) = to.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        std::fs::write(&to, &bytes).map_err(|e| format!("cannot write {}: {e}", to.display()))?;
+    }
+    Ok(())
+}

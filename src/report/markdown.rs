@@ -29,6 +29,10 @@ pub struct RenderedBody {
     /// `#fragment` or `?query`, percent-decoded), each with the byte offset
     /// of its link in the note's source.
     pub local_links: Vec<(usize, String)>,
+    /// The prose by section, for the search index: (heading id, heading
+    /// text, plain text; math as readable text). The first is the text
+    /// before any heading (id and heading empty).
+    pub sections: Vec<(String, String, String)>,
 }
 
 /// Ids the page itself uses around the body; headings never take them.
@@ -116,11 +120,26 @@ pub(crate) fn render_body_with(
     let mut first_event = true;
     let mut local_links = Vec::new();
     let mut in_code = false;
+    let mut sections = vec![(String::new(), String::new(), String::new())];
 
     let mut iter = Parser::new_ext(body, options()).into_offset_iter();
     while let Some((ev, range)) = iter.next() {
         let is_first = std::mem::replace(&mut first_event, false);
         let at = start + range.start;
+        if let Some(sec) = sections.last_mut() {
+            match &ev {
+                Event::Text(t) | Event::Code(t) => {
+                    sec.2.push_str(t);
+                    sec.2.push(' ');
+                }
+                Event::InlineMath(t) | Event::DisplayMath(t) => {
+                    sec.2.push_str(&latex_plain(t));
+                    sec.2.push(' ');
+                }
+                Event::SoftBreak | Event::HardBreak | Event::End(_) => sec.2.push(' '),
+                _ => {}
+            }
+        }
         match ev {
             Event::InlineMath(tex) => {
                 out.push(Event::InlineHtml(math.render(&tex, false, at).into()))
@@ -208,6 +227,7 @@ pub(crate) fn render_body_with(
                     }
                     _ => ids.unique(&slug(&text)),
                 };
+                sections.push((anchor.clone(), text.clone(), String::new()));
                 toc.push((level as u8, anchor.clone(), text));
                 toc_html.push(heading_html(&inner, &inner_at, math));
                 out.push(Event::Start(Tag::Heading {
@@ -272,6 +292,7 @@ pub(crate) fn render_body_with(
         placed_blocks: placed,
         warnings,
         local_links,
+        sections,
     }
 }
 

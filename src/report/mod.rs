@@ -22,6 +22,7 @@ pub mod lint;
 pub mod markdown;
 pub mod math;
 pub mod plot;
+pub mod site;
 pub mod tex;
 
 use std::collections::BTreeMap;
@@ -45,6 +46,8 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
     ("note.html", include_str!("../../templates/note.html")),
     ("index.html", include_str!("../../templates/index.html")),
     ("style.css", include_str!("../../templates/style.css")),
+    ("search.html", include_str!("../../templates/search.html")),
+    ("site.js", include_str!("../../templates/site.js")),
 ];
 
 /// How the site is rendered.
@@ -61,6 +64,10 @@ pub struct SiteOptions {
     pub command: String,
     /// The project's `math.macros`.
     pub math_macros: BTreeMap<String, String>,
+    /// Every note in the site's order (sidebar, previous/next).
+    pub nav: Vec<site::NavNote>,
+    /// The notes folder (local files that notes link to are copied from it).
+    pub notes_dir: PathBuf,
 }
 
 /// The site's templates and options, loaded once. Pages are rendered one
@@ -70,7 +77,10 @@ pub struct SiteOptions {
 pub struct Site {
     tera: Tera,
     css: String,
+    js: String,
     opts: SiteOptions,
+    /// The notes' paths in the notes folder (links to notes are checked against them).
+    sources: std::collections::BTreeSet<String>,
 }
 
 /// One rendered note page.
@@ -96,6 +106,13 @@ pub struct IndexEntry {
     pub counts: Counts,
     /// The page's failing claims; `href`s relative to the page (`#L42`).
     pub problems: Vec<Problem>,
+    /// The page's prose sections and claims, for the search index.
+    #[serde(default)]
+    pub search: Vec<site::SearchItem>,
+    /// Local files the page links to, to copy into the site (paths in the
+    /// notes folder, `/`-separated).
+    #[serde(default)]
+    pub assets: Vec<String>,
 }
 
 /// A failing claim, as listed under "Needs attention".
@@ -118,11 +135,13 @@ impl Site {
     /// [`SiteOptions::templates_dir`]'s files); `Err` when one cannot be
     /// read or does not parse.
     pub fn new(opts: &SiteOptions) -> Result<Site, String> {
-        let (tera, css) = load_templates(opts.templates_dir.as_deref())?;
+        let (tera, css, js) = load_templates(opts.templates_dir.as_deref())?;
         Ok(Site {
             tera,
             css,
+            js,
             opts: opts.clone(),
+            sources: opts.nav.iter().map(|n| n.source.clone()).collect(),
         })
     }
 
@@ -136,7 +155,7 @@ impl Site {
         let rel = page_rel_path(&note.rel_path);
         let depth = rel.len() - 1;
         let href = rel.join("/");
-        let page = render_note_page(&self.tera, note, result, &self.opts, depth)?;
+        let page = render_note_page(self, note, result, &href, depth)?;
         Ok(Page {
             entry: IndexEntry {
                 title: note.title.clone(),
@@ -144,6 +163,8 @@ impl Site {
                 path: note.path.clone(),
                 counts: page.counts,
                 problems: page.problems,
+                search: page.search,
+                assets: page.assets,
             },
             rel_path: href,
             html: page.html,
@@ -208,6 +229,7 @@ impl Site {
             },
         );
         let ctx = IndexCtx {
+            nav: site::nav_ctx(&self.opts.nav, None, ""),
             site_title: &self.opts.title,
             root: "",
             version: &self.opts.version,
@@ -236,10 +258,61 @@ impl Site {
     }
 
     /// The site's other files: `(path relative to the site folder, contents)`.
-    pub fn assets(&self) -> [(&'static str, &str); 1] {
-        [(STYLESHEET, self.css.as_str())]
+    pub fn assets(&self) -> [(&'static str, &str); 2] {
+        [(STYLESHEET, self.css.as_str()), (SCRIPT, self.js.as_str())]
+    }
+
+    /// The files made from every page's entry: the sidebar's verdicts
+    /// (`assets/verdicts.css`), the search index (`search-index.js`) and the
+    /// search page (`search.html`); `(path in the site folder, contents)`.
+    pub fn generated(&self, entries: &[IndexEntry]) -> Result<Vec<(&'static str, String)>, String> {
+        let counts: BTreeMap<&str, Counts> = entries
+            .iter()
+            .map(|e| (e.href.as_str(), e.counts))
+            .collect();
+        let verdicts = site::verdicts_css(&self.opts.nav, &counts);
+        // The search index in the site's order.
+        let by_href: BTreeMap<&str, &IndexEntry> =
+            entries.iter().map(|e| (e.href.as_str(), e)).collect();
+        let pages: Vec<(&str, &str, &[site::SearchItem])> = self
+            .opts
+            .nav
+            .iter()
+            .filter_map(|n| by_href.get(n.href.as_str()))
+            .chain(
+                entries
+                    .iter()
+                    .filter(|e| !self.opts.nav.iter().any(|n| n.href == e.href))
+                    .collect::<Vec<_>>()
+                    .iter(),
+            )
+            .map(|e| (e.title.as_str(), e.href.as_str(), e.search.as_slice()))
+            .collect();
+        let index = site::search_index_js(&pages);
+        let ctx = SearchCtx {
+            nav: site::nav_ctx(&self.opts.nav, None, ""),
+            site_title: &self.opts.title,
+            root: "",
+            version: &self.opts.version,
+            command: &self.opts.command,
+        };
+        let search = render(&self.tera, "search.html", &ctx)?;
+        Ok(vec![
+            (VERDICTS, verdicts),
+            (SEARCH_INDEX, index),
+            (SEARCH_PAGE, search),
+        ])
     }
 }
+
+/// The script (dark-mode toggle, search) in the site folder.
+pub const SCRIPT: &str = "assets/site.js";
+/// The sidebar's verdicts.
+pub const VERDICTS: &str = "assets/verdicts.css";
+/// The search index.
+pub const SEARCH_INDEX: &str = "search-index.js";
+/// The search page.
+pub const SEARCH_PAGE: &str = "search.html";
 
 /// The stylesheet's path in the site folder.
 pub const STYLESHEET: &str = "assets/style.css";
@@ -303,6 +376,10 @@ pub fn render_site(
     for (rel, text) in site.assets() {
         write_file(&site_file(out, rel), text)?;
     }
+    for (rel, text) in site.generated(&entries)? {
+        write_file(&site_file(out, rel), &text)?;
+    }
+    lint::copy_assets(&opts.notes_dir, out, &entries)?;
     Ok(())
 }
 
@@ -311,15 +388,18 @@ struct NotePage {
     html: String,
     counts: Counts,
     problems: Vec<Problem>,
+    search: Vec<site::SearchItem>,
+    assets: Vec<String>,
 }
 
 fn render_note_page(
-    tera: &Tera,
+    site: &Site,
     note: &Note,
     result: &NoteResult,
-    opts: &SiteOptions,
+    href: &str,
     depth: usize,
 ) -> Result<NotePage, String> {
+    let (tera, opts) = (&site.tera, &site.opts);
     let mut reserved: Vec<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
     reserved.extend(
         result
@@ -420,9 +500,33 @@ fn render_note_page(
         })
         .collect();
 
+    let root = root_prefix(depth);
+    let assets = lint::links(note, &body.local_links, &opts.notes_dir, &site.sources).assets;
+    let mut search: Vec<site::SearchItem> = body
+        .sections
+        .iter()
+        .filter(|(_, h, t)| !(h.is_empty() && t.trim().is_empty()))
+        .map(|(id, h, t)| site::SearchItem {
+            anchor: id.clone(),
+            heading: h.clone(),
+            text: site::squash(t, site::MAX_SEARCH_TEXT),
+            kind: "prose".to_string(),
+        })
+        .collect();
+    search.extend(claims.iter().map(|c| site::SearchItem {
+        anchor: c.id.clone(),
+        heading: format!(
+            "line {}{}",
+            c.line,
+            c.label.as_deref().map(|l| format!(" {}", blocks::paren(l))).unwrap_or_default()
+        ),
+        text: c.text.clone(),
+        kind: c.status.as_str().to_string(),
+    }));
     let ctx = NoteCtx {
+        nav: site::nav_ctx(&opts.nav, Some(href), &root),
         site_title: opts.title.clone(),
-        root: root_prefix(depth),
+        root,
         version: opts.version.clone(),
         command: opts.command.clone(),
         title: note.title.clone(),
@@ -453,6 +557,8 @@ fn render_note_page(
         html,
         counts,
         problems,
+        search,
+        assets,
     })
 }
 
@@ -493,6 +599,7 @@ struct TocEntry {
 
 #[derive(Serialize)]
 struct NoteCtx {
+    nav: site::NavCtx,
     site_title: String,
     root: String,
     version: String,
@@ -526,6 +633,7 @@ struct IndexRow<'a> {
 /// `problems` (every page's [`Problem`]s), which are added as values.
 #[derive(Serialize)]
 struct IndexCtx<'a> {
+    nav: site::NavCtx,
     site_title: &'a str,
     root: &'a str,
     version: &'a str,
@@ -536,6 +644,16 @@ struct IndexCtx<'a> {
     overall: Overall,
     /// Every note's verdicts as an SVG bar chart.
     site_chart: String,
+}
+
+/// The search page's context.
+#[derive(Serialize)]
+struct SearchCtx<'a> {
+    nav: site::NavCtx,
+    site_title: &'a str,
+    root: &'a str,
+    version: &'a str,
+    command: &'a str,
 }
 
 fn count_cells(c: &Counts) -> Vec<CountCell> {
@@ -597,7 +715,7 @@ fn overall(c: &Counts) -> Overall {
 // ---- templates and files -------------------------------------------------
 
 /// Tera with the built-in templates, overridden by `dir`'s files; and the CSS.
-fn load_templates(dir: Option<&Path>) -> Result<(Tera, String), String> {
+fn load_templates(dir: Option<&Path>) -> Result<(Tera, String, String), String> {
     let mut sources: Vec<(&str, String)> = Vec::new();
     for (name, default) in DEFAULT_TEMPLATES {
         let text = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
@@ -612,6 +730,11 @@ fn load_templates(dir: Option<&Path>) -> Result<(Tera, String), String> {
         .find(|(n, _)| *n == "style.css")
         .map(|(_, t)| t.clone())
         .unwrap_or_default();
+    let js = sources
+        .iter()
+        .find(|(n, _)| *n == "site.js")
+        .map(|(_, t)| t.clone())
+        .unwrap_or_default();
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html"]);
     tera.set_escape_fn(escape);
@@ -622,7 +745,7 @@ fn load_templates(dir: Option<&Path>) -> Result<(Tera, String), String> {
             .map(|(n, t)| (*n, t.as_str())),
     )
     .map_err(|e| format!("template error: {}", error_chain(&e)))?;
-    Ok((tera, css))
+    Ok((tera, css, js))
 }
 
 fn render<T: Serialize>(tera: &Tera, name: &str, ctx: &T) -> Result<String, String> {
