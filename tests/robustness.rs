@@ -193,6 +193,8 @@ fn random_statements_never_panic() {
         version: "0".into(),
         command: "notecheck check".into(),
         math_macros: Default::default(),
+        nav: Vec::new(),
+        notes_dir: Default::default(),
     };
     notecheck::report::render_site(&notes, &results, &opts, &out).expect("renders");
     let _ = std::fs::remove_dir_all(&out);
