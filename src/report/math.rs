@@ -211,11 +211,17 @@ impl MathContext {
         let result = if display {
             self.numbered(&expanded, tex, at)
         } else {
-            typeset_as(&expanded, tex, false)
+            typeset_as(&line_breaks_as_spaces(&expanded), tex, false)
         };
         match result {
             Ok(m) => m,
             Err(msg) => {
+                let msg = match unknown_command(&expanded) {
+                    Some(cs) if msg.contains("unknown primitive") => {
+                        format!("unknown command \\{cs}")
+                    }
+                    _ => msg,
+                };
                 self.warn(at, format!("LaTeX: {msg}"));
                 math_error(tex, display, &msg)
             }
@@ -385,6 +391,51 @@ impl MathContext {
         out.push_str(rest);
         out
     }
+}
+
+/// Inline math with `\\` outside any environment (a line break has no
+/// meaning there; MathJax ignores it): the breaks as spaces.
+fn line_breaks_as_spaces(tex: &str) -> String {
+    let t = tex.trim_end();
+    let (t, trailing) = match t.strip_suffix("\\\\") {
+        Some(rest) if !rest.ends_with('\\') => (rest, true),
+        _ => (t, false),
+    };
+    let rows = tex::split_top(t);
+    if rows.len() < 2 && !trailing {
+        return tex.to_string();
+    }
+    rows.join(" ")
+}
+
+/// The first control word of `tex` that pulldown-latex does not know.
+fn unknown_command(tex: &str) -> Option<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let b = tex.as_bytes();
+    let mut i = 0;
+    while i < b.len() && seen.len() < 64 {
+        if b[i] == b'\\' {
+            let n = b[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .count();
+            if n == 0 {
+                i += 2;
+                continue;
+            }
+            let name = &tex[i + 1..i + 1 + n];
+            if seen.insert(name)
+                && let Err(e) = to_mathml(&format!("\\{name}"), false)
+                && e.contains("unknown primitive")
+            {
+                return Some(name.to_string());
+            }
+            i += 1 + n;
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 /// `\begin{array}{rcl}` ends with `\end{array}`.

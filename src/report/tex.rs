@@ -445,6 +445,13 @@ fn substitute(body: &str, args: &[String]) -> String {
                 Some(d @ '1'..='9') => {
                     chars.next();
                     if let Some(a) = args.get(usize::from(d as u8 - b'1')) {
+                        // TeX reads the body as tokens: `\boldsymbol#1` with
+                        // `M` is `\boldsymbol M`, not `\boldsymbolM`.
+                        if ends_with_control_word(&out)
+                            && a.starts_with(|c: char| c.is_ascii_alphabetic())
+                        {
+                            out.push(' ');
+                        }
                         out.push_str(a);
                     }
                     continue;
@@ -460,6 +467,12 @@ fn substitute(body: &str, args: &[String]) -> String {
         out.push(c);
     }
     out
+}
+
+/// Whether `s` ends with a control word (`\\name`).
+fn ends_with_control_word(s: &str) -> bool {
+    let letters = s.bytes().rev().take_while(u8::is_ascii_alphabetic).count();
+    letters > 0 && s[..s.len() - letters].ends_with('\\')
 }
 
 /// What a row of a display formula says about its number.
@@ -526,6 +539,17 @@ pub fn split_rows(tex: &str) -> Rows {
             }
         }
     }
+    // Lines without an environment (`a \\ b`, as MathJax and KaTeX
+    // allow in display math): centred rows, as `gathered`.
+    let lines = split_top(tex);
+    if lines.len() > 1 {
+        return Rows {
+            env: Some("gathered".to_string()),
+            numbered: false,
+            one_number: true,
+            rows: lines.into_iter().map(marks).collect(),
+        };
+    }
     Rows {
         env: None,
         numbered: false,
@@ -536,7 +560,7 @@ pub fn split_rows(tex: &str) -> Rows {
 
 /// `body` split at `\\` outside braces and nested environments; a final
 /// empty row is dropped.
-fn split_top(body: &str) -> Vec<&str> {
+pub fn split_top(body: &str) -> Vec<&str> {
     let b = body.as_bytes();
     let mut rows = Vec::new();
     let (mut depth, mut env) = (0i32, 0i32);
@@ -656,6 +680,10 @@ mod tests {
             r"\operatorname{tr} A"
         );
         assert_eq!(ex(r"\R x", &mut m), r"\mathbf{R} x");
+        assert_eq!(
+            ex(r"\newcommand{\bm}[1]{\boldsymbol#1}\bm M", &mut m),
+            r"\boldsymbol M"
+        );
     }
 
     #[test]
