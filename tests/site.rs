@@ -490,6 +490,9 @@ fn search_finds_prose_and_claims_in_chromium() {
     assert!(hits >= 3, "{dom}");
     assert!(dom.contains("<mark>Kronecker</mark>") || dom.contains("<mark>kronecker</mark>"));
     assert!(dom.contains("results for “kronecker”"), "{dom}");
+    // The script ran: the dark-mode toggle is shown (it is hidden without JavaScript).
+    assert!(dom.contains("id=\"theme-toggle\" aria-pressed="), "{dom}");
+    assert!(search.contains("id=\"theme-toggle\" hidden"));
     // A result links to a page of the site, with the section's anchor.
     assert!(dom.contains("href=\"02-vectorization.html#"), "{dom}");
     // A claim is found by its text.

@@ -459,6 +459,16 @@ pub fn latex_plain(tex: &str) -> String {
                         Some(_) => out.push(' '),
                         None => {}
                     }
+                } else if name == "begin" || name == "end" {
+                    // `\begin{bmatrix}`: the environment's name is not text.
+                    if chars.peek() == Some(&'{') {
+                        for c in chars.by_ref() {
+                            if c == '}' {
+                                break;
+                            }
+                        }
+                    }
+                    out.push(' ');
                 } else if let Some((_, sym)) = SYMBOLS.iter().find(|(n, _)| *n == name) {
                     out.push_str(sym);
                 } else if name == "frac" {
@@ -466,7 +476,7 @@ pub fn latex_plain(tex: &str) -> String {
                 }
             }
             '{' | '}' => {}
-            '~' => out.push(' '),
+            '~' | '&' => out.push(' '),
             _ => out.push(c),
         }
     }
