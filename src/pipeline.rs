@@ -452,10 +452,13 @@ impl SiteBuild {
         let templates = cache::templates_key(opts.templates_dir.as_deref());
         let opts_text = format!("{opts:?}");
         let site_key = cache::combine("site", &[&templates, opts_text.as_bytes()]);
-        let mut parts: Vec<&[u8]> = vec![&site_key];
+        let old = cache.load_manifest(out).unwrap_or_default();
+        // The local files the pages link to (as last recorded): one that
+        // appears or changes is copied, though no page changes.
+        let files = linked_files_state(&opts.notes_dir, &old);
+        let mut parts: Vec<&[u8]> = vec![&site_key, files.as_bytes()];
         parts.extend(keys.iter().map(|k| &k[..]));
         let inputs = cache::combine("site-inputs", &parts);
-        let old = cache.load_manifest(out).unwrap_or_default();
         if cache.enabled() && old.is_current(&inputs, out) {
             return Ok(None);
         }
@@ -624,6 +627,33 @@ impl SiteBuild {
         }
         Ok(changed)
     }
+}
+
+/// Size and modification time of every local file the recorded pages link
+/// to (`-` when missing), one line each, in order.
+fn linked_files_state(notes_dir: &Path, old: &SiteManifest) -> String {
+    let files: BTreeSet<&str> = old
+        .pages
+        .iter()
+        .flat_map(|p| p.entry.assets.iter().map(String::as_str))
+        .collect();
+    let mut s = String::new();
+    for rel in files {
+        let mut path = notes_dir.to_path_buf();
+        path.extend(rel.split('/'));
+        match std::fs::metadata(&path) {
+            Ok(m) => {
+                let t = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                s.push_str(&format!("{rel} {} {t}\n", m.len()));
+            }
+            Err(_) => s.push_str(&format!("{rel} -\n")),
+        }
+    }
+    s
 }
 
 fn timing_on() -> bool {

@@ -505,3 +505,31 @@ fn search_finds_prose_and_claims_in_chromium() {
     assert!(dom.contains("Nothing found for “zzzqqq”."), "{dom}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_image_added_later_is_copied_and_its_warning_goes() {
+    let dir = tmp("late-image");
+    let notes = dir.join("notes");
+    std::fs::create_dir_all(notes.join("img")).unwrap();
+    let real = real();
+    let note = "2020-01-04-welcome-to-jekyll.md";
+    std::fs::copy(real.join(note), notes.join(note)).unwrap();
+    std::fs::copy(real.join("img/maxwell.svg"), notes.join("img/maxwell.svg")).unwrap();
+    let o = run(&["build", "notes", "-o", "site"], &dir);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("missing file: `img/missing-figure.png`"),
+        "{out}"
+    );
+    assert!(!dir.join("site/img/missing-figure.png").exists());
+    // The page itself is unchanged (cached); the file is copied all the same.
+    std::fs::write(notes.join("img/missing-figure.png"), b"\x89PNG\r\n\x1a\n").unwrap();
+    let o = run(&["build", "notes", "-o", "site"], &dir);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(!out.contains("warning"), "{out}");
+    assert_eq!(
+        std::fs::read(dir.join("site/img/missing-figure.png")).unwrap(),
+        b"\x89PNG\r\n\x1a\n"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

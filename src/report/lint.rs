@@ -20,7 +20,8 @@ use crate::note::{Note, line_col};
 pub const MAX_ASSET_BYTES: u64 = 50 << 20;
 
 /// A note's warnings and the local files (paths in the notes folder,
-/// `/`-separated) its page needs copied.
+/// `/`-separated) its page links to, present or not: those present are
+/// copied at every build ([`copy_assets`]).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NoteLint {
     pub warnings: Vec<Warning>,
@@ -103,10 +104,15 @@ pub fn links(
             Ok(_) => {
                 assets.insert(rel);
             }
-            Err(_) => warn(format!(
-                "missing file: `{link}` (looked for {})",
-                file.display()
-            )),
+            Err(_) => {
+                warn(format!(
+                    "missing file: `{link}` (looked for {})",
+                    file.display()
+                ));
+                // Listed all the same: a page is not rendered again when only
+                // the file appears, and the copy happens at every build.
+                assets.insert(rel);
+            }
         }
     }
     out.assets = assets.into_iter().collect();
@@ -159,7 +165,8 @@ mod tests {
 }
 
 /// Copies every entry's assets from `notes_dir` into `out` at the same
-/// relative path, unless the copy there already has the same bytes.
+/// relative path, unless the copy there already has the same bytes; a file
+/// that is missing (a warning) or too large is skipped.
 pub fn copy_assets(
     notes_dir: &Path,
     out: &Path,
