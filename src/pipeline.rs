@@ -146,22 +146,32 @@ pub fn check_all_with(project: &Project, cache: &Cache, progress: bool) -> Check
 /// Its warnings (formulas, links: see [`crate::report::lint`]) are found
 /// afresh every time, since they depend on other files.
 fn check_one(project: &Project, cache: &Cache, note: &Note, key: &Key) -> (NoteResult, bool) {
-    let (mut r, hit) = match cache.load(key) {
+    let (mut r, hit) = check_only(project, cache, note, key);
+    r.warnings = warnings(project, note);
+    (r, hit)
+}
+
+/// [`check_one`] without the warnings.
+fn check_only(project: &Project, cache: &Cache, note: &Note, key: &Key) -> (NoteResult, bool) {
+    match cache.load(key) {
         Some(r) => (r, true),
         None => {
             let r = crate::check::check(note, &project.config);
             cache.store(key, &r);
             (r, false)
         }
-    };
-    r.warnings = crate::report::lint::lint_note(
+    }
+}
+
+/// A note's warnings, read afresh (see [`crate::report::lint`]).
+fn warnings(project: &Project, note: &Note) -> Vec<crate::check::verdict::Warning> {
+    crate::report::lint::lint_note(
         note,
         &project.config.math.macros,
         &project.notes_dir,
         note_paths(project),
     )
-    .warnings;
-    (r, hit)
+    .warnings
 }
 
 /// The notes' paths in the notes folder, `/`-separated.
@@ -331,7 +341,10 @@ pub fn render_with(
     let records: Vec<Result<PageRecord, String>> = pool().install(|| {
         (0..project.notes.len())
             .into_par_iter()
-            .map(|i| plan.page(project, i, &run.keys[i], &run.results[i]))
+            .map(|i| {
+                plan.page(project, i, &run.keys[i], &run.results[i])
+                    .map(|(record, _)| record)
+            })
             .collect()
     });
     let changed = pool().install(|| plan.finish(records, cache))?;
@@ -388,8 +401,15 @@ pub fn build(
                         .zip(keys)
                         .enumerate()
                         .map(|(i, (n, key))| {
-                            let (result, hit) = check_one(project, cache, n, &key);
+                            let (mut result, hit) = check_only(project, cache, n, &key);
                             let page = plan.as_ref().map(|p| p.page(project, i, &key, &result));
+                            // A page rendered now found the note's warnings
+                            // on the way; otherwise they are read afresh.
+                            result.warnings = match &page {
+                                Some(Ok((_, Some(w)))) => w.clone(),
+                                _ => warnings(project, n),
+                            };
+                            let page = page.map(|p| p.map(|(record, _)| record));
                             done.fetch_add(1, Ordering::Relaxed);
                             ((result, key, hit), page)
                         })
@@ -507,20 +527,22 @@ impl SiteBuild {
     }
 
     /// Note `i`'s page: as recorded when its inputs are unchanged and its
-    /// file untouched, else rendered (and written when its text changed).
+    /// file untouched, else rendered (and written when its text changed);
+    /// with the note's warnings when it was rendered.
+    #[allow(clippy::type_complexity)]
     fn page(
         &self,
         project: &Project,
         i: usize,
         note_key: &Key,
         result: &NoteResult,
-    ) -> Result<PageRecord, String> {
+    ) -> Result<(PageRecord, Option<Vec<crate::check::verdict::Warning>>), String> {
         let key = cache::combine("page", &[&self.site_key, note_key]);
         let rel = &self.rels[i];
         let out_dir = self.out_dir();
         let before = self.old_pages.get(rel).map(|&k| &self.old.pages[k]);
         if let Some(r) = before.filter(|r| r.key == key && r.file.is_current(out_dir)) {
-            return Ok(r.clone());
+            return Ok((r.clone(), None));
         }
         let page = self.site()?.page(&project.notes[i], result)?;
         self.rendered.fetch_add(1, Ordering::Relaxed);
@@ -529,11 +551,14 @@ impl SiteBuild {
         if wrote {
             self.written.fetch_add(1, Ordering::Relaxed);
         }
-        Ok(PageRecord {
-            file,
-            key,
-            entry: page.entry,
-        })
+        Ok((
+            PageRecord {
+                file,
+                key,
+                entry: page.entry,
+            },
+            Some(page.warnings),
+        ))
     }
 
     /// The templates, loaded on first use (parsing them takes a few

@@ -45,19 +45,38 @@ pub fn lint_note(
     notes: &BTreeSet<String>,
 ) -> NoteLint {
     let mut math = math_context(note, project_macros);
-    let body = render_body_with(note, &|_| String::new(), None, &mut math);
+    // As the page reads it (see `render_note_page`): the title heading is
+    // the page's title, not part of the body.
+    let title = note.title.trim();
+    let body = render_body_with(
+        note,
+        &|_| String::new(),
+        (!title.is_empty()).then_some(title),
+        &mut math,
+    );
     let mut out = links(note, &body.local_links, notes_dir, notes);
-    for (at, message) in body.warnings {
-        let (line, col) = line_col(&note.source, at);
-        out.warnings.push(Warning {
+    out.warnings = with_formula_warnings(note, std::mem::take(&mut out.warnings), &body.warnings);
+    out
+}
+
+/// `link_warnings` and the body's formula warnings (byte offsets), at
+/// their lines and columns, sorted.
+pub fn with_formula_warnings(
+    note: &Note,
+    mut link_warnings: Vec<Warning>,
+    formula: &[(usize, String)],
+) -> Vec<Warning> {
+    for (at, message) in formula {
+        let (line, col) = line_col(&note.source, *at);
+        link_warnings.push(Warning {
             line: line + 1,
             col,
-            message,
+            message: message.clone(),
         });
     }
-    out.warnings.sort();
-    out.warnings.dedup();
-    out
+    link_warnings.sort();
+    link_warnings.dedup();
+    link_warnings
 }
 
 /// The warnings and assets of a page's local links.

@@ -338,12 +338,18 @@ impl MathContext {
     /// page allows one; an unknown label is `(??)`, as LaTeX shows it, and
     /// a warning. Call once, after the last formula.
     pub fn resolve(&mut self, html: &str) -> String {
-        if !html.contains([REF_OPEN, LINK_OPEN]) {
+        // One character at a time is slow on pages of figures: look for
+        // each placeholder with the fast single-character search.
+        let next = |s: &str| match (s.find(REF_OPEN), s.find(LINK_OPEN)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if self.refs.is_empty() || next(html).is_none() {
             return html.to_string();
         }
         let mut out = String::with_capacity(html.len());
         let mut rest = html;
-        while let Some(p) = rest.find([REF_OPEN, LINK_OPEN]) {
+        while let Some(p) = next(rest) {
             out.push_str(&rest[..p]);
             let link = rest[p..].starts_with(LINK_OPEN);
             let close = if link { LINK_CLOSE } else { REF_CLOSE };
@@ -461,13 +467,15 @@ fn add_number_cells(mathml: &str, cells: &[String]) -> String {
     let mut depth = 0usize;
     let mut row = 0usize;
     let mut i = start;
-    let b = mathml.as_bytes();
-    while i < b.len() {
+    // Tags only: jump from `<` to `<`.
+    while let Some(p) = mathml[i..].find('<') {
+        out.push_str(&mathml[i..i + p]);
+        i += p;
         let rest = &mathml[i..];
         if rest.starts_with("<mtable") {
             depth += 1;
         } else if rest.starts_with("</mtable>") {
-            depth -= 1;
+            depth = depth.saturating_sub(1);
             if depth == 0 {
                 out.push_str(rest);
                 return out;
@@ -478,10 +486,10 @@ fn add_number_cells(mathml: &str, cells: &[String]) -> String {
             }
             row += 1;
         }
-        let n = rest.chars().next().map_or(1, char::len_utf8);
-        out.push_str(&rest[..n]);
-        i += n;
+        out.push('<');
+        i += 1;
     }
+    out.push_str(&mathml[i..]);
     out
 }
 

@@ -92,6 +92,9 @@ pub struct Page {
     pub html: String,
     /// What the index shows of the page.
     pub entry: IndexEntry,
+    /// The note's warnings, found while rendering (as
+    /// [`lint::lint_note`] finds them).
+    pub warnings: Vec<crate::check::verdict::Warning>,
 }
 
 /// What the index page shows of one note page (kept by the cache, so an
@@ -168,6 +171,7 @@ impl Site {
             },
             rel_path: href,
             html: page.html,
+            warnings: page.warnings,
         })
     }
 
@@ -390,6 +394,7 @@ struct NotePage {
     problems: Vec<Problem>,
     search: Vec<site::SearchItem>,
     assets: Vec<String>,
+    warnings: Vec<crate::check::verdict::Warning>,
 }
 
 fn render_note_page(
@@ -501,7 +506,9 @@ fn render_note_page(
         .collect();
 
     let root = root_prefix(depth);
-    let assets = lint::links(note, &body.local_links, &opts.notes_dir, &site.sources).assets;
+    let links = lint::links(note, &body.local_links, &opts.notes_dir, &site.sources);
+    let warnings = lint::with_formula_warnings(note, links.warnings, &body.warnings);
+    let assets = links.assets;
     let mut search: Vec<site::SearchItem> = body
         .sections
         .iter()
@@ -559,6 +566,7 @@ fn render_note_page(
         problems,
         search,
         assets,
+        warnings,
     })
 }
 
