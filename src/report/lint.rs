@@ -167,22 +167,6 @@ pub fn resolve(note_rel: &Path, link: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn resolves_inside_the_folder_only() {
-        let n = Path::new("ch1/a.md");
-        assert_eq!(resolve(n, "img/x.png").as_deref(), Some("ch1/img/x.png"));
-        assert_eq!(resolve(n, "../b.md").as_deref(), Some("b.md"));
-        assert_eq!(resolve(n, "./../ch2/./c.png").as_deref(), Some("ch2/c.png"));
-        assert_eq!(resolve(n, "../../etc/passwd"), None);
-        assert_eq!(resolve(n, "/etc/passwd"), None);
-        assert_eq!(resolve(n, "C:/x"), None);
-    }
-}
-
 /// Copies every entry's assets from `notes_dir` into `out` at the same
 /// relative path, unless the copy there already has the same bytes; a file
 /// that is missing (a warning) or too large is skipped.
@@ -213,4 +197,20 @@ pub fn copy_assets(
         std::fs::write(&to, &bytes).map_err(|e| format!("cannot write {}: {e}", to.display()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_inside_the_folder_only() {
+        let n = Path::new("ch1/a.md");
+        assert_eq!(resolve(n, "img/x.png").as_deref(), Some("ch1/img/x.png"));
+        assert_eq!(resolve(n, "../b.md").as_deref(), Some("b.md"));
+        assert_eq!(resolve(n, "./../ch2/./c.png").as_deref(), Some("ch2/c.png"));
+        assert_eq!(resolve(n, "../../etc/passwd"), None);
+        assert_eq!(resolve(n, "/etc/passwd"), None);
+        assert_eq!(resolve(n, "C:/x"), None);
+    }
 }

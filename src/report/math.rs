@@ -543,4 +543,65 @@ mod tests {
         let html = render_math(r"\nosuchcommand <x>", true);
         assert!(html.contains("&lt;x&gt;"), "{html}");
     }
+
+    fn page(formulas: &[(&str, bool)]) -> (String, Vec<(usize, String)>) {
+        let mut ctx = MathContext::default();
+        let html: String = formulas
+            .iter()
+            .enumerate()
+            .map(|(i, (t, d))| ctx.render(t, *d, i))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let html = ctx.resolve(&html);
+        (html, ctx.warnings)
+    }
+
+    #[test]
+    fn numbering_follows_latex() {
+        let (h, w) = page(&[
+            // A reference before its equation is resolved at the end.
+            (r"\eqref{last}", false),
+            (
+                r"\begin{gather} a \\ b \tag{T} \\ c \label{c} \end{gather}",
+                true,
+            ),
+            (r"\begin{multline} a \\ b \label{m} \end{multline}", true),
+            (
+                r"\begin{align*} a &= b \\ c &= d \tag{S} \end{align*}",
+                true,
+            ),
+            (r"x \label{last} \tag*{Z}", true),
+            (r"\ref{c}, \ref{m}", false),
+        ]);
+        assert!(w.is_empty(), "{w:?}");
+        assert!(
+            h.starts_with("<a class=\"eqref\" href=\"#eq-last\">Z</a>"),
+            "{h}"
+        );
+        // gather: rows 1 and 3 numbered, the tag does not step the counter.
+        assert!(h.contains("<mtext>(1)</mtext>") && h.contains("<mtext>(T)</mtext>"));
+        assert!(h.contains("id=\"eq-c\"><mtext>(2)</mtext>"));
+        // multline: one number, on the last row.
+        assert!(h.contains("id=\"eq-m\"><mtext>(3)</mtext>"));
+        assert!(!h.contains("<mtext>(4)</mtext>"));
+        // A starred environment takes only its \tag.
+        assert!(h.contains("<mtext>(S)</mtext>"));
+        // \ref inside a larger formula: the number as text.
+        assert!(
+            h.contains("<mtext>2</mtext>") && h.contains("<mtext>3</mtext>"),
+            "{h}"
+        );
+    }
+
+    #[test]
+    fn macros_last_to_the_end_of_the_note_and_errors_warn() {
+        let (h, w) = page(&[
+            (r"\newcommand{\v}[1]{\mathbf{#1}}", true),
+            (r"\v{x}", false),
+            (r"\nosuch y", false),
+        ]);
+        assert!(h.contains("<mi>𝐱</mi>"), "{h}");
+        assert_eq!(w, vec![(2, "LaTeX: unknown command \\nosuch".to_string())]);
+        assert!(h.contains("class=\"math-error\""));
+    }
 }
