@@ -533,3 +533,150 @@ fn an_image_added_later_is_copied_and_its_warning_goes() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Measures a page at 390 px in Chromium: `(index table fits, smallest
+/// figure text in CSS px, wide display equations, those that scroll with a
+/// shadow)`.
+const MEASURE_NARROW: &str = r#"<script>
+window.addEventListener('load', function () {
+  var r = {};
+  var root = document.documentElement;
+  r.viewport = root.clientWidth;
+  var t = document.querySelector('.notes-table');
+  r.table_fits = t ? t.getBoundingClientRect().right <= root.clientWidth + 0.5 : null;
+  r.page_fits = root.scrollWidth <= root.clientWidth + 0.5;
+  var min = 1e9;
+  document.querySelectorAll('svg.plot').forEach(function (svg) {
+    var vb = svg.viewBox && svg.viewBox.baseVal;
+    var w = svg.getBoundingClientRect().width;
+    if (!vb || !vb.width || !w) return;
+    var scale = w / vb.width;
+    svg.querySelectorAll('text').forEach(function (tx) {
+      var px = parseFloat(getComputedStyle(tx).fontSize) * scale;
+      if (px < min) { min = px; r.smallest = svg.getAttribute('class') + ' in ' + svg.parentNode.className; }
+    });
+  });
+  r.min_plot_text = min === 1e9 ? null : min;
+  var wide = 0, cued = 0;
+  document.querySelectorAll('math[display="block"]').forEach(function (m) {
+    if (m.scrollWidth > m.clientWidth + 1) {
+      wide++;
+      var cs = getComputedStyle(m);
+      if ((cs.overflowX === 'auto' || cs.overflowX === 'scroll') && cs.backgroundImage.indexOf('radial-gradient') >= 0) cued++;
+    }
+  });
+  r.wide_maths = wide;
+  r.wide_cued = cued;
+  parent.postMessage(JSON.stringify(r), '*');
+});
+</script>"#;
+
+/// Holds the page in a 390 px frame (headless Chromium's window is at
+/// least 500 px wide) and writes what the page measured.
+const FRAME: &str = r#"<!DOCTYPE html><html><body style="margin:0">
+<iframe src="PAGE" style="width:390px;height:844px;border:0"></iframe>
+<script>
+window.addEventListener('message', function (e) {
+  var pre = document.createElement('pre');
+  pre.id = 'nc-result';
+  pre.textContent = 'NCRESULT' + e.data + 'NCEND';
+  document.body.appendChild(pre);
+});
+</script></body></html>"#;
+
+fn measure_narrow(chrome: &Path, page: &Path, profile: &Path) -> serde_json::Value {
+    let html = read(page).replacen("</body>", &format!("{MEASURE_NARROW}</body>"), 1);
+    let copy = page.with_file_name(format!(
+        "narrow-{}",
+        page.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&copy, html).unwrap();
+    let frame = page.with_file_name(format!(
+        "frame-{}",
+        page.file_name().unwrap().to_string_lossy()
+    ));
+    let name = copy.file_name().unwrap().to_string_lossy().into_owned();
+    std::fs::write(&frame, FRAME.replace("PAGE", &name)).unwrap();
+    let url = format!("file://{}", frame.display());
+    let mut child = Command::new(chrome)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+            "--window-size=800,900",
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=5000",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(&url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium starts");
+    let mut out = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish {url}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let dom = reader.join().unwrap();
+    const MARK: &str = "<pre id=\"nc-result\">NCRESULT";
+    let s = dom.find(MARK).unwrap_or_else(|| panic!("no result: {dom}")) + MARK.len();
+    let e = dom[s..].find("NCEND").unwrap() + s;
+    serde_json::from_str(&dom[s..e]).unwrap()
+}
+
+#[test]
+fn at_390_px_the_table_fits_figures_stay_legible_and_wide_math_scrolls() {
+    let Some(chrome) = chromium() else {
+        println!("skipping: chromium not found");
+        return;
+    };
+    let dir = tmp("narrow");
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("notes");
+    let o = run(
+        &["build", seed.to_str().unwrap(), "-o", "site", "--no-cache"],
+        &dir,
+    );
+    assert!(o.status.success());
+    let site = dir.join("site");
+    // A note with a formula far wider than a phone.
+    let profile = dir.join("profile");
+    let index = measure_narrow(&chrome, &site.join("index.html"), &profile);
+    assert_eq!(index["viewport"], 390, "{index}");
+    assert_eq!(index["table_fits"], true, "{index}");
+    assert_eq!(index["page_fits"], true, "{index}");
+    assert!(
+        index["min_plot_text"].as_f64().unwrap() >= 11.0 - 1e-6,
+        "{index}"
+    );
+    for page in ["02-vectorization.html", "06-backprop-two-layer.html"] {
+        let r = measure_narrow(&chrome, &site.join(page), &profile);
+        assert_eq!(r["page_fits"], true, "{page}: {r}");
+        assert!(
+            r["min_plot_text"].as_f64().unwrap() >= 11.0 - 1e-6,
+            "{page}: {r}"
+        );
+        assert_eq!(r["wide_maths"], r["wide_cued"], "{page}: {r}");
+    }
+    let r = measure_narrow(&chrome, &site.join("02-vectorization.html"), &profile);
+    assert!(
+        r["wide_maths"].as_u64().unwrap() > 0,
+        "no wide equation to test: {r}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
