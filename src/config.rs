@@ -147,11 +147,33 @@ pub struct MathConfig {
 
 /// Front matter's `math:`: notecheck's table, or the `math: true` switch of
 /// Jekyll and Hugo themes (ignored: notecheck always renders math).
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
-#[serde(untagged)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum FrontMath {
     Switch(bool),
     Config(MathConfig),
+}
+
+impl<'de> serde::Deserialize<'de> for FrontMath {
+    // By hand rather than `untagged`, so that an unknown key under `math:`
+    // is reported with its own line and name.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = FrontMath;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a table with `macros`, or true/false")
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<FrontMath, E> {
+                Ok(FrontMath::Switch(b))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<FrontMath, A::Error> {
+                use serde::Deserialize;
+                MathConfig::deserialize(serde::de::value::MapAccessDeserializer::new(m))
+                    .map(FrontMath::Config)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl Default for FrontMath {

@@ -141,6 +141,15 @@ mod tests {
         let f = split_front("---\nmath:\n  macros:\n    '\\R': '\\mathbb{R}'\n---\n");
         assert!(f.errors.is_empty(), "{:?}", f.errors);
         assert_eq!(f.front.math.macros().unwrap()["\\R"], "\\mathbb{R}");
+        // `math:` stays strict, its unknown keys at their line.
+        let f = split_front("---\nlayout: post\nmath:\n  macross: {}\n---\n");
+        assert_eq!(
+            (f.errors[0].line, f.errors[0].col),
+            (4, 3),
+            "{:?}",
+            f.errors
+        );
+        assert!(f.errors[0].message.contains("math: unknown key `macross`"));
     }
 
     #[test]
