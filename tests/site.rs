@@ -680,3 +680,53 @@ fn at_390_px_the_table_fits_figures_stay_legible_and_wide_math_scrolls() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_changed_verdict_rewrites_the_sidebar_stylesheet_not_the_other_pages() {
+    let dir = tmp("verdict-change");
+    let notes = dir.join("notes");
+    std::fs::create_dir_all(&notes).unwrap();
+    let good = "# A\n\n```check\nlet A ∈ R^{n×n}\n(A^T)^T = A\n```\n";
+    std::fs::write(notes.join("a.md"), good).unwrap();
+    std::fs::write(
+        notes.join("b.md"),
+        "# B\n\n```check\nlet x ∈ R^n\nx = x\n```\n",
+    )
+    .unwrap();
+    assert!(
+        run(&["build", "notes", "-o", "site"], &dir)
+            .status
+            .success()
+    );
+    let site = dir.join("site");
+    let stamp = |f: &str| {
+        let p = site.join(f);
+        (
+            std::fs::read(&p).unwrap(),
+            std::fs::metadata(&p).unwrap().modified().unwrap(),
+        )
+    };
+    let (b_before, css_before) = (stamp("b.html"), stamp("assets/verdicts.css"));
+    assert!(
+        String::from_utf8_lossy(&css_before.0)
+            .contains("data-n=\"0\"]::after { content: \"✓ pass\"")
+    );
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(
+        notes.join("a.md"),
+        good.replace("(A^T)^T = A", "(A^T)^T = 2 A"),
+    )
+    .unwrap();
+    assert_eq!(
+        run(&["build", "notes", "-o", "site"], &dir).status.code(),
+        Some(1)
+    );
+    // b.html lists a.md in its sidebar, yet is not written again.
+    assert_eq!(stamp("b.html"), b_before);
+    let css = String::from_utf8(stamp("assets/verdicts.css").0).unwrap();
+    assert!(
+        css.contains("data-n=\"0\"]::after { content: \"✗ fail\""),
+        "{css}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
