@@ -144,8 +144,23 @@
     });
   }
 
+  // sidebar.html in a page's frame (large sites): mark the page being read.
+  function markCurrent() {
+    if (!document.body.classList.contains("page-sidebar") || window.parent === window) return;
+    var here;
+    try { here = window.parent.location.href.split("#")[0]; } catch (e) { return; }
+    var links = document.querySelectorAll(".page-sidebar a[href]");
+    for (var i = 0; i < links.length; i++) {
+      if (links[i].href === here) {
+        links[i].setAttribute("aria-current", "page");
+        links[i].scrollIntoView({ block: "center" });
+      }
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupToggle();
     setupSearch();
+    markCurrent();
   });
 })();

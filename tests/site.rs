@@ -730,3 +730,47 @@ fn a_changed_verdict_rewrites_the_sidebar_stylesheet_not_the_other_pages() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_large_site_shows_its_sidebar_in_a_frame() {
+    let dir = tmp("large");
+    let notes = dir.join("notes");
+    std::fs::create_dir_all(&notes).unwrap();
+    for i in 0..70 {
+        std::fs::write(
+            notes.join(format!("n{i:02}.md")),
+            format!("# Note {i}\n\n```check\nlet A ∈ R^{{n×n}}\n(A^T)^T = A\n```\n"),
+        )
+        .unwrap();
+    }
+    assert!(
+        run(&["build", "notes", "-o", "site", "--no-cache"], &dir)
+            .status
+            .success()
+    );
+    let site = dir.join("site");
+    let page = read(&site.join("n10.html"));
+    assert!(page.contains("<iframe class=\"nav-frame\" src=\"sidebar.html\" title=\"All notes and their verdicts\"></iframe>"));
+    assert!(
+        !page.contains("href=\"n55.html\""),
+        "the list is not in every page"
+    );
+    assert!(
+        page.contains("rel=\"prev\" href=\"n09.html\"")
+            && page.contains("rel=\"next\" href=\"n11.html\"")
+    );
+    let sidebar = read(&site.join("sidebar.html"));
+    assert!(sidebar.contains("<base target=\"_top\">"));
+    assert_eq!(
+        sidebar
+            .matches("<span class=\"nav-verdict v-pass\">✓ pass</span>")
+            .count(),
+        70
+    );
+    let (a, b) = (
+        sidebar.find("\"n09.html\"").unwrap(),
+        sidebar.find("\"n10.html\"").unwrap(),
+    );
+    assert!(a < b);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -48,6 +48,7 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
     ("style.css", include_str!("../../templates/style.css")),
     ("search.html", include_str!("../../templates/search.html")),
     ("site.js", include_str!("../../templates/site.js")),
+    ("sidebar.html", include_str!("../../templates/sidebar.html")),
 ];
 
 /// How the site is rendered.
@@ -301,10 +302,19 @@ impl Site {
             command: &self.opts.command,
         };
         let search = render(&self.tera, "search.html", &ctx)?;
+        let sidebar = render(
+            &self.tera,
+            "sidebar.html",
+            &SidebarCtx {
+                site_title: &self.opts.title,
+                items: site::frame_items(&self.opts.nav, &counts),
+            },
+        )?;
         Ok(vec![
             (VERDICTS, verdicts),
             (SEARCH_INDEX, index),
             (SEARCH_PAGE, search),
+            (SIDEBAR_PAGE, sidebar),
         ])
     }
 }
@@ -317,6 +327,8 @@ pub const VERDICTS: &str = "assets/verdicts.css";
 pub const SEARCH_INDEX: &str = "search-index.js";
 /// The search page.
 pub const SEARCH_PAGE: &str = "search.html";
+/// Every note and its verdict, one page (the sidebar of large sites).
+pub const SIDEBAR_PAGE: &str = "sidebar.html";
 
 /// The stylesheet's path in the site folder.
 pub const STYLESHEET: &str = "assets/style.css";
@@ -652,6 +664,13 @@ struct IndexCtx<'a> {
     overall: Overall,
     /// Every note's verdicts as an SVG bar chart.
     site_chart: String,
+}
+
+/// `sidebar.html`'s context.
+#[derive(Serialize)]
+struct SidebarCtx<'a> {
+    site_title: &'a str,
+    items: Vec<site::FrameItem>,
 }
 
 /// The search page's context.

@@ -110,10 +110,19 @@ pub struct SidebarItem {
 /// The page's place in the site: the sidebar and its neighbours.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct NavCtx {
+    /// The sidebar's entries (empty when `frame`).
     pub items: Vec<SidebarItem>,
+    /// More notes than [`INLINE_SIDEBAR_MAX`]: the sidebar is `sidebar.html`
+    /// in a frame rather than a list in every page.
+    pub frame: bool,
     pub prev: Option<SidebarItem>,
     pub next: Option<SidebarItem>,
 }
+
+/// Most notes listed in every page's sidebar. A larger site shows one
+/// page, `sidebar.html`, in a frame instead: with 300 notes the list would
+/// weigh 20 KB in each page, 6 MB over the site.
+pub const INLINE_SIDEBAR_MAX: usize = 60;
 
 /// The navigation of the page at `current` (site-relative href; `None`
 /// for the index and search pages), whose links start with `root`.
@@ -137,7 +146,39 @@ pub fn nav_ctx(nav: &[NavNote], current: Option<&str>, root: &str) -> NavCtx {
         // The home page leads to the first note.
         None => (None, items.first().cloned()),
     };
-    NavCtx { items, prev, next }
+    let frame = items.len() > INLINE_SIDEBAR_MAX;
+    NavCtx {
+        items: if frame { Vec::new() } else { items },
+        frame,
+        prev,
+        next,
+    }
+}
+
+/// An entry of `sidebar.html`: the verdict as text.
+#[derive(Clone, Debug, Serialize)]
+pub struct FrameItem {
+    pub title: String,
+    pub href: String,
+    pub status: &'static str,
+    pub verdict: &'static str,
+}
+
+/// The entries of `sidebar.html`, in the site's order.
+pub fn frame_items(nav: &[NavNote], counts: &BTreeMap<&str, Counts>) -> Vec<FrameItem> {
+    nav.iter()
+        .map(|e| {
+            let (status, verdict) = counts
+                .get(e.href.as_str())
+                .map_or(("none", "– no claims"), verdict_word);
+            FrameItem {
+                title: e.title.clone(),
+                href: e.href.clone(),
+                status,
+                verdict,
+            }
+        })
+        .collect()
 }
 
 /// One searchable piece of a page: a section of prose or a claim.
