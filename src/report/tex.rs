@@ -394,7 +394,12 @@ impl Expander<'_> {
                         args.push(v.to_string());
                         j = k;
                     }
-                    let body = substitute(&m.body, &args);
+                    let body = substitute(&m.body, &args).ok_or_else(|| {
+                        format!(
+                            "the formula grows beyond {} KB when its macros are expanded",
+                            MAX_OUTPUT / 1024
+                        )
+                    })?;
                     // `\foo x` → the body, then a space so `\R x` does not glue.
                     self.run(&body, depth + 1, out)?;
                     if m.args == 0 && s[j..].starts_with(|c: char| c.is_ascii_alphabetic()) {
@@ -435,8 +440,10 @@ fn operator_name(name: &str) -> String {
     s
 }
 
-/// `#1`… in `body` replaced by `args`; `##` is `#`.
-fn substitute(body: &str, args: &[String]) -> String {
+/// `#1`… in `body` replaced by `args`; `##` is `#`. `None` when the
+/// result would be longer than [`MAX_OUTPUT`] (a macro that doubles its
+/// argument at every level grows exponentially before anything is output).
+fn substitute(body: &str, args: &[String]) -> Option<String> {
     let mut out = String::with_capacity(body.len());
     let mut chars = body.char_indices().peekable();
     while let Some((_, c)) = chars.next() {
@@ -452,6 +459,9 @@ fn substitute(body: &str, args: &[String]) -> String {
                         {
                             out.push(' ');
                         }
+                        if out.len() + a.len() > MAX_OUTPUT {
+                            return None;
+                        }
                         out.push_str(a);
                     }
                     continue;
@@ -466,7 +476,7 @@ fn substitute(body: &str, args: &[String]) -> String {
         }
         out.push(c);
     }
-    out
+    Some(out)
 }
 
 /// Whether `s` ends with a control word (`\\name`).
@@ -711,6 +721,11 @@ mod tests {
             e.contains("deeper") || e.contains("grows") || e.contains("expansions"),
             "{e}"
         );
+        let mut m = Macros::new();
+        // A macro that nests its argument ninefold at every level.
+        let mut m = Macros::new();
+        let nest = r"\def\a#1{\a{#1#1#1#1#1#1#1#1#1}}\a{x}";
+        assert!(expand(nest, &mut m, &mut Vec::new(), true).is_err());
         let mut m = Macros::new();
         let bomb = r"\def\a{xxxxxxxxxx}\def\b{\a\a\a\a\a\a\a\a\a\a}\def\c{\b\b\b\b\b\b\b\b\b\b}\def\d{\c\c\c\c\c\c\c\c\c\c}\def\e{\d\d\d\d\d\d\d\d\d\d}\def\f{\e\e\e\e\e\e\e\e\e\e}\f\f\f";
         assert!(expand(bomb, &mut m, &mut Vec::new(), true).is_err());
