@@ -721,7 +721,6 @@ mod tests {
             e.contains("deeper") || e.contains("grows") || e.contains("expansions"),
             "{e}"
         );
-        let mut m = Macros::new();
         // A macro that nests its argument ninefold at every level.
         let mut m = Macros::new();
         let nest = r"\def\a#1{\a{#1#1#1#1#1#1#1#1#1}}\a{x}";
