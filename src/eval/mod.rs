@@ -5,3 +5,4 @@ pub mod interp;
 pub mod linalg;
 pub mod num;
 pub mod random;
+pub mod limits;

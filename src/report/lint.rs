@@ -53,6 +53,7 @@ pub fn lint_note(
         &|_| String::new(),
         (!title.is_empty()).then_some(title),
         &mut math,
+        false,
     );
     let mut out = links(note, &body.local_links, notes_dir, notes);
     out.warnings = with_formula_warnings(note, std::mem::take(&mut out.warnings), &body.warnings);
@@ -173,31 +174,39 @@ pub fn resolve(note_rel: &Path, link: &str) -> Option<String> {
 /// that is missing (a warning) or too large is skipped.
 pub fn copy_assets(
     notes_dir: &Path,
-    out: &Path,
+    dir: &crate::outdir::OutDir,
     entries: &[super::IndexEntry],
-) -> Result<(), String> {
+) -> Result<Vec<String>, String> {
     let all: BTreeSet<&str> = entries
         .iter()
         .flat_map(|e| e.assets.iter().map(String::as_str))
         .collect();
+    let root = crate::outdir::canonical(notes_dir);
+    let mut copied = Vec::new();
     for rel in all {
         let mut from = notes_dir.to_path_buf();
         from.extend(rel.split('/'));
-        let to = super::site_file(out, rel);
-        let Ok(bytes) = std::fs::read(&from) else {
+        // Only regular files that really lie in the notes folder (a link
+        // leading out of it, a FIFO or a device is never read).
+        let real = crate::outdir::canonical(&from);
+        let regular = std::fs::metadata(&real)
+            .is_ok_and(|m| m.is_file() && m.len() <= MAX_ASSET_BYTES);
+        if !regular || !real.starts_with(&root) {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(&real) else {
             continue;
         };
-        if bytes.len() as u64 > MAX_ASSET_BYTES || std::fs::read(&to).is_ok_and(|old| old == bytes)
-        {
+        if bytes.len() as u64 > MAX_ASSET_BYTES {
             continue;
         }
-        if let Some(dir) = to.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let to = super::site_file(dir.root(), rel);
+        if !(dir.owns(rel) && std::fs::read(&to).is_ok_and(|old| old == bytes)) {
+            dir.write(rel, &bytes)?;
         }
-        std::fs::write(&to, &bytes).map_err(|e| format!("cannot write {}: {e}", to.display()))?;
+        copied.push(rel.to_string());
     }
-    Ok(())
+    Ok(copied)
 }
 
 #[cfg(test)]
