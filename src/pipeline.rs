@@ -629,9 +629,7 @@ impl SiteBuild {
         if let Some(r) = before.filter(|r| r.key == key && r.is_current(out_dir)) {
             return Ok(r.clone());
         }
-        let page = self
-            .site()?
-            .page_at(checked.note, &checked.result, rel)?;
+        let page = self.site()?.page_at(checked.note, &checked.result, rel)?;
         self.rendered.fetch_add(1, Ordering::Relaxed);
         let (file, wrote) = FileRecord::write(
             &self.dir,

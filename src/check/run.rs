@@ -728,7 +728,10 @@ impl Ctx<'_> {
                 };
                 if let Some(m) = not_finite(&v) {
                     let at = index_note(&ev.idx);
-                    return self.errored(result, format!("not finite in trial {t}: the value {m}{at}"));
+                    return self.errored(
+                        result,
+                        format!("not finite in trial {t}: the value {m}{at}"),
+                    );
                 }
                 if t == 1 && result.figure.is_none() {
                     result.figure = figure(t, &trial, &ev.idx, &claim.lhs, None, &v, None);

@@ -169,7 +169,13 @@ fn problem(out: &mut String, path: &str, src: &str, c: &ClaimResult, p: &Paint) 
             let _ = writeln!(out, "  right = {}", fmt_matrix(&r.data));
         }
         if let Some(d) = &e.diagnosis {
-            let _ = writeln!(out, "  {}diagnosis:{} {}", p.yellow, p.reset, visible(&d.text));
+            let _ = writeln!(
+                out,
+                "  {}diagnosis:{} {}",
+                p.yellow,
+                p.reset,
+                visible(&d.text)
+            );
         }
         let _ = writeln!(
             out,

@@ -189,8 +189,8 @@ pub fn copy_assets(
         // Only regular files that really lie in the notes folder (a link
         // leading out of it, a FIFO or a device is never read).
         let real = crate::outdir::canonical(&from);
-        let regular = std::fs::metadata(&real)
-            .is_ok_and(|m| m.is_file() && m.len() <= MAX_ASSET_BYTES);
+        let regular =
+            std::fs::metadata(&real).is_ok_and(|m| m.is_file() && m.len() <= MAX_ASSET_BYTES);
         if !regular || !real.starts_with(&root) {
             continue;
         }

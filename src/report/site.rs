@@ -35,9 +35,13 @@ pub struct NavNote {
 /// path. Notes listed nowhere follow by path; `SUMMARY.md` itself is not
 /// listed.
 pub fn nav_order(notes: &[Note], notes_dir: &Path, order: &[String]) -> Vec<NavNote> {
-    let all: BTreeMap<String, &Note> = notes
+    // Each note's page as the site writes it (collisions renamed, the
+    // home page's note left out: "Home" leads there).
+    let paths = super::page_paths(&notes.iter().collect::<Vec<_>>());
+    let all: BTreeMap<String, (&Note, String)> = notes
         .iter()
-        .map(|n| (n.rel_path.to_string_lossy().replace('\\', "/"), n))
+        .zip(paths.pages)
+        .filter_map(|(n, p)| Some((n.rel_path.to_string_lossy().replace('\\', "/"), (n, p?))))
         .collect();
     let summary = std::fs::read_to_string(notes_dir.join("SUMMARY.md")).ok();
     let listed: Vec<String> = match &summary {
@@ -53,12 +57,12 @@ pub fn nav_order(notes: &[Note], notes_dir: &Path, order: &[String]) -> Vec<NavN
         if rel == "SUMMARY.md" && summary.is_some() {
             return;
         }
-        if let Some(n) = all.get(rel)
+        if let Some((n, href)) = all.get(rel)
             && seen.insert(rel.to_string())
         {
             out.push(NavNote {
                 title: n.title.clone(),
-                href: super::page_path(&n.rel_path),
+                href: href.clone(),
                 source: rel.to_string(),
             });
         }
@@ -119,6 +123,15 @@ pub struct NavCtx {
     pub next: Option<SidebarItem>,
 }
 
+/// A site-relative page path as a URL path: percent-encoded, never a
+/// scheme (`javascript:x.html` → `javascript%3Ax.html`).
+fn url(rel: &str) -> String {
+    super::html::page_href(rel)
+        .strip_prefix("./")
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// Most notes listed in every page's sidebar. A larger site shows one
 /// page, `sidebar.html`, in a frame instead: with 300 notes the list would
 /// weigh 20 KB in each page, 6 MB over the site.
@@ -133,7 +146,7 @@ pub fn nav_ctx(nav: &[NavNote], current: Option<&str>, root: &str) -> NavCtx {
         .map(|(n, e)| SidebarItem {
             n,
             title: e.title.clone(),
-            href: format!("{root}{}", e.href),
+            href: format!("{root}{}", url(&e.href)),
             current: Some(e.href.as_str()) == current,
         })
         .collect();
@@ -173,7 +186,7 @@ pub fn frame_items(nav: &[NavNote], counts: &BTreeMap<&str, Counts>) -> Vec<Fram
                 .map_or(("none", "– no claims"), verdict_word);
             FrameItem {
                 title: e.title.clone(),
-                href: e.href.clone(),
+                href: url(&e.href),
                 status,
                 verdict,
             }
@@ -237,7 +250,7 @@ pub fn search_index_js(pages: &[(&str, &str, &[SearchItem])]) -> String {
         for it in items.iter() {
             docs.push(serde_json::json!({
                 "t": title,
-                "h": format!("{href}{}", if it.anchor.is_empty() { String::new() } else { format!("#{}", it.anchor) }),
+                "h": format!("{}{}", url(href), if it.anchor.is_empty() { String::new() } else { format!("#{}", it.anchor) }),
                 "s": it.heading,
                 "x": it.text,
                 "k": it.kind,
