@@ -14,6 +14,15 @@ pub enum Flatten {
     RowMajor,
 }
 
+/// `latex: auto` checks the prose's display equations (spec section 6).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Latex {
+    #[default]
+    Auto,
+    Off,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Layout {
@@ -33,6 +42,7 @@ pub struct CheckSettings {
     pub flatten: Flatten,
     pub layout: Layout,
     pub einstein: bool,
+    pub latex: Latex,
 }
 
 impl Default for CheckSettings {
@@ -47,6 +57,7 @@ impl Default for CheckSettings {
             flatten: Flatten::ColumnMajor,
             layout: Layout::Numerator,
             einstein: false,
+            latex: Latex::Auto,
         }
     }
 }
@@ -64,6 +75,7 @@ pub struct CheckOverrides {
     pub flatten: Option<Flatten>,
     pub layout: Option<Layout>,
     pub einstein: Option<bool>,
+    pub latex: Option<Latex>,
 }
 
 impl CheckOverrides {
@@ -96,6 +108,9 @@ impl CheckOverrides {
         }
         if let Some(v) = self.einstein {
             s.einstein = v;
+        }
+        if let Some(v) = self.latex {
+            s.latex = v;
         }
         s
     }

@@ -7,7 +7,7 @@ use nalgebra::DMatrix;
 use crate::check::diagnose;
 use crate::check::verdict::DerivativeFigure;
 use crate::check::verdict::{
-    BlockResult, ClaimResult, Counts, Evidence, Matrix, NoteResult, Shown, Status, StmtKindTag,
+    BlockResult, ClaimResult, Counts, Coverage, EquationResult, Evidence, Matrix, NoteResult, Shown, Status, StmtKindTag,
     StmtResult,
 };
 use crate::config::CheckSettings;
@@ -48,81 +48,14 @@ pub fn check_note(
             .iter()
             .map(|e| error_claim(e.line, e.col, id.clone(), None, "", e.message.clone()))
             .collect();
-        let mut stmts = Vec::new();
-        for s in &cb.stmts {
-            let ctx = Ctx {
-                program: &compiled.program,
-                settings: &cb.settings,
-                fixed,
-                block: id.clone(),
-                label: s.label.clone(),
-                should_fail: block.should_fail,
-            };
-            let mut shown = None;
-            let (kind, claims) = match &s.kind {
-                CompiledKind::Declare => (StmtKindTag::Declare, vec![]),
-                CompiledKind::Function => (StmtKindTag::Function, vec![]),
-                CompiledKind::Define(Ok(d)) => (
-                    StmtKindTag::Define,
-                    ctx.check_definition(*d, s.line, &s.text),
-                ),
-                CompiledKind::Define(Err(l)) | CompiledKind::Error(l) => {
-                    let tag = if matches!(s.kind, CompiledKind::Define(_)) {
-                        StmtKindTag::Define
-                    } else {
-                        StmtKindTag::Error
-                    };
-                    (tag, vec![ctx.error(l, &s.text)])
-                }
-                CompiledKind::Show(Ok(e)) => match ctx.show(e) {
-                    Ok(v) => {
-                        shown = Some(v);
-                        (StmtKindTag::Show, vec![])
-                    }
-                    Err(m) => (
-                        StmtKindTag::Show,
-                        vec![error_claim(
-                            s.line,
-                            1,
-                            id.clone(),
-                            s.label.clone(),
-                            &s.text,
-                            m,
-                        )],
-                    ),
-                },
-                CompiledKind::Show(Err(l)) => (StmtKindTag::Show, vec![ctx.error(l, &s.text)]),
-                CompiledKind::Claims(cs) => (
-                    StmtKindTag::Claim,
-                    cs.iter()
-                        .map(|c| match &c.result {
-                            Ok(claim) => {
-                                let mut r = ctx.check_claim(claim);
-                                r.line = c.line;
-                                r.col = c.col;
-                                r.text = c.text.clone();
-                                r.latex = c.latex.clone();
-                                r
-                            }
-                            Err(l) => {
-                                let mut r = ctx.error(l, &c.text);
-                                r.latex = c.latex.clone();
-                                r
-                            }
-                        })
-                        .collect(),
-                ),
-            };
-            stmts.push(StmtResult {
-                line: s.line,
-                label: s.label.clone(),
-                kind,
-                text: s.text.clone(),
-                latex: s.latex.clone(),
-                claims,
-                shown,
-            });
-        }
+        let stmts = check_stmts(
+            &compiled.program,
+            &cb.stmts,
+            &cb.settings,
+            fixed,
+            id.clone(),
+            block.should_fail,
+        );
         blocks.push(BlockResult {
             index: block.index,
             id,
@@ -134,12 +67,39 @@ pub fn check_note(
             errors: berrors,
         });
     }
+    let equations = compiled
+        .equations
+        .iter()
+        .map(|e| EquationResult {
+            index: e.index,
+            line: e.line,
+            coverage: match &e.coverage {
+                Ok(()) => Coverage::Checked,
+                Err(reason) => Coverage::Unchecked(reason.clone()),
+            },
+            should_fail: e.should_fail,
+            stmts: check_stmts(
+                &compiled.program,
+                &e.stmts,
+                &e.settings,
+                fixed,
+                None,
+                e.should_fail,
+            ),
+            errors: e
+                .errors
+                .iter()
+                .map(|l| error_claim(l.line, l.col, None, None, "", l.message.clone()))
+                .collect(),
+        })
+        .collect();
     let mut result = NoteResult {
         path: note.path.clone(),
         rel_path: note.rel_path.to_string_lossy().replace('\\', "/"),
         title: note.title.clone(),
         errors,
         blocks,
+        equations,
         counts: Counts::default(),
     };
     for c in result.claims() {
@@ -147,6 +107,93 @@ pub fn check_note(
     }
     result.counts = counts;
     result
+}
+
+/// Check a block's (or an equation's) compiled statements.
+fn check_stmts(
+    program: &Program,
+    compiled_stmts: &[crate::lang::compile::CompiledStmt],
+    settings: &CheckSettings,
+    fixed: &BTreeMap<String, u64>,
+    id: Option<String>,
+    should_fail: bool,
+) -> Vec<StmtResult> {
+    let mut stmts = Vec::new();
+    for s in compiled_stmts {
+        let ctx = Ctx {
+            program,
+            settings,
+            fixed,
+            block: id.clone(),
+            label: s.label.clone(),
+            should_fail,
+        };
+        let mut shown = None;
+        let (kind, claims) = match &s.kind {
+            CompiledKind::Declare => (StmtKindTag::Declare, vec![]),
+            CompiledKind::Function => (StmtKindTag::Function, vec![]),
+            CompiledKind::Define(Ok(d)) => (
+                StmtKindTag::Define,
+                ctx.check_definition(*d, s.line, &s.text),
+            ),
+            CompiledKind::Define(Err(l)) | CompiledKind::Error(l) => {
+                let tag = if matches!(s.kind, CompiledKind::Define(_)) {
+                    StmtKindTag::Define
+                } else {
+                    StmtKindTag::Error
+                };
+                (tag, vec![ctx.error(l, &s.text)])
+            }
+            CompiledKind::Show(Ok(e)) => match ctx.show(e) {
+                Ok(v) => {
+                    shown = Some(v);
+                    (StmtKindTag::Show, vec![])
+                }
+                Err(m) => (
+                    StmtKindTag::Show,
+                    vec![error_claim(
+                        s.line,
+                        1,
+                        id.clone(),
+                        s.label.clone(),
+                        &s.text,
+                        m,
+                    )],
+                ),
+            },
+            CompiledKind::Show(Err(l)) => (StmtKindTag::Show, vec![ctx.error(l, &s.text)]),
+            CompiledKind::Claims(cs) => (
+                StmtKindTag::Claim,
+                cs.iter()
+                    .map(|c| match &c.result {
+                        Ok(claim) => {
+                            let mut r = ctx.check_claim(claim);
+                            r.line = c.line;
+                            r.col = c.col;
+                            r.text = c.text.clone();
+                            r.latex = c.latex.clone();
+                            r
+                        }
+                        Err(l) => {
+                            let mut r = ctx.error(l, &c.text);
+                            r.latex = c.latex.clone();
+                            r
+                        }
+                    })
+                    .collect(),
+            ),
+        };
+        stmts.push(StmtResult {
+            line: s.line,
+            label: s.label.clone(),
+            kind,
+            text: s.text.clone(),
+            latex: s.latex.clone(),
+            claims,
+            shown,
+        });
+    }
+    stmts
 }
 
 fn error_claim(

@@ -194,6 +194,70 @@ impl Counts {
     }
 }
 
+/// Whether a display equation of the prose was checked (spec section 6).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "status", content = "reason")]
+pub enum Coverage {
+    /// Read as statements of the claim language and checked.
+    Checked,
+    /// Not a claim, for this reason (`undeclared x`, `\int`, …).
+    Unchecked(String),
+}
+
+/// One display equation (`$$…$$`) of the prose and its claims.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EquationResult {
+    /// Position among the note's display equations, from 0.
+    pub index: usize,
+    /// 1-based file line of the opening `$$`.
+    pub line: usize,
+    pub coverage: Coverage,
+    pub should_fail: bool,
+    /// Its statements (each row of an aligned chain is its own line).
+    pub stmts: Vec<StmtResult>,
+    /// `% check` problems: bad options, or a `% check` equation that could
+    /// not be checked, as `error` claims.
+    pub errors: Vec<ClaimResult>,
+}
+
+impl EquationResult {
+    /// Every claim of the equation (errors first, then statements).
+    pub fn claims(&self) -> impl Iterator<Item = &ClaimResult> {
+        self.errors
+            .iter()
+            .chain(self.stmts.iter().flat_map(|s| &s.claims))
+    }
+}
+
+/// A note's (or a site's) coverage of display equations.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EquationCoverage {
+    /// Display equations.
+    pub display: usize,
+    /// Read and checked.
+    pub checked: usize,
+    /// Checked and every claim passed (`pass`/`xfail`).
+    pub passed: usize,
+    /// Checked with a `fail`, `error` or `xpass`.
+    pub failed: usize,
+    pub unchecked: usize,
+    /// Why equations were left unchecked: reason → count.
+    pub reasons: BTreeMap<String, usize>,
+}
+
+impl EquationCoverage {
+    pub fn merge(&mut self, o: &EquationCoverage) {
+        self.display += o.display;
+        self.checked += o.checked;
+        self.passed += o.passed;
+        self.failed += o.failed;
+        self.unchecked += o.unchecked;
+        for (k, v) in &o.reasons {
+            *self.reasons.entry(k.clone()).or_default() += v;
+        }
+    }
+}
+
 /// Everything checked in one note.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NoteResult {
@@ -203,6 +267,9 @@ pub struct NoteResult {
     /// Front matter problems, as `error` claims.
     pub errors: Vec<ClaimResult>,
     pub blocks: Vec<BlockResult>,
+    /// The prose's display equations, in document order.
+    #[serde(default)]
+    pub equations: Vec<EquationResult>,
     pub counts: Counts,
 }
 
@@ -216,7 +283,35 @@ impl NoteResult {
                 v.extend(s.claims.iter());
             }
         }
+        for e in &self.equations {
+            v.extend(e.claims());
+        }
         v.sort_by_key(|c| (c.line, c.col));
         v
+    }
+
+    /// The note's coverage of display equations.
+    pub fn coverage(&self) -> EquationCoverage {
+        let mut c = EquationCoverage {
+            display: self.equations.len(),
+            ..Default::default()
+        };
+        for e in &self.equations {
+            match &e.coverage {
+                Coverage::Checked => {
+                    c.checked += 1;
+                    if e.claims().any(|c| c.status.is_failure()) {
+                        c.failed += 1;
+                    } else {
+                        c.passed += 1;
+                    }
+                }
+                Coverage::Unchecked(reason) => {
+                    c.unchecked += 1;
+                    *c.reasons.entry(reason.clone()).or_default() += 1;
+                }
+            }
+        }
+        c
     }
 }

@@ -129,6 +129,7 @@ pub(super) fn result_for(
         title: note.title.clone(),
         errors: vec![],
         blocks,
+        equations: vec![],
         counts: Counts::default(),
     };
     let mut counts = Counts::default();
