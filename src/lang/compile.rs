@@ -116,21 +116,8 @@ impl Lines<'_> {
         Located { line, col, message }
     }
     fn text(&self, span: Span) -> String {
-        if let Some(t) = &self.tex {
-            // The TeX as written, for a prose equation.
-            let a = t.start + t.reading.tex_offset(span.start);
-            let b = t.start + t.reading.tex_offset(span.end.saturating_sub(1)) + 1;
-            let mut b = b.min(t.source.len());
-            while !t.source.is_char_boundary(b) {
-                b += 1;
-            }
-            return t
-                .source
-                .get(a.min(b)..b)
-                .unwrap_or("")
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
+        if self.tex.is_some() {
+            return readable(self.body.get(span.start..span.end).unwrap_or("").trim());
         }
         self.body
             .get(span.start..span.end)
@@ -138,6 +125,37 @@ impl Lines<'_> {
             .trim()
             .to_string()
     }
+}
+
+/// A prose equation's claim text with the reader's LaTeX spellings shown
+/// as symbols: `(x^T \otimes I) \operatorname{vec}(W)` → `(x^T ⊗ I) vec(W)`.
+fn readable(text: &str) -> String {
+    let mut s = text.to_string();
+    for (from, to) in [
+        ("\\otimes", "⊗"),
+        ("\\odot", "⊙"),
+        ("\\oslash", "⊘"),
+        ("\\cdot", "·"),
+        ("\\times", "×"),
+        ("\\in", "∈"),
+        ("\\approx", "≈"),
+        ("\\neq", "≠"),
+        ("\\partial ", "∂"),
+        ("\\partial", "∂"),
+        ("\\sum", "∑"),
+        ("\\top", "T"),
+        ("\\to", "→"),
+    ] {
+        s = s.replace(from, to);
+    }
+    while let Some(i) = s.find("\\operatorname{") {
+        let rest = &s[i + 14..];
+        match rest.find('}') {
+            Some(j) => s = format!("{}{}{}", &s[..i], &rest[..j], &rest[j + 1..]),
+            None => break,
+        }
+    }
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Compile every check block and display equation of `note`, in document

@@ -63,18 +63,29 @@ pub fn options() -> Options {
 /// text, deduplicated within the page); relative links to `*.md` files are
 /// pointed at the rendered `*.html`.
 pub fn body_to_html(note: &Note, render_block: &dyn Fn(usize) -> String) -> RenderedBody {
-    render_body(note, render_block, None)
+    render_body(note, render_block, &|_| None, None)
 }
 
 /// [`body_to_html`]; with `drop_title`, a level-1 heading that opens the body
 /// and whose text is `drop_title` is left out (the page shows the title).
+///
+/// The body is read with its display math masked ([`Note::masked`]), so
+/// nothing inside `$$…$$` is Markdown; each display equation becomes
+/// `render_equation(i)` (its math with verdict badges), or its plain math
+/// when that gives `None`. Math inside HTML blocks is typeset too.
 pub(crate) fn render_body(
     note: &Note,
     render_block: &dyn Fn(usize) -> String,
+    render_equation: &dyn Fn(usize) -> Option<String>,
     drop_title: Option<&str>,
 ) -> RenderedBody {
     let start = note.body_start.min(note.source.len());
-    let body = &note.source[start..];
+    let body = note.masked_body();
+    let equation_at = |abs: usize| {
+        note.equations
+            .iter()
+            .find(|e| e.range.start <= abs && abs < e.range.end)
+    };
 
     let mut ids = IdSet::default();
     for r in RESERVED_IDS {
@@ -96,7 +107,20 @@ pub(crate) fn render_body(
         let is_first = std::mem::replace(&mut first_event, false);
         match ev {
             Event::InlineMath(tex) => out.push(Event::InlineHtml(render_math(&tex, false).into())),
-            Event::DisplayMath(tex) => out.push(Event::InlineHtml(render_math(&tex, true).into())),
+            Event::DisplayMath(tex) => match equation_at(start + range.start) {
+                Some(e) => {
+                    let html = render_equation(e.index)
+                        .unwrap_or_else(|| render_math(&e.tex, true));
+                    out.push(Event::InlineHtml(html.into()));
+                }
+                None => out.push(Event::InlineHtml(render_math(&tex, true).into())),
+            },
+            Event::Html(html) if html.contains('$') => {
+                out.push(Event::Html(math_in_html(&html).into()))
+            }
+            Event::InlineHtml(html) if html.contains('$') => {
+                out.push(Event::InlineHtml(math_in_html(&html).into()))
+            }
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
                 if info.split_whitespace().next() == Some("check") =>
             {
@@ -204,6 +228,36 @@ pub(crate) fn render_body(
         toc_html,
         placed_blocks: placed,
     }
+}
+
+/// Typeset `$$…$$` and `$…$` inside raw HTML (a `<div>` block), leaving
+/// the tags as they are. A `\$` is a dollar sign.
+pub fn math_in_html(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find('$') {
+        if rest[..i].ends_with('\\') {
+            out.push_str(&rest[..=i]);
+            rest = &rest[i + 1..];
+            continue;
+        }
+        out.push_str(&rest[..i]);
+        let display = rest[i..].starts_with("$$");
+        let delim = if display { "$$" } else { "$" };
+        let body = &rest[i + delim.len()..];
+        match body.find(delim) {
+            Some(j) if j > 0 && (display || !body[..j].contains('\n')) => {
+                out.push_str(&render_math(&body[..j], display));
+                rest = &body[j + delim.len()..];
+            }
+            _ => {
+                out.push_str(delim);
+                rest = body;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The text of a heading's inline events (math as its LaTeX source).

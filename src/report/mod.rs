@@ -17,6 +17,7 @@
 //! templates pre-rendered.
 
 pub mod blocks;
+pub mod equation;
 pub mod html;
 pub mod markdown;
 pub mod math;
@@ -362,7 +363,17 @@ fn render_note_page(
         }
     };
     let show_title = !note.title.trim().is_empty();
-    let body = render_body(note, &render_block, show_title.then_some(note.title.trim()));
+    let render_equation = |i: usize| -> Option<String> {
+        let eq = note.equations.get(i)?;
+        let r = result.equations.iter().find(|e| e.index == i)?;
+        Some(equation::render(&pr, eq, r))
+    };
+    let body = render_body(
+        note,
+        &render_block,
+        &render_equation,
+        show_title.then_some(note.title.trim()),
+    );
 
     // Blocks the Markdown parser did not meet where expected still appear.
     let unplaced: Vec<&BlockResult> = result

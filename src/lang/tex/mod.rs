@@ -385,6 +385,20 @@ impl Reader<'_> {
     /// Read one token at `i`; returns where the next one starts.
     fn one(&mut self, i: usize, end: usize, mode: Mode) -> R<usize> {
         let c = self.b[i];
+        if c == b'(' && mode == Mode::Math && self.text[self.row_start..].trim().is_empty() {
+            // A label `(2a)` at the start of a row.
+            if let Some(close) = self.src[i..end].find(')') {
+                let inner = &self.src[i + 1..i + close];
+                let digits = inner.trim_end_matches(|c: char| c.is_ascii_lowercase());
+                if !digits.is_empty()
+                    && digits.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                {
+                    self.emit(&self.src[i..=i + close], i);
+                    self.emit(" ", i + close);
+                    return Ok(i + close + 1);
+                }
+            }
+        }
         match c {
             b' ' | b'\t' | b'\r' | b'\n' | b'~' => {
                 if !self.text.ends_with([' ', '\n']) {

@@ -91,3 +91,8 @@ fn never_panics() {
         let _ = read(t, &known(&[]));
     }
 }
+
+#[test]
+fn label_at_row_start() {
+    assert_eq!(text("(2b)\\quad f = Wx").trim(), "(2b) f = W x");
+}

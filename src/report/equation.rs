@@ -1,0 +1,91 @@
+//! A prose display equation in the page: its math, one verdict badge per
+//! relation (symbol and word, linked to the claim), and the evidence in a
+//! `<details>` below; an unchecked equation gets a quiet marker whose
+//! tooltip gives the reason.
+
+use std::fmt::Write;
+
+use super::blocks::{ClaimView, PageRenderer, badge_info, paren};
+use super::html::escape;
+use super::math::render_math;
+use crate::check::verdict::{Coverage, EquationResult};
+use crate::note::Equation;
+
+/// The anchor of display equation `index` (from 0): `eq-1`, `eq-2`, …
+pub fn equation_anchor(index: usize) -> String {
+    format!("eq-{}", index + 1)
+}
+
+/// The equation's HTML (one `<div class="equation">`).
+pub fn render(pr: &PageRenderer, eq: &Equation, r: &EquationResult) -> String {
+    let math = render_math(&eq.tex, true);
+    let anchor = equation_anchor(eq.index);
+    let claims: Vec<_> = r.claims().collect();
+    let mut s = String::new();
+    if claims.is_empty() {
+        let reason = match &r.coverage {
+            Coverage::Unchecked(reason) => reason.as_str(),
+            Coverage::Checked => "no claim: declarations and definitions only",
+        };
+        if reason == "latex: off" {
+            return format!("<div class=\"equation\" id=\"{anchor}\">{math}</div>");
+        }
+        let _ = write!(
+            s,
+            "<div class=\"equation eq-unchecked\" id=\"{anchor}\" data-line=\"{}\"><div class=\"eq-body\"><div class=\"eq-math\">{math}</div><span class=\"eq-marker\" title=\"{}\"><span aria-hidden=\"true\">○</span> <span class=\"eq-marker-text\">{}</span></span></div></div>",
+            eq.line,
+            escape(&format!("not checked: {reason}")),
+            if matches!(r.coverage, Coverage::Checked) {
+                "defines".to_string()
+            } else {
+                format!("not checked: {}", escape(reason))
+            }
+        );
+        return s;
+    }
+    let failing = claims.iter().any(|c| c.status.is_failure());
+    let mut badges = String::new();
+    let mut evidence = String::new();
+    for c in &claims {
+        let html = pr.claim(c, ClaimView::Full);
+        let id = html
+            .split("id=\"")
+            .nth(1)
+            .and_then(|t| t.split('"').next())
+            .unwrap_or("")
+            .to_string();
+        let b = badge_info(c.status);
+        let _ = write!(
+            badges,
+            "<li><a class=\"eq-badge badge badge-{0}\" href=\"#{1}\" data-status=\"{0}\" data-line=\"{2}\" title=\"{3}\"><span class=\"badge-sym\" aria-hidden=\"true\">{4}</span> {5}</a>{6}</li>",
+            b.status,
+            escape(&id),
+            c.line,
+            escape(&format!("{}: line {}: {}", b.title, c.line, c.text)),
+            b.symbol,
+            escape(b.text),
+            c.label
+                .as_deref()
+                .map(|l| format!(" <span class=\"claim-label\">{}</span>", escape(&paren(l))))
+                .unwrap_or_default()
+        );
+        evidence.push_str(&html);
+    }
+    let n = claims.len();
+    let bad = claims.iter().filter(|c| c.status.is_failure()).count();
+    let summary = if bad > 0 {
+        format!("{bad} of {n} claims need attention: evidence")
+    } else {
+        format!("{n} claim{} checked: evidence", if n == 1 { "" } else { "s" })
+    };
+    let _ = write!(
+        s,
+        "<div class=\"equation eq-checked{}{}\" id=\"{anchor}\" data-line=\"{}\"><div class=\"eq-body\"><div class=\"eq-math\">{math}</div><ul class=\"eq-badges\">{badges}</ul></div><details class=\"eq-evidence\"{}><summary>{}</summary>{evidence}</details></div>",
+        if failing { " eq-failing" } else { "" },
+        if r.should_fail { " should-fail" } else { "" },
+        eq.line,
+        if failing { " open" } else { "" },
+        escape(&summary),
+    );
+    s
+}
