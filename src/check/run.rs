@@ -7,8 +7,8 @@ use nalgebra::DMatrix;
 use crate::check::diagnose;
 use crate::check::verdict::DerivativeFigure;
 use crate::check::verdict::{
-    BlockResult, ClaimResult, Counts, Coverage, EquationResult, Evidence, Matrix, NoteResult, Shown, Status, StmtKindTag,
-    StmtResult,
+    BlockResult, ClaimResult, Counts, Coverage, EquationResult, Evidence, Matrix, NoteResult,
+    Shown, Status, StmtKindTag, StmtResult,
 };
 use crate::config::CheckSettings;
 use crate::eval::interp::{self, Evaluator, Trial};

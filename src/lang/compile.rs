@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use crate::config::CheckSettings;
 use crate::lang::ast::{self, Item, Rhs, Span, StmtKind};
 use crate::lang::ir::{Claim, Expr, Program};
+use crate::lang::prose;
 use crate::lang::resolve::{Meaning, Resolved, Resolver};
 use crate::lang::{latex, parser};
-use crate::lang::prose;
 use crate::note::Note;
 
 /// A message at a 1-based file line and column.

@@ -7,14 +7,14 @@
 //! language's own parser; then two prose forms are recognised on the
 //! parsed statements: `X ∈ S` whose names are all undeclared is a
 //! declaration (`let X ∈ S`), and `f = E = …` whose left side is a plain
-//! undeclared name (or an undeclared family `L_i`) defines it (`let f = E`)
+//! undeclared name defines it (`let f = E`)
 //! and checks the rest of the chain. An equation is checked only when
 //! every statement reads and every name is known: resolution happens on a
 //! copy of the scope, kept only when nothing is undeclared. Otherwise the
 //! equation is unchecked, with a short reason for the coverage report.
 
 use crate::config::{CheckSettings, Latex};
-use crate::lang::ast::{ExprKind, Item, Link, Rel, Rhs, Span, Stmt, StmtKind, Sub};
+use crate::lang::ast::{ExprKind, Item, Link, Rel, Rhs, Span, Stmt, StmtKind};
 use crate::lang::compile::{
     CompiledEquation, CompiledKind, CompiledStmt, Lines, Located, TexPlace, statement,
 };
@@ -177,7 +177,13 @@ fn offset_of(source: &str, line: usize, col: usize) -> Option<usize> {
         source.match_indices('\n').nth(line - 2)?.0 + 1
     };
     let rest = &source[start..];
-    Some(start + rest.char_indices().nth(col - 1).map_or(rest.len(), |(i, _)| i))
+    Some(
+        start
+            + rest
+                .char_indices()
+                .nth(col - 1)
+                .map_or(rest.len(), |(i, _)| i),
+    )
 }
 
 /// A short, groupable reason for a parse error.
@@ -204,8 +210,13 @@ fn undeclared(c: &CompiledStmt) -> Option<(String, usize, usize)> {
     errs.into_iter().find_map(|l| {
         let m = l.message.as_str();
         let quoted = |p: &str| {
-            m.find(p)
-                .map(|i| m[i + p.len()..].split('\'').next().unwrap_or("").to_string())
+            m.find(p).map(|i| {
+                m[i + p.len()..]
+                    .split('\'')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
         };
         if let Some(n) = quoted("unknown name '") {
             Some((format!("undeclared {n}"), l.line, l.col))
@@ -277,20 +288,10 @@ fn prose_forms(s: Stmt, resolver: &Resolver) -> Vec<Stmt> {
     else {
         return vec![s];
     };
+    // Only a plain name: a family `L_i = …` in prose is too often an
+    // entry-wise statement about a name the check blocks define.
     let (name, indices) = match &head.kind {
         ExprKind::Name(n) => (n.clone(), Vec::new()),
-        ExprKind::Subscript { base, subs } => match &base.kind {
-            ExprKind::Name(n) if subs.iter().all(|s| matches!(s, Sub::Letter(_))) => (
-                n.clone(),
-                subs.iter()
-                    .filter_map(|s| match s {
-                        Sub::Letter(i) => Some(i.clone()),
-                        Sub::Int(..) => None,
-                    })
-                    .collect(),
-            ),
-            _ => return vec![s],
-        },
         _ => return vec![s],
     };
     if resolver.knows(&name.name) || name.name.starts_with('d') && name.name.len() > 1 {
@@ -303,7 +304,11 @@ fn prose_forms(s: Stmt, resolver: &Resolver) -> Vec<Stmt> {
             expr: first.clone(),
         },
         span: s.span,
-        label: if links.len() > 1 { None } else { s.label.clone() },
+        label: if links.len() > 1 {
+            None
+        } else {
+            s.label.clone()
+        },
     };
     let mut out = vec![define];
     if links.len() > 1 {

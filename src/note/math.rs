@@ -269,7 +269,8 @@ fn read_comment(source: &str, at: usize, comment: &str, o: &mut EquationOptions)
     o.einstein |= parsed.einstein;
     merge(&mut o.overrides, parsed.overrides);
     for (pos, message) in parsed.errors {
-        o.errors.push(locate(pos, format!("in '% check': {message}")));
+        o.errors
+            .push(locate(pos, format!("in '% check': {message}")));
     }
 }
 

@@ -75,6 +75,13 @@ pub fn render(results: &[NoteResult], sources: &[&str], color: bool) -> String {
         t.xfail,
         t.xpass
     );
+    let mut cov = crate::check::verdict::EquationCoverage::default();
+    for n in results {
+        cov.merge(&n.coverage());
+    }
+    if cov.display > 0 {
+        let _ = writeln!(out, "{}", coverage_line(&cov));
+    }
     let _ = writeln!(
         out,
         "{}{} passed, {} failed{}",
@@ -164,4 +171,22 @@ fn fmt_matrix(rows: &[Vec<f64>]) -> String {
         })
         .collect();
     format!("[{}]", rows.join("; "))
+}
+
+/// `equations: 12 display, 9 checked (8 passed, 1 failed), 3 unchecked (undeclared x: 2; \int: 1)`.
+pub fn coverage_line(c: &crate::check::verdict::EquationCoverage) -> String {
+    let mut s = format!(
+        "equations: {} display, {} checked ({} passed, {} failed), {} unchecked",
+        c.display, c.checked, c.passed, c.failed, c.unchecked
+    );
+    if !c.reasons.is_empty() {
+        let mut reasons: Vec<(&String, &usize)> = c.reasons.iter().collect();
+        reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let parts: Vec<String> = reasons
+            .iter()
+            .map(|(r, n)| format!("{}: {n}", crate::output::junit::one_line(r)))
+            .collect();
+        s.push_str(&format!(" ({})", parts.join("; ")));
+    }
+    s
 }

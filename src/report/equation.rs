@@ -76,7 +76,10 @@ pub fn render(pr: &PageRenderer, eq: &Equation, r: &EquationResult) -> String {
     let summary = if bad > 0 {
         format!("{bad} of {n} claims need attention: evidence")
     } else {
-        format!("{n} claim{} checked: evidence", if n == 1 { "" } else { "s" })
+        format!(
+            "{n} claim{} checked: evidence",
+            if n == 1 { "" } else { "s" }
+        )
     };
     let _ = write!(
         s,

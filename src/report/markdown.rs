@@ -109,8 +109,8 @@ pub(crate) fn render_body(
             Event::InlineMath(tex) => out.push(Event::InlineHtml(render_math(&tex, false).into())),
             Event::DisplayMath(tex) => match equation_at(start + range.start) {
                 Some(e) => {
-                    let html = render_equation(e.index)
-                        .unwrap_or_else(|| render_math(&e.tex, true));
+                    let html =
+                        render_equation(e.index).unwrap_or_else(|| render_math(&e.tex, true));
                     out.push(Event::InlineHtml(html.into()));
                 }
                 None => out.push(Event::InlineHtml(render_math(&tex, true).into())),

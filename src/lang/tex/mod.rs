@@ -85,14 +85,45 @@ pub const FUNCTIONS: &[&str] = &[
 ];
 
 const ALIGN_ENVS: &[&str] = &[
-    "aligned", "align", "align*", "split", "gather", "gather*", "gathered", "equation",
-    "equation*", "eqnarray", "eqnarray*", "multline", "multline*", "alignat", "alignat*",
-    "alignedat", "flalign", "flalign*",
+    "aligned",
+    "align",
+    "align*",
+    "split",
+    "gather",
+    "gather*",
+    "gathered",
+    "equation",
+    "equation*",
+    "eqnarray",
+    "eqnarray*",
+    "multline",
+    "multline*",
+    "alignat",
+    "alignat*",
+    "alignedat",
+    "flalign",
+    "flalign*",
 ];
 const MATRIX_ENVS: &[&str] = &["bmatrix", "pmatrix", "matrix"];
 const SPACING: &[&str] = &[
-    ",", ";", ":", "!", " ", "quad", "qquad", "enspace", "thinspace", "medspace", "thickspace",
-    "negthinspace", "displaystyle", "textstyle", "limits", "nolimits", "nonumber", "notag",
+    ",",
+    ";",
+    ":",
+    "!",
+    " ",
+    "quad",
+    "qquad",
+    "enspace",
+    "thinspace",
+    "medspace",
+    "thickspace",
+    "negthinspace",
+    "displaystyle",
+    "textstyle",
+    "limits",
+    "nolimits",
+    "nonumber",
+    "notag",
 ];
 const SIZES: &[&str] = &[
     "left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
@@ -110,7 +141,15 @@ const MATH_STYLES: &[&str] = &[
     "vb",
 ];
 /// Commands whose argument is one upright word.
-const WORD_STYLES: &[&str] = &["mathrm", "operatorname", "text", "textrm", "mbox", "textit", "textbf"];
+const WORD_STYLES: &[&str] = &[
+    "mathrm",
+    "operatorname",
+    "text",
+    "textrm",
+    "mbox",
+    "textit",
+    "textbf",
+];
 const ONE_ARG_DROPPED: &[&str] = &["color", "label", "hspace", "vspace", "phantom", "hphantom"];
 const ILLUSTRATIONS: &[&str] = &["cdots", "ldots", "dots", "vdots", "ddots", "dotsc", "dotsb"];
 
@@ -201,8 +240,8 @@ impl Reader<'_> {
         }
         if let Some((label, tag_at)) = self.row_tag.take() {
             let row = self.text[self.row_start..].trim_start();
-            let continues = row.starts_with(['=', '≈', '≠', '<', '>', '≤', '≥'])
-                || row.starts_with("\\approx");
+            let continues =
+                row.starts_with(['=', '≈', '≠', '<', '>', '≤', '≥']) || row.starts_with("\\approx");
             if !continues && !row.is_empty() {
                 let lead = self.text.len() - self.row_start - row.len();
                 let at_text = self.row_start + lead;
@@ -363,7 +402,13 @@ impl Reader<'_> {
         }
         let i = self.skip_ws(i, end);
         let s = &self.src[i..end];
-        for p in ["\\mathrm{d}", "\\text{d}", "\\operatorname{d}", "\\mathrm d", "\\textrm{d}"] {
+        for p in [
+            "\\mathrm{d}",
+            "\\text{d}",
+            "\\operatorname{d}",
+            "\\mathrm d",
+            "\\textrm{d}",
+        ] {
             if let Some(rest) = s.strip_prefix(p) {
                 return Some(end - rest.len());
             }
@@ -391,7 +436,9 @@ impl Reader<'_> {
                 let inner = &self.src[i + 1..i + close];
                 let digits = inner.trim_end_matches(|c: char| c.is_ascii_lowercase());
                 if !digits.is_empty()
-                    && digits.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                    && digits
+                        .split('.')
+                        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
                 {
                     self.emit(&self.src[i..=i + close], i);
                     self.emit(" ", i + close);
@@ -510,7 +557,15 @@ impl Reader<'_> {
         if sup
             && matches!(
                 inner,
-                "T" | "\\top" | "\\intercal" | "\\mathsf{T}" | "\\mathrm{T}" | "\\textsf{T}" | "\\mathrm T" | "\\mathsf T" | "{T}" | "t"
+                "T" | "\\top"
+                    | "\\intercal"
+                    | "\\mathsf{T}"
+                    | "\\mathrm{T}"
+                    | "\\textsf{T}"
+                    | "\\mathrm T"
+                    | "\\mathsf T"
+                    | "{T}"
+                    | "t"
             )
             && inner != "t"
         {
@@ -610,6 +665,31 @@ impl Reader<'_> {
             "frac" | "dfrac" | "tfrac" => {
                 let (na, nb, after_n) = self.arg(j, end)?;
                 let (da, db, after_d) = self.arg(after_n, end)?;
+                let num = self.src[na..nb].trim();
+                let d_op = self
+                    .strip_d(na, nb)
+                    .is_some_and(|r| self.src[r..nb].trim().is_empty());
+                if num == "\\partial" || d_op {
+                    // The operator form `\frac{\partial}{\partial X} Y`.
+                    let den = self.strip_d(da, db).unwrap_or(da);
+                    let den = if self.src[den..db].trim_start().starts_with("\\partial") {
+                        self.src[den..db]
+                            .find("\\partial")
+                            .map_or(den, |k| den + k + 8)
+                    } else {
+                        den
+                    };
+                    let y_start = self.skip_ws(after_d, end);
+                    let y_end = self.atom_end(y_start, end)?;
+                    self.emit_name("\\frac{\\partial ", i);
+                    self.emit("(", y_start);
+                    self.seq(y_start, y_end, mode)?;
+                    self.emit(")", y_end);
+                    self.emit("}{\\partial ", da);
+                    self.seq(den, db, mode)?;
+                    self.emit("}", db);
+                    return Ok(y_end);
+                }
                 match (self.strip_d(na, nb), self.strip_d(da, db)) {
                     (Some(nr), Some(dr)) => {
                         self.emit_name("\\frac{\\partial", i);
@@ -696,7 +776,10 @@ impl Reader<'_> {
                     // `\|x\|_2`, `\|A\|_F`: the 2-norm and Frobenius norm.
                     if self.b.get(j) == Some(&b'_') {
                         let (a, b, after) = self.arg(j + 1, end)?;
-                        if matches!(self.src[a..b].trim(), "2" | "F" | "\\mathrm{F}" | "\\text{F}") {
+                        if matches!(
+                            self.src[a..b].trim(),
+                            "2" | "F" | "\\mathrm{F}" | "\\text{F}"
+                        ) {
                             return Ok(after);
                         }
                     }
@@ -739,7 +822,11 @@ impl Reader<'_> {
                     // A differential's `d`: glued to what follows.
                     self.emit_name("d", i);
                     let mark = self.text.len();
-                    let k = if after < end { self.one(after, end, mode)? } else { after };
+                    let k = if after < end {
+                        self.one(after, end, mode)?
+                    } else {
+                        after
+                    };
                     if self.text[mark..].starts_with(' ') {
                         self.text.remove(mark);
                         self.map.remove(mark);
@@ -813,7 +900,14 @@ impl Reader<'_> {
 
     /// `\mathbf{…}` and the like: the argument's letters are symbols;
     /// `\mathbf W_1` is `W1` when `W1` is known and `W` is not.
-    fn styled_name(&mut self, a: usize, b: usize, after: usize, end: usize, mode: Mode) -> R<usize> {
+    fn styled_name(
+        &mut self,
+        a: usize,
+        b: usize,
+        after: usize,
+        end: usize,
+        mode: Mode,
+    ) -> R<usize> {
         let word = self.src[a..b].trim();
         if word.len() == 1 && word.as_bytes()[0].is_ascii_alphabetic() && mode == Mode::Math {
             let k = after;

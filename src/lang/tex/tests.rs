@@ -15,7 +15,10 @@ fn letters_are_symbols() {
     assert_eq!(text("\\mathbf V_1 \\mathbf x").trim(), "V1 x");
     assert_eq!(text("\\mathbf W_1").trim(), "W_1");
     assert_eq!(text("\\mathbf{x}^\\top \\mathbf{x}").trim(), "x^T x");
-    assert_eq!(text("\\operatorname{vec}(\\mathbf{W})").trim(), "\\operatorname{vec}(W)");
+    assert_eq!(
+        text("\\operatorname{vec}(\\mathbf{W})").trim(),
+        "\\operatorname{vec}(W)"
+    );
     assert_eq!(text("\\text{vec}(W)").trim(), "\\operatorname{vec}(W)");
     assert_eq!(text("\\mathrm{Tr}(W)").trim(), "\\operatorname{tr}(W)");
 }
@@ -87,9 +90,20 @@ fn map_points_into_the_tex() {
 
 #[test]
 fn never_panics() {
-    for t in ["\\", "{", "}", "\\frac{", "_", "^{", "\\begin{", "\\nabla_", "\\|", "é\\é", "\\tag{", "$"] {
+    for t in [
+        "\\", "{", "}", "\\frac{", "_", "^{", "\\begin{", "\\nabla_", "\\|", "é\\é", "\\tag{", "$",
+    ] {
         let _ = read(t, &known(&[]));
     }
+}
+
+#[test]
+fn operator_form() {
+    assert_eq!(
+        text("\\frac{\\partial}{\\partial \\mathbf{x}}(\\mathbf{x}^T \\mathbf{x}) = 2\\mathbf{x}")
+            .trim(),
+        "\\frac{\\partial ((x^T x))}{\\partial x} = 2 x"
+    );
 }
 
 #[test]
