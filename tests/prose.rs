@@ -1,0 +1,101 @@
+//! Prose display equations as claims (spec section 6), through the real binary.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn check(dir: &str) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+        .args(["check", dir, "--format", "json", "--no-cache"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn note<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["path"].as_str().unwrap().ends_with(name))
+        .unwrap()
+}
+
+fn claim<'a>(n: &'a Value, line: u64) -> Vec<&'a Value> {
+    n["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["line"] == line)
+        .collect()
+}
+
+#[test]
+fn aligned_chain_rows_at_their_lines_with_the_planted_mistake_failing() {
+    let v = check("tests/fixtures/prose");
+    let n = note(&v, "chains.md");
+    // Row 1 (line 11): the definition `f = W x` from the previous equation is used.
+    assert_eq!(claim(n, 11)[0]["status"], "pass");
+    assert_eq!(claim(n, 11)[0]["col"], 12);
+    assert_eq!(claim(n, 12)[0]["status"], "pass");
+    assert_eq!(claim(n, 12)[0]["col"], 4);
+    let bad = claim(n, 13)[0];
+    assert_eq!(bad["status"], "fail");
+    assert!(bad["message"].as_str().unwrap().contains("Kronecker factors swapped"));
+    // `% check: should-fail` on a wrong transpose.
+    assert_eq!(claim(n, 20)[0]["status"], "xfail");
+    // `% check` on an equation with no relation is an error at its line.
+    let e = claim(n, 34)[0];
+    assert_eq!(e["status"], "error");
+    assert!(e["message"].as_str().unwrap().contains("cannot be checked"));
+    // An unknown `% check` option is a clear error; the equation is still checked.
+    let opt = claim(n, 38);
+    assert!(opt.iter().any(|c| c["status"] == "pass"));
+    assert!(opt.iter().any(|c| c["status"] == "error"
+        && c["message"].as_str().unwrap().contains("bogus")));
+    let eq = &n["equations"];
+    assert_eq!(eq["display"], 7);
+    assert_eq!(eq["reasons"]["undeclared p"], 1);
+    assert_eq!(eq["reasons"]["\\int"], 1);
+}
+
+#[test]
+fn adapted_course_notes() {
+    let v = check("tests/fixtures/prose");
+    let n = note(&v, "study-hub-matrix-calculus.md");
+    // The three gradient identities of the original hold as written.
+    let passed: Vec<u64> = n["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "pass")
+        .map(|c| c["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(passed, vec![22, 26, 30]);
+    assert_eq!(n["equations"]["unchecked"], 1);
+    // Declarations and a definition from the prose; the rest is unchecked with reasons.
+    let n = note(&v, "basic-ml-dl-backprop.md");
+    assert_eq!(n["equations"]["display"], 7);
+    assert_eq!(n["equations"]["checked"], 4);
+    assert_eq!(n["equations"]["reasons"]["unknown function σ"], 1);
+    assert_eq!(n["equations"]["reasons"]["no relation (not a statement)"], 1);
+    assert_eq!(v["summary"]["equations"]["display"], 18);
+}
+
+#[test]
+fn latex_off_checks_no_equation() {
+    let dir = std::env::temp_dir().join("notecheck-prose-off");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/prose/chains.md"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("c.md"), format!("---\ncheck:\n  latex: off\n---\n{src}")).unwrap();
+    let v = check(dir.to_str().unwrap());
+    let n = &v["notes"][0];
+    assert_eq!(n["equations"]["checked"], 0);
+    // Only the `% check` equations are still read (and they fail to check).
+    assert!(n["claims"].as_array().unwrap().iter().all(|c| c["status"] != "fail"));
+}
