@@ -42,7 +42,12 @@ fn aligned_chain_rows_at_their_lines_with_the_planted_mistake_failing() {
     assert_eq!(claim(n, 12)[0]["col"], 4);
     let bad = claim(n, 13)[0];
     assert_eq!(bad["status"], "fail");
-    assert!(bad["message"].as_str().unwrap().contains("Kronecker factors swapped"));
+    assert!(
+        bad["message"]
+            .as_str()
+            .unwrap()
+            .contains("Kronecker factors swapped")
+    );
     // `% check: should-fail` on a wrong transpose.
     assert_eq!(claim(n, 20)[0]["status"], "xfail");
     // `% check` on an equation with no relation is an error at its line.
@@ -52,8 +57,10 @@ fn aligned_chain_rows_at_their_lines_with_the_planted_mistake_failing() {
     // An unknown `% check` option is a clear error; the equation is still checked.
     let opt = claim(n, 38);
     assert!(opt.iter().any(|c| c["status"] == "pass"));
-    assert!(opt.iter().any(|c| c["status"] == "error"
-        && c["message"].as_str().unwrap().contains("bogus")));
+    assert!(
+        opt.iter()
+            .any(|c| c["status"] == "error" && c["message"].as_str().unwrap().contains("bogus"))
+    );
     let eq = &n["equations"];
     assert_eq!(eq["display"], 7);
     assert_eq!(eq["reasons"]["undeclared p"], 1);
@@ -79,7 +86,10 @@ fn adapted_course_notes() {
     assert_eq!(n["equations"]["display"], 7);
     assert_eq!(n["equations"]["checked"], 4);
     assert_eq!(n["equations"]["reasons"]["unknown function σ"], 1);
-    assert_eq!(n["equations"]["reasons"]["no relation (not a statement)"], 1);
+    assert_eq!(
+        n["equations"]["reasons"]["no relation (not a statement)"],
+        1
+    );
     assert_eq!(v["summary"]["equations"]["display"], 18);
 }
 
@@ -92,10 +102,20 @@ fn latex_off_checks_no_equation() {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/prose/chains.md"),
     )
     .unwrap();
-    std::fs::write(dir.join("c.md"), format!("---\ncheck:\n  latex: off\n---\n{src}")).unwrap();
+    std::fs::write(
+        dir.join("c.md"),
+        format!("---\ncheck:\n  latex: off\n---\n{src}"),
+    )
+    .unwrap();
     let v = check(dir.to_str().unwrap());
     let n = &v["notes"][0];
     assert_eq!(n["equations"]["checked"], 0);
     // Only the `% check` equations are still read (and they fail to check).
-    assert!(n["claims"].as_array().unwrap().iter().all(|c| c["status"] != "fail"));
+    assert!(
+        n["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["status"] != "fail")
+    );
 }

@@ -196,7 +196,7 @@ impl Counts {
 
 /// Whether a display equation of the prose was checked (spec section 6).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase", tag = "status", content = "reason")]
+#[serde(rename_all = "lowercase")]
 pub enum Coverage {
     /// Read as statements of the claim language and checked.
     Checked,

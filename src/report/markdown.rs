@@ -36,6 +36,7 @@ pub const RESERVED_IDS: &[&str] = &[
     "note-errors",
     "body",
     "unplaced-blocks",
+    "coverage",
 ];
 
 /// The anchor of a check block: its `#id`, else `block-N` (N from 0).
@@ -93,6 +94,9 @@ pub(crate) fn render_body(
     }
     for b in &note.blocks {
         ids.reserve(&block_anchor(b.id.as_deref(), b.index));
+    }
+    for e in &note.equations {
+        ids.reserve(&super::equation::equation_anchor(e.index));
     }
 
     let mut out: Vec<Event> = Vec::new();

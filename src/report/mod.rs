@@ -29,7 +29,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tera::{Context, Tera};
 
-use crate::check::verdict::{BlockResult, Counts, NoteResult, Status};
+use crate::check::verdict::{BlockResult, Counts, EquationCoverage, NoteResult, Status};
 use crate::note::Note;
 use blocks::{ClaimView, PageRenderer, badge_html, badge_info};
 use html::{escape, root_prefix};
@@ -93,6 +93,9 @@ pub struct IndexEntry {
     pub counts: Counts,
     /// The page's failing claims; `href`s relative to the page (`#L42`).
     pub problems: Vec<Problem>,
+    /// The note's display equations: checked, passed, failed, unchecked.
+    #[serde(default)]
+    pub equations: EquationCoverage,
 }
 
 /// A failing claim, as listed under "Needs attention".
@@ -141,6 +144,7 @@ impl Site {
                 path: note.path.clone(),
                 counts: page.counts,
                 problems: page.problems,
+                equations: result.coverage(),
             },
             rel_path: href,
             html: page.html,
@@ -173,6 +177,7 @@ impl Site {
                                     counts: count_cells(&e.counts),
                                     total: e.counts.total(),
                                     overall: overall(&e.counts),
+                                    equations: coverage_cell(&e.equations),
                                 })
                             })
                             .collect::<Result<Vec<tera::Value>, _>>()
@@ -214,6 +219,13 @@ impl Site {
             total: totals.total(),
             overall: overall(&totals),
             site_chart,
+            equations: {
+                let mut c = EquationCoverage::default();
+                for e in entries {
+                    c.merge(&e.equations);
+                }
+                coverage_cell(&c)
+            },
         };
         let mut ctx = match tera::to_value(&ctx).map_err(json)? {
             tera::Value::Object(m) => m,
@@ -323,6 +335,11 @@ fn render_note_page(
             .blocks
             .iter()
             .map(|b| block_anchor(b.id.as_deref(), b.index)),
+    );
+    reserved.extend(
+        note.equations
+            .iter()
+            .map(|e| equation::equation_anchor(e.index)),
     );
     let pr = PageRenderer::new(&opts.command, &note.path, &reserved);
 
@@ -448,6 +465,7 @@ fn render_note_page(
         body_html: body.html,
         unplaced_html,
         verdict_chart: plot::verdict_bars(&counts, "Verdicts in this note"),
+        equations: coverage_cell(&result.coverage()),
     };
     let html = render(tera, "note.html", &ctx)?;
     Ok(NotePage {
@@ -511,6 +529,8 @@ struct NoteCtx {
     unplaced_html: String,
     /// The note's verdicts as an SVG bar chart.
     verdict_chart: String,
+    /// The note's display equations.
+    equations: CoverageCell,
 }
 
 #[derive(Serialize)]
@@ -521,6 +541,43 @@ struct IndexRow<'a> {
     counts: Vec<CountCell>,
     total: usize,
     overall: Overall,
+    equations: CoverageCell,
+}
+
+/// A note's (or the site's) equation coverage as the index shows it.
+#[derive(Serialize)]
+struct CoverageCell {
+    display: usize,
+    checked: usize,
+    passed: usize,
+    failed: usize,
+    unchecked: usize,
+    /// `checked/display`, e.g. `9/12`; empty without display equations.
+    short: String,
+    /// Reasons grouped, most frequent first: `undeclared x: 2; \int: 1`.
+    reasons: String,
+}
+
+fn coverage_cell(c: &EquationCoverage) -> CoverageCell {
+    let mut reasons: Vec<(&String, &usize)> = c.reasons.iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    CoverageCell {
+        display: c.display,
+        checked: c.checked,
+        passed: c.passed,
+        failed: c.failed,
+        unchecked: c.unchecked,
+        short: if c.display == 0 {
+            String::new()
+        } else {
+            format!("{}/{}", c.checked, c.display)
+        },
+        reasons: reasons
+            .iter()
+            .map(|(r, n)| format!("{r}: {n}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
 }
 
 /// The index page's context, besides `notes` (the [`IndexRow`]s) and
@@ -537,6 +594,8 @@ struct IndexCtx<'a> {
     overall: Overall,
     /// Every note's verdicts as an SVG bar chart.
     site_chart: String,
+    /// The site's display equations.
+    equations: CoverageCell,
 }
 
 fn count_cells(c: &Counts) -> Vec<CountCell> {
