@@ -106,7 +106,9 @@ pub(crate) fn render_body(
     let mut check_seen = 0usize;
     let mut first_event = true;
 
-    let mut iter = Parser::new_ext(body, options()).into_offset_iter();
+    let mut iter = Parser::new_ext(body, options())
+        .into_offset_iter()
+        .peekable();
     while let Some((ev, range)) = iter.next() {
         let is_first = std::mem::replace(&mut first_event, false);
         match ev {
