@@ -221,8 +221,18 @@ pub fn rewrite(note: &Note, result: &NoteResult) -> String {
         reps.push((range, format!("{}\n", single_line_html(&html))));
     }
 
-    // Math, found exactly as the site finds it.
-    let body = &source[body_start..];
+    // Display equations: their math with verdict badges (spec section 6).
+    for eq in &note.equations {
+        let range = eq.range.start.min(source.len())..eq.range.end.min(source.len());
+        let html = match result.equations.iter().find(|r| r.index == eq.index) {
+            Some(r) => single_line_html(&crate::report::equation::render(&pr, eq, r)),
+            None => inline_html(&render_math(&eq.tex, true)),
+        };
+        reps.push((range, html));
+    }
+
+    // Math, found exactly as the site finds it (display math masked).
+    let body = note.masked.get(body_start..).unwrap_or("");
     for (ev, r) in Parser::new_ext(body, note::markdown_options()).into_offset_iter() {
         let (tex, display) = match ev {
             Event::InlineMath(t) => (t, false),
@@ -240,7 +250,7 @@ pub fn rewrite(note: &Note, result: &NoteResult) -> String {
     }
 
     let mut head = String::new();
-    if !note.blocks.is_empty() || !result.errors.is_empty() {
+    if !note.blocks.is_empty() || !result.errors.is_empty() || !result.equations.is_empty() {
         head.push_str(STYLE);
         head.push_str("\n\n");
     }
@@ -341,6 +351,18 @@ fn inline_html(html: &str) -> String {
 /// The look of rendered check blocks inside any mdBook theme (light or
 /// dark): borders and tints only, colours that read on both.
 const STYLE: &str = "<style>\
+.equation{margin:1em 0;}\
+.eq-body{display:flex;gap:.75em;align-items:stretch;}\
+.eq-math{flex:1 1 auto;min-width:0;overflow-x:auto;}\
+.eq-badges{flex:0 0 auto;display:flex;flex-direction:column;justify-content:space-around;list-style:none;margin:0;padding:0;font-size:.8em;}\
+.eq-badge{border:1px solid;border-radius:1em;padding:0 .5em;white-space:nowrap;text-decoration:none;}\
+.eq-badge.badge-pass,.eq-badge.badge-xfail{color:#2da44e;}\
+.eq-badge.badge-fail,.eq-badge.badge-xpass{color:#cf222e;}\
+.eq-badge.badge-error{color:#bf8700;}\
+.eq-marker{align-self:center;opacity:.6;font-size:.8em;cursor:help;}\
+.eq-evidence{font-size:.9em;}\
+.eq-evidence .claim{border-left:3px solid rgba(128,128,128,.4);padding:.1em .5em;margin:.2em 0;}\
+@media (max-width:640px){.eq-body{flex-direction:column;}.eq-badges{flex-direction:row;flex-wrap:wrap;gap:.3em .8em;}}\
 .check-block{border:1px solid rgba(128,128,128,.35);border-left:4px solid #2da44e;border-radius:4px;padding:.3em .8em;margin:1em 0;}\
 .check-block.should-fail{border-left-style:dashed;border-left-color:#9a6700;}\
 .check-block .block-head{font-size:.8em;opacity:.8;display:flex;gap:.6em;align-items:baseline;}\

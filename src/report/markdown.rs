@@ -112,7 +112,16 @@ pub(crate) fn render_body(
     while let Some((ev, range)) = iter.next() {
         let is_first = std::mem::replace(&mut first_event, false);
         match ev {
-            Event::InlineMath(tex) => out.push(Event::InlineHtml(render_math(&tex, false).into())),
+            Event::InlineMath(tex) => {
+                // In a table cell the parser reads `\|` as an escaped pipe;
+                // in math it is the norm bar: take the source as written.
+                let raw = note
+                    .source
+                    .get(start + range.start + 1..(start + range.end).saturating_sub(1))
+                    .filter(|r| r.contains("\\|") && !tex.contains("\\|"));
+                let tex = raw.map_or(tex.to_string(), str::to_string);
+                out.push(Event::InlineHtml(render_math(&tex, false).into()))
+            }
             Event::DisplayMath(tex) => match equation_at(start + range.start) {
                 Some(e) => {
                     let html =
@@ -523,5 +532,74 @@ mod tests {
             latex_plain(r"\frac{\partial f}{\partial W}\,x^{\top}"),
             "∂f∂W x^T"
         );
+    }
+}
+
+#[cfg(test)]
+mod display_math_tests {
+    use super::*;
+
+    fn html(src: &str) -> String {
+        let note = crate::note::parse_note("t.md".into(), "t.md".into(), src.to_string());
+        body_to_html(&note, &|_| String::new()).html
+    }
+
+    /// The display equation's LaTeX reaches the typesetter whole: no
+    /// Markdown element appears inside it.
+    fn one_block(src: &str, forbidden: &[&str]) {
+        let h = html(src);
+        assert_eq!(h.matches("<math display=\"block\"").count(), 1, "{h}");
+        for f in forbidden {
+            assert!(!h.contains(f), "{f} in {h}");
+        }
+    }
+
+    #[test]
+    fn list_markers_inside_display_math() {
+        one_block("$$\na\n- b\n+ c\n1. d\n$$\n", &["<li>", "<ul>", "<ol>"]);
+    }
+
+    #[test]
+    fn setext_underlines_inside_display_math() {
+        one_block("$$\na\n=\nb\n---\n$$\n", &["<h1", "<h2", "<hr"]);
+    }
+
+    #[test]
+    fn blank_lines_inside_display_math() {
+        let h = html("$$\na = b\n\nc = d\n$$\n");
+        assert_eq!(h.matches("<math display=\"block\"").count(), 1, "{h}");
+        assert!(!h.contains("$$"), "{h}");
+    }
+
+    #[test]
+    fn quote_markers_and_emphasis_inside_display_math() {
+        one_block("$$\na *b* c\n> d\n*e*\n$$\n", &["<em>", "<blockquote>"]);
+        // A display equation inside a block quote stays in the quote.
+        let h = html("> $$\n> a\n> - b\n> $$\n");
+        assert!(h.contains("<blockquote>") && !h.contains("<li>"), "{h}");
+        assert_eq!(h.matches("<math display=\"block\"").count(), 1, "{h}");
+    }
+
+    #[test]
+    fn inline_math_in_table_cells_keeps_the_norm_bars() {
+        let h = html("| a | b |\n|---|---|\n| $\\|x\\|$ | 1 |\n");
+        assert!(h.contains("<table>"), "{h}");
+        assert!(
+            h.contains("‖") || h.contains("&#x2016;") || h.contains("∥"),
+            "{h}"
+        );
+    }
+
+    #[test]
+    fn math_inside_html_blocks() {
+        let h = html("<div class=\"box\">\n\n$$x^2$$ and $y$\n\n</div>\n\n<div>\n$a_1$\n</div>\n");
+        assert!(h.contains("<math"), "{h}");
+        assert!(!h.contains("$a_1$"), "{h}");
+    }
+
+    #[test]
+    fn code_blocks_keep_their_dollars() {
+        let h = html("```\n$$\n- x\n$$\n```\n");
+        assert!(h.contains("$$") && !h.contains("<math"), "{h}");
     }
 }
