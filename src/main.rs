@@ -47,6 +47,9 @@ enum Command {
         /// Neither read nor write the check cache (.notecheck-cache/)
         #[arg(long)]
         no_cache: bool,
+        /// Also list every unchecked display equation with file:line and its reason
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Build, serve the site on 127.0.0.1:PORT, rebuild and reload open pages when notes change
     Serve {
@@ -136,6 +139,7 @@ fn main() -> ExitCode {
             output: file,
             config,
             no_cache,
+            verbose,
         } => {
             let project = match pipeline::load(notes.as_deref(), &config) {
                 Ok(p) => p,
@@ -146,7 +150,10 @@ fn main() -> ExitCode {
             eprintln!("{}", run.summary());
             let results = run.results;
             let sources: Vec<&str> = project.notes.iter().map(|n| n.source.as_str()).collect();
-            let human = output::human::render(&results, &sources, color() && file.is_none());
+            let mut human = output::human::render(&results, &sources, color() && file.is_none());
+            if verbose {
+                human.insert_str(0, &output::human::unchecked_list(&results));
+            }
             let report = match format {
                 Format::Human => human.clone(),
                 Format::Json => output::json::render(&results),

@@ -63,7 +63,7 @@ fn aligned_chain_rows_at_their_lines_with_the_planted_mistake_failing() {
     );
     let eq = &n["equations"];
     assert_eq!(eq["display"], 7);
-    assert_eq!(eq["reasons"]["undeclared p"], 1);
+    assert_eq!(eq["reasons"]["undeclared p_{11}"], 1);
     assert_eq!(eq["reasons"]["\\int"], 1);
 }
 
@@ -118,4 +118,32 @@ fn latex_off_checks_no_equation() {
             .iter()
             .all(|c| c["status"] != "fail")
     );
+}
+
+#[test]
+fn verbose_lists_unchecked_equations_and_a_coverage_line_ends_the_output() {
+    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+        .args(["check", "tests/fixtures/prose", "-v", "--no-cache"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("tests/fixtures/prose/chains.md:25: unchecked: undeclared p_{11}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("tests/fixtures/prose/chains.md:29: unchecked: \\int"),
+        "{text}"
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let n = lines.len();
+    assert!(
+        lines[n - 2].starts_with("equations: 18 display, 11 checked"),
+        "{text}"
+    );
+    assert!(lines[n - 1].ends_with("failed"), "{text}");
+    // The failing row is reported inside the math, with its LaTeX line.
+    assert!(text.contains("chains.md:13:4: fail"), "{text}");
 }

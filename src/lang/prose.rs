@@ -160,6 +160,14 @@ fn read_equation(
             let c = statement(&mut trial, &s, meaning(settings), &lines);
             if let Some((reason, line, col)) = undeclared(&c) {
                 let off = offset_of(&note.source, line, col).unwrap_or(eq.range.start);
+                // `undeclared x_{11}`: the name as the TeX spells it here.
+                let reason = match (
+                    reason.strip_prefix("undeclared "),
+                    tex_name_at(&note.source, off),
+                ) {
+                    (Some(n), Some(t)) if t.starts_with(n) => format!("undeclared {t}"),
+                    _ => reason,
+                };
                 return Err((reason, off));
             }
             out.push(c);
@@ -323,4 +331,26 @@ fn prose_forms(s: Stmt, resolver: &Resolver) -> Vec<Stmt> {
         });
     }
     out
+}
+
+/// The name written at `off` with its subscript: `x_{11}`, `W_1`.
+fn tex_name_at(source: &str, off: usize) -> Option<String> {
+    let rest = source.get(off..)?;
+    let name_len = rest
+        .find(|c: char| !c.is_alphanumeric())
+        .unwrap_or(rest.len());
+    if name_len == 0 {
+        return None;
+    }
+    let mut end = name_len;
+    let after = &rest[end..];
+    if let Some(sub) = after.strip_prefix('_') {
+        if sub.starts_with('{') {
+            end += 1 + sub.find('}').map_or(0, |i| i + 1);
+        } else if let Some(c) = sub.chars().next().filter(|c| c.is_alphanumeric()) {
+            end += 1 + c.len_utf8();
+        }
+    }
+    let t = &rest[..end];
+    (t.len() <= 24 && !t.contains('\n')).then(|| t.to_string())
 }

@@ -190,3 +190,23 @@ pub fn coverage_line(c: &crate::check::verdict::EquationCoverage) -> String {
     }
     s
 }
+
+/// `notes/a.md:12: unchecked: undeclared x`, one line per unchecked display
+/// equation (for `notecheck check -v`).
+pub fn unchecked_list(results: &[NoteResult]) -> String {
+    let mut out = String::new();
+    for n in results {
+        for e in &n.equations {
+            if let crate::check::verdict::Coverage::Unchecked(reason) = &e.coverage {
+                let _ = writeln!(
+                    out,
+                    "{}:{}: unchecked: {}",
+                    n.path,
+                    e.line,
+                    crate::output::junit::one_line(reason)
+                );
+            }
+        }
+    }
+    out
+}
