@@ -347,7 +347,14 @@ impl Reader<'_> {
             b'{' => self.matching(i, end)? + 1,
             b'\\' => {
                 let (name, j) = self.command_at(i, end);
-                if SIZES.contains(&name) {
+                if name == "begin" {
+                    let (a, b, _) = self.arg(j, end)?;
+                    let close = format!("\\end{{{}}}", &self.src[a..b]);
+                    match self.src[j..end].find(&close) {
+                        Some(k) => j + k + close.len(),
+                        None => return unsupported(i, "unbalanced \\begin"),
+                    }
+                } else if SIZES.contains(&name) {
                     self.balanced(self.skip_ws(j, end), end)?
                 } else if MATH_STYLES.contains(&name) || WORD_STYLES.contains(&name) {
                     self.arg(j, end)?.2
@@ -453,6 +460,20 @@ impl Reader<'_> {
                 }
                 Ok(i + 1)
             }
+            b'&' if self.matrix == 0 && self.b.get(i + 1) == Some(&b'&') => {
+                // `&&` starts an annotation column: skip to the end of the row.
+                let mut j = i;
+                while j < end
+                    && !self.src[j..end].starts_with("\\\\")
+                    && !self.src[j..end].starts_with("\\end")
+                {
+                    if self.b[j] == b'{' {
+                        j = self.matching(j, end)?;
+                    }
+                    j += 1;
+                }
+                Ok(j.min(end))
+            }
             b'&' => {
                 if self.matrix > 0 {
                     self.emit("&", i);
@@ -492,7 +513,7 @@ impl Reader<'_> {
                     Ok(i + 1)
                 }
             }
-            b'.' | b';' if self.rest_of_row_blank(i + 1, end) => Ok(i + 1),
+            b'.' | b';' | b'?' if self.rest_of_row_blank(i + 1, end) => Ok(i + 1),
             b'|' => unsupported(i, "|…|"),
             b'!' => unsupported(i, "!"),
             b':' if self.b.get(i + 1) == Some(&b'=') => {
@@ -888,6 +909,9 @@ impl Reader<'_> {
                 if crate::lang::lexer::greek_letter_command(n) && mode == Mode::Math {
                     self.emit_name(&cmd, i);
                 } else {
+                    if self.text.ends_with(|c: char| c.is_alphanumeric()) {
+                        self.emit(" ", i);
+                    }
                     self.emit(&cmd, i);
                     if self.b.get(j).is_some_and(|c| is_word_byte(*c)) {
                         self.emit(" ", j);
@@ -896,6 +920,19 @@ impl Reader<'_> {
                 Ok(j)
             }
         }
+    }
+
+    /// Whether a declaration's `\in` (or the `,` of a list of names)
+    /// follows at `i`: then `\mathbf W_1` names `W1`.
+    fn declares_next(&self, i: usize, end: usize) -> bool {
+        let j = self.skip_ws(i, end);
+        let rest = &self.src[j..end];
+        (rest.starts_with("\\in") && !rest[3..].starts_with(|c: char| c.is_ascii_alphabetic()))
+            || rest.starts_with('∈')
+            || rest.starts_with('=')
+            || rest.starts_with("&=")
+            || rest.starts_with("& =")
+            || (rest.starts_with(',') && rest.contains("\\in"))
     }
 
     /// `\mathbf{…}` and the like: the argument's letters are symbols;
@@ -916,7 +953,9 @@ impl Reader<'_> {
                 let sub = self.src[sa..sb].trim();
                 if !sub.is_empty() && sub.chars().all(|c| c.is_ascii_digit()) {
                     let joined = format!("{word}{sub}");
-                    if (self.known)(&joined) && !(self.known)(word) {
+                    if ((self.known)(&joined) || self.declares_next(s_after, end))
+                        && !(self.known)(word)
+                    {
                         self.emit_name(&joined, a);
                         return Ok(s_after);
                     }

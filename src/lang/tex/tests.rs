@@ -110,3 +110,27 @@ fn operator_form() {
 fn label_at_row_start() {
     assert_eq!(text("(2b)\\quad f = Wx").trim(), "(2b) f = W x");
 }
+
+#[test]
+fn declarations_annotations_and_questions() {
+    let t = read(
+        "\\mathbf W_1\\in\\mathbb R^{D\\times H},\\quad \\mathbf b_1\\in\\mathbb R^{1\\times H}.",
+        &known(&[]),
+    )
+    .unwrap()
+    .text;
+    let lines: Vec<&str> = t.lines().map(str::trim).collect();
+    assert_eq!(
+        lines,
+        vec!["W1 \\in ℝ^{D \\times H}", "b1 \\in ℝ^{1 \\times H}"]
+    );
+    let t = text(
+        "\\begin{aligned} f &= Wx && \\text{the output, } n \\times 1 \\\\ &= IWx && \\text{again} \\end{aligned}",
+    );
+    let lines: Vec<&str> = t.lines().map(str::trim).collect();
+    assert_eq!(lines, vec!["f = W x", "= I W x"]);
+    assert_eq!(
+        text("\\frac{\\partial\\, W x}{\\partial W} \\;?").trim(),
+        "\\frac{\\partial W x}{\\partial W}"
+    );
+}
