@@ -171,6 +171,8 @@ struct Reader<'a> {
     row_tag: Option<(String, usize)>,
     matrix: usize,
     norm_open: usize,
+    /// Names `W1` this equation declares or defines (`\mathbf W_1 = …`).
+    joined: Vec<String>,
 }
 
 type R<T> = Result<T, Unsupported>;
@@ -195,6 +197,7 @@ pub fn read(tex: &str, known: &dyn Fn(&str) -> bool) -> Result<Reading, Unsuppor
         row_tag: None,
         matrix: 0,
         norm_open: 0,
+        joined: Vec::new(),
     };
     r.seq(0, tex.len(), Mode::Math)?;
     r.end_row(tex.len());
@@ -866,7 +869,7 @@ impl Reader<'_> {
                 };
                 if let Some(f) = func {
                     self.emit_name(&format!("\\operatorname{{{f}}}"), a);
-                    return Ok(after);
+                    return self.argument_of_function(after, end, mode);
                 }
                 if text_cmd {
                     let w = word.trim_matches(|c: char| c == ',' || c.is_whitespace());
@@ -906,6 +909,10 @@ impl Reader<'_> {
                 if !known {
                     return unsupported(i, cmd);
                 }
+                if FUNCTIONS.contains(&n) && mode == Mode::Math {
+                    self.emit_name(&cmd, i);
+                    return self.argument_of_function(j, end, mode);
+                }
                 if crate::lang::lexer::greek_letter_command(n) && mode == Mode::Math {
                     self.emit_name(&cmd, i);
                 } else {
@@ -920,6 +927,28 @@ impl Reader<'_> {
                 Ok(j)
             }
         }
+    }
+
+    /// After a function's name: `\log P_{ic}` is `\log(P_{ic})`, as TeX
+    /// writers mean it; `\log(x)` is left as it is.
+    fn argument_of_function(&mut self, i: usize, end: usize, mode: Mode) -> R<usize> {
+        let k = self.skip_ws(i, end);
+        let rest = &self.src[k..end];
+        if k >= end
+            || rest.starts_with('(')
+            || rest.starts_with("\\left")
+            || rest.starts_with("\\big")
+            || rest.starts_with("\\Big")
+            || rest.starts_with('^')
+            || rest.starts_with('_')
+        {
+            return Ok(i);
+        }
+        let e = self.atom_end(k, end)?;
+        self.emit("(", k);
+        self.seq(k, e, mode)?;
+        self.emit(")", e);
+        Ok(e)
     }
 
     /// Whether a declaration's `\in` (or the `,` of a list of names)
@@ -953,9 +982,12 @@ impl Reader<'_> {
                 let sub = self.src[sa..sb].trim();
                 if !sub.is_empty() && sub.chars().all(|c| c.is_ascii_digit()) {
                     let joined = format!("{word}{sub}");
-                    if ((self.known)(&joined) || self.declares_next(s_after, end))
+                    if ((self.known)(&joined)
+                        || self.joined.contains(&joined)
+                        || self.declares_next(s_after, end))
                         && !(self.known)(word)
                     {
+                        self.joined.push(joined.clone());
                         self.emit_name(&joined, a);
                         return Ok(s_after);
                     }

@@ -134,3 +134,15 @@ fn declarations_annotations_and_questions() {
         "\\frac{\\partial W x}{\\partial W}"
     );
 }
+
+#[test]
+fn functions_without_parentheses() {
+    assert_eq!(
+        text("\\log P_{ic} + \\exp(x)").trim(),
+        "\\log(P_{ic}) + \\exp(x)"
+    );
+    assert_eq!(
+        text("\\operatorname{tr} \\mathbf W").trim(),
+        "\\operatorname{tr}(W)"
+    );
+}
