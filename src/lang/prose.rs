@@ -7,14 +7,14 @@
 //! language's own parser; then two prose forms are recognised on the
 //! parsed statements: `X ∈ S` whose names are all undeclared is a
 //! declaration (`let X ∈ S`), and `f = E = …` whose left side is a plain
-//! undeclared name defines it (`let f = E`)
+//! undeclared name (or an undeclared family `L_i`) defines it (`let f = E`)
 //! and checks the rest of the chain. An equation is checked only when
 //! every statement reads and every name is known: resolution happens on a
 //! copy of the scope, kept only when nothing is undeclared. Otherwise the
 //! equation is unchecked, with a short reason for the coverage report.
 
 use crate::config::{CheckSettings, Latex};
-use crate::lang::ast::{ExprKind, Item, Link, Rel, Rhs, Span, Stmt, StmtKind};
+use crate::lang::ast::{ExprKind, Item, Link, Rel, Rhs, Span, Stmt, StmtKind, Sub};
 use crate::lang::compile::{
     CompiledEquation, CompiledKind, CompiledStmt, Lines, Located, TexPlace, statement,
 };
@@ -296,13 +296,29 @@ fn prose_forms(s: Stmt, resolver: &Resolver) -> Vec<Stmt> {
     else {
         return vec![s];
     };
-    // Only a plain name: a family `L_i = …` in prose is too often an
-    // entry-wise statement about a name the check blocks define.
     let (name, indices) = match &head.kind {
         ExprKind::Name(n) => (n.clone(), Vec::new()),
+        // A family `L_i = φ(Z_i)`, as the seed notes write it.
+        ExprKind::Subscript { base, subs } => match &base.kind {
+            ExprKind::Name(n) if subs.iter().all(|s| matches!(s, Sub::Letter(_))) => (
+                n.clone(),
+                subs.iter()
+                    .filter_map(|s| match s {
+                        Sub::Letter(i) => Some(i.clone()),
+                        Sub::Int(..) => None,
+                    })
+                    .collect(),
+            ),
+            _ => return vec![s],
+        },
         _ => return vec![s],
     };
-    if resolver.knows(&name.name) || name.name.starts_with('d') && name.name.len() > 1 {
+    let taken = if indices.is_empty() {
+        resolver.knows_plain(&name.name)
+    } else {
+        resolver.knows(&name.name)
+    };
+    if taken || name.name.starts_with('d') && name.name.len() > 1 {
         return vec![s];
     }
     let define = Stmt {

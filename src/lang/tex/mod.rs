@@ -659,6 +659,9 @@ impl Reader<'_> {
                     return Ok(after);
                 }
                 if MATRIX_ENVS.contains(&env) {
+                    if n == "begin" && self.illustration(after, end) {
+                        return unsupported(i, "matrix of entries (an illustration)");
+                    }
                     if n == "begin" {
                         self.matrix += 1;
                         self.emit_name(&format!("\\begin{{{env}}}"), i);
@@ -927,6 +930,24 @@ impl Reader<'_> {
                 Ok(j)
             }
         }
+    }
+
+    /// Whether the matrix starting at `i` lists entries such as `x_{11}`,
+    /// `b_1`, `z_{i1}` or `\cdots`: an illustration of one size, not a claim.
+    fn illustration(&self, i: usize, end: usize) -> bool {
+        let body_end = self.src[i..end].find("\\end{").map_or(end, |k| i + k);
+        let body = &self.src[i..body_end];
+        let b = body.as_bytes();
+        (0..b.len()).any(|k| {
+            b[k] == b'_'
+                && (b.get(k + 1).is_some_and(u8::is_ascii_digit)
+                    || (b.get(k + 1) == Some(&b'{')
+                        && body[k + 1..]
+                            .split('}')
+                            .next()
+                            .is_some_and(|s| s.bytes().any(|c| c.is_ascii_digit()))))
+        }) || body.contains("dots")
+            || body.contains("\\partial")
     }
 
     /// After a function's name: `\log P_{ic}` is `\log(P_{ic})`, as TeX

@@ -146,3 +146,17 @@ fn functions_without_parentheses() {
         "\\operatorname{tr}(W)"
     );
 }
+
+#[test]
+fn matrices_of_entries_are_illustrations() {
+    let r = |t: &str| {
+        read(t, &known(&["b"]))
+            .map(|r| r.text)
+            .map_err(|u| u.reason)
+    };
+    assert_eq!(
+        r("\\begin{bmatrix} b_1 & b_2 \\end{bmatrix}").unwrap_err(),
+        "matrix of entries (an illustration)"
+    );
+    assert!(r("\\begin{bmatrix} 1 & 0 \\\\ 0 & 1 \\end{bmatrix}").is_ok());
+}
