@@ -953,7 +953,14 @@ impl Reader<'_> {
     /// After a function's name: `\log P_{ic}` is `\log(P_{ic})`, as TeX
     /// writers mean it; `\log(x)` is left as it is.
     fn argument_of_function(&mut self, i: usize, end: usize, mode: Mode) -> R<usize> {
-        let k = self.skip_ws(i, end);
+        let mut k = self.skip_ws(i, end);
+        while k < end && self.b[k] == b'\\' {
+            let (name, j) = self.command_at(k, end);
+            if !SPACING.contains(&name) {
+                break;
+            }
+            k = self.skip_ws(j, end);
+        }
         let rest = &self.src[k..end];
         if k >= end
             || rest.starts_with('(')

@@ -160,3 +160,11 @@ fn matrices_of_entries_are_illustrations() {
     );
     assert!(r("\\begin{bmatrix} 1 & 0 \\\\ 0 & 1 \\end{bmatrix}").is_ok());
 }
+
+#[test]
+fn spacing_before_a_function_argument() {
+    assert_eq!(
+        text("\\operatorname{vec}\\!\\left(W\\right)^{T}").trim(),
+        "\\operatorname{vec} (W)^T"
+    );
+}
