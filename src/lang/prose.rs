@@ -131,6 +131,13 @@ fn read_equation(
         .map_err(|u| (u.reason, eq.tex_start + u.offset))?;
     let reading = declarations(&reading, resolver, false).unwrap_or(reading);
     let at = |k: usize| eq.tex_start + reading.tex_offset(k);
+    const RELATIONS: &[&str] = &[
+        "=", "≈", "≠", "∈", "\\in", "\\approx", "\\neq", "\\ne", "<", ">", "\\le", "\\ge", "≤",
+        "≥", "\\prec", "\\succ", "⪯", "⪰", ":",
+    ];
+    if !RELATIONS.iter().any(|r| reading.text.contains(r)) {
+        return Err(("no relation (not a statement)".to_string(), eq.range.start));
+    }
     let items = parser::parse_block(&reading.text);
     let mut stmts = Vec::new();
     for item in items {
