@@ -50,6 +50,15 @@ pub fn located_claims(note: &NoteResult) -> Vec<Located<'_>> {
             });
         }
     }
+    for e in &note.equations {
+        let place = format!("#{}", crate::report::equation::equation_anchor(e.index));
+        for c in e.claims() {
+            v.push(Located {
+                place: place.clone(),
+                claim: c,
+            });
+        }
+    }
     // Stable: claims on one line keep their order in the block.
     v.sort_by_key(|l| (l.claim.line, l.claim.col));
     v
