@@ -147,3 +147,47 @@ fn verbose_lists_unchecked_equations_and_a_coverage_line_ends_the_output() {
     // The failing row is reported inside the math, with its LaTeX line.
     assert!(text.contains("chains.md:13:4: fail"), "{text}");
 }
+
+#[test]
+fn the_seeds_own_equations() {
+    let v = check("tests/fixtures/prose-seed");
+    let n = note(&v, "seed-steps.md");
+    // The ill-formed Einstein step is an error on the seed's own line, named.
+    let step = claim(n, 9);
+    assert!(
+        step.iter()
+            .all(|c| c["status"] == "error" && c["label"] == "1c")
+    );
+    assert!(
+        step[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("index i appears 3 times")
+    );
+    // The aligned chain (1): one claim per row, at the column of its `&=`.
+    let chain = claim(n, 12);
+    assert_eq!(chain.len(), 3);
+    assert!(
+        chain
+            .iter()
+            .all(|c| c["status"] == "pass" && c["label"] == "1")
+    );
+    let src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/prose-seed/seed-steps.md"),
+    )
+    .unwrap();
+    let line12: Vec<char> = src.lines().nth(11).unwrap().chars().collect();
+    for c in &chain {
+        let col = c["col"].as_u64().unwrap() as usize;
+        assert_eq!(line12[col - 1], '=', "{c}");
+    }
+    assert_eq!(claim(n, 14)[0]["status"], "pass");
+    // The seed's wrong shape, marked should-fail, is an expected failure.
+    let shape = claim(n, 23)[0];
+    assert_eq!(shape["status"], "xfail");
+    assert!(
+        shape["message"].as_str().unwrap().contains("60×2")
+            || shape["message"].as_str().unwrap().contains("×")
+    );
+}

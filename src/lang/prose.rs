@@ -136,7 +136,11 @@ fn read_equation(
         "≥", "\\prec", "\\succ", "⪯", "⪰", ":",
     ];
     if !RELATIONS.iter().any(|r| reading.text.contains(r)) {
-        return Err(("no relation (not a statement)".to_string(), eq.range.start));
+        let lead = eq.tex.len() - eq.tex.trim_start().len();
+        return Err((
+            "no relation (not a statement)".to_string(),
+            eq.tex_start + lead,
+        ));
     }
     let items = parser::parse_block(&reading.text);
     let mut stmts = Vec::new();
