@@ -62,7 +62,7 @@ done
 med() { median ${1}; }
 echo "included notes: notecheck build --no-cache, median of $runs runs"
 for name in auto off blocks; do
-  printf '  %-12s %6s ms wall, %6s ms CPU   runs: %s\n' "$name" "$(med "${wall[$name]}")" "$(med "${cpu[$name]}")" "${wall[$name]}"
+  printf '  %-12s %6d ms wall, %6d ms CPU   runs: %s\n' "$name" "$(med "${wall[$name]}")" "$(med "${cpu[$name]}")" "${wall[$name]}"
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 echo "  ratio auto/off:    $(ratio "$(med "${wall[auto]}")" "$(med "${wall[off]}")") wall, $(ratio "$(med "${cpu[auto]}")" "$(med "${cpu[off]}")") CPU"
