@@ -22,7 +22,7 @@ fn note<'a>(v: &'a Value, name: &str) -> &'a Value {
         .unwrap()
 }
 
-fn claim<'a>(n: &'a Value, line: u64) -> Vec<&'a Value> {
+fn claim(n: &Value, line: u64) -> Vec<&Value> {
     n["claims"]
         .as_array()
         .unwrap()

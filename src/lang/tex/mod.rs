@@ -173,6 +173,8 @@ struct Reader<'a> {
     norm_open: usize,
     /// Names `W1` this equation declares or defines (`\mathbf W_1 = …`).
     joined: Vec<String>,
+    /// Nesting of groups being read (bounded: no stack overflow on input).
+    depth: usize,
 }
 
 type R<T> = Result<T, Unsupported>;
@@ -198,6 +200,7 @@ pub fn read(tex: &str, known: &dyn Fn(&str) -> bool) -> Result<Reading, Unsuppor
         matrix: 0,
         norm_open: 0,
         joined: Vec::new(),
+        depth: 0,
     };
     r.seq(0, tex.len(), Mode::Math)?;
     r.end_row(tex.len());
@@ -234,7 +237,8 @@ impl Reader<'_> {
     /// End the current row: trailing punctuation dropped, the `\tag` label
     /// put in front (unless the row continues a chain), a newline.
     fn end_row(&mut self, at: usize) {
-        let trimmed = self.text.trim_end().len();
+        let row_start = self.row_start.min(self.text.len());
+        let trimmed = row_start + self.text[row_start..].trim_end().len();
         self.text.truncate(trimmed);
         self.map.truncate(trimmed);
         if self.text.len() > self.row_start && self.text.ends_with([',', '.', ';']) {
@@ -430,10 +434,22 @@ impl Reader<'_> {
     }
 
     fn seq(&mut self, start: usize, end: usize, mode: Mode) -> R<()> {
+        if self.depth >= 64 {
+            return unsupported(start, "nested too deeply");
+        }
+        self.depth += 1;
         let mut i = start;
         while i < end {
-            i = self.one(i, end, mode)?;
+            match self.one(i, end, mode) {
+                Ok(j) if j > i => i = j,
+                Ok(_) => i += self.src[i..].chars().next().map_or(1, char::len_utf8),
+                Err(e) => {
+                    self.depth -= 1;
+                    return Err(e);
+                }
+            }
         }
+        self.depth -= 1;
         Ok(())
     }
 
@@ -467,8 +483,8 @@ impl Reader<'_> {
                 // `&&` starts an annotation column: skip to the end of the row.
                 let mut j = i;
                 while j < end
-                    && !self.src[j..end].starts_with("\\\\")
-                    && !self.src[j..end].starts_with("\\end")
+                    && !self.b[j..end].starts_with(b"\\\\")
+                    && !self.b[j..end].starts_with(b"\\end")
                 {
                     if self.b[j] == b'{' {
                         j = self.matching(j, end)?;

@@ -89,6 +89,17 @@ fn map_points_into_the_tex() {
 }
 
 #[test]
+fn deep_nesting_is_unsupported_not_a_crash() {
+    let deep = "{".repeat(100_000) + "x" + &"}".repeat(100_000);
+    assert_eq!(
+        read(&deep, &known(&[])).unwrap_err().reason,
+        "nested too deeply"
+    );
+    let fracs = "\\frac{".repeat(5000);
+    assert!(read(&fracs, &known(&[])).is_err());
+}
+
+#[test]
 fn never_panics() {
     for t in [
         "\\", "{", "}", "\\frac{", "_", "^{", "\\begin{", "\\nabla_", "\\|", "é\\é", "\\tag{", "$",
@@ -167,4 +178,128 @@ fn spacing_before_a_function_argument() {
         text("\\operatorname{vec}\\!\\left(W\\right)^{T}").trim(),
         "\\operatorname{vec} (W)^T"
     );
+}
+
+/// Random TeX-like text through the reader: never a panic.
+#[test]
+fn random_tex_never_panics() {
+    const PIECES: &[&str] = &[
+        "\\frac",
+        "{",
+        "}",
+        "\\mathbf",
+        "W",
+        "x",
+        "_",
+        "^",
+        "\\\\",
+        "&",
+        "=",
+        "\\left(",
+        "\\right)",
+        "\\begin{aligned}",
+        "\\end{aligned}",
+        "\\begin{bmatrix}",
+        "\\end{bmatrix}",
+        "\\tag{",
+        "\\nabla",
+        "\\partial",
+        "d",
+        "\\text{",
+        "and",
+        ",",
+        "\\quad",
+        "\\|",
+        "é",
+        "∂",
+        " ",
+        "\\sum",
+        "1",
+        "\\log",
+        "\\operatorname{vec}",
+        "\\underbrace",
+        "\\",
+        "(",
+        ")",
+        "\\!",
+        "\\in",
+        "\\mathbb{R}",
+        "T",
+        "\\top",
+    ];
+    let mut state: u64 = 0x9e3779b97f4a7c15;
+    for _ in 0..3000 {
+        let mut t = String::new();
+        let len = (state >> 60) as usize + 1;
+        for _ in 0..len * 3 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            t.push_str(PIECES[(state % PIECES.len() as u64) as usize]);
+        }
+        if let Ok(r) = read(&t, &known(&["W", "x", "W1"])) {
+            assert_eq!(r.map.len(), r.text.len() + 1, "{t}");
+            for &m in &r.map {
+                assert!(m <= t.len() && t.is_char_boundary(m), "{t}");
+            }
+            let _ = crate::lang::parser::parse_block(&r.text);
+        }
+    }
+}
+
+/// Random notes with display and inline math through the note and lang
+/// stages: never a panic, and every located position is inside the file.
+#[test]
+fn random_prose_notes_never_panic() {
+    const PIECES: &[&str] = &[
+        "$$",
+        "$",
+        "\n",
+        "\n\n",
+        "> ",
+        "- ",
+        "```",
+        "\\mathbf W",
+        "\\in \\mathbb R^{n \\times m}",
+        " = ",
+        "x",
+        "\\\\",
+        "&=",
+        "\\begin{aligned}",
+        "\\end{aligned}",
+        "% check",
+        "% check: off",
+        "é",
+        "\\frac{\\partial f}{\\partial x}",
+        "W x",
+        ",\\quad ",
+        "\\tag{1}",
+        "f",
+        "\\sum_i",
+        "x_i",
+        "\\\\$",
+    ];
+    let mut state: u64 = 0x2545f4914f6cdd1d;
+    for _ in 0..400 {
+        let mut t = String::new();
+        for _ in 0..24 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            t.push_str(PIECES[(state % PIECES.len() as u64) as usize]);
+        }
+        let note = crate::note::parse_note("t.md".into(), "t.md".into(), t.clone());
+        assert_eq!(note.masked.len(), note.source.len());
+        let compiled = crate::lang::compile::compile(
+            &note,
+            &crate::config::CheckSettings::default(),
+            &Default::default(),
+        );
+        let lines = t.lines().count().max(1) + 1;
+        for e in &compiled.equations {
+            for s in &e.stmts {
+                assert!(s.line >= 1 && s.line <= lines, "{t:?}");
+            }
+        }
+    }
 }
