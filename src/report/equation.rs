@@ -8,7 +8,7 @@ use std::fmt::Write;
 use super::blocks::{ClaimView, PageRenderer, badge_info, paren};
 use super::html::escape;
 use super::math::render_math;
-use crate::check::verdict::{Coverage, EquationResult};
+use crate::check::verdict::{Coverage, EquationResult, StmtKindTag};
 use crate::note::Equation;
 
 /// The anchor of display equation `index` (from 0): `eq-1`, `eq-2`, …
@@ -25,7 +25,7 @@ pub fn render(pr: &PageRenderer, eq: &Equation, r: &EquationResult) -> String {
     if claims.is_empty() {
         let reason = match &r.coverage {
             Coverage::Unchecked(reason) => reason.as_str(),
-            Coverage::Checked => "no claim: declarations and definitions only",
+            Coverage::Checked => "read: declarations and definitions, no claim",
         };
         if reason == "latex: off" {
             return format!("<div class=\"equation\" id=\"{anchor}\">{math}</div>");
@@ -36,7 +36,10 @@ pub fn render(pr: &PageRenderer, eq: &Equation, r: &EquationResult) -> String {
             eq.line,
             escape(&format!("not checked: {reason}")),
             if matches!(r.coverage, Coverage::Checked) {
-                "defines".to_string()
+                let declares = r.stmts.iter().all(|s| {
+                    matches!(s.kind, StmtKindTag::Declare | StmtKindTag::Function)
+                });
+                if declares { "declares" } else { "defines" }.to_string()
             } else {
                 format!("not checked: {}", escape(reason))
             }
