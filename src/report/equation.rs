@@ -47,7 +47,19 @@ pub fn render(pr: &PageRenderer, eq: &Equation, r: &EquationResult) -> String {
         return s;
     }
     let failing = claims.iter().any(|c| c.status.is_failure());
-    let mut badges = String::new();
+    // One list item per row of the equation (each line that holds a
+    // statement or a relation), so that with the rows spread over the
+    // height of the math each badge sits beside its row; a row without a
+    // claim (a definition) keeps an empty item.
+    let mut rows: Vec<usize> = r
+        .stmts
+        .iter()
+        .map(|s| s.line)
+        .chain(claims.iter().map(|c| c.line))
+        .collect();
+    rows.sort_unstable();
+    rows.dedup();
+    let mut row_badges: Vec<String> = vec![String::new(); rows.len()];
     let mut evidence = String::new();
     for c in &claims {
         let html = pr.claim(c, ClaimView::Full);
@@ -58,9 +70,10 @@ pub fn render(pr: &PageRenderer, eq: &Equation, r: &EquationResult) -> String {
             .unwrap_or("")
             .to_string();
         let b = badge_info(c.status);
+        let row = rows.iter().position(|&l| l == c.line).unwrap_or(0);
         let _ = write!(
-            badges,
-            "<li><a class=\"eq-badge badge badge-{0}\" href=\"#{1}\" data-status=\"{0}\" data-line=\"{2}\" title=\"{3}\"><span class=\"badge-sym\" aria-hidden=\"true\">{4}</span> {5}</a>{6}</li>",
+            row_badges[row],
+            "<a class=\"eq-badge badge badge-{0}\" href=\"#{1}\" data-status=\"{0}\" data-line=\"{2}\" title=\"{3}\"><span class=\"badge-sym\" aria-hidden=\"true\">{4}</span> {5}</a>{6}",
             b.status,
             escape(&id),
             c.line,
@@ -73,6 +86,14 @@ pub fn render(pr: &PageRenderer, eq: &Equation, r: &EquationResult) -> String {
                 .unwrap_or_default()
         );
         evidence.push_str(&html);
+    }
+    let mut badges = String::new();
+    for b in &row_badges {
+        if b.is_empty() {
+            badges.push_str("<li class=\"eq-row-empty\" aria-hidden=\"true\"></li>");
+        } else {
+            let _ = write!(badges, "<li>{b}</li>");
+        }
     }
     let n = claims.len();
     let bad = claims.iter().filter(|c| c.status.is_failure()).count();
