@@ -36,9 +36,10 @@ pub fn render(pr: &PageRenderer, eq: &Equation, r: &EquationResult) -> String {
             eq.line,
             escape(&format!("not checked: {reason}")),
             if matches!(r.coverage, Coverage::Checked) {
-                let declares = r.stmts.iter().all(|s| {
-                    matches!(s.kind, StmtKindTag::Declare | StmtKindTag::Function)
-                });
+                let declares = r
+                    .stmts
+                    .iter()
+                    .all(|s| matches!(s.kind, StmtKindTag::Declare | StmtKindTag::Function));
                 if declares { "declares" } else { "defines" }.to_string()
             } else {
                 format!("not checked: {}", escape(reason))
