@@ -303,3 +303,44 @@ fn random_prose_notes_never_panic() {
         }
     }
 }
+
+#[test]
+fn every_environment_and_spelling_of_section_6() {
+    let rows = |t: &str| -> Vec<String> {
+        text(t)
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    assert_eq!(
+        rows("\\begin{eqnarray} f &=& Wx \\\\ &=& IWx \\end{eqnarray}"),
+        ["f = W x", "= I W x"]
+    );
+    assert_eq!(
+        rows("\\begin{gather*} f = Wx \\\\ W x = f \\end{gather*}"),
+        ["f = W x", "W x = f"]
+    );
+    assert_eq!(
+        rows("\\begin{equation}\\begin{split} f &= Wx \\\\ &= IWx \\end{split}\\end{equation}"),
+        ["f = W x", "= I W x"]
+    );
+    assert_eq!(rows("\\begin{align*} f &= Wx \\end{align*}"), ["f = W x"]);
+    assert_eq!(
+        rows(
+            "\\boldsymbol{W} \\bm{x} = \\mathit{f}, \\quad \\overbrace{W x}^{\\text{f}} = {\\color{red} f}"
+        ),
+        ["W x = f", "(W x) = f"]
+    );
+    assert_eq!(
+        rows("\\text{(2a)}\\quad f = \\textcolor{blue}{W} x"),
+        ["(2a) f = W x"]
+    );
+    assert_eq!(rows("\\mathbf{1}_N^\\top \\mathbf W"), ["1_N^T W"]);
+    assert_eq!(
+        rows("\\delta_{im} x_n \\cdot W^{-1} \\odot W"),
+        ["\\delta_{im} x_n \\cdot W^{-1} \\odot W"]
+    );
+    assert_eq!(rows("\\Big( W \\bigr) \\; \\qquad \\! x"), ["( W ) x"]);
+    assert_eq!(rows("\\mathit{Wx} \\tag*{3}"), ["(3) W x"]);
+}
