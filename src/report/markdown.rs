@@ -131,10 +131,14 @@ pub(crate) fn render_body(
                 None => out.push(Event::InlineHtml(render_math(&tex, true).into())),
             },
             Event::Html(html) if html.contains('$') => {
-                out.push(Event::Html(math_in_html(&html).into()))
+                let abs = (start + range.start)..(start + range.end);
+                let h = html_with_math(note, &html, abs, render_equation);
+                out.push(Event::Html(h.into()))
             }
             Event::InlineHtml(html) if html.contains('$') => {
-                out.push(Event::InlineHtml(math_in_html(&html).into()))
+                let abs = (start + range.start)..(start + range.end);
+                let h = html_with_math(note, &html, abs, render_equation);
+                out.push(Event::InlineHtml(h.into()))
             }
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
                 if info.split_whitespace().next() == Some("check") =>
@@ -243,6 +247,34 @@ pub(crate) fn render_body(
         toc_html,
         placed_blocks: placed,
     }
+}
+
+/// Raw HTML at `abs` in the note with its math typeset. Display equations
+/// inside it (masked in the text the parser saw) come from the note, with
+/// their badges; when the event's text is not the source as written (an
+/// HTML block inside a block quote), only its own math is typeset.
+fn html_with_math(
+    note: &Note,
+    html: &str,
+    abs: std::ops::Range<usize>,
+    render_equation: &dyn Fn(usize) -> Option<String>,
+) -> String {
+    if note.masked.get(abs.clone()) != Some(html) {
+        return math_in_html(html);
+    }
+    let mut out = String::new();
+    let mut pos = abs.start;
+    for e in note
+        .equations
+        .iter()
+        .filter(|e| e.range.start >= abs.start && e.range.end <= abs.end)
+    {
+        out.push_str(&math_in_html(&note.source[pos..e.range.start]));
+        out.push_str(&render_equation(e.index).unwrap_or_else(|| render_math(&e.tex, true)));
+        pos = e.range.end;
+    }
+    out.push_str(&math_in_html(&note.source[pos..abs.end]));
+    out
 }
 
 /// Typeset `$$…$$` and `$…$` inside raw HTML (a `<div>` block), leaving
@@ -595,6 +627,13 @@ mod display_math_tests {
         let h = html("<div class=\"box\">\n\n$$x^2$$ and $y$\n\n</div>\n\n<div>\n$a_1$\n</div>\n");
         assert!(h.contains("<math"), "{h}");
         assert!(!h.contains("$a_1$"), "{h}");
+    }
+
+    #[test]
+    fn display_equations_inside_html_blocks() {
+        let h = html("<div class=\"box\">\n$$\nx^2\n- y\n$$\n</div>\n");
+        assert_eq!(h.matches("<math display=\"block\"").count(), 1, "{h}");
+        assert!(!h.contains("xxx") && !h.contains("<li>"), "{h}");
     }
 
     #[test]
