@@ -355,10 +355,13 @@ const STYLE: &str = "<style>\
 .eq-body{display:flex;gap:.75em;align-items:stretch;}\
 .eq-math{flex:1 1 auto;min-width:0;overflow-x:auto;}\
 .eq-badges{flex:0 0 auto;display:flex;flex-direction:column;justify-content:space-around;list-style:none;margin:0;padding:0;font-size:.8em;}\
-.eq-badge{border:1px solid;border-radius:1em;padding:0 .5em;white-space:nowrap;text-decoration:none;}\
-.eq-badge.badge-pass,.eq-badge.badge-xfail{color:#2da44e;}\
-.eq-badge.badge-fail,.eq-badge.badge-xpass{color:#cf222e;}\
-.eq-badge.badge-error{color:#bf8700;}\
+.eq-badges .claim{border:0;padding:0;margin:0;}\
+.eq-badges .claim-anchor{text-decoration:none;}\
+.equation .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);}\
+.equation .badge{font-size:.85em;border:1px solid;border-radius:1em;padding:0 .5em;white-space:nowrap;}\
+.equation .badge-pass,.equation .badge-xfail{color:#2da44e;}\
+.equation .badge-fail,.equation .badge-xpass{color:#cf222e;}\
+.equation .badge-error{color:#bf8700;}\
 .eq-marker{align-self:center;opacity:.6;font-size:.8em;cursor:help;}\
 .eq-evidence{font-size:.9em;}\
 .eq-evidence .claim{border-left:3px solid rgba(128,128,128,.4);padding:.1em .5em;margin:.2em 0;}\

@@ -251,10 +251,15 @@ fn prose_equations_get_badges_in_the_book() {
     let html = as_mdbook_renders(md);
     // One badge per relation, linked to the claim, on the equation itself.
     assert!(html.contains("<div class=\"equation eq-checked"), "{html}");
+    let badges = html.split("<ul class=\"eq-badges\">").nth(1).unwrap_or("");
+    let badges = badges.split("</ul>").next().unwrap();
     assert!(
-        html.contains("class=\"eq-badge badge badge-pass\" href=\"#L8\""),
+        badges.contains("data-status=\"pass\" data-line=\"8\""),
         "{html}"
     );
+    assert!(badges.contains("href=\"#L8\""), "{html}");
+    // One element per claim: the evidence below carries no data-status.
+    assert_eq!(html.matches("data-status=").count(), 2, "{html}");
     assert!(html.contains("data-status=\"xfail\""), "{html}");
     // The third equation is not Markdown (no list) and is not a claim.
     assert!(!html.contains("<li>a"), "{html}");

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::blocks::{ClaimView, PageRenderer, badge_info, paren};
+use super::blocks::{ClaimView, PageRenderer};
 use super::html::escape;
 use super::math::render_math;
 use crate::check::verdict::{Coverage, EquationResult, StmtKindTag};
@@ -14,6 +14,15 @@ use crate::note::Equation;
 /// The anchor of display equation `index` (from 0): `eq-1`, `eq-2`, …
 pub fn equation_anchor(index: usize) -> String {
     format!("eq-{}", index + 1)
+}
+
+/// The value of the first `id="…"` attribute in `html`.
+fn first_id(html: &str) -> String {
+    html.split("id=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .unwrap_or("")
+        .to_string()
 }
 
 /// The equation's HTML (one `<div class="equation">`).
@@ -63,30 +72,29 @@ pub fn render(pr: &PageRenderer, eq: &Equation, r: &EquationResult) -> String {
     let mut row_badges: Vec<String> = vec![String::new(); rows.len()];
     let mut evidence = String::new();
     for c in &claims {
-        let html = pr.claim(c, ClaimView::Full);
-        let id = html
-            .split("id=\"")
-            .nth(1)
-            .and_then(|t| t.split('"').next())
-            .unwrap_or("")
-            .to_string();
-        let b = badge_info(c.status);
+        // The badge is the claim's element (`id="L42"`, `data-status`,
+        // `data-line`), as in a `hide` block; the evidence below is the
+        // same claim rendered in full without those attributes, so that
+        // every claim is one element of the page.
+        let badge = pr.claim(c, ClaimView::BadgeOnly);
+        let mid = first_id(&badge);
+        let scratch = PageRenderer::new(pr.command, pr.note_path, &[]);
+        let full = scratch.claim(c, ClaimView::Full);
+        let sid = first_id(&full);
+        let status = c.status.as_str();
+        let full = full
+            .replacen(
+                &format!(" data-status=\"{status}\" data-line=\"{}\"", c.line),
+                "",
+                1,
+            )
+            .replace(&format!("\"{sid}-"), &format!("\"{mid}-ev-"))
+            .replace(&format!("#{sid}-"), &format!("#{mid}-ev-"))
+            .replace(&format!("id=\"{sid}\""), &format!("id=\"{mid}-ev\""))
+            .replace(&format!("#{sid}\""), &format!("#{mid}\""));
         let row = rows.iter().position(|&l| l == c.line).unwrap_or(0);
-        let _ = write!(
-            row_badges[row],
-            "<a class=\"eq-badge badge badge-{0}\" href=\"#{1}\" data-status=\"{0}\" data-line=\"{2}\" title=\"{3}\"><span class=\"badge-sym\" aria-hidden=\"true\">{4}</span> {5}</a>{6}",
-            b.status,
-            escape(&id),
-            c.line,
-            escape(&format!("{}: line {}: {}", b.title, c.line, c.text)),
-            b.symbol,
-            escape(b.text),
-            c.label
-                .as_deref()
-                .map(|l| format!(" <span class=\"claim-label\">{}</span>", escape(&paren(l))))
-                .unwrap_or_default()
-        );
-        evidence.push_str(&html);
+        row_badges[row].push_str(badge.trim_end());
+        evidence.push_str(&full);
     }
     let mut badges = String::new();
     for b in &row_badges {
