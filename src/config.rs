@@ -2,7 +2,7 @@
 //!
 //! Defaults ← `notecheck.yaml` `check:` ← front matter `check:` ← block
 //! options. Each layer is a [`CheckOverrides`] (every field optional);
-//! [`CheckOverrides::resolve`] folds a stack of them into [`CheckSettings`].
+//! [`CheckOverrides::apply`] lays one layer over the settings below it, giving [`CheckSettings`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -43,6 +43,10 @@ pub struct CheckSettings {
     pub layout: Layout,
     pub einstein: bool,
     pub latex: Latex,
+    /// Seconds one claim may take before it is an `error` (spec §7).
+    pub timeout: f64,
+    /// Largest value (entries) a claim may build before it is an `error`.
+    pub max_entries: u64,
 }
 
 impl Default for CheckSettings {
@@ -58,6 +62,8 @@ impl Default for CheckSettings {
             layout: Layout::Numerator,
             einstein: false,
             latex: Latex::Auto,
+            timeout: crate::eval::limits::DEFAULT_TIMEOUT,
+            max_entries: crate::eval::limits::DEFAULT_MAX_ENTRIES as u64,
         }
     }
 }
@@ -76,6 +82,8 @@ pub struct CheckOverrides {
     pub layout: Option<Layout>,
     pub einstein: Option<bool>,
     pub latex: Option<Latex>,
+    pub timeout: Option<f64>,
+    pub max_entries: Option<u64>,
 }
 
 impl CheckOverrides {
@@ -112,6 +120,12 @@ impl CheckOverrides {
         if let Some(v) = self.latex {
             s.latex = v;
         }
+        if let Some(v) = self.timeout {
+            s.timeout = v;
+        }
+        if let Some(v) = self.max_entries {
+            s.max_entries = v;
+        }
         s
     }
 }
@@ -124,6 +138,9 @@ pub struct ProjectConfig {
     pub out: Option<PathBuf>,
     pub title: Option<String>,
     pub templates: Option<PathBuf>,
+    /// Sanitize the notes' prose for notes from others (`--safe`).
+    #[serde(default)]
+    pub safe: bool,
     #[serde(default)]
     pub dims: BTreeMap<String, u64>,
     #[serde(default)]
@@ -227,6 +244,17 @@ pub fn override_problems(o: &CheckOverrides) -> Vec<(&'static str, String)> {
             ));
         }
     }
+    if let Some(t) = o.timeout
+        && !(t.is_finite() && t > 0.0)
+    {
+        out.push((
+            "timeout",
+            format!("timeout must be a number of seconds > 0, not {t}"),
+        ));
+    }
+    if o.max_entries == Some(0) {
+        out.push(("max_entries", "max_entries must be at least 1".to_string()));
+    }
     for (key, v) in [
         ("rtol", o.rtol),
         ("atol", o.atol),
@@ -241,13 +269,15 @@ pub fn override_problems(o: &CheckOverrides) -> Vec<(&'static str, String)> {
     out
 }
 
-fn clear_override(o: &mut CheckOverrides, key: &str) {
+pub(crate) fn clear_override(o: &mut CheckOverrides, key: &str) {
     match key {
         "trials" => o.trials = None,
         "dim_range" => o.dim_range = None,
         "rtol" => o.rtol = None,
         "atol" => o.atol = None,
         "approx_rtol" => o.approx_rtol = None,
+        "timeout" => o.timeout = None,
+        "max_entries" => o.max_entries = None,
         _ => {}
     }
 }
@@ -297,7 +327,7 @@ fn validate_layer(
 
 /// Where `key:` appears (after the `parent:` line when there is one):
 /// 1-based line and column; (1, 1) when not found.
-fn find_key(text: &str, parent: &str, key: &str) -> (usize, usize) {
+pub(crate) fn find_key(text: &str, parent: &str, key: &str) -> (usize, usize) {
     let lines: Vec<&str> = text.lines().collect();
     let find_from = |from: usize, k: &str| -> Option<(usize, usize)> {
         lines

@@ -42,11 +42,14 @@ fn aligned_chain_rows_at_their_lines_with_the_planted_mistake_failing() {
     assert_eq!(claim(n, 12)[0]["col"], 4);
     let bad = claim(n, 13)[0];
     assert_eq!(bad["status"], "fail");
+    assert_eq!(bad["source"], "latex");
+    // The diagnosis is its own field, apart from the message.
     assert!(
-        bad["message"]
+        bad["diagnosis"]
             .as_str()
             .unwrap()
-            .contains("Kronecker factors swapped")
+            .contains("Kronecker factors swapped"),
+        "{bad}"
     );
     // `% check: should-fail` on a wrong transpose.
     assert_eq!(claim(n, 20)[0]["status"], "xfail");
@@ -190,4 +193,70 @@ fn the_seeds_own_equations() {
         shape["message"].as_str().unwrap().contains("60×2")
             || shape["message"].as_str().unwrap().contains("×")
     );
+}
+
+/// `notecheck check` of `args` in the crate's folder: (exit code, stdout).
+fn run(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+        .args(args)
+        .arg("--no-cache")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn equation_claims_carry_source_and_place_in_every_output_and_can_be_targeted() {
+    const NOTE: &str = "tests/fixtures/prose/chains.md";
+    // JSON: every claim of this note is a prose equation's.
+    let v = check(NOTE);
+    let claims = v["notes"][0]["claims"].as_array().unwrap();
+    assert!(claims.len() >= 5, "{v}");
+    assert!(claims.iter().all(|c| c["source"] == "latex"), "{v}");
+    // JUnit: the case of the planted mistake (line 13, the second display
+    // equation) names its equation and its source.
+    let (code, xml) = run(&["check", NOTE, "--format", "junit"]);
+    assert_eq!(code, 1);
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let prop = |case: roxmltree::Node, name: &str| {
+        case.descendants()
+            .find(|p| p.has_tag_name("property") && p.attribute("name") == Some(name))
+            .and_then(|p| p.attribute("value"))
+            .map(str::to_string)
+    };
+    let case = doc
+        .descendants()
+        .find(|c| c.has_tag_name("testcase") && prop(*c, "line").as_deref() == Some("13"))
+        .expect("a case at line 13");
+    assert_eq!(prop(case, "place").as_deref(), Some("#eq-2"));
+    assert_eq!(prop(case, "source").as_deref(), Some("latex"));
+    assert!(case.attribute("name").unwrap().starts_with("#eq-2 "));
+    assert!(case.children().any(|c| c.has_tag_name("failure")), "{xml}");
+    // GitHub: the annotation sits on the equation's line and names it.
+    let (_, gh) = run(&["check", NOTE, "--format", "github"]);
+    assert!(
+        gh.lines().any(|l| l.starts_with("::error file=")
+            && l.contains(",line=13,")
+            && l.contains("title=notecheck fail%3A #eq-2")),
+        "{gh}"
+    );
+    // Targeting a line of an equation reports that row's claim alone.
+    let (code, out) = run(&["check", &format!("{NOTE}:13"), "--format", "json"]);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let at: Vec<(u64, &str)> = v["notes"][0]["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["line"].as_u64().unwrap(), c["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(at, vec![(13, "fail")]);
+    let (code, _) = run(&["check", &format!("{NOTE}:12")]);
+    assert_eq!(code, 0, "the row above holds");
 }

@@ -7,11 +7,12 @@ use nalgebra::DMatrix;
 use crate::check::diagnose;
 use crate::check::verdict::DerivativeFigure;
 use crate::check::verdict::{
-    BlockResult, ClaimResult, Counts, Coverage, EquationResult, Evidence, Matrix, NoteResult,
-    Shown, Status, StmtKindTag, StmtResult,
+    BlockResult, ClaimResult, ClaimSource, Counts, Coverage, Diagnosis, EquationResult, Evidence,
+    Matrix, NoteResult, Shown, Status, StmtKindTag, StmtResult,
 };
 use crate::config::CheckSettings;
 use crate::eval::interp::{self, Evaluator, Trial};
+use crate::eval::limits::{self, Budget};
 use crate::lang::ast::{Rel, SpaceKind};
 use crate::lang::compile::{CompiledKind, CompiledNote, Located};
 use crate::lang::ir::{Claim, ClaimRhs, Expr, ExprKind, Program};
@@ -35,6 +36,17 @@ pub fn check_note(
     fixed: &BTreeMap<String, u64>,
 ) -> NoteResult {
     let mut counts = Counts::default();
+    // The whole note's budget: ten claims' worth of the longest timeout of
+    // its blocks and equations, at least a minute (see ARCHITECTURE.md, Limits).
+    let longest = compiled
+        .blocks
+        .iter()
+        .map(|b| b.settings.timeout)
+        .chain(compiled.equations.iter().map(|e| e.settings.timeout))
+        .fold(0.0f64, f64::max);
+    let note_deadline = std::time::Duration::try_from_secs_f64(limits::note_budget_secs(longest))
+        .ok()
+        .and_then(|d| std::time::Instant::now().checked_add(d));
     let errors: Vec<ClaimResult> = note
         .errors
         .iter()
@@ -53,8 +65,12 @@ pub fn check_note(
             &cb.stmts,
             &cb.settings,
             fixed,
-            id.clone(),
-            block.should_fail,
+            Scope {
+                block: id.clone(),
+                should_fail: block.should_fail,
+                source: ClaimSource::Check,
+                note_deadline,
+            },
         );
         blocks.push(BlockResult {
             index: block.index,
@@ -83,13 +99,21 @@ pub fn check_note(
                 &e.stmts,
                 &e.settings,
                 fixed,
-                None,
-                e.should_fail,
+                Scope {
+                    block: None,
+                    should_fail: e.should_fail,
+                    source: ClaimSource::Latex,
+                    note_deadline,
+                },
             ),
             errors: e
                 .errors
                 .iter()
-                .map(|l| error_claim(l.line, l.col, None, None, "", l.message.clone()))
+                .map(|l| {
+                    let mut c = error_claim(l.line, l.col, None, None, "", l.message.clone());
+                    c.source = ClaimSource::Latex;
+                    c
+                })
                 .collect(),
         })
         .collect();
@@ -101,6 +125,7 @@ pub fn check_note(
         blocks,
         equations,
         counts: Counts::default(),
+        warnings: Vec::new(),
     };
     for c in result.claims() {
         counts.add(c.status);
@@ -109,15 +134,25 @@ pub fn check_note(
     result
 }
 
+/// Where a run of statements is checked: its block (`None` for a prose
+/// equation), whether it should fail, where its claims come from, and the
+/// note's deadline.
+struct Scope {
+    block: Option<String>,
+    should_fail: bool,
+    source: ClaimSource,
+    note_deadline: Option<std::time::Instant>,
+}
+
 /// Check a block's (or an equation's) compiled statements.
 fn check_stmts(
     program: &Program,
     compiled_stmts: &[crate::lang::compile::CompiledStmt],
     settings: &CheckSettings,
     fixed: &BTreeMap<String, u64>,
-    id: Option<String>,
-    should_fail: bool,
+    scope: Scope,
 ) -> Vec<StmtResult> {
+    let id = scope.block;
     let mut stmts = Vec::new();
     for s in compiled_stmts {
         let ctx = Ctx {
@@ -126,8 +161,17 @@ fn check_stmts(
             fixed,
             block: id.clone(),
             label: s.label.clone(),
-            should_fail,
+            should_fail: scope.should_fail,
         };
+        // One budget per statement (`let`, `show`) and per claim.
+        let budget = || {
+            Budget::open(
+                usize::try_from(settings.max_entries).unwrap_or(usize::MAX),
+                settings.timeout,
+                scope.note_deadline,
+            )
+        };
+        let statement_budget = budget();
         let mut shown = None;
         let (kind, claims) = match &s.kind {
             CompiledKind::Declare => (StmtKindTag::Declare, vec![]),
@@ -167,7 +211,9 @@ fn check_stmts(
                 cs.iter()
                     .map(|c| match &c.result {
                         Ok(claim) => {
+                            let _claim_budget = budget();
                             let mut r = ctx.check_claim(claim);
+                            timed_out(&mut r);
                             r.line = c.line;
                             r.col = c.col;
                             r.text = c.text.clone();
@@ -183,6 +229,14 @@ fn check_stmts(
                     .collect(),
             ),
         };
+        drop(statement_budget);
+        let mut claims = claims;
+        for c in &mut claims {
+            c.source = scope.source;
+            if let Some(m) = &c.message {
+                c.message = Some(clip_message(m));
+            }
+        }
         stmts.push(StmtResult {
             line: s.line,
             label: s.label.clone(),
@@ -194,6 +248,71 @@ fn check_stmts(
         });
     }
     stmts
+}
+
+/// The result of a note whose check panicked: one `error` at line 1.
+pub fn crashed(note: &Note, message: &str) -> NoteResult {
+    let mut counts = Counts::default();
+    counts.add(Status::Error);
+    NoteResult {
+        path: note.path.clone(),
+        rel_path: note.rel_path.to_string_lossy().replace('\\', "/"),
+        title: note.title.clone(),
+        errors: vec![error_claim(1, 1, None, None, "", message.to_string())],
+        blocks: Vec::new(),
+        equations: Vec::new(),
+        counts,
+        warnings: Vec::new(),
+    }
+}
+
+/// A claim whose budget ran out is an `error`, whatever its loops left
+/// behind (a loop stopped at the deadline gives a value never to be trusted).
+fn timed_out(r: &mut ClaimResult) {
+    if limits::was_expired() {
+        r.status = Status::Error;
+        r.message = Some(limits::timeout_message());
+        r.evidence = None;
+        r.figure = None;
+        r.max_abs_err = None;
+        r.rel_err = None;
+    }
+}
+
+/// Longest word echoed in a message, in characters.
+const ECHO_MAX: usize = 60;
+
+/// A message with every word longer than [`ECHO_MAX`] characters cut to
+/// its start and "…", so that no message echoes a giant token or a whole
+/// file; messages longer than 2,000 characters are cut too.
+pub fn clip_message(m: &str) -> String {
+    if m.chars().count() <= ECHO_MAX && !m.contains('\n') {
+        return m.to_string();
+    }
+    let mut out = String::with_capacity(m.len().min(2100));
+    let mut word = 0usize;
+    let mut total = 0usize;
+    for c in m.chars() {
+        if total >= 2000 {
+            out.push('…');
+            break;
+        }
+        if c.is_whitespace() {
+            word = 0;
+            out.push(if c == '\n' { ' ' } else { c });
+            total += 1;
+            continue;
+        }
+        word += 1;
+        if word <= ECHO_MAX {
+            out.push(c);
+            total += 1;
+        } else if word == ECHO_MAX + 1 {
+            out.push('…');
+            total += 1;
+        }
+    }
+    out
 }
 
 fn error_claim(
@@ -210,9 +329,10 @@ fn error_claim(
         block,
         label,
         text: text.to_string(),
+        source: ClaimSource::Check,
         latex: None,
         status: Status::Error,
-        message: Some(message),
+        message: Some(clip_message(&message)),
         max_abs_err: None,
         rel_err: None,
         evidence: None,
@@ -247,6 +367,14 @@ struct Sample {
 }
 
 impl Sample {
+    /// The index values as the evaluator takes them (0-based).
+    fn zero_based_indices(&self) -> BTreeMap<String, usize> {
+        self.indices
+            .iter()
+            .map(|(k, v)| (k.clone(), (*v as usize).saturating_sub(1)))
+            .collect()
+    }
+
     fn location(&self) -> String {
         let mut location = match self.at {
             None => "shape".to_string(),
@@ -293,9 +421,13 @@ impl Odometer {
                     .ok_or_else(|| format!("the range of index '{name}' has no value"))?,
             );
         }
+        let total = sizes
+            .iter()
+            .try_fold(1usize, |acc, s| acc.checked_mul(*s))
+            .ok_or("the claim's free indices have more combinations than can be counted")?;
         Ok(Odometer {
             names: free.keys().cloned().collect(),
-            total: sizes.iter().product(),
+            total,
             sizes,
             next: 0,
         })
@@ -392,6 +524,7 @@ impl Ctx<'_> {
             block: self.block.clone(),
             label: self.label.clone(),
             text: String::new(),
+            source: ClaimSource::Check,
             latex: None,
             status: Status::Pass,
             message: None,
@@ -428,6 +561,9 @@ impl Ctx<'_> {
         let mut max_rel: f64 = 0.0;
         let mut differs_somewhere = false;
         for t in 1..=self.settings.trials.max(1) {
+            if let Err(m) = limits::check() {
+                return self.errored(result, m);
+            }
             let trial = self.trial(t);
             let mut odometer = match Odometer::new(&claim.free, &trial.dims) {
                 Ok(a) => a,
@@ -443,9 +579,18 @@ impl Ctx<'_> {
                     Ok(v) => v,
                     Err(m) => return self.errored(result, format!("right side: {m}")),
                 };
+                for (side, v) in [("left", &l), ("right", &r)] {
+                    if let Some(m) = not_finite(v) {
+                        let at = index_note(&ev.idx);
+                        return self.errored(
+                            result,
+                            format!("not finite in trial {t}: the {side} side {m}{at}"),
+                        );
+                    }
+                }
                 let (l, r) = broadcast_zero(l, r, zero_l, zero_r);
                 if t == 1 && result.figure.is_none() {
-                    result.figure = figure(&trial, &ev.idx, &claim.lhs, Some(rhs), &l, Some(&r));
+                    result.figure = figure(t, &trial, &ev.idx, &claim.lhs, Some(rhs), &l, Some(&r));
                 }
                 let s = compare(t, l, r, rtol, self.settings.atol);
                 if s.ratio > 1.0 {
@@ -482,7 +627,7 @@ impl Ctx<'_> {
             let diagnosis = diagnosis
                 .or_else(|| self.diagnose_rewrites(&claim.lhs, rhs, &w, rtol))
                 .or_else(|| diagnose::reordered(&w.lhs, &w.rhs));
-            let mut msg = if shapes_differ {
+            let msg = if shapes_differ {
                 format!(
                     "the sides have different shapes: left is {}, right is {}",
                     shape_str(&w.lhs),
@@ -497,11 +642,21 @@ impl Ctx<'_> {
                     w.tol
                 )
             };
-            if let Some(d) = &diagnosis {
-                msg.push_str(&format!("; {d}"));
-            }
             result.message = Some(msg);
-            result.evidence = Some(self.evidence(&w, diagnosis));
+            result.evidence = Some(self.evidence(&w, diagnosis.map(Diagnosis::new)));
+            // The figures show the trial (and index values) of the evidence.
+            if result.figure.is_some() {
+                let trial = self.trial(w.trial);
+                result.figure = figure(
+                    w.trial,
+                    &trial,
+                    &w.zero_based_indices(),
+                    &claim.lhs,
+                    Some(rhs),
+                    &w.lhs,
+                    Some(&w.rhs),
+                );
+            }
         }
         self.finish(holds, result)
     }
@@ -522,6 +677,9 @@ impl Ctx<'_> {
         let mut result = self.blank();
         let (mut max_abs, mut max_rel) = (0.0f64, 0.0f64);
         for t in 1..=self.settings.trials.max(1) {
+            if limits::expired() {
+                return None;
+            }
             let trial = self.trial(t);
             // One forward pass per entry of X builds J; beyond a few dozen, project.
             let passes = deriv.x.view.shape.size().eval(&trial.dims)?;
@@ -549,6 +707,8 @@ impl Ctx<'_> {
                 && let Ok((curve, step)) = interp::fd_curve(&trial, &ev.idx, &deriv)
             {
                 result.figure = Some(DerivativeFigure {
+                    trial: t,
+                    dims: trial.dims.clone(),
                     computed: None,
                     claimed: None,
                     fd_curve: curve,
@@ -588,7 +748,7 @@ impl Ctx<'_> {
         (!found.is_empty()).then(|| found.join("; equally, "))
     }
 
-    fn evidence(&self, w: &Sample, diagnosis: Option<String>) -> Evidence {
+    fn evidence(&self, w: &Sample, diagnosis: Option<Diagnosis>) -> Evidence {
         let small = |m: &DMatrix<f64>| {
             (m.nrows() <= PRINT_MAX && m.ncols() <= PRINT_MAX).then(|| to_matrix(m))
         };
@@ -600,9 +760,10 @@ impl Ctx<'_> {
             tolerance: w.tol,
             max_abs_err: w.max_abs,
             rel_err: w.rel,
-            location: w.location(),
-            lhs_shape: shape_str(&w.lhs),
-            rhs_shape: shape_str(&w.rhs),
+            entry: w.at.map(|(i, j)| (i + 1, j + 1)),
+            lhs_shape: w.lhs.shape(),
+            rhs_shape: Some(w.rhs.shape()),
+            space: None,
             lhs: small(&w.lhs),
             rhs: small(&w.rhs),
             diagnosis,
@@ -619,6 +780,9 @@ impl Ctx<'_> {
         let mut result = self.blank();
         let mut failure: Option<(String, Sample)> = None;
         for t in 1..=self.settings.trials.max(1) {
+            if let Err(m) = limits::check() {
+                return self.errored(result, m);
+            }
             let trial = self.trial(t);
             let mut odometer = match Odometer::new(&claim.free, &trial.dims) {
                 Ok(a) => a,
@@ -634,8 +798,15 @@ impl Ctx<'_> {
                     Ok(v) => v,
                     Err(m) => return self.errored(result, m),
                 };
+                if let Some(m) = not_finite(&v) {
+                    let at = index_note(&ev.idx);
+                    return self.errored(
+                        result,
+                        format!("not finite in trial {t}: the value {m}{at}"),
+                    );
+                }
                 if t == 1 && result.figure.is_none() {
-                    result.figure = figure(&trial, &ev.idx, &claim.lhs, None, &v, None);
+                    result.figure = figure(t, &trial, &ev.idx, &claim.lhs, None, &v, None);
                 }
                 let got_axes = if want.len() > 2 {
                     match tensor_axes(&claim.lhs, &mut ev) {
@@ -677,10 +848,23 @@ impl Ctx<'_> {
         let holds = failure.is_none();
         if let Some((p, s)) = failure {
             result.message = Some(format!("{p} (trial {}, {})", s.trial, dims_str(&s.dims)));
+            // The figures show the trial (and index values) of the evidence.
+            if result.figure.is_some() {
+                let trial = self.trial(s.trial);
+                result.figure = figure(
+                    s.trial,
+                    &trial,
+                    &s.zero_based_indices(),
+                    &claim.lhs,
+                    None,
+                    &s.lhs,
+                    None,
+                );
+            }
             let mut ev = self.evidence(&s, None);
             ev.rhs = None;
-            ev.rhs_shape = text.to_string();
-            ev.location = String::new();
+            ev.rhs_shape = None;
+            ev.space = Some(text.to_string());
             result.evidence = Some(ev);
         }
         self.finish(holds, result)
@@ -744,8 +928,9 @@ fn structure_problem(kind: SpaceKind, v: &DMatrix<f64>) -> Option<String> {
     }
 }
 
-/// The figures of a claim with a derivative side (first trial).
+/// The figures of a claim with a derivative side, from trial `t`.
 fn figure(
+    t: u32,
     trial: &Trial,
     idx: &BTreeMap<String, usize>,
     lhs: &Expr,
@@ -764,6 +949,8 @@ fn figure(
     };
     let (curve, step) = interp::fd_curve(trial, idx, &d).ok()?;
     Some(DerivativeFigure {
+        trial: t,
+        dims: trial.dims.clone(),
         computed: small(computed),
         claimed: claimed
             .filter(|c| c.shape() == computed.shape())
@@ -771,6 +958,40 @@ fn figure(
         fd_curve: curve,
         step_used: step,
     })
+}
+
+/// "is NaN at entry (1, 2)", when a value has an entry that is not finite.
+fn not_finite(v: &DMatrix<f64>) -> Option<String> {
+    let (r, c) = v.shape();
+    for j in 0..c {
+        for i in 0..r {
+            let x = v[(i, j)];
+            if !x.is_finite() {
+                let what = if x.is_nan() {
+                    "NaN"
+                } else if x > 0.0 {
+                    "+∞"
+                } else {
+                    "−∞"
+                };
+                return Some(if r * c == 1 {
+                    format!("is {what}")
+                } else {
+                    format!("is {what} at entry ({}, {})", i + 1, j + 1)
+                });
+            }
+        }
+    }
+    None
+}
+
+/// " (with i=2, j=1)" for the free indices' values, "" without any.
+fn index_note(idx: &BTreeMap<String, usize>) -> String {
+    if idx.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = idx.iter().map(|(k, v)| format!("{k}={}", v + 1)).collect();
+    format!(" (with {})", parts.join(", "))
 }
 
 fn is_zero_literal(e: &Expr) -> bool {

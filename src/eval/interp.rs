@@ -16,6 +16,7 @@ use std::rc::Rc;
 use nalgebra::DMatrix;
 
 use crate::config::{Flatten, Layout};
+use crate::eval::limits;
 use crate::eval::linalg;
 use crate::eval::num::{Dual, Num};
 use crate::eval::random::{self, RandomFunction, Rng};
@@ -112,9 +113,23 @@ impl<'p> Trial<'p> {
         }
     }
 
+    /// The size of `s` in this trial, checked against `max_entries`.
     fn size(&self, s: &crate::lang::shape::Shape) -> ER<(usize, usize)> {
-        s.eval(&self.dims)
-            .ok_or_else(|| format!("a dimension of {s} has no value"))
+        let (r, c) = s
+            .eval(&self.dims)
+            .ok_or_else(|| format!("a dimension of {s} has no value, or it is too large"))?;
+        limits::entries(r, c)?;
+        Ok((r, c))
+    }
+
+    /// A value kept for the whole trial, counted against the claim's allowance.
+    fn keep(&self, m: &DMatrix<f64>) -> ER<()> {
+        limits::check()?;
+        if limits::retain(m.len()) {
+            Ok(())
+        } else {
+            Err(limits::retain_message())
+        }
     }
 
     pub fn value(&self, v: usize) -> ER<Rc<DMatrix<f64>>> {
@@ -125,6 +140,7 @@ impl<'p> Trial<'p> {
         let (r, c) = self.size(&var.shape)?;
         let mut rng = Rng::new(self.seed, &[VALUE, self.number as u64, v as u64]);
         let m = Rc::new(random::sample(var.kind, r, c, &mut rng));
+        self.keep(&m)?;
         self.values.borrow_mut().insert(v, m.clone());
         Ok(m)
     }
@@ -150,6 +166,7 @@ impl<'p> Trial<'p> {
                 _ => d,
             }
         };
+        self.keep(&m)?;
         let m = Rc::new(m);
         self.dirs.borrow_mut().insert(v, m.clone());
         Ok(m)
@@ -163,7 +180,12 @@ impl<'p> Trial<'p> {
         let (dr, dc) = self.size(&func.domain)?;
         let (cr, cc) = self.size(&func.codomain)?;
         let mut rng = Rng::new(self.seed, &[FUNCTION, self.number as u64, f as u64]);
-        let m = Rc::new(RandomFunction::new(dr * dc, cr * cc, &mut rng));
+        // Its parameters are O((p + q)·16) numbers.
+        let (p, q) = (limits::entries(dr, dc)?, limits::entries(cr, cc)?);
+        if !limits::retain(p.saturating_add(q).saturating_mul(32)) {
+            return Err(limits::retain_message());
+        }
+        let m = Rc::new(RandomFunction::new(p, q, &mut rng));
         self.funcs.borrow_mut().insert(f, m.clone());
         Ok(m)
     }
@@ -251,6 +273,7 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
 
     /// Evaluate `e` under the current index values.
     pub fn eval(&mut self, e: &Expr) -> ER<DMatrix<T>> {
+        limits::check()?;
         // Values under index assignments are kept only where recomputing
         // costs more than the bookkeeping (a derivative keeps its own columns).
         let worth = e.free.is_empty()
@@ -263,7 +286,9 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
                     | ExprKind::Binary(BinOp::Mul | BinOp::Kron, ..)
             );
         if !worth {
-            return self.compute(e);
+            let v = self.compute(e)?;
+            limits::check()?;
+            return Ok(v);
         }
         let key = (
             e.id,
@@ -289,13 +314,19 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
         }
         let before = self.seed_reads;
         let v = self.compute(e)?;
+        // A loop that stopped at the deadline leaves a value never to be used.
+        limits::check()?;
         let seeded = self.seed_reads != before;
-        if let (Some(b), false) = (share, seeded) {
+        if let (Some(b), false) = (share, seeded)
+            && limits::retain(v.len())
+        {
             T::shared(self.trial)
                 .borrow_mut()
                 .insert((b, key.0, key.1.clone()), v.clone());
         }
-        self.cache.insert(key, (v.clone(), seeded));
+        if limits::retain(v.len()) {
+            self.cache.insert(key, (v.clone(), seeded));
+        }
         Ok(v)
     }
 
@@ -366,15 +397,22 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
             ExprKind::Identity(n) | ExprKind::Ones(n) => {
                 let n = n
                     .eval(&t.dims)
-                    .ok_or_else(|| format!("size {n} has no value"))?;
+                    .ok_or_else(|| format!("size {n} has no value, or it is too large"))?;
                 if matches!(e.kind, ExprKind::Identity(_)) {
+                    limits::entries(n, n)?;
                     linalg::identity(n)
                 } else {
+                    limits::entries(n, 1)?;
                     DMatrix::from_element(n, 1, T::one())
                 }
             }
             ExprKind::Matrix(rows) => {
-                let mut m = DMatrix::zeros(rows.len(), rows.first().map_or(0, |r| r.len()));
+                let cols = rows.first().map_or(0, |r| r.len());
+                if rows.iter().any(|r| r.len() != cols) {
+                    return Err("the rows of the matrix literal have different lengths".into());
+                }
+                limits::entries(rows.len(), cols)?;
+                let mut m = DMatrix::zeros(rows.len(), cols);
                 for (i, row) in rows.iter().enumerate() {
                     for (j, x) in row.iter().enumerate() {
                         m[(i, j)] = need_scalar(&self.eval(x)?, "a matrix entry")?;
@@ -386,10 +424,15 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
             ExprKind::Binary(op, l, r) => {
                 let (a, b) = (self.eval(l)?, self.eval(r)?);
                 match op {
-                    BinOp::Mul => linalg::matmul(&a, &b)?,
+                    BinOp::Mul => {
+                        if a.len() != 1 && b.len() != 1 {
+                            limits::entries(a.nrows(), b.ncols())?;
+                        }
+                        linalg::matmul(&a, &b)?
+                    }
                     BinOp::Hadamard => linalg::hadamard(&a, &b)?,
                     BinOp::HadamardDiv => linalg::hadamard_div(&a, &b)?,
-                    BinOp::Kron => linalg::kron(&a, &b),
+                    BinOp::Kron => kron_checked(&a, &b)?,
                     BinOp::Div => {
                         let s = need_scalar(&b, "'/'")?;
                         a.map(|x| x / s)
@@ -520,7 +563,7 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
     }
 
     fn builtin(&mut self, b: Builtin, args: &[Expr], flatten: Flatten) -> ER<DMatrix<T>> {
-        let a = self.eval(&args[0])?;
+        let a = self.eval(args.first().ok_or("a function call needs an argument")?)?;
         use Builtin::*;
         Ok(match b {
             Vec => linalg::vec(&a, flatten == Flatten::RowMajor),
@@ -528,10 +571,15 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
             Det => linalg::scalar(linalg::det(&a)?),
             Logdet => linalg::scalar(linalg::logdet(&a)?),
             Inv => linalg::inverse(&a).ok_or("the matrix is singular: it has no inverse")?,
-            Diag => linalg::diag(&a)?,
+            Diag => {
+                if a.nrows() == 1 || a.ncols() == 1 {
+                    limits::entries(a.len(), a.len())?;
+                }
+                linalg::diag(&a)?
+            }
             Kron => {
-                let b2 = self.eval(&args[1])?;
-                linalg::kron(&a, &b2)
+                let b2 = self.eval(args.get(1).ok_or("kron needs two arguments")?)?;
+                kron_checked(&a, &b2)?
             }
             Sum => linalg::scalar(linalg::sum_all(&a)),
             Mean => linalg::scalar(linalg::mean_all(&a)),
@@ -549,6 +597,23 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
             Softmax => linalg::softmax(&a),
         })
     }
+}
+
+/// `a ⊗ b`, its size checked first.
+fn kron_checked<T: Num>(a: &DMatrix<T>, b: &DMatrix<T>) -> ER<DMatrix<T>> {
+    let too_big = || {
+        format!(
+            "the claim would build a Kronecker product of {}×{} and {}×{}, which does not fit in memory",
+            a.nrows(),
+            a.ncols(),
+            b.nrows(),
+            b.ncols()
+        )
+    };
+    let r = a.nrows().checked_mul(b.nrows()).ok_or_else(too_big)?;
+    let c = a.ncols().checked_mul(b.ncols()).ok_or_else(too_big)?;
+    limits::entries(r, c)?;
+    Ok(linalg::kron(a, b))
 }
 
 /// The row or entry that subscripts select.
@@ -757,6 +822,13 @@ fn derivative(
                 None => return Err("a derivative's target lies outside its variable".into()),
             }
             let yv = seeded(trial, idx, x.base, s, core)?;
+            if new_cols.is_empty() {
+                // The Jacobian's columns, kept for the trial.
+                limits::entries(yv.len(), missing.len())?;
+                if !limits::retain(yv.len().saturating_mul(missing.len())) {
+                    return Err(limits::retain_message());
+                }
+            }
             core_val = yv.map(|d| d.re);
             new_cols.push(yv.map(|d| d.eps));
         }

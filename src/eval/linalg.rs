@@ -11,6 +11,7 @@
 
 use nalgebra::DMatrix;
 
+use super::limits;
 use super::num::Num;
 
 fn shape<T>(a: &DMatrix<T>) -> String {
@@ -89,6 +90,10 @@ fn product<T: Num>(a: &DMatrix<T>, b: &DMatrix<T>) -> DMatrix<T> {
     let (n, m, p) = (a.nrows(), a.ncols(), b.ncols());
     let mut c = DMatrix::from_element(n, p, T::zero());
     for j in 0..p {
+        // Past the claim's deadline the caller discards the result.
+        if limits::expired() {
+            break;
+        }
         for k in 0..m {
             let bkj = b[(k, j)];
             for i in 0..n {
@@ -131,7 +136,7 @@ pub fn vec<T: Num>(a: &DMatrix<T>, row_major: bool) -> DMatrix<T> {
     }
 }
 
-/// Inverse of [`vec`]: an `n·m × 1` (or any shape with `rows·cols`
+/// Inverse of [`vec()`]: an `n·m × 1` (or any shape with `rows·cols`
 /// entries) back to `rows × cols` in the same order.
 pub fn unvec<T: Num>(
     v: &DMatrix<T>,
@@ -299,6 +304,9 @@ pub fn lu<T: Num>(a: &DMatrix<T>) -> Result<Lu<T>, String> {
     let mut singular = false;
     let mut zero_pivot = false;
     for k in 0..n {
+        if limits::expired() {
+            break;
+        }
         let mut p = k;
         let mut best = m[(k, k)].re().abs();
         for i in k + 1..n {
@@ -374,6 +382,9 @@ impl<T: Num> Lu<T> {
         let k = b.ncols();
         let mut x = DMatrix::from_fn(n, k, |i, j| b[(self.perm[i], j)]);
         for c in 0..k {
+            if limits::expired() {
+                break;
+            }
             // Forward: L y = P b (unit diagonal).
             for i in 0..n {
                 let mut s = x[(i, c)];

@@ -85,6 +85,37 @@ pub(crate) fn split_front(source: &str) -> Front {
     out
 }
 
+/// Warnings about the front matter: a dimension fixed to 1 (shape claims
+/// such as `x ∈ R^{n×1}` or `A = Aᵀ` for an `n×n` A can then hold by
+/// accident), at the line of its key. Not errors: they do not fail CI.
+pub fn dims_warnings(note: &super::Note) -> Vec<NoteError> {
+    let ones: Vec<&String> = note
+        .front
+        .dims
+        .iter()
+        .filter(|(_, v)| **v == 1)
+        .map(|(k, _)| k)
+        .collect();
+    if ones.is_empty() {
+        return Vec::new();
+    }
+    let source = &note.source[..note.body_start.min(note.source.len())];
+    let yaml_start = lines(source, 0).next().map_or(0, |(_, _, next)| next);
+    let yaml = source.get(yaml_start..).unwrap_or("");
+    ones.into_iter()
+        .map(|k| {
+            let (line, col) = crate::config::find_key(yaml, "dims", k);
+            NoteError {
+                line: line + 1,
+                col,
+                message: format!(
+                    "front matter: dims fixes {k} = 1, so shape claims about {k} can hold by accident (a 1×1 value is a scalar, a vector and a symmetric matrix at once); use 2 or more, or leave {k} to dim_range"
+                ),
+            }
+        })
+        .collect()
+}
+
 fn salvage_title(yaml: &str) -> Option<String> {
     let value: serde_yaml::Value = serde_yaml::from_str(yaml).ok()?;
     let title = value.as_mapping()?.get("title")?.as_str()?.trim();

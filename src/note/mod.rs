@@ -15,8 +15,12 @@ mod options;
 mod walk;
 
 pub use blocks::is_check_info;
+pub use front::dims_warnings;
 pub use math::{CheckMode, Equation, EquationOptions, InlineMath};
 pub use walk::walk;
+
+/// Note files larger than this are reported and skipped (spec §7).
+pub const MAX_NOTE_BYTES: u64 = 10 * 1024 * 1024;
 
 /// A problem found while reading a note, at a 1-based line of the file.
 #[derive(Clone, Debug, PartialEq)]
@@ -163,8 +167,16 @@ pub fn display_path(path: &Path) -> String {
 pub fn read_note(file: &Path, notes_root: &Path) -> Note {
     let path = display_path(file);
     let rel_path = relative_to(file, notes_root);
-    let (source, error) = match std::fs::read(file) {
-        Err(e) => (
+    let (source, error) = match read_bounded(file) {
+        Err(message) => (
+            String::new(),
+            Some(NoteError {
+                line: 1,
+                col: 1,
+                message,
+            }),
+        ),
+        Ok(Err(e)) => (
             String::new(),
             Some(NoteError {
                 line: 1,
@@ -172,7 +184,7 @@ pub fn read_note(file: &Path, notes_root: &Path) -> Note {
                 message: format!("cannot read the note: {}", crate::config::io_reason(&e)),
             }),
         ),
-        Ok(bytes) => match String::from_utf8(bytes) {
+        Ok(Ok(bytes)) => match String::from_utf8(bytes) {
             Ok(s) => (s, None),
             Err(e) => {
                 let valid = e.utf8_error().valid_up_to();
@@ -196,6 +208,81 @@ pub fn read_note(file: &Path, notes_root: &Path) -> Note {
         note.errors.insert(0, e);
     }
     note
+}
+
+/// The bytes of a note file, refusing (without opening it, so nothing can
+/// block) anything that is not a regular file, or is over
+/// [`MAX_NOTE_BYTES`]. The outer `Err` is the message of a skipped file.
+fn read_bounded(file: &Path) -> Result<std::io::Result<Vec<u8>>, String> {
+    use std::io::Read;
+    let meta = match std::fs::metadata(file) {
+        Ok(m) => m,
+        Err(e) => return Ok(Err(e)),
+    };
+    if !meta.is_file() {
+        return Err(format!(
+            "skipped: not a regular file ({}); only regular files are read as notes",
+            file_kind(&meta)
+        ));
+    }
+    let too_big = |n: u64| {
+        format!(
+            "skipped: the file has {n} bytes, more than the {} MB a note may have",
+            MAX_NOTE_BYTES / (1024 * 1024)
+        )
+    };
+    if meta.len() > MAX_NOTE_BYTES {
+        return Err(too_big(meta.len()));
+    }
+    let mut bytes = Vec::new();
+    let read =
+        std::fs::File::open(file).and_then(|f| f.take(MAX_NOTE_BYTES + 1).read_to_end(&mut bytes));
+    match read {
+        Err(e) => Ok(Err(e)),
+        // It grew between the check and the read.
+        Ok(_) if bytes.len() as u64 > MAX_NOTE_BYTES => Err(too_big(bytes.len() as u64)),
+        Ok(_) => Ok(Ok(bytes)),
+    }
+}
+
+/// "a folder", "a FIFO", "a device", … for a message.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    if meta.is_dir() {
+        return "a folder";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    "a special file"
+}
+
+/// Old Mac line endings: a `\r` not followed by `\n` becomes `\n`, so that
+/// every line break counts as one line (`\r\n` is kept: it is one break).
+pub fn normalize_line_endings(source: String) -> String {
+    if !source.contains('\r') {
+        return source;
+    }
+    let mut out = String::with_capacity(source.len());
+    let mut chars = source.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() != Some(&'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn relative_to(file: &Path, root: &Path) -> PathBuf {
@@ -222,6 +309,7 @@ fn relative_to(file: &Path, root: &Path) -> PathBuf {
 /// `path` and `rel_path` are stored as given; the file stem of `rel_path`
 /// (else of `path`) is the title of last resort.
 pub fn parse_note(path: String, rel_path: PathBuf, source: String) -> Note {
+    let source = normalize_line_endings(source);
     let f = front::split_front(&source);
     let (masked, mut equations) = math::protect(&source, f.body_start);
     let scan = blocks::scan_masked(&source, &masked, f.body_start);

@@ -15,7 +15,7 @@ pub(crate) struct BlockOptions {
 }
 
 const FLAGS: [&str; 3] = ["einstein", "should-fail", "hide"];
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 11] = [
     "trials",
     "seed",
     "dim_range",
@@ -25,6 +25,8 @@ const KEYS: [&str; 9] = [
     "flatten",
     "layout",
     "einstein",
+    "timeout",
+    "max_entries",
 ];
 
 /// Split into words at whitespace, keeping `[…]` and `(…)` together and
@@ -196,6 +198,10 @@ fn set_value(o: &mut CheckOverrides, key: &str, value: &str) -> Result<(), Strin
                 _ => o.approx_rtol = Some(v),
             }
         }
+        "timeout" => o.timeout = Some(value.parse().map_err(|_| bad("a number of seconds"))?),
+        "max_entries" => {
+            o.max_entries = Some(value.parse().map_err(|_| bad("a whole number ≥ 1"))?)
+        }
         "flatten" => {
             o.flatten = Some(match value {
                 "column-major" => Flatten::ColumnMajor,
@@ -227,16 +233,12 @@ fn set_value(o: &mut CheckOverrides, key: &str, value: &str) -> Result<(), Strin
         "rtol" => single.rtol = o.rtol,
         "atol" => single.atol = o.atol,
         "approx_rtol" => single.approx_rtol = o.approx_rtol,
+        "timeout" => single.timeout = o.timeout,
+        "max_entries" => single.max_entries = o.max_entries,
         _ => {}
     }
     if let Some((_, message)) = override_problems(&single).into_iter().next() {
-        match key {
-            "trials" => o.trials = None,
-            "dim_range" => o.dim_range = None,
-            "rtol" => o.rtol = None,
-            "atol" => o.atol = None,
-            _ => o.approx_rtol = None,
-        }
+        crate::config::clear_override(o, key);
         return Err(message);
     }
     Ok(())

@@ -5,15 +5,16 @@
 //! in the overridable templates.
 
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::html::{IdSet, escape, fmt_sig, latex_sig};
 use super::markdown::block_anchor;
 use super::math::render_math;
-use super::plot::{self, Panel};
+use super::plot::{self, Figure, Panel};
 use crate::check::verdict::{
-    BlockResult, ClaimResult, DerivativeFigure, Evidence, Matrix, Shown, Status, StmtKindTag,
-    StmtResult,
+    BlockResult, ClaimResult, DerivativeFigure, Evidence, Matrix, NoteResult, Shown, Status,
+    StmtKindTag, StmtResult,
 };
 
 /// A `show` value with more entries than this is shown as a heatmap only.
@@ -79,55 +80,108 @@ pub fn badge_html(s: Status) -> String {
     )
 }
 
-/// A claim as rendered on a page: where it is and how it went.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RenderedClaim {
-    /// The element's `id` (`L42`, `L42-1`, …).
-    pub id: String,
-    pub line: usize,
-    pub col: usize,
-    pub status: Status,
-    pub label: Option<String>,
-    pub text: String,
-    pub message: Option<String>,
-}
-
-/// Per-page rendering state: claim ids are unique within a page, and every
-/// rendered claim is remembered (for the page's counts and problem list).
+/// Per-page rendering state: every claim of the note has its element id
+/// (`L42`, `L42-1`, … in file order, unique within the page) decided
+/// before anything is rendered, so that rendering is a pure function of
+/// the result and the page's counts and problem list come from the result
+/// itself.
 pub struct PageRenderer<'a> {
-    /// How to re-run the check (shown with every failure's evidence).
+    /// How to re-run the check (kept for callers; a failure's evidence
+    /// shows `notecheck check path:line`).
     pub command: &'a str,
     /// The note's path as the user types it, for `path:line` references.
     pub note_path: &'a str,
-    ids: RefCell<IdSet>,
-    rendered: RefCell<Vec<RenderedClaim>>,
+    /// Each claim's id, by the claim's address in the result being rendered.
+    ids: BTreeMap<usize, String>,
+    /// Where figures that are not inlined go; `None` inlines every figure.
+    figure_files: Option<FigureFiles>,
+    /// The figure files written so far: (site-relative path, SVG).
+    files: RefCell<Vec<(String, String)>>,
+}
+
+/// Where a page's figure files go: `<stem>-<claim id>-<kind>.svg`.
+#[derive(Clone, Debug)]
+pub struct FigureFiles {
+    /// Site-relative, `/`-separated: `figures/linear/vec` for `linear/vec.html`.
+    pub stem: String,
+    /// From the page to the site folder: `../` for `linear/vec.html`.
+    pub root: String,
+}
+
+/// The address of a claim, as a key of [`PageRenderer`]'s ids.
+fn addr(c: &ClaimResult) -> usize {
+    c as *const ClaimResult as usize
 }
 
 impl<'a> PageRenderer<'a> {
-    pub fn new(command: &'a str, note_path: &'a str, reserved: &[String]) -> Self {
-        let mut ids = IdSet::default();
+    /// A renderer for `result`'s claims; `reserved` are ids the page uses
+    /// otherwise (block anchors, the page's own sections).
+    pub fn new(
+        command: &'a str,
+        note_path: &'a str,
+        result: &NoteResult,
+        reserved: &[String],
+    ) -> Self {
+        let mut set = IdSet::default();
         for r in reserved {
-            ids.reserve(r);
+            set.reserve(r);
         }
+        let ids = result
+            .claims()
+            .into_iter()
+            .map(|c| (addr(c), set.unique(&format!("L{}", c.line))))
+            .collect();
         PageRenderer {
             command,
             note_path,
-            ids: RefCell::new(ids),
-            rendered: RefCell::new(Vec::new()),
+            ids,
+            figure_files: None,
+            files: RefCell::new(Vec::new()),
         }
     }
 
-    /// Every claim rendered so far, in file order (line, column).
-    pub fn rendered(&self) -> Vec<RenderedClaim> {
-        let mut v = self.rendered.borrow().clone();
-        v.sort_by_key(|c| (c.line, c.col));
-        v
+    /// Figures of claims that pass (and of `show` values) are written as
+    /// files under `files` and loaded lazily; failing claims' figures stay
+    /// inline. Without this every figure is inline.
+    pub fn with_figure_files(mut self, files: FigureFiles) -> Self {
+        self.figure_files = Some(files);
+        self
     }
 
-    /// The id of a claim at `line`: `L{line}`, then `L{line}-1`, … for more
-    /// claims on the same line.
-    fn claim_id(&self, line: usize) -> String {
-        self.ids.borrow_mut().unique(&format!("L{line}"))
+    /// The figure files of the claims rendered so far, in the order written:
+    /// (site-relative path, SVG text).
+    pub fn take_figure_files(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.files.borrow_mut())
+    }
+
+    /// `fig` as page HTML: the inline `<svg>` when `inline` (or without
+    /// figure files), else a file `<stem>-<id>-<kind>.svg` shown by a lazily
+    /// loaded `<img>` whose `alt` is the figure's title and description.
+    fn embed(&self, fig: &Figure, id: &str, kind: &str, inline: bool) -> String {
+        let Some(files) = self.figure_files.as_ref().filter(|_| !inline) else {
+            return fig.inline();
+        };
+        let rel = format!("{}-{id}-{kind}.svg", files.stem);
+        let html = format!(
+            "<img class=\"plot plot-file {}\" loading=\"lazy\" decoding=\"async\" src=\"{}{}\" width=\"{}\" height=\"{}\" alt=\"{}\">",
+            escape(&fig.class),
+            escape(&files.root),
+            escape(&url_path(&rel)),
+            plot::svg::num((fig.width * plot::SCALE).round()),
+            plot::svg::num((fig.height * plot::SCALE).round()),
+            escape(&fig.desc)
+        );
+        self.files.borrow_mut().push((rel, fig.standalone()));
+        html
+    }
+
+    /// The element id of `c`, a claim of the result this renderer was made
+    /// for (`L{line}` for any other claim).
+    pub fn claim_id(&self, c: &ClaimResult) -> String {
+        self.ids
+            .get(&addr(c))
+            .cloned()
+            .unwrap_or_else(|| format!("L{}", c.line))
     }
 
     /// One check block as a `<section class="check-block">`.
@@ -244,7 +298,7 @@ impl<'a> PageRenderer<'a> {
         s.push_str("</div></div>\n");
 
         if let Some(shown) = &st.shown {
-            s.push_str(&shown_html(shown, &format!("S{}", st.line)));
+            s.push_str(&self.shown_html(shown, &format!("S{}", st.line)));
         }
         if !st.claims.is_empty() {
             s.push_str("<div class=\"claims\">\n");
@@ -266,16 +320,7 @@ impl<'a> PageRenderer<'a> {
 
     /// One claim element, carrying `data-status` and `data-line`.
     pub fn claim(&self, c: &ClaimResult, view: ClaimView) -> String {
-        let id = self.claim_id(c.line);
-        self.rendered.borrow_mut().push(RenderedClaim {
-            id: id.clone(),
-            line: c.line,
-            col: c.col,
-            status: c.status,
-            label: c.label.clone(),
-            text: c.text.clone(),
-            message: c.message.clone(),
-        });
+        let id = self.claim_id(c);
         let status = c.status.as_str();
         let compact = view == ClaimView::BadgeOnly;
         let mut s = format!(
@@ -353,19 +398,13 @@ impl<'a> PageRenderer<'a> {
             c.col,
             c.line
         );
-        // The diagnosis stands out under the message (the check stage also
-        // appends it to the message: it is not repeated there).
-        let diagnosis = c.evidence.as_ref().and_then(|e| e.diagnosis.as_deref());
-        let message = c.message.as_deref().map(|m| match diagnosis {
-            Some(d) if m.len() > d.len() && m.trim_end().ends_with(d) => m
-                .trim_end()
-                .strip_suffix(d)
-                .unwrap_or(m)
-                .trim_end_matches([' ', ';', ':', ','])
-                .to_string(),
-            _ => m.to_string(),
-        });
-        if let Some(m) = &message {
+        // The diagnosis stands out under the message.
+        let diagnosis = c
+            .evidence
+            .as_ref()
+            .and_then(|e| e.diagnosis.as_ref())
+            .map(|d| d.text.as_str());
+        if let Some(m) = &c.message {
             if m.contains('\n') {
                 // Multi-line messages point at columns: keep them monospaced.
                 let _ = writeln!(
@@ -397,7 +436,7 @@ impl<'a> PageRenderer<'a> {
             s.push_str(&self.evidence(c, ev, &id));
         }
         if let Some(fig) = &c.figure {
-            s.push_str(&figures_html(c, fig, &id));
+            s.push_str(&self.figures_html(c, fig, &id));
         }
         s.push_str("</div>\n");
         s
@@ -428,8 +467,9 @@ impl<'a> PageRenderer<'a> {
         // A shape mismatch has no finite difference to report.
         if ev.max_abs_err.is_finite() {
             let mut largest = escape(&fmt_sig(ev.max_abs_err, 4));
-            if !ev.location.is_empty() {
-                let _ = write!(largest, " at {}", escape(&ev.location));
+            let location = ev.location();
+            if !location.is_empty() {
+                let _ = write!(largest, " at {}", escape(&location));
             }
             fact("largest difference", largest);
             fact("relative error", escape(&fmt_sig(ev.rel_err, 4)));
@@ -439,32 +479,37 @@ impl<'a> PageRenderer<'a> {
             "shapes",
             format!(
                 "left {}, right {}",
-                escape(&ev.lhs_shape),
-                escape(&ev.rhs_shape)
+                escape(&ev.lhs_shape_text()),
+                escape(&ev.rhs_shape_text())
             ),
         );
         s.push_str("</dl>\n");
         if ev.lhs.is_some() || ev.rhs.is_some() {
             s.push_str("<div class=\"evidence-values\">\n");
             for (side, shape, m) in [
-                ("left side", &ev.lhs_shape, &ev.lhs),
-                ("right side", &ev.rhs_shape, &ev.rhs),
+                ("left side", ev.lhs_shape_text(), &ev.lhs),
+                ("right side", ev.rhs_shape_text(), &ev.rhs),
             ] {
                 if let Some(m) = m {
                     let _ = writeln!(
                         s,
                         "<figure class=\"value\"><figcaption>{side} ({})</figcaption><div class=\"matrix\">{}</div></figure>",
-                        escape(shape),
+                        escape(&shape),
                         matrix_html(m, MAX_TYPESET_EVIDENCE)
                     );
                 }
             }
             s.push_str("</div>\n");
         }
-        // Where the sides differ, at a glance (a derivative claim has its own
-        // figures of the same kind).
+        // Where the sides differ, at a glance: for a claim that fails (an
+        // expected failure's values are typeset above, which keeps pages
+        // light), or when the values are too large to typeset. A derivative
+        // claim has its own figures of the same kind.
         if let (Some(l), Some(r), None) = (&ev.lhs, &ev.rhs, &c.figure)
-            && let Some(d) = plot::difference(l, r).filter(|d| d.rows * d.cols > 1)
+            && let Some(d) = plot::difference(l, r).filter(|d| {
+                d.rows * d.cols > 1
+                    && (c.status.is_failure() || d.rows * d.cols > MAX_TYPESET_EVIDENCE)
+            })
         {
             let panels = [
                 Panel {
@@ -488,16 +533,27 @@ impl<'a> PageRenderer<'a> {
                 ev.trial,
                 largest_entry_words(&d)
             );
-            if let Some(svg) =
-                plot::heatmaps(&panels, &title, &desc, &format!("{id}-evidence-scale"))
+            if let Some(fig) =
+                // The values are typeset just above: no labels on the cells.
+                plot::heatmaps(
+                    &panels,
+                    &title,
+                    &desc,
+                    &format!("{id}-evidence-scale"),
+                    false,
+                )
             {
-                let _ = writeln!(s, "<figure class=\"fig fig-values\">{svg}</figure>");
+                let _ = writeln!(
+                    s,
+                    "<figure class=\"fig fig-values\">{}</figure>",
+                    self.embed(&fig, id, "evidence", c.status.is_failure())
+                );
             }
         }
         let _ = writeln!(
             s,
             "<p class=\"reproduce\">Reproduce: <code>{}</code> <span class=\"reproduce-where\">(claim at {}:{}, trial {}, seed {})</span></p>",
-            escape(self.command),
+            escape(&crate::output::reproduce(self.note_path, c.line)),
             escape(self.note_path),
             c.line,
             ev.trial,
@@ -505,6 +561,135 @@ impl<'a> PageRenderer<'a> {
         );
         s.push_str("</details>\n");
         s
+    }
+
+    /// A `show` statement's value: typeset, and as a heatmap on the same
+    /// scale as the derivative figures. `id` is unique in the page.
+    fn shown_html(&self, sh: &Shown, id: &str) -> String {
+        let mut caption = format!("value in trial 1, {}×{}", sh.value.rows, sh.value.cols);
+        if !sh.dims.is_empty() {
+            let _ = write!(caption, " ({})", assignments(sh.dims.iter()));
+        }
+        let desc = format!(
+            "Heatmap of the {}×{} value in trial 1: blue negative, white zero, red positive. {}",
+            sh.value.rows,
+            sh.value.cols,
+            largest_entry_words(&sh.value)
+        );
+        let svg = if sh.value.rows * sh.value.cols > 1 {
+            heatmap(&sh.value, "Value in trial 1", &desc, &format!("{id}-scale"))
+                .map(|f| self.embed(&f, id, "value", false))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        format!(
+            "<figure class=\"shown\"><div class=\"matrix\">{}</div>{svg}<figcaption>{}; entries to 4 significant digits</figcaption></figure>\n",
+            matrix_html(&sh.value, MAX_TYPESET_ENTRIES),
+            caption
+        )
+    }
+
+    /// A derivative claim's figures, in a `<details>`: open and inline when
+    /// the claim fails, else closed with the figures as lazily loaded files.
+    fn figures_html(&self, c: &ClaimResult, fig: &DerivativeFigure, id: &str) -> String {
+        let failing = c.status.is_failure();
+        let t = fig.trial;
+        let mut trial_words = format!("trial {t}");
+        if !fig.dims.is_empty() {
+            let _ = write!(trial_words, " ({})", plain_assignments(&fig.dims));
+        }
+        let mut figs = Vec::new();
+        let diff = match (&fig.computed, &fig.claimed) {
+            (Some(a), Some(b)) => plot::difference(a, b),
+            _ => None,
+        };
+        let mut panels = Vec::new();
+        if let Some(m) = &fig.computed {
+            panels.push(Panel {
+                title: "exact".into(),
+                matrix: m,
+            });
+        }
+        // A claim that holds has the claimed value within tolerance of the
+        // exact one: its panel would repeat the first, the difference shows it.
+        let claimed_panel = fig.claimed.as_ref().filter(|_| failing || diff.is_none());
+        if let Some(m) = claimed_panel {
+            panels.push(Panel {
+                title: "claimed".into(),
+                matrix: m,
+            });
+        }
+        if let Some(d) = &diff {
+            panels.push(Panel {
+                title: "exact − claimed".into(),
+                matrix: d,
+            });
+        }
+        let mut has_values = false;
+        if let Some(first) = panels.first() {
+            let (r, k) = (first.matrix.rows, first.matrix.cols);
+            let mut desc = format!(
+                "Heatmaps for {}, {trial_words}: {}; blue negative, red positive.",
+                c.text,
+                panels
+                    .iter()
+                    .map(|p| format!("{} ({}×{})", p.title, p.matrix.rows, p.matrix.cols))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            match &diff {
+                Some(d) => {
+                    let _ = write!(desc, " Difference: {}", largest_entry_words(d));
+                }
+                None => {
+                    let _ = write!(desc, " {}", largest_entry_words(first.matrix));
+                }
+            }
+            let title = format!("Derivative values in trial {t} ({r}×{k})");
+            if let Some(f) = plot::heatmaps(&panels, &title, &desc, &format!("{id}-scale"), true) {
+                has_values = true;
+                let mut cap = format!(
+                    "In {}: the derivative computed exactly (forward-mode dual numbers)",
+                    escape(&trial_words)
+                );
+                match (claimed_panel.is_some(), diff.is_some()) {
+                    (true, true) => cap.push_str(", the value the note claims and their difference"),
+                    (true, false) => cap.push_str(" and the value the note claims"),
+                    (false, true) => cap.push_str(
+                        " and its difference from the value the note claims (which agrees, so it is not drawn again)",
+                    ),
+                    (false, false) => {}
+                }
+                cap.push_str("; one colour scale: blue negative, white zero, red positive.");
+                figs.push(format!(
+                    "<figure class=\"fig fig-values\">{}<figcaption>{cap}</figcaption></figure>",
+                    self.embed(&f, id, "values", failing)
+                ));
+            }
+        }
+        let fd = plot::fd_plot(fig, "Central difference against the exact derivative");
+        if let Some(f) = &fd {
+            figs.push(format!(
+                "<figure class=\"fig fig-fd\">{}<figcaption>Relative error of the central difference (f(x + hv) − f(x − hv)) / 2h against the exact directional derivative, {}: truncation error falls as h², rounding error grows as 1/h; the dashed line marks the step the cross-check uses ({}).</figcaption></figure>",
+                self.embed(f, id, "fd", failing),
+                escape(&trial_words),
+                escape(&plot::step_text(fig.step_used))
+            ));
+        }
+        if figs.is_empty() {
+            return String::new();
+        }
+        let summary = match (has_values, fd.is_some()) {
+            (true, true) => "Figures: values and finite-difference check",
+            (true, false) => "Figure: values",
+            _ => "Figure: finite-difference check",
+        };
+        format!(
+            "<details class=\"figures\"{}><summary>{summary}</summary>\n{}\n</details>\n",
+            if failing { " open" } else { "" },
+            figs.join("\n")
+        )
     }
 }
 
@@ -569,46 +754,6 @@ fn matrix_html(m: &Matrix, limit: usize) -> String {
     }
 }
 
-/// A `show` statement's value: typeset, and as a heatmap on the same
-/// scale as the derivative figures. `id` is unique in the page.
-fn shown_html(sh: &Shown, id: &str) -> String {
-    let mut caption = format!("value in trial 1, {}×{}", sh.value.rows, sh.value.cols);
-    if !sh.dims.is_empty() {
-        let _ = write!(caption, " ({})", assignments(sh.dims.iter()));
-    }
-    let desc = format!(
-        "Heatmap of the {}×{} value in trial 1: blue negative, white zero, red positive. {}",
-        sh.value.rows,
-        sh.value.cols,
-        largest_entry_words(&sh.value)
-    );
-    let svg = if sh.value.rows * sh.value.cols > 1 {
-        heatmap_svg(&sh.value, "Value in trial 1", &desc, &format!("{id}-scale"))
-    } else {
-        String::new()
-    };
-    format!(
-        "<figure class=\"shown\"><div class=\"matrix\">{}</div>{svg}<figcaption>{}; entries to 4 significant digits</figcaption></figure>\n",
-        matrix_html(&sh.value, MAX_TYPESET_ENTRIES),
-        caption
-    )
-}
-
-/// An inline SVG heatmap of one matrix with its colour bar: blue negative,
-/// white zero, red positive, symmetric around 0. `id` is unique in the page.
-pub fn heatmap_svg(m: &Matrix, title: &str, desc: &str, id: &str) -> String {
-    plot::heatmaps(
-        &[Panel {
-            title: format!("{}×{}", m.rows, m.cols),
-            matrix: m,
-        }],
-        title,
-        desc,
-        id,
-    )
-    .unwrap_or_default()
-}
-
 /// `Largest magnitude 1.83 at row 1, column 2.`
 fn largest_entry_words(m: &Matrix) -> String {
     let mut best: Option<(f64, usize, usize)> = None;
@@ -631,89 +776,40 @@ fn largest_entry_words(m: &Matrix) -> String {
     }
 }
 
-/// A derivative claim's figures, in a `<details>` open when the claim fails.
-fn figures_html(c: &ClaimResult, fig: &DerivativeFigure, id: &str) -> String {
-    let mut figs = Vec::new();
-    let diff = match (&fig.computed, &fig.claimed) {
-        (Some(a), Some(b)) => plot::difference(a, b),
-        _ => None,
-    };
-    let mut panels = Vec::new();
-    if let Some(m) = &fig.computed {
-        panels.push(Panel {
-            title: "computed (exact)".into(),
+/// A heatmap of one matrix with its colour bar: blue negative, white zero,
+/// red positive, symmetric around 0. `id` is unique in the page. Values
+/// are on the cells only when the matrix is too large to typeset beside it.
+pub fn heatmap(m: &Matrix, title: &str, desc: &str, id: &str) -> Option<Figure> {
+    plot::heatmaps(
+        &[Panel {
+            title: format!("{}×{}", m.rows, m.cols),
             matrix: m,
-        });
-    }
-    if let Some(m) = &fig.claimed {
-        panels.push(Panel {
-            title: "claimed".into(),
-            matrix: m,
-        });
-    }
-    if let Some(d) = &diff {
-        panels.push(Panel {
-            title: "computed − claimed".into(),
-            matrix: d,
-        });
-    }
-    let mut has_values = false;
-    if let Some(first) = panels.first() {
-        let (r, k) = (first.matrix.rows, first.matrix.cols);
-        let mut desc = format!(
-            "Heatmaps for the claim {}, trial 1: {}, on one colour scale from negative (blue) through zero (white) to positive (red).",
-            c.text,
-            panels
-                .iter()
-                .map(|p| format!("{} ({}×{})", p.title, p.matrix.rows, p.matrix.cols))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        match &diff {
-            Some(d) => {
-                let _ = write!(desc, " Difference: {}", largest_entry_words(d));
-            }
-            None => {
-                let _ = write!(desc, " {}", largest_entry_words(first.matrix));
-            }
-        }
-        let title = format!("Derivative values in trial 1 ({r}×{k})");
-        if let Some(svg) = plot::heatmaps(&panels, &title, &desc, &format!("{id}-scale")) {
-            has_values = true;
-            let mut cap =
-                String::from("The derivative computed exactly (forward-mode dual numbers)");
-            if fig.claimed.is_some() {
-                cap.push_str(", the value the note claims");
-            }
-            if diff.is_some() {
-                cap.push_str(" and their difference");
-            }
-            cap.push_str(
-                ". All panels share one colour scale: blue negative, white zero, red positive.",
-            );
-            figs.push(format!(
-                "<figure class=\"fig fig-values\">{svg}<figcaption>{cap}</figcaption></figure>"
-            ));
-        }
-    }
-    let fd = plot::fd_plot(fig, "Central difference against the exact derivative");
-    if let Some(svg) = &fd {
-        figs.push(format!(
-            "<figure class=\"fig fig-fd\">{svg}<figcaption>Relative error of the central difference (f(x + hv) − f(x − hv)) / 2h against the exact directional derivative, trial 1. Large steps suffer truncation error (falls as h²), small steps rounding error (grows as 1/h); the dashed line marks the step the engine's cross-check uses ({}).</figcaption></figure>",
-            escape(&plot::step_text(fig.step_used))
-        ));
-    }
-    if figs.is_empty() {
-        return String::new();
-    }
-    let summary = match (has_values, fd.is_some()) {
-        (true, true) => "Figures: values and finite-difference check",
-        (true, false) => "Figure: values",
-        _ => "Figure: finite-difference check",
-    };
-    format!(
-        "<details class=\"figures\"{}><summary>{summary}</summary>\n{}\n</details>\n",
-        if c.status.is_failure() { " open" } else { "" },
-        figs.join("\n")
+        }],
+        title,
+        desc,
+        id,
+        m.rows * m.cols > MAX_TYPESET_ENTRIES,
     )
+}
+
+/// `C = 5, n = 3` (plain text).
+fn plain_assignments(m: &std::collections::BTreeMap<String, u64>) -> String {
+    m.iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A `/`-separated relative path as a URL path: bytes outside
+/// `A–Z a–z 0–9 - . _ ~ /` percent-encoded.
+pub fn url_path(rel: &str) -> String {
+    let mut s = String::with_capacity(rel.len());
+    for b in rel.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            s.push(b as char);
+        } else {
+            let _ = write!(s, "%{b:02X}");
+        }
+    }
+    s
 }

@@ -74,12 +74,13 @@ pub fn render(pr: &PageRenderer, eq: &Equation, r: &EquationResult) -> String {
     for c in &claims {
         // The badge is the claim's element (`id="L42"`, `data-status`,
         // `data-line`), as in a `hide` block; the evidence below is the
-        // same claim rendered in full without those attributes, so that
-        // every claim is one element of the page.
+        // same claim rendered in full without those attributes and with its
+        // ids suffixed `-ev`, so that every claim is one element of the
+        // page. It is rendered by the page's renderer, so that a passing
+        // claim's figures are files as in a check block.
         let badge = pr.claim(c, ClaimView::BadgeOnly);
         let mid = first_id(&badge);
-        let scratch = PageRenderer::new(pr.command, pr.note_path, &[]);
-        let full = scratch.claim(c, ClaimView::Full);
+        let full = pr.claim(c, ClaimView::Full);
         let sid = first_id(&full);
         let status = c.status.as_str();
         let full = full

@@ -64,7 +64,7 @@ pub fn options() -> Options {
 /// text, deduplicated within the page); relative links to `*.md` files are
 /// pointed at the rendered `*.html`.
 pub fn body_to_html(note: &Note, render_block: &dyn Fn(usize) -> String) -> RenderedBody {
-    render_body(note, render_block, &|_| None, None)
+    render_body(note, render_block, &|_| None, None, false)
 }
 
 /// [`body_to_html`]; with `drop_title`, a level-1 heading that opens the body
@@ -79,6 +79,7 @@ pub(crate) fn render_body(
     render_block: &dyn Fn(usize) -> String,
     render_equation: &dyn Fn(usize) -> Option<String>,
     drop_title: Option<&str>,
+    safe: bool,
 ) -> RenderedBody {
     let start = note.body_start.min(note.source.len());
     let body = note.masked_body();
@@ -108,6 +109,7 @@ pub(crate) fn render_body(
 
     let mut iter = Parser::new_ext(body, options())
         .into_offset_iter()
+        .map(|(ev, r)| (mark_user_html(ev, safe), r))
         .peekable();
     while let Some((ev, range)) = iter.next() {
         let is_first = std::mem::replace(&mut first_event, false);
@@ -130,15 +132,22 @@ pub(crate) fn render_body(
                 }
                 None => out.push(Event::InlineHtml(render_math(&tex, true).into())),
             },
-            Event::Html(html) if html.contains('$') => {
+            Event::Html(ref html) | Event::InlineHtml(ref html) if html.contains('$') => {
+                let block = matches!(ev, Event::Html(_));
+                // Under `--safe` the author's HTML carries its mark.
+                let raw = html.strip_prefix(USER_HTML).unwrap_or(html);
                 let abs = (start + range.start)..(start + range.end);
-                let h = html_with_math(note, &html, abs, render_equation);
-                out.push(Event::Html(h.into()))
-            }
-            Event::InlineHtml(html) if html.contains('$') => {
-                let abs = (start + range.start)..(start + range.end);
-                let h = html_with_math(note, &html, abs, render_equation);
-                out.push(Event::InlineHtml(h.into()))
+                for piece in html_with_math(note, raw, abs, render_equation) {
+                    let h = match piece {
+                        Piece::Author(h) if safe => format!("{USER_HTML}{h}"),
+                        Piece::Author(h) | Piece::Own(h) => h,
+                    };
+                    out.push(if block {
+                        Event::Html(h.into())
+                    } else {
+                        Event::InlineHtml(h.into())
+                    });
+                }
             }
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
                 if info.split_whitespace().next() == Some("check") =>
@@ -240,13 +249,26 @@ pub(crate) fn render_body(
     }
 
     let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    if safe {
+        html = safe_html(out);
+    } else {
+        pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    }
     RenderedBody {
         html,
         toc,
         toc_html,
         placed_blocks: placed,
     }
+}
+
+/// A piece of raw HTML with math typeset: the author's HTML (`Author`) or
+/// a fragment of notecheck's own (MathML, an equation with its badges),
+/// kept apart so that `--safe` sanitizes only the author's.
+#[derive(Clone, Debug, PartialEq)]
+enum Piece {
+    Author(String),
+    Own(String),
 }
 
 /// Raw HTML at `abs` in the note with its math typeset. Display equations
@@ -258,53 +280,197 @@ fn html_with_math(
     html: &str,
     abs: std::ops::Range<usize>,
     render_equation: &dyn Fn(usize) -> Option<String>,
-) -> String {
+) -> Vec<Piece> {
     if note.masked.get(abs.clone()) != Some(html) {
-        return math_in_html(html);
+        return math_pieces(html);
     }
-    let mut out = String::new();
+    let mut out = Vec::new();
     let mut pos = abs.start;
     for e in note
         .equations
         .iter()
         .filter(|e| e.range.start >= abs.start && e.range.end <= abs.end)
     {
-        out.push_str(&math_in_html(&note.source[pos..e.range.start]));
-        out.push_str(&render_equation(e.index).unwrap_or_else(|| render_math(&e.tex, true)));
+        out.extend(math_pieces(&note.source[pos..e.range.start]));
+        out.push(Piece::Own(
+            render_equation(e.index).unwrap_or_else(|| render_math(&e.tex, true)),
+        ));
         pos = e.range.end;
     }
-    out.push_str(&math_in_html(&note.source[pos..abs.end]));
+    out.extend(math_pieces(&note.source[pos..abs.end]));
     out
 }
 
 /// Typeset `$$…$$` and `$…$` inside raw HTML (a `<div>` block), leaving
 /// the tags as they are. A `\$` is a dollar sign.
 pub fn math_in_html(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
+    math_pieces(html)
+        .into_iter()
+        .map(|p| match p {
+            Piece::Author(s) | Piece::Own(s) => s,
+        })
+        .collect()
+}
+
+/// [`math_in_html`] as the author's pieces and the typeset math between them.
+fn math_pieces(html: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut author = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(i) = rest.find('$') {
         if rest[..i].ends_with('\\') {
-            out.push_str(&rest[..=i]);
+            author.push_str(&rest[..=i]);
             rest = &rest[i + 1..];
             continue;
         }
-        out.push_str(&rest[..i]);
+        author.push_str(&rest[..i]);
         let display = rest[i..].starts_with("$$");
         let delim = if display { "$$" } else { "$" };
         let body = &rest[i + delim.len()..];
         match body.find(delim) {
             Some(j) if j > 0 && (display || !body[..j].contains('\n')) => {
-                out.push_str(&render_math(&body[..j], display));
+                if !author.is_empty() {
+                    out.push(Piece::Author(std::mem::take(&mut author)));
+                }
+                out.push(Piece::Own(render_math(&body[..j], display)));
                 rest = &body[j + delim.len()..];
             }
             _ => {
-                out.push_str(delim);
+                author.push_str(delim);
                 rest = body;
             }
         }
     }
-    out.push_str(rest);
+    author.push_str(rest);
+    if !author.is_empty() {
+        out.push(Piece::Author(author));
+    }
     out
+}
+
+// ---- `--safe` ---------------------------------------------------------------
+
+/// Marks raw HTML written in the note (in `--safe` mode), so that it can be
+/// told from the HTML notecheck itself puts into the event stream.
+const USER_HTML: char = '\u{FDD2}';
+/// Brackets the number of a fragment of notecheck's own HTML while the
+/// prose around it is sanitized.
+const FRAG_OPEN: char = '\u{E000}';
+const FRAG_CLOSE: char = '\u{E001}';
+
+fn mark_user_html(ev: Event<'_>, safe: bool) -> Event<'_> {
+    match ev {
+        Event::Html(h) if safe => Event::Html(format!("{USER_HTML}{h}").into()),
+        Event::InlineHtml(h) if safe => Event::InlineHtml(format!("{USER_HTML}{h}").into()),
+        other => other,
+    }
+}
+
+/// The body's HTML with the note's own markup (raw HTML, links, images)
+/// sanitized by ammonia, and notecheck's fragments (MathML, check blocks,
+/// figures) kept as rendered: they stand as placeholders while the prose is
+/// cleaned. A fragment the cleaned prose lost (inside a `<script>` the note
+/// opened, say) is added at the end: nothing checked disappears.
+fn safe_html(events: Vec<Event<'_>>) -> String {
+    let mut frags: Vec<String> = Vec::new();
+    let evs: Vec<Event> = events
+        .into_iter()
+        .map(|ev| match ev {
+            Event::Html(h) | Event::InlineHtml(h) => match h.strip_prefix(USER_HTML) {
+                Some(user) => Event::InlineHtml(user.to_string().into()),
+                None => {
+                    frags.push(h.to_string());
+                    Event::InlineHtml(format!("{FRAG_OPEN}{}{FRAG_CLOSE}", frags.len() - 1).into())
+                }
+            },
+            other => other,
+        })
+        .collect();
+    let mut prose = String::new();
+    pulldown_cmark::html::push_html(&mut prose, evs.into_iter());
+    let clean = sanitize_prose(&prose);
+    let mut used = vec![false; frags.len()];
+    let mut out = String::with_capacity(clean.len() + frags.iter().map(String::len).sum::<usize>());
+    let mut rest = clean.as_str();
+    let mut tag = TagState::default();
+    while let Some(at) = rest.find(FRAG_OPEN) {
+        out.push_str(&rest[..at]);
+        tag.scan(&rest[..at]);
+        let after = &rest[at + FRAG_OPEN.len_utf8()..];
+        let n = after
+            .find(FRAG_CLOSE)
+            .and_then(|e| Some((after[..e].parse::<usize>().ok()?, e)));
+        match n {
+            // Math the author put inside a tag (an attribute's value) is
+            // never spliced there: it is added at the end instead.
+            Some((i, e)) if i < frags.len() && !used[i] && tag.inside => {
+                rest = &after[e + FRAG_CLOSE.len_utf8()..];
+            }
+            Some((i, e)) if i < frags.len() && !used[i] => {
+                out.push_str(&frags[i]);
+                used[i] = true;
+                rest = &after[e + FRAG_CLOSE.len_utf8()..];
+            }
+            _ => rest = after, // the note's own text: the marker is dropped
+        }
+    }
+    out.push_str(rest);
+    for (f, u) in frags.iter().zip(used) {
+        if !u {
+            out.push_str(f);
+        }
+    }
+    out
+}
+
+/// Whether a point of serialized HTML is inside a tag (ammonia's output:
+/// no comments, `<` in text escaped, attribute values quoted).
+#[derive(Default)]
+struct TagState {
+    inside: bool,
+    quote: Option<char>,
+}
+
+impl TagState {
+    fn scan(&mut self, html: &str) {
+        for c in html.chars() {
+            match (self.inside, self.quote) {
+                (false, _) => self.inside = c == '<',
+                (true, Some(q)) => {
+                    if c == q {
+                        self.quote = None;
+                    }
+                }
+                (true, None) => match c {
+                    '"' | '\'' => self.quote = Some(c),
+                    '>' => self.inside = false,
+                    _ => {}
+                },
+            }
+        }
+    }
+}
+
+/// Cleans HTML written by a note's author (`--safe`): ammonia's safe
+/// subset of HTML, plus what Markdown itself produces (heading ids,
+/// footnotes, task-list boxes, table alignment), and only `http(s)` or
+/// relative URLs.
+pub fn sanitize_prose(html: &str) -> String {
+    static CLEANER: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
+    CLEANER
+        .get_or_init(|| {
+            let mut b = ammonia::Builder::default();
+            b.add_generic_attributes(["id", "class"])
+                .add_tags(["input"])
+                .add_tag_attributes("input", ["type", "checked", "disabled"])
+                .add_tag_attributes("th", ["style"])
+                .add_tag_attributes("td", ["style"])
+                .filter_style_properties(["text-align"].into_iter().collect())
+                .url_schemes(["http", "https"].into_iter().collect());
+            b
+        })
+        .clean(html)
+        .to_string()
 }
 
 /// The text of a heading's inline events (math as its LaTeX source).
@@ -337,6 +503,7 @@ fn heading_html(events: &[Event]) -> String {
         Event::Start(Tag::Link { .. }) | Event::End(TagEnd::Link) | Event::FootnoteReference(_) => {
             None
         }
+        Event::Html(h) | Event::InlineHtml(h) if h.starts_with(USER_HTML) => None,
         Event::SoftBreak | Event::HardBreak => Some(Event::Text(" ".into())),
         other => Some(other.clone()),
     });
@@ -634,6 +801,45 @@ mod display_math_tests {
         let h = html("<div class=\"box\">\n$$\nx^2\n- y\n$$\n</div>\n");
         assert_eq!(h.matches("<math display=\"block\"").count(), 1, "{h}");
         assert!(!h.contains("xxx") && !h.contains("<li>"), "{h}");
+    }
+
+    #[test]
+    fn safe_mode_keeps_equation_badges_inside_html_blocks_and_cleans_the_authors_html() {
+        let src = "<div class=\"box\" onclick=\"steal()\">\n$$\nx^2 = y\n$$\n<script>alert(1)</script>$a$\n</div>\n\n$$\nz = w\n$$\n\n<span title=\"$q$\">t</span>\n";
+        let n = crate::note::parse_note("t.md".into(), "t.md".into(), src.to_string());
+        assert_eq!(n.equations.len(), 2);
+        let badge = |i: usize| {
+            Some(format!(
+                "<div class=\"equation\" id=\"eq-{}\"><span class=\"eq-badge\" data-status=\"pass\" onmouseover=\"x()\">✓</span></div>",
+                i + 1
+            ))
+        };
+        let h = render_body(&n, &|_| String::new(), &badge, None, true).html;
+        // notecheck's own fragments stay as rendered, badges and all.
+        for i in 1..=2 {
+            assert!(h.contains(&format!("id=\"eq-{i}\"><span class=\"eq-badge\" data-status=\"pass\" onmouseover=\"x()\">")), "{h}");
+        }
+        assert_eq!(h.matches("<math").count(), 2, "the inline $a$ and $q$: {h}");
+        // The author's HTML around them is sanitized.
+        assert!(h.contains("class=\"box\""), "{h}");
+        assert!(
+            !h.contains("onclick") && !h.contains("<script") && !h.contains("alert"),
+            "{h}"
+        );
+        // Math inside an attribute is not spliced into the tag.
+        let span = h.split("<span title=").nth(1).expect("the span is kept");
+        let tag_end = span.find('>').unwrap();
+        assert!(!span[..tag_end].contains("<math"), "{h}");
+        // Without --safe the same source is left as written.
+        let raw = render_body(&n, &|_| String::new(), &badge, None, false).html;
+        assert!(
+            raw.contains("onclick=\"steal()\"") && raw.contains("<script>"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("id=\"eq-1\"") && raw.contains("id=\"eq-2\""),
+            "{raw}"
+        );
     }
 
     #[test]
