@@ -35,6 +35,9 @@ enum Command {
         /// Neither read nor write the check cache (.notecheck-cache/)
         #[arg(long)]
         no_cache: bool,
+        /// Warnings (formulas that cannot be typeset, missing files, broken links) fail the run (exit 1)
+        #[arg(long)]
+        strict: bool,
         /// Write into OUT even when it holds files notecheck did not write (they are kept)
         #[arg(long)]
         force: bool,
@@ -60,6 +63,9 @@ enum Command {
         /// Also list every unchecked display equation with file:line and its reason
         #[arg(short, long)]
         verbose: bool,
+        /// Warnings (formulas that cannot be typeset, missing files, broken links) fail the run (exit 1)
+        #[arg(long)]
+        strict: bool,
     },
     /// Build, serve the site on 127.0.0.1:PORT, rebuild and reload open pages when notes change
     Serve {
@@ -130,6 +136,7 @@ fn main() -> ExitCode {
             out,
             config,
             no_cache,
+            strict,
             force,
             safe,
         } => {
@@ -157,7 +164,7 @@ fn main() -> ExitCode {
                 "site written to {}",
                 output::human::visible(&out.display().to_string())
             );
-            exit(&run.notes)
+            exit(&run.notes, strict)
         }
         Command::Check {
             notes,
@@ -166,6 +173,7 @@ fn main() -> ExitCode {
             config,
             no_cache,
             verbose,
+            strict,
         } => {
             let config = config_path(config);
             let target = notes.as_deref().map(Target::parse);
@@ -226,7 +234,7 @@ fn main() -> ExitCode {
                     let _ = so.flush();
                 }
             }
-            exit(notes)
+            exit(notes, strict)
         }
         Command::Serve {
             notes,
@@ -342,8 +350,10 @@ fn config_path(config: Option<PathBuf>) -> PathBuf {
     })
 }
 
-fn exit(notes: &[notecheck::check::verdict::CheckedNote<'_>]) -> ExitCode {
-    if output::totals(notes).failed() > 0 {
+/// 1 when a claim fails, or with `strict` when there is a warning.
+fn exit(notes: &[notecheck::check::verdict::CheckedNote<'_>], strict: bool) -> ExitCode {
+    let warned = strict && notes.iter().any(|n| !n.result.warnings.is_empty());
+    if output::totals(notes).failed() > 0 || warned {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -87,6 +87,16 @@ pub fn render(notes: &[CheckedNote<'_>], color: bool) -> String {
     if cov.display > 0 {
         let _ = writeln!(out, "{}", coverage_line(&cov));
     }
+    let warnings: usize = notes.iter().map(|n| n.result.warnings.len()).sum();
+    if warnings > 0 {
+        let _ = writeln!(
+            out,
+            "{}{warnings} warning{}{}",
+            p.yellow,
+            if warnings == 1 { "" } else { "s" },
+            p.reset
+        );
+    }
     let _ = writeln!(out, "{}{}{}", p.bold, count_line(notes), p.reset);
     out
 }

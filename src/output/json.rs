@@ -26,8 +26,14 @@ pub fn render(notes: &[CheckedNote<'_>]) -> String {
         .iter()
         .map(|n| {
             let claims: Vec<Value> = n.result.claims().into_iter().map(claim).collect();
+            let warnings: Vec<Value> = n
+                .result
+                .warnings
+                .iter()
+                .map(|w| json!({"line": w.line, "col": w.col, "message": w.message}))
+                .collect();
             json!({"path": n.result.path, "title": n.result.title, "claims": claims,
-                   "equations": equations_json(&n.result.coverage())})
+                   "warnings": warnings, "equations": equations_json(&n.result.coverage())})
         })
         .collect();
     let t = totals(notes);
@@ -38,6 +44,7 @@ pub fn render(notes: &[CheckedNote<'_>]) -> String {
     let doc = json!({
         "notes": notes_json,
         "summary": {"pass": t.pass, "fail": t.fail, "error": t.error, "xfail": t.xfail, "xpass": t.xpass,
+                    "warnings": notes.iter().map(|n| n.result.warnings.len()).sum::<usize>(),
                     "equations": equations_json(&cov)},
     });
     let mut s =

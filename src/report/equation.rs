@@ -7,7 +7,6 @@ use std::fmt::Write;
 
 use super::blocks::{ClaimView, PageRenderer};
 use super::html::escape;
-use super::math::render_math;
 use crate::check::verdict::{Coverage, EquationResult, StmtKindTag};
 use crate::note::Equation;
 
@@ -25,9 +24,10 @@ fn first_id(html: &str) -> String {
         .to_string()
 }
 
-/// The equation's HTML (one `<div class="equation">`).
-pub fn render(pr: &PageRenderer, eq: &Equation, r: &EquationResult) -> String {
-    let math = render_math(&eq.tex, true);
+/// The equation's HTML (one `<div class="equation">`) around `math`, its
+/// MathML as the page's math context typeset it (macros expanded, equation
+/// numbers and labels in place).
+pub fn render(pr: &PageRenderer, eq: &Equation, r: &EquationResult, math: &str) -> String {
     let anchor = equation_anchor(eq.index);
     let claims: Vec<_> = r.claims().collect();
     let mut s = String::new();

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::html::{IdSet, slug};
-use super::math::render_math;
+use super::math::MathContext;
 use crate::note::Note;
 
 /// A rendered note body.
@@ -22,6 +22,17 @@ pub struct RenderedBody {
     /// Indices of the check blocks that were placed in the body (normally
     /// all of `note.blocks`).
     pub placed_blocks: BTreeSet<usize>,
+    /// Formulas that could not be typeset, unknown equation labels, …:
+    /// (byte offset in the note's source, message), in source order.
+    pub warnings: Vec<(usize, String)>,
+    /// Local files the body links to or shows (relative URLs, without
+    /// `#fragment` or `?query`, percent-decoded), each with the byte offset
+    /// of its link in the note's source.
+    pub local_links: Vec<(usize, String)>,
+    /// The prose by section, for the search index: (heading id, heading
+    /// text, plain text; math as readable text). The first is the text
+    /// before any heading (id and heading empty).
+    pub sections: Vec<(String, String, String)>,
 }
 
 /// Ids the page itself uses around the body; headings never take them.
@@ -64,21 +75,44 @@ pub fn options() -> Options {
 /// text, deduplicated within the page); relative links to `*.md` files are
 /// pointed at the rendered `*.html`.
 pub fn body_to_html(note: &Note, render_block: &dyn Fn(usize) -> String) -> RenderedBody {
-    render_body(note, render_block, &|_| None, None, false)
+    render_body(note, render_block, &|_, _| None, None, false)
 }
 
 /// [`body_to_html`]; with `drop_title`, a level-1 heading that opens the body
 /// and whose text is `drop_title` is left out (the page shows the title).
 ///
 /// The body is read with its display math masked ([`Note::masked`]), so
-/// nothing inside `$$…$$` is Markdown; each display equation becomes
-/// `render_equation(i)` (its math with verdict badges), or its plain math
-/// when that gives `None`. Math inside HTML blocks is typeset too.
+/// nothing inside `$$…$$` is Markdown; each display equation is typeset in
+/// the page's math context (macros, numbers, labels) and becomes
+/// `render_equation(i, its MathML)` (the math with verdict badges), or its
+/// plain math when that gives `None`. Math inside HTML blocks is typeset
+/// too.
 pub(crate) fn render_body(
     note: &Note,
     render_block: &dyn Fn(usize) -> String,
-    render_equation: &dyn Fn(usize) -> Option<String>,
+    render_equation: &dyn Fn(usize, &str) -> Option<String>,
     drop_title: Option<&str>,
+    safe: bool,
+) -> RenderedBody {
+    let front = note.front.math.macros().cloned().unwrap_or_default();
+    render_body_with(
+        note,
+        render_block,
+        render_equation,
+        drop_title,
+        &mut MathContext::new(&[&front]),
+        safe,
+    )
+}
+
+/// [`render_body`] with the note's math read in `math` (which holds the
+/// project's and the front matter's macros).
+pub(crate) fn render_body_with(
+    note: &Note,
+    render_block: &dyn Fn(usize) -> String,
+    render_equation: &dyn Fn(usize, &str) -> Option<String>,
+    drop_title: Option<&str>,
+    math: &mut MathContext,
     safe: bool,
 ) -> RenderedBody {
     let start = note.body_start.min(note.source.len());
@@ -106,6 +140,9 @@ pub(crate) fn render_body(
     let mut placed = BTreeSet::new();
     let mut check_seen = 0usize;
     let mut first_event = true;
+    let mut local_links = Vec::new();
+    let mut in_code = false;
+    let mut sections = vec![(String::new(), String::new(), String::new())];
 
     let mut iter = Parser::new_ext(body, options())
         .into_offset_iter()
@@ -113,6 +150,27 @@ pub(crate) fn render_body(
         .peekable();
     while let Some((ev, range)) = iter.next() {
         let is_first = std::mem::replace(&mut first_event, false);
+        let at = start + range.start;
+        if let Some(sec) = sections.last_mut() {
+            match &ev {
+                Event::Text(t) | Event::Code(t) => {
+                    sec.2.push_str(t);
+                    sec.2.push(' ');
+                }
+                Event::InlineMath(t) => {
+                    sec.2.push_str(&latex_plain(t));
+                    sec.2.push(' ');
+                }
+                // A prose equation reached the parser masked.
+                Event::DisplayMath(t) => {
+                    let tex = equation_at(at).map_or(t.as_ref(), |e| e.tex.as_str());
+                    sec.2.push_str(&latex_plain(tex));
+                    sec.2.push(' ');
+                }
+                Event::SoftBreak | Event::HardBreak | Event::End(_) => sec.2.push(' '),
+                _ => {}
+            }
+        }
         match ev {
             Event::InlineMath(tex) => {
                 // In a table cell the parser reads `\|` as an escaped pipe;
@@ -122,22 +180,25 @@ pub(crate) fn render_body(
                     .get(start + range.start + 1..(start + range.end).saturating_sub(1))
                     .filter(|r| r.contains("\\|") && !tex.contains("\\|"));
                 let tex = raw.map_or(tex.to_string(), str::to_string);
-                out.push(Event::InlineHtml(render_math(&tex, false).into()))
+                out.push(Event::InlineHtml(math.render(&tex, false, at).into()))
             }
-            Event::DisplayMath(tex) => match equation_at(start + range.start) {
-                Some(e) => {
-                    let html =
-                        render_equation(e.index).unwrap_or_else(|| render_math(&e.tex, true));
-                    out.push(Event::InlineHtml(html.into()));
-                }
-                None => out.push(Event::InlineHtml(render_math(&tex, true).into())),
-            },
+            Event::DisplayMath(tex) => {
+                // The parser saw a prose equation masked: its TeX is the note's.
+                let html = match equation_at(at) {
+                    Some(e) => {
+                        let m = math.render(&e.tex, true, e.range.start);
+                        render_equation(e.index, &m).unwrap_or(m)
+                    }
+                    None => math.render(&tex, true, at),
+                };
+                out.push(Event::InlineHtml(html.into()))
+            }
             Event::Html(ref html) | Event::InlineHtml(ref html) if html.contains('$') => {
                 let block = matches!(ev, Event::Html(_));
                 // Under `--safe` the author's HTML carries its mark.
                 let raw = html.strip_prefix(USER_HTML).unwrap_or(html);
                 let abs = (start + range.start)..(start + range.end);
-                for piece in html_with_math(note, raw, abs, render_equation) {
+                for piece in html_with_math(note, raw, abs, render_equation, math) {
                     let h = match piece {
                         Piece::Author(h) if safe => format!("{USER_HTML}{h}"),
                         Piece::Author(h) | Piece::Own(h) => h,
@@ -148,6 +209,32 @@ pub(crate) fn render_body(
                         Event::InlineHtml(h.into())
                     });
                 }
+            }
+            Event::Start(Tag::CodeBlock(k)) if !is_check_block(&k) => {
+                in_code = true;
+                out.push(Event::Start(Tag::CodeBlock(k)));
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                in_code = false;
+                out.push(Event::End(TagEnd::CodeBlock));
+            }
+            Event::Text(t) if !in_code => match math.prose_refs(&t, at) {
+                Some(html) => out.push(Event::InlineHtml(html.into())),
+                None => out.push(Event::Text(t)),
+            },
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                note_local_link(&dest_url, at, &mut local_links);
+                out.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }))
             }
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
                 if info.split_whitespace().next() == Some("check") =>
@@ -180,11 +267,13 @@ pub(crate) fn render_body(
                 attrs,
             }) => {
                 let mut inner = Vec::new();
-                for (ev, _) in iter.by_ref() {
+                let mut inner_at = Vec::new();
+                for (ev, r) in iter.by_ref() {
                     if matches!(ev, Event::End(TagEnd::Heading(_))) {
                         break;
                     }
                     inner.push(ev);
+                    inner_at.push(start + r.start);
                 }
                 // The note's title keeps math as LaTeX source; compare like that.
                 if is_first
@@ -201,33 +290,34 @@ pub(crate) fn render_body(
                     }
                     _ => ids.unique(&slug(&text)),
                 };
+                sections.push((anchor.clone(), text.clone(), String::new()));
                 toc.push((level as u8, anchor.clone(), text));
-                toc_html.push(heading_html(&inner));
+                toc_html.push(heading_html(&inner, &inner_at, math));
                 out.push(Event::Start(Tag::Heading {
                     level,
                     id: Some(anchor.into()),
                     classes,
                     attrs,
                 }));
-                for ev in inner {
+                for (ev, at) in inner.into_iter().zip(inner_at) {
                     out.push(match ev {
-                        Event::InlineMath(tex) => {
-                            Event::InlineHtml(render_math(&tex, false).into())
-                        }
-                        Event::DisplayMath(tex) => {
-                            Event::InlineHtml(render_math(&tex, false).into())
+                        Event::InlineMath(tex) | Event::DisplayMath(tex) => {
+                            Event::InlineHtml(math.render(&tex, false, at).into())
                         }
                         Event::Start(Tag::Link {
                             link_type,
                             dest_url,
                             title,
                             id,
-                        }) => Event::Start(Tag::Link {
-                            link_type,
-                            dest_url: md_link_to_html(dest_url),
-                            title,
-                            id,
-                        }),
+                        }) => {
+                            note_local_link(&dest_url, at, &mut local_links);
+                            Event::Start(Tag::Link {
+                                link_type,
+                                dest_url: md_link_to_html(dest_url),
+                                title,
+                                id,
+                            })
+                        }
                         other => other,
                     });
                 }
@@ -238,12 +328,15 @@ pub(crate) fn render_body(
                 dest_url,
                 title,
                 id,
-            }) => out.push(Event::Start(Tag::Link {
-                link_type,
-                dest_url: md_link_to_html(dest_url),
-                title,
-                id,
-            })),
+            }) => {
+                note_local_link(&dest_url, at, &mut local_links);
+                out.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: md_link_to_html(dest_url),
+                    title,
+                    id,
+                }))
+            }
             other => out.push(other),
         }
     }
@@ -254,11 +347,19 @@ pub(crate) fn render_body(
     } else {
         pulldown_cmark::html::push_html(&mut html, out.into_iter());
     }
+    let html = math.resolve(&html);
+    let toc_html = toc_html.iter().map(|h| math.resolve(h)).collect();
+    let mut warnings = std::mem::take(&mut math.warnings);
+    warnings.sort();
+    warnings.dedup();
     RenderedBody {
         html,
         toc,
         toc_html,
         placed_blocks: placed,
+        warnings,
+        local_links,
+        sections,
     }
 }
 
@@ -279,10 +380,11 @@ fn html_with_math(
     note: &Note,
     html: &str,
     abs: std::ops::Range<usize>,
-    render_equation: &dyn Fn(usize) -> Option<String>,
+    render_equation: &dyn Fn(usize, &str) -> Option<String>,
+    math: &mut MathContext,
 ) -> Vec<Piece> {
     if note.masked.get(abs.clone()) != Some(html) {
-        return math_pieces(html);
+        return math_pieces(html, abs.start, math);
     }
     let mut out = Vec::new();
     let mut pos = abs.start;
@@ -291,29 +393,20 @@ fn html_with_math(
         .iter()
         .filter(|e| e.range.start >= abs.start && e.range.end <= abs.end)
     {
-        out.extend(math_pieces(&note.source[pos..e.range.start]));
-        out.push(Piece::Own(
-            render_equation(e.index).unwrap_or_else(|| render_math(&e.tex, true)),
-        ));
+        out.extend(math_pieces(&note.source[pos..e.range.start], pos, math));
+        let m = math.render(&e.tex, true, e.range.start);
+        out.push(Piece::Own(render_equation(e.index, &m).unwrap_or(m)));
         pos = e.range.end;
     }
-    out.extend(math_pieces(&note.source[pos..abs.end]));
+    out.extend(math_pieces(&note.source[pos..abs.end], pos, math));
     out
 }
 
-/// Typeset `$$…$$` and `$…$` inside raw HTML (a `<div>` block), leaving
-/// the tags as they are. A `\$` is a dollar sign.
-pub fn math_in_html(html: &str) -> String {
-    math_pieces(html)
-        .into_iter()
-        .map(|p| match p {
-            Piece::Author(s) | Piece::Own(s) => s,
-        })
-        .collect()
-}
-
-/// [`math_in_html`] as the author's pieces and the typeset math between them.
-fn math_pieces(html: &str) -> Vec<Piece> {
+/// `$$…$$` and `$…$` inside raw HTML (a `<div>` block) typeset in the
+/// page's math context (`at`: the HTML's byte offset in the note), as the
+/// author's pieces and the typeset math between them; the tags are left
+/// as they are. A `\$` is a dollar sign.
+fn math_pieces(html: &str, at: usize, math: &mut MathContext) -> Vec<Piece> {
     let mut out = Vec::new();
     let mut author = String::with_capacity(html.len());
     let mut rest = html;
@@ -332,7 +425,8 @@ fn math_pieces(html: &str) -> Vec<Piece> {
                 if !author.is_empty() {
                     out.push(Piece::Author(std::mem::take(&mut author)));
                 }
-                out.push(Piece::Own(render_math(&body[..j], display)));
+                let offset = at + (html.len() - rest.len()) + i;
+                out.push(Piece::Own(math.render(&body[..j], display, offset)));
                 rest = &body[j + delim.len()..];
             }
             _ => {
@@ -346,6 +440,46 @@ fn math_pieces(html: &str) -> Vec<Piece> {
         out.push(Piece::Author(author));
     }
     out
+}
+
+fn is_check_block(k: &CodeBlockKind) -> bool {
+    matches!(k, CodeBlockKind::Fenced(info) if info.split_whitespace().next() == Some("check"))
+}
+
+/// Records `url` when it names a local file: relative, not a fragment
+/// alone, not a URL with a scheme; the path is percent-decoded.
+fn note_local_link(url: &str, at: usize, links: &mut Vec<(usize, String)>) {
+    let path = url.split(['#', '?']).next().unwrap_or("");
+    let has_scheme = path.split_once(':').is_some_and(|(s, _)| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    if path.is_empty() || has_scheme || path.starts_with("//") {
+        return;
+    }
+    links.push((at, percent_decode(path)));
+}
+
+/// `%20` → ` ` (invalid escapes kept as written).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(hex) = std::str::from_utf8(&b[i + 1..i + 3])
+            && let Ok(v) = u8::from_str_radix(hex, 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 // ---- `--safe` ---------------------------------------------------------------
@@ -495,20 +629,24 @@ fn plain_text(events: &[Event], strip_latex: bool) -> String {
 
 /// A heading's inline events as HTML for the table of contents: math
 /// typeset, links and footnote references left out (the entry is a link).
-fn heading_html(events: &[Event]) -> String {
-    let evs = events.iter().filter_map(|ev| match ev {
-        Event::InlineMath(t) | Event::DisplayMath(t) => {
-            Some(Event::InlineHtml(render_math(t, false).into()))
-        }
-        Event::Start(Tag::Link { .. }) | Event::End(TagEnd::Link) | Event::FootnoteReference(_) => {
-            None
-        }
-        Event::Html(h) | Event::InlineHtml(h) if h.starts_with(USER_HTML) => None,
-        Event::SoftBreak | Event::HardBreak => Some(Event::Text(" ".into())),
-        other => Some(other.clone()),
-    });
+fn heading_html(events: &[Event], at: &[usize], math: &mut MathContext) -> String {
+    let evs: Vec<Event> = events
+        .iter()
+        .zip(at)
+        .filter_map(|(ev, &at)| match ev {
+            Event::InlineMath(t) | Event::DisplayMath(t) => {
+                Some(Event::InlineHtml(math.render(t, false, at).into()))
+            }
+            Event::Start(Tag::Link { .. })
+            | Event::End(TagEnd::Link)
+            | Event::FootnoteReference(_) => None,
+            Event::Html(h) | Event::InlineHtml(h) if h.starts_with(USER_HTML) => None,
+            Event::SoftBreak | Event::HardBreak => Some(Event::Text(" ".into())),
+            other => Some(other.clone()),
+        })
+        .collect();
     let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, evs);
+    pulldown_cmark::html::push_html(&mut html, evs.into_iter());
     html.trim().to_string()
 }
 
@@ -593,6 +731,16 @@ pub fn latex_plain(tex: &str) -> String {
                         Some(_) => out.push(' '),
                         None => {}
                     }
+                } else if name == "begin" || name == "end" {
+                    // `\begin{bmatrix}`: the environment's name is not text.
+                    if chars.peek() == Some(&'{') {
+                        for c in chars.by_ref() {
+                            if c == '}' {
+                                break;
+                            }
+                        }
+                    }
+                    out.push(' ');
                 } else if let Some((_, sym)) = SYMBOLS.iter().find(|(n, _)| *n == name) {
                     out.push_str(sym);
                 } else if name == "frac" {
@@ -600,7 +748,7 @@ pub fn latex_plain(tex: &str) -> String {
                 }
             }
             '{' | '}' => {}
-            '~' => out.push(' '),
+            '~' | '&' => out.push(' '),
             _ => out.push(c),
         }
     }
@@ -808,9 +956,9 @@ mod display_math_tests {
         let src = "<div class=\"box\" onclick=\"steal()\">\n$$\nx^2 = y\n$$\n<script>alert(1)</script>$a$\n</div>\n\n$$\nz = w\n$$\n\n<span title=\"$q$\">t</span>\n";
         let n = crate::note::parse_note("t.md".into(), "t.md".into(), src.to_string());
         assert_eq!(n.equations.len(), 2);
-        let badge = |i: usize| {
+        let badge = |i: usize, m: &str| {
             Some(format!(
-                "<div class=\"equation\" id=\"eq-{}\"><span class=\"eq-badge\" data-status=\"pass\" onmouseover=\"x()\">✓</span></div>",
+                "<div class=\"equation\" id=\"eq-{}\"><span class=\"eq-badge\" data-status=\"pass\" onmouseover=\"x()\">✓</span>{m}</div>",
                 i + 1
             ))
         };
@@ -819,7 +967,11 @@ mod display_math_tests {
         for i in 1..=2 {
             assert!(h.contains(&format!("id=\"eq-{i}\"><span class=\"eq-badge\" data-status=\"pass\" onmouseover=\"x()\">")), "{h}");
         }
-        assert_eq!(h.matches("<math").count(), 2, "the inline $a$ and $q$: {h}");
+        assert_eq!(
+            h.matches("<math").count(),
+            4,
+            "two equations, the inline $a$ and $q$: {h}"
+        );
         // The author's HTML around them is sanitized.
         assert!(h.contains("class=\"box\""), "{h}");
         assert!(
@@ -839,6 +991,55 @@ mod display_math_tests {
         assert!(
             raw.contains("id=\"eq-1\"") && raw.contains("id=\"eq-2\""),
             "{raw}"
+        );
+    }
+
+    #[test]
+    fn prose_equations_are_typeset_in_the_pages_math_context() {
+        // A macro defined in the prose, a tag and a label on a prose
+        // equation, a reference before it in the text and one inside an
+        // HTML block after it.
+        let src = "$\\newcommand{\\R}{\\mathbb{R}}$ See \\eqref{eq:f}.\n\n$$\nf = \\R x \\tag{7} \\label{eq:f}\n$$\n\n$$\ng = x\n$$\n\n<div>\n$$\nh = x \\tag{8}\n$$\n</div>\n";
+        let n = crate::note::parse_note("t.md".into(), "t.md".into(), src.to_string());
+        assert_eq!(n.equations.len(), 3);
+        let seen = std::cell::RefCell::new(Vec::new());
+        let badge = |i: usize, m: &str| {
+            seen.borrow_mut().push((i, m.to_string()));
+            (i != 1).then(|| format!("<div class=\"equation\" id=\"eq-{}\">{m}<span class=\"eq-badge\">✓</span></div>", i + 1))
+        };
+        let r = render_body(&n, &|_| String::new(), &badge, None, false);
+        let h = &r.html;
+        // Each equation's math came from the context: the macro expanded
+        // (no error, no `\R` left), the tags as number cells with the
+        // label's anchor.
+        let seen = seen.into_inner();
+        assert_eq!(
+            seen.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+            vec![0, 1, 2]
+        );
+        assert!(
+            seen[0].1.contains("class=\"eqno\" id=\"eq-eq:f\""),
+            "{}",
+            seen[0].1
+        );
+        assert!(
+            seen[0].1.contains("(7)") && seen[0].1.contains("<mi>ℝ</mi>"),
+            "{}",
+            seen[0].1
+        );
+        assert!(seen[2].1.contains("(8)"), "{}", seen[2].1);
+        assert!(!h.contains("math-error"), "{h}");
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+        // The reference resolved once the page was read; badges kept.
+        assert!(
+            h.contains("<a class=\"eqref\" href=\"#eq-eq:f\">(7)</a>"),
+            "{h}"
+        );
+        assert_eq!(h.matches("eq-badge").count(), 2, "{h}");
+        // The equation without badges (`None`) is its plain math.
+        assert!(
+            !h.contains("id=\"eq-2\"") && h.matches("<math display=\"block\"").count() == 3,
+            "{h}"
         );
     }
 
