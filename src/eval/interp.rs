@@ -18,44 +18,23 @@ use nalgebra::DMatrix;
 use crate::config::{Flatten, Layout};
 use crate::eval::limits;
 use crate::eval::linalg;
+use crate::eval::spectral;
+
+#[path = "nested.rs"]
+mod nested;
+
 use crate::eval::num::{Dual, Num};
 use crate::eval::random::{self, RandomFunction, Rng};
 use crate::lang::ast::BinOp;
 use crate::lang::ir::{Base, Builtin, Expr, ExprKind, IndexRef, Program, Target};
+use nested::shape_derivative_t as shape_derivative;
 
 pub type ER<T> = Result<T, String>;
 
-/// Scalars the interpreter can build from a value and a tangent.
-pub trait Lift: Num {
-    fn lift(re: f64, eps: f64) -> Self;
-    fn tangent(&self) -> f64;
-    /// The trial's [`Shared`] values of this scalar type.
-    fn shared<'a>(trial: &'a Trial) -> &'a RefCell<Shared<Self>>;
-}
+pub use lift::Lift;
 
-impl Lift for f64 {
-    fn lift(re: f64, _eps: f64) -> f64 {
-        re
-    }
-    fn tangent(&self) -> f64 {
-        0.0
-    }
-    fn shared<'a>(trial: &'a Trial) -> &'a RefCell<Shared<f64>> {
-        &trial.shared_f64
-    }
-}
-
-impl Lift for Dual {
-    fn lift(re: f64, eps: f64) -> Dual {
-        Dual::var(re, eps)
-    }
-    fn tangent(&self) -> f64 {
-        self.eps
-    }
-    fn shared<'a>(trial: &'a Trial) -> &'a RefCell<Shared<Dual>> {
-        &trial.shared_dual
-    }
-}
+#[path = "lift.rs"]
+mod lift;
 
 /// Values of expressions that did not read the seeded binding, kept across
 /// the seeded evaluations of one trial (the forward passes of a derivative,
@@ -202,6 +181,9 @@ enum Mode<T> {
     Directions,
     /// Every variable is displaced by `s · dX` (finite differences of differentials).
     Displaced(f64),
+    /// These bindings take these values (a derivative inside a derivative,
+    /// evaluation at a point `E |_{X = V}`); a later entry wins.
+    Seeds(Vec<(Base, Rc<DMatrix<T>>)>),
 }
 
 pub struct Evaluator<'t, 'p, T: Lift> {
@@ -306,9 +288,8 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
             _ => None,
         };
         if let Some(b) = share
-            && let Some(v) = T::shared(self.trial)
-                .borrow()
-                .get(&(b, key.0, key.1.clone()))
+            && let Some(cell) = T::shared(self.trial)
+            && let Some(v) = cell.borrow().get(&(b, key.0, key.1.clone()))
         {
             return Ok(v.clone());
         }
@@ -317,11 +298,10 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
         // A loop that stopped at the deadline leaves a value never to be used.
         limits::check()?;
         let seeded = self.seed_reads != before;
-        if let (Some(b), false) = (share, seeded)
+        if let (Some(b), false, Some(cell)) = (share, seeded, T::shared(self.trial))
             && limits::retain(v.len())
         {
-            T::shared(self.trial)
-                .borrow_mut()
+            cell.borrow_mut()
                 .insert((b, key.0, key.1.clone()), v.clone());
         }
         if limits::retain(v.len()) {
@@ -336,6 +316,9 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
         {
             self.seed_reads += 1;
             return Ok((**m).clone());
+        }
+        if let Some(m) = self.seeds_value(Base::Var(v)) {
+            return Ok(m);
         }
         let val = self.trial.value(v)?;
         Ok(match self.mode {
@@ -357,6 +340,9 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
         {
             self.seed_reads += 1;
             return Ok((**m).clone());
+        }
+        if let Some(m) = self.seeds_value(Base::Def(d)) {
+            return Ok(m);
         }
         let saved = std::mem::replace(&mut self.idx, bind);
         let r = self.eval(&self.prog().defs[d].expr);
@@ -501,9 +487,7 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
                 layout,
             } => {
                 if !matches!(self.mode, Mode::Plain) {
-                    return Err(
-                        "derivatives cannot be nested inside a derivative or a differential".into(),
-                    );
+                    return self.nested_derivative(y, x, *flatten, *layout);
                 }
                 let v = derivative(t, &self.idx, y, x, *flatten, *layout, e.id)?;
                 lift_matrix(&v)
@@ -548,6 +532,7 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
                     }
                 }
             }
+            ExprKind::At(inner, binds) => self.at_point(inner, binds)?,
             ExprKind::Delta(a, b) => {
                 let (i, j) = (
                     self.index_value(a, usize::MAX)?,
@@ -559,6 +544,10 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
     }
 
     fn select(&mut self, m: &DMatrix<T>, refs: &[IndexRef]) -> ER<DMatrix<T>> {
+        if refs.iter().any(|r| matches!(r, IndexRef::Affine(_))) {
+            let concrete = self.concrete(refs)?;
+            return select(&self.idx, m, &concrete);
+        }
         select(&self.idx, m, refs)
     }
 
@@ -595,6 +584,11 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
             Relu => linalg::map(&a, T::relu),
             Step => linalg::map(&a, T::step),
             Softmax => linalg::softmax(&a),
+            Softplus => linalg::map(&a, spectral::softplus),
+            Logsumexp => spectral::logsumexp(&a),
+            Pinv => spectral::pinv(&a)?,
+            Adj => spectral::adj(&a)?,
+            Eigvals => spectral::eigvals(&a)?,
         })
     }
 }
@@ -652,6 +646,12 @@ fn index_value(idx: &BTreeMap<String, usize>, r: &IndexRef, len: usize) -> ER<us
             .get(n)
             .ok_or_else(|| format!("index '{n}' has no value here"))?,
         IndexRef::Pos(k) => (*k as usize).saturating_sub(1),
+        IndexRef::Affine(_) => {
+            return Err(
+                "an affine subscript cannot select what a derivative is taken with respect to"
+                    .into(),
+            );
+        }
     };
     if v >= len {
         return Err(format!(
@@ -874,31 +874,6 @@ fn derivative(
     let ny = yshape.0 * yshape.1;
     let jac = DMatrix::from_fn(ny, columns.len(), |a, b| columns[b][a]);
     Ok(shape_derivative(jac, yshape, xshape, flatten, layout))
-}
-
-/// Arrange a |Y|×|X| Jacobian per the value table.
-fn shape_derivative(
-    jac: DMatrix<f64>,
-    yshape: (usize, usize),
-    xshape: (usize, usize),
-    flatten: Flatten,
-    layout: Layout,
-) -> DMatrix<f64> {
-    let unflat = |v: &[f64], (r, c): (usize, usize)| match flatten {
-        Flatten::ColumnMajor => DMatrix::from_fn(r, c, |i, j| v[j * r + i]),
-        Flatten::RowMajor => DMatrix::from_fn(r, c, |i, j| v[i * c + j]),
-    };
-    if yshape == (1, 1) {
-        let row: Vec<f64> = jac.row(0).iter().copied().collect();
-        unflat(&row, xshape)
-    } else if xshape == (1, 1) {
-        let col: Vec<f64> = jac.column(0).iter().copied().collect();
-        unflat(&col, yshape)
-    } else if layout == Layout::Denominator {
-        jac.transpose()
-    } else {
-        jac
-    }
 }
 
 fn norm(v: &[f64]) -> f64 {
@@ -1133,149 +1108,5 @@ pub fn fd_curve(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::CheckSettings;
-    use crate::lang::compile::{CompiledKind, CompiledNote, compile};
-    use crate::lang::ir::ClaimRhs;
-    use crate::note::parse_note;
-
-    fn compiled(body: &str) -> CompiledNote {
-        let src = format!("```check\n{body}\n```\n");
-        let note = parse_note("t.md".into(), "t.md".into(), src);
-        compile(&note, &CheckSettings::default(), &BTreeMap::new())
-    }
-
-    /// Both sides of every claim, evaluated in trial 1.
-    fn sides(c: &CompiledNote) -> Vec<(DMatrix<f64>, DMatrix<f64>)> {
-        let trial = Trial::new(&c.program, 7, 1, &BTreeMap::new(), (2, 5));
-        let mut out = Vec::new();
-        for s in &c.blocks[0].stmts {
-            if let CompiledKind::Claims(cs) = &s.kind {
-                for claim in cs {
-                    let claim = claim.result.as_ref().expect("resolves");
-                    let ClaimRhs::Expr(rhs) = &claim.rhs else {
-                        continue;
-                    };
-                    let mut ev = Evaluator::plain(&trial);
-                    ev.idx = claim.free.keys().map(|k| (k.clone(), 1)).collect();
-                    out.push((ev.eval(&claim.lhs).unwrap(), ev.eval(rhs).unwrap()));
-                }
-            }
-        }
-        out
-    }
-
-    fn assert_close(a: &DMatrix<f64>, b: &DMatrix<f64>) {
-        assert_eq!(a.shape(), b.shape());
-        assert!((a - b).norm() <= 1e-9 * (1.0 + a.norm()), "{a} vs {b}");
-    }
-
-    #[test]
-    fn gradient_of_a_quadratic_form_is_exact() {
-        let c = compiled("let A ∈ R^{n×n}\nlet x ∈ R^n\n∂(x^T A x)/∂x = (A + A^T) x");
-        for (l, r) in sides(&c) {
-            assert_close(&l, &r);
-        }
-    }
-
-    #[test]
-    fn jacobian_layouts_follow_the_value_table() {
-        // Column-major: ∂(W x)/∂vec(W) = xᵀ ⊗ I; row-major: I ⊗ xᵀ.
-        let c = compiled("let W ∈ R^{n×m}\nlet x ∈ R^m\n∂(W x)/∂vec(W) = x^T ⊗ I");
-        for (l, r) in sides(&c) {
-            assert_close(&l, &r);
-        }
-        let src = "```check flatten=row-major\nlet W ∈ R^{n×m}\nlet x ∈ R^m\n∂(W x)/∂vec(W) = I ⊗ x^T\n```\n";
-        let note = parse_note("t.md".into(), "t.md".into(), src.into());
-        let c = compile(&note, &CheckSettings::default(), &BTreeMap::new());
-        for (l, r) in sides(&c) {
-            assert_close(&l, &r);
-        }
-    }
-
-    #[test]
-    fn derivative_with_respect_to_an_intermediate_and_a_slice() {
-        let c = compiled(
-            "let X ∈ R^{N×D}\nlet W ∈ R^{D×C}\nlet Z = X W\nlet φ : R^{1×C} → R\nlet L_i = φ(Z_i)\nlet L = ∑_i L_i\n∂L/∂W = X^T ∂L/∂Z\n∂L_i/∂W = X_i^T ∂L_i/∂Z_i",
-        );
-        let s = sides(&c);
-        assert!(!s.is_empty());
-        for (l, r) in s {
-            assert_close(&l, &r);
-        }
-    }
-
-    #[test]
-    fn values_shared_between_seeded_passes_change_nothing() {
-        // A derivative taken once in a fresh trial and again after the
-        // trial's seeded passes kept what does not depend on their seed
-        // (here the hidden layer z, and W2 z when differentiating by b).
-        let c = compiled(
-            "let W1 ∈ R^{h×m}\nlet W2 ∈ R^{k×h}\nlet x ∈ R^m\nlet b ∈ R^k\nlet z = tanh(W1 x)\nlet L = sum(exp(W2 z + b))\n∂L/∂W2 = exp(W2 z + b) z^T\n∂L/∂b = exp(W2 z + b)",
-        );
-        let claims: Vec<_> = c.blocks[0]
-            .stmts
-            .iter()
-            .filter_map(|s| match &s.kind {
-                CompiledKind::Claims(cs) => Some(cs),
-                _ => None,
-            })
-            .flatten()
-            .map(|c| c.result.as_ref().expect("resolves"))
-            .collect();
-        assert_eq!(claims.len(), 2);
-        let fresh = |k: usize| {
-            let trial = Trial::new(&c.program, 3, 1, &BTreeMap::new(), (2, 5));
-            let d = deriv_parts(&claims[k].lhs).unwrap();
-            let value = Evaluator::plain(&trial).eval(&claims[k].lhs).unwrap();
-            (value, fd_curve(&trial, &BTreeMap::new(), &d).unwrap())
-        };
-        let trial = Trial::new(&c.program, 3, 1, &BTreeMap::new(), (2, 5));
-        for _ in 0..2 {
-            for (k, claim) in claims.iter().enumerate() {
-                let d = deriv_parts(&claim.lhs).unwrap();
-                let value = Evaluator::plain(&trial).eval(&claim.lhs).unwrap();
-                let curve = fd_curve(&trial, &BTreeMap::new(), &d).unwrap();
-                let (v0, c0) = fresh(k);
-                let bits = |m: &DMatrix<f64>| m.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&value), bits(&v0));
-                let cbits = |c: &(Vec<(f64, f64)>, f64)| {
-                    c.0.iter()
-                        .map(|(h, e)| (h.to_bits(), e.to_bits()))
-                        .collect::<Vec<_>>()
-                };
-                assert_eq!(cbits(&curve), cbits(&c0));
-            }
-        }
-        assert!(!trial.shared_f64.borrow().is_empty());
-        assert!(!trial.shared_dual.borrow().is_empty());
-    }
-
-    #[test]
-    fn a_wrong_gradient_differs() {
-        let c = compiled("let A ∈ R^{n×n}\nlet x ∈ R^n\n∂(x^T A x)/∂x = 2 A x");
-        let (l, r) = &sides(&c)[0];
-        assert!((l - r).norm() > 1e-3);
-    }
-
-    #[test]
-    fn differentials_follow_the_directions() {
-        let c = compiled("let X ∈ R^{n×n}\nd(X^{-1}) = -X^{-1} dX X^{-1}\nd(tr(X)) = tr(dX)");
-        for (l, r) in sides(&c) {
-            assert_close(&l, &r);
-        }
-    }
-
-    #[test]
-    fn evaluation_errors_are_values_not_panics() {
-        let c = compiled("let A = [1 2; 2 4]\ninv(A) = A");
-        let trial = Trial::new(&c.program, 0, 1, &BTreeMap::new(), (2, 5));
-        let CompiledKind::Claims(cs) = &c.blocks[0].stmts[1].kind else {
-            panic!("a claim")
-        };
-        let claim = cs[0].result.as_ref().unwrap();
-        let err = Evaluator::plain(&trial).eval(&claim.lhs).unwrap_err();
-        assert!(err.contains("singular"), "{err}");
-    }
-}
+#[path = "interp_tests.rs"]
+mod tests;

@@ -14,4 +14,5 @@ pub mod parser;
 pub mod prose;
 pub mod resolve;
 pub mod shape;
+pub mod suggest;
 pub mod tex;

@@ -316,7 +316,7 @@ fn prose_forms(s: Stmt, resolver: &Resolver) -> Vec<Stmt> {
                 subs.iter()
                     .filter_map(|s| match s {
                         Sub::Letter(i) => Some(i.clone()),
-                        Sub::Int(..) => None,
+                        Sub::Int(..) | Sub::Affine(_) => None,
                     })
                     .collect(),
             ),

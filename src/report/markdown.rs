@@ -815,6 +815,7 @@ mod tests {
             errors: vec![],
             body_start,
             blocks,
+            warnings: vec![],
             masked: parsed.masked,
             equations: parsed.equations,
             inline_math: parsed.inline_math,

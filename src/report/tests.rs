@@ -75,6 +75,7 @@ pub(super) fn make_note(path: &str, rel: &str, source: &str, title: &str) -> Not
         errors: vec![],
         body_start,
         blocks,
+        warnings: vec![],
         masked: parsed.masked,
         equations: parsed.equations,
         inline_math: parsed.inline_math,
