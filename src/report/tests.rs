@@ -147,6 +147,7 @@ pub(super) fn result_for(
         title: note.title.clone(),
         errors: vec![],
         blocks,
+        equations: vec![],
         counts: Counts::default(),
         warnings: vec![],
     };
@@ -536,6 +537,7 @@ fn blocks_missing_from_the_body_still_appear() {
     let (mut note, res) = small();
     // Pretend the Markdown had no check fences at all.
     note.source = "# Small <note>\n\nText only.\n".into();
+    note.masked = note.source.clone();
     note.body_start = 0;
     let out = tmpdir("unplaced");
     let out = out.path().join("site");
