@@ -95,10 +95,24 @@
     var status = document.getElementById("search-status");
     var input = document.getElementById("search-q");
     if (!list || !status || !input) return;
-    var docs = window.NOTECHECK_SEARCH;
+    var docs = expand(window.NOTECHECK_SEARCH);
     if (!docs) {
       status.textContent = "The search index (search-index.js) could not be loaded.";
       return;
+    }
+    // [[title, link, [[anchor, heading, text, kind], …]], …] → one
+    // {t, h, s, x, k} per section or claim.
+    function expand(pages) {
+      if (!pages) return null;
+      var out = [];
+      for (var i = 0; i < pages.length; i++) {
+        var p = pages[i];
+        for (var j = 0; j < p[2].length; j++) {
+          var it = p[2][j];
+          out.push({ t: p[0], h: p[1] + (it[0] ? "#" + it[0] : ""), s: it[1], x: it[2], k: it[3] });
+        }
+      }
+      return out;
     }
     function run(q) {
       list.textContent = "";

@@ -275,11 +275,9 @@ impl<'a> PageRenderer<'a> {
             if quiet { " stmt-quiet" } else { "" }
         );
         s.push_str("<div class=\"stmt-line\">");
-        match &st.label {
-            Some(l) => {
-                let _ = write!(s, "<span class=\"stmt-label\">{}</span>", escape(&paren(l)));
-            }
-            None => s.push_str("<span class=\"stmt-label\"></span>"),
+        // Without a label the math still takes the second column (CSS).
+        if let Some(l) = &st.label {
+            let _ = write!(s, "<span class=\"stmt-label\">{}</span>", escape(&paren(l)));
         }
         s.push_str("<div class=\"stmt-math\">");
         match (&st.latex, st.kind) {
@@ -377,7 +375,7 @@ impl<'a> PageRenderer<'a> {
         }
         let quiet = matches!(c.status, Status::Pass | Status::Xfail);
         if let (Some(err), Status::Pass | Status::Xpass) = (c.max_abs_err, c.status) {
-            let mut title = String::from("largest absolute difference over all trials");
+            let mut title = String::from("over all trials");
             if let (Some(cmp), true) = (&c.compared, quiet) {
                 title.push_str("; compared: ");
                 title.push_str(cmp);

@@ -241,22 +241,21 @@ pub fn verdict_word(c: &Counts) -> (&'static str, &'static str) {
     }
 }
 
-/// The search index as a script (so that it loads from `file://` too):
-/// `window.NOTECHECK_SEARCH = [{t, h, s, x, k}, …]` — page title, link
-/// (site-relative, with the anchor), section heading, text, kind.
+/// The search index as a script (so that it loads from `file://` too),
+/// grouped by page so that a title and a link are written once:
+/// `window.NOTECHECK_SEARCH = [[title, link, [[anchor, heading, text,
+/// kind], …]], …]` (link site-relative; `site.js` expands it).
 pub fn search_index_js(pages: &[(&str, &str, &[SearchItem])]) -> String {
-    let mut docs = Vec::new();
-    for (title, href, items) in pages {
-        for it in items.iter() {
-            docs.push(serde_json::json!({
-                "t": title,
-                "h": format!("{}{}", url(href), if it.anchor.is_empty() { String::new() } else { format!("#{}", it.anchor) }),
-                "s": it.heading,
-                "x": it.text,
-                "k": it.kind,
-            }));
-        }
-    }
+    let docs: Vec<serde_json::Value> = pages
+        .iter()
+        .map(|(title, href, items)| {
+            let rows: Vec<serde_json::Value> = items
+                .iter()
+                .map(|it| serde_json::json!([it.anchor, it.heading, it.text, it.kind]))
+                .collect();
+            serde_json::json!([title, url(href), rows])
+        })
+        .collect();
     let json = serde_json::to_string(&docs).unwrap_or_else(|_| "[]".to_string());
     // `</script>` can never close anything here, but keep the file plain.
     format!(
