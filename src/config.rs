@@ -151,6 +151,15 @@ pub struct FrontMatter {
 /// An empty file (or one with only comments) is the default configuration.
 pub fn load_project(path: &Path) -> Result<ProjectConfig, String> {
     let shown = path.display();
+    // Never open what is not a regular file (a FIFO would block).
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("{shown}: cannot read: {}", io_reason(&e)))?;
+    if !meta.is_file() {
+        return Err(format!("{shown}: not a regular file"));
+    }
+    if meta.len() > crate::note::MAX_NOTE_BYTES {
+        return Err(format!("{shown}: larger than 10 MB"));
+    }
     let bytes =
         std::fs::read(path).map_err(|e| format!("{shown}: cannot read: {}", io_reason(&e)))?;
     let text = String::from_utf8(bytes).map_err(|e| {
@@ -373,9 +382,15 @@ fn yaml_problem(err: &serde_yaml::Error, text: &str) -> YamlProblem {
         let found = message
             .strip_prefix("invalid type: ")
             .and_then(|m| m.split(", expected").next())
-            .unwrap_or("something else")
-            .to_string();
-        message = format!("expected `key: value` lines (a YAML mapping), found {found}");
+            .unwrap_or("something else");
+        // Only the kind ("a string", "a sequence"), never the text itself:
+        // a file that is one long string would be echoed whole.
+        let kind = match found.split([' ', '`', '"']).next().unwrap_or("") {
+            "" => "something else".to_string(),
+            k if k.starts_with(['a', 'e', 'i', 'o', 'u']) => format!("an {k}"),
+            k => format!("a {k}"),
+        };
+        message = format!("expected `key: value` lines (a YAML mapping), found {kind}");
     }
     YamlProblem { line, col, message }
 }

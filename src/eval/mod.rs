@@ -2,7 +2,7 @@
 //! finite-difference cross-checks.
 
 pub mod interp;
+pub mod limits;
 pub mod linalg;
 pub mod num;
 pub mod random;
-pub mod limits;

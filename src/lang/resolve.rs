@@ -1311,8 +1311,16 @@ fn subst_expr(e: &mut Expr, u: &Unifier) -> R<()> {
 
 /// Split an unknown name into known ones: `Wx` → `W x`.
 fn split_name(name: &str, known: &[String]) -> Option<Vec<String>> {
-    let chars: Vec<char> = name.chars().collect();
+    // Bounded: a name longer than this is no run-together product of
+    // declared names worth suggesting, and parts are never longer than the
+    // longest known name (a 1 MB name costs nothing).
+    const MAX_SPLIT: usize = 64;
+    let chars: Vec<char> = name.chars().take(MAX_SPLIT + 1).collect();
     let n = chars.len();
+    if n > MAX_SPLIT {
+        return None;
+    }
+    let longest = known.iter().map(|k| k.chars().count()).max().unwrap_or(0);
     // best[i]: a split of chars[..i] with the fewest parts.
     let mut best: Vec<Option<Vec<String>>> = vec![None; n + 1];
     best[0] = Some(Vec::new());
@@ -1320,7 +1328,7 @@ fn split_name(name: &str, known: &[String]) -> Option<Vec<String>> {
         let Some(prefix) = best[i].clone() else {
             continue;
         };
-        for j in i + 1..=n {
+        for j in i + 1..=n.min(i + longest) {
             let part: String = chars[i..j].iter().collect();
             if known.contains(&part) {
                 let mut v = prefix.clone();
@@ -1420,5 +1428,9 @@ mod tests {
             Some(vec!["W1".into(), "x".into()])
         );
         assert_eq!(split_name("zz", &known), None);
+        // Bounded: a 1 MB name is no suggestion, and costs nothing.
+        let started = std::time::Instant::now();
+        assert_eq!(split_name(&"Wx".repeat(500_000), &known), None);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
     }
 }

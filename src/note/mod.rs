@@ -225,8 +225,8 @@ fn read_bounded(file: &Path) -> Result<std::io::Result<Vec<u8>>, String> {
         return Err(too_big(meta.len()));
     }
     let mut bytes = Vec::new();
-    let read = std::fs::File::open(file)
-        .and_then(|f| f.take(MAX_NOTE_BYTES + 1).read_to_end(&mut bytes));
+    let read =
+        std::fs::File::open(file).and_then(|f| f.take(MAX_NOTE_BYTES + 1).read_to_end(&mut bytes));
     match read {
         Err(e) => Ok(Err(e)),
         // It grew between the check and the read.
