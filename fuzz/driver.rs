@@ -22,12 +22,35 @@ use notecheck::note::parse_note;
 
 use super::vocab::{self, Gen};
 
+/// Inputs may be large (100,000-deep nesting, 1 MB tokens); the short run
+/// in `cargo test` (a debug build) turns this off to stay fast.
+pub static BIG: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+fn big() -> bool {
+    BIG.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The panic of the current input: "file:line:col: message".
 static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
 
-/// Record panics (site and message) instead of printing them.
+thread_local! {
+    /// Inside [`run_one`]: panics are recorded, not printed.
+    static IN_RUN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Record panics of the inputs (site and message) instead of printing
+/// them; other panics (a failing test) go to the previous hook.
 pub fn install_hook() {
-    panic::set_hook(Box::new(|info| {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(install);
+}
+
+fn install() {
+    let previous = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        if !IN_RUN.with(|r| r.get()) {
+            return previous(info);
+        }
         let site = info.location().map_or_else(
             || "unknown".to_string(),
             |l| format!("{}:{}", l.file(), l.line()),
@@ -380,7 +403,12 @@ fn mutate(g: &mut Gen, text: String, seeds: &[String]) -> String {
             }
         }
         5 => {
-            let depth = [10, 100, 300, 1000, 5000, 100_000][g.next() % 6];
+            let depths: &[usize] = if big() {
+                &[10, 100, 300, 1000, 5000, 100_000]
+            } else {
+                &[10, 30, 100, 300]
+            };
+            let depth = depths[g.next() % depths.len()];
             let (open, close) = [
                 ("(", ")"),
                 ("{", "}"),
@@ -425,7 +453,7 @@ fn mutate(g: &mut Gen, text: String, seeds: &[String]) -> String {
                 return text;
             }
             let l = lines[g.next() % lines.len()].to_string();
-            let times = [2, 10, 200][g.next() % 3];
+            let times = [2, 10, if big() { 200 } else { 20 }][g.next() % 3];
             insert(g, text, &format!("\n{}", format!("{l}\n").repeat(times)))
         }
         11 => {
@@ -434,7 +462,11 @@ fn mutate(g: &mut Gen, text: String, seeds: &[String]) -> String {
         }
         12 => {
             // A long name or token.
-            let len = [70, 1000, 40_000][g.next() % 3];
+            let len = if big() {
+                [70, 1000, 40_000][g.next() % 3]
+            } else {
+                [70, 300][g.next() % 2]
+            };
             let word = "ab".repeat(len / 2);
             insert(g, text, &word)
         }
@@ -454,6 +486,8 @@ pub fn run_one(text: &str, project: &ProjectConfig, site: &notecheck::report::Si
     if let Ok(mut last) = LAST_PANIC.lock() {
         *last = None;
     }
+    install_hook();
+    IN_RUN.with(|r| r.set(true));
     let _ = panic::catch_unwind(AssertUnwindSafe(|| {
         let note = parse_note("fuzz.md".into(), PathBuf::from("fuzz.md"), text.to_string());
         let result = notecheck::check::check(&note, project);
@@ -462,6 +496,7 @@ pub fn run_one(text: &str, project: &ProjectConfig, site: &notecheck::report::Si
         let _ = notecheck::output::human::render(&results, &[note.source.as_str()], false);
         let _ = notecheck::output::json::render(&results);
     }));
+    IN_RUN.with(|r| r.set(false));
     match LAST_PANIC.lock().ok().and_then(|mut l| l.take()) {
         Some(p) => Outcome::Crash(p),
         None => Outcome::Ok,
@@ -498,7 +533,6 @@ pub fn campaign(
     project: &ProjectConfig,
     mut before: impl FnMut(u64, &str),
 ) -> Report {
-    install_hook();
     let site = site();
     let mut g = Gen(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let mut report = Report::default();

@@ -989,6 +989,11 @@ impl<'a> Parser<'a> {
                 Sub::Int(_, span) => Err(error(span, "a sum's index is a letter, as in ∑_i")),
             })
             .collect::<PResult<Vec<_>>>()?;
+        // Each index nests one sum: bound the depth like parentheses.
+        if indices.len() > MAX_DEPTH / 4 {
+            let message = format!("a sum over more than {} indices at once", MAX_DEPTH / 4);
+            return Err(error(indices[0].span, message));
+        }
         let body = self.expr_bp(PRODUCT)?;
         let span = start.to(body.span);
         Ok(indices.into_iter().rev().fold(body, |body, index| {
