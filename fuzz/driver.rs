@@ -284,6 +284,12 @@ pub fn input(g: &mut Gen, seeds: &[String]) -> String {
     for _ in 0..1 + g.next() % 4 {
         text = mutate(g, text, seeds);
     }
+    // As `read_note`: larger note files are skipped, never parsed.
+    let max = notecheck::note::MAX_NOTE_BYTES as usize;
+    if text.len() > max {
+        let cut = char_boundary(&text, max);
+        text.truncate(cut);
+    }
     text
 }
 
@@ -523,7 +529,8 @@ pub struct Report {
     pub slowest: (f64, String),
 }
 
-/// Run `n` inputs from generator seed `seed`. `before` sees each input
+/// Run `n` inputs from generator seed `seed`, printing a progress line
+/// every `progress` inputs (0: never). `before` sees each input
 /// before it runs (the command-line driver saves it, so that an abort, such
 /// as a stack overflow, leaves the culprit on disk).
 pub fn campaign(
@@ -531,6 +538,7 @@ pub fn campaign(
     n: u64,
     seeds: &[String],
     project: &ProjectConfig,
+    progress: u64,
     mut before: impl FnMut(u64, &str),
 ) -> Report {
     let site = site();
@@ -546,6 +554,9 @@ pub fn campaign(
             report.slowest = (secs, text.clone());
         }
         report.inputs += 1;
+        if progress > 0 && report.inputs.is_multiple_of(progress) {
+            eprintln!("progress: {} inputs", report.inputs);
+        }
         if let Outcome::Crash(site) = outcome {
             let key = site.split(": ").next().unwrap_or(&site).to_string();
             let entry = report.crashes.entry(key).or_insert((0, text.clone()));

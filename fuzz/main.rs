@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --release --example fuzz -- [--inputs N] [--seed S] [--out DIR]
 //!     [--max-entries N] [--timeout SECS]
+//! cargo run --release --example fuzz -- --replay FILE
 //! ```
 //!
 //! Runs N inputs (default 100,000) from generator seed S, saves each crash
@@ -22,6 +23,7 @@ fn main() {
     let mut out = PathBuf::from("target/fuzz");
     let mut max_entries = 100_000u64;
     let mut timeout = 0.5f64;
+    let mut replay: Option<PathBuf> = None;
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -32,8 +34,23 @@ fn main() {
             "--out" => out = PathBuf::from(v),
             "--max-entries" => max_entries = v.parse().unwrap_or_else(|_| usage(a)),
             "--timeout" => timeout = v.parse().unwrap_or_else(|_| usage(a)),
+            "--replay" => replay = Some(PathBuf::from(v)),
             _ => usage(a),
         }
+    }
+    if let Some(file) = &replay {
+        // Replay one saved input and time it.
+        let text = String::from_utf8_lossy(&std::fs::read(file).expect("readable")).into_owned();
+        let site = driver::site();
+        let project = driver::project(max_entries, timeout);
+        let started = std::time::Instant::now();
+        let outcome = driver::run_one(&text, &project, &site);
+        let secs = started.elapsed().as_secs_f64();
+        match outcome {
+            driver::Outcome::Ok => println!("{}: ok in {secs:.2} s", file.display()),
+            driver::Outcome::Crash(c) => println!("{}: crash at {c}", file.display()),
+        }
+        return;
     }
     std::fs::create_dir_all(&out).expect("the output folder can be created");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -41,7 +58,7 @@ fn main() {
     let project = driver::project(max_entries, timeout);
     let current = out.join("current.md");
     let started = std::time::Instant::now();
-    let report = driver::campaign(seed, inputs, &seeds, &project, |_, text| {
+    let report = driver::campaign(seed, inputs, &seeds, &project, 1000, |_, text| {
         let _ = std::fs::write(&current, text);
     });
     let _ = std::fs::remove_file(&current);
@@ -62,7 +79,7 @@ fn main() {
 
 fn usage(arg: &str) -> ! {
     eprintln!(
-        "fuzz: bad argument '{arg}'\nusage: fuzz [--inputs N] [--seed S] [--out DIR] [--max-entries N] [--timeout SECS]"
+        "fuzz: bad argument '{arg}'\nusage: fuzz [--inputs N] [--seed S] [--out DIR] [--max-entries N] [--timeout SECS] | --replay FILE"
     );
     std::process::exit(2)
 }

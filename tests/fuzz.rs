@@ -28,7 +28,7 @@ fn a_short_fuzz_run_finds_no_crash() {
     assert!(seeds.len() >= 10, "the seeds are found: {}", seeds.len());
     let project = driver::project(10_000, 0.05);
     let started = std::time::Instant::now();
-    let report = driver::campaign(7, n, &seeds, &project, |_, _| {});
+    let report = driver::campaign(7, n, &seeds, &project, 0, |_, _| {});
     eprintln!(
         "{} inputs in {:.1} s, slowest {:.2} s",
         report.inputs,
