@@ -302,7 +302,7 @@ fn window(g: &mut Gen, seed: &str) -> String {
     let len = 3 + g.next() % 30;
     let start = g.next() % lines.len();
     let mut out = String::new();
-    if g.next() % 2 == 0 && lines[0] == "---" {
+    if g.next().is_multiple_of(2) && lines[0] == "---" {
         let close = lines.iter().skip(1).position(|l| *l == "---");
         if let Some(c) = close {
             for l in &lines[..c + 2] {
@@ -397,7 +397,7 @@ fn mutate(g: &mut Gen, text: String, seeds: &[String]) -> String {
             let tok = g.pick(HUGE);
             // Replace a number when there is one, else insert.
             match text.find(|c: char| c.is_ascii_digit()) {
-                Some(p) if g.next() % 2 == 0 => {
+                Some(p) if g.next().is_multiple_of(2) => {
                     let end = text[p..]
                         .find(|c: char| !c.is_ascii_digit())
                         .map_or(text.len(), |e| p + e);
@@ -476,7 +476,7 @@ fn mutate(g: &mut Gen, text: String, seeds: &[String]) -> String {
             let word = "ab".repeat(len / 2);
             insert(g, text, &word)
         }
-        _ => text.replace('\n', if g.next() % 2 == 0 { "\r" } else { "\r\n" }),
+        _ => text.replace('\n', if g.next().is_multiple_of(2) { "\r" } else { "\r\n" }),
     }
 }
 
