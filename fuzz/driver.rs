@@ -476,7 +476,14 @@ fn mutate(g: &mut Gen, text: String, seeds: &[String]) -> String {
             let word = "ab".repeat(len / 2);
             insert(g, text, &word)
         }
-        _ => text.replace('\n', if g.next().is_multiple_of(2) { "\r" } else { "\r\n" }),
+        _ => text.replace(
+            '\n',
+            if g.next().is_multiple_of(2) {
+                "\r"
+            } else {
+                "\r\n"
+            },
+        ),
     }
 }
 

@@ -135,8 +135,12 @@ pub fn check_note(
                         .collect(),
                 ),
             };
-            drop(statement_budget);
             let mut claims = claims;
+            if !matches!(s.kind, CompiledKind::Claims(_)) {
+                // A `let` or `show` that ran out of time.
+                claims.iter_mut().for_each(timed_out);
+            }
+            drop(statement_budget);
             for c in &mut claims {
                 if let Some(m) = &c.message {
                     c.message = Some(clip_message(m));
