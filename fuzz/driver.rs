@@ -370,7 +370,7 @@ fn insert(g: &mut Gen, mut text: String, what: &str) -> String {
 }
 
 fn mutate(g: &mut Gen, text: String, seeds: &[String]) -> String {
-    match g.next() % 14 {
+    match g.next() % 16 {
         // Byte flips (the result is read as a file would be: lossy UTF-8).
         0 => {
             let mut b = text.into_bytes();
@@ -476,7 +476,7 @@ fn mutate(g: &mut Gen, text: String, seeds: &[String]) -> String {
             let word = "ab".repeat(len / 2);
             insert(g, text, &word)
         }
-        _ => text.replace(
+        13 => text.replace(
             '\n',
             if g.next().is_multiple_of(2) {
                 "\r"
@@ -484,6 +484,26 @@ fn mutate(g: &mut Gen, text: String, seeds: &[String]) -> String {
                 "\r\n"
             },
         ),
+        // Token soup: statements of the language's tokens in random order.
+        _ => {
+            let mut line = String::from("\n");
+            for _ in 0..1 + g.next() % 3 {
+                for _ in 0..1 + g.next() % 12 {
+                    let t = match g.next() % 3 {
+                        0 => g.pick(vocab::ATOMS),
+                        1 => g.pick(vocab::OPS),
+                        _ => g.pick(TOKENS),
+                    };
+                    line.push_str(t);
+                }
+                line.push('\n');
+            }
+            if g.next().is_multiple_of(2) {
+                let einstein = g.pick(&["", " einstein"]);
+                line = format!("\n```check{einstein}\n{}{line}```\n", vocab::DECLS);
+            }
+            insert(g, text, &line)
+        }
     }
 }
 
@@ -496,19 +516,24 @@ pub enum Outcome {
 
 /// Run one input through the whole pipeline.
 pub fn run_one(text: &str, project: &ProjectConfig, site: &notecheck::report::Site) -> Outcome {
-    if let Ok(mut last) = LAST_PANIC.lock() {
-        *last = None;
-    }
-    install_hook();
-    IN_RUN.with(|r| r.set(true));
-    let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+    watch(|| {
         let note = parse_note("fuzz.md".into(), PathBuf::from("fuzz.md"), text.to_string());
         let result = notecheck::check::check(&note, project);
         let _ = site.page(&note, &result);
         let results = [result];
         let _ = notecheck::output::human::render(&results, &[note.source.as_str()], false);
         let _ = notecheck::output::json::render(&results);
-    }));
+    })
+}
+
+/// Run `f`, recording the first panic in it (caught there or not).
+pub fn watch(f: impl FnOnce()) -> Outcome {
+    if let Ok(mut last) = LAST_PANIC.lock() {
+        *last = None;
+    }
+    install_hook();
+    IN_RUN.with(|r| r.set(true));
+    let _ = panic::catch_unwind(AssertUnwindSafe(f));
     IN_RUN.with(|r| r.set(false));
     match LAST_PANIC.lock().ok().and_then(|mut l| l.take()) {
         Some(p) => Outcome::Crash(p),

@@ -71,3 +71,21 @@ fn every_saved_crash_input_now_runs_clean() {
         assert!(took.as_secs_f64() < 20.0, "{} took {took:?}", f.display());
     }
 }
+
+#[test]
+fn panics_are_recorded_with_their_site_even_when_caught() {
+    let outcome = driver::watch(|| {
+        let caught = std::panic::catch_unwind(|| panic!("planted"));
+        assert!(caught.is_err());
+    });
+    match outcome {
+        driver::Outcome::Crash(c) => {
+            assert!(
+                c.contains("tests/fuzz.rs:") && c.ends_with("planted"),
+                "{c}"
+            )
+        }
+        driver::Outcome::Ok => panic!("the planted panic was not recorded"),
+    }
+    assert!(matches!(driver::watch(|| {}), driver::Outcome::Ok));
+}

@@ -65,14 +65,31 @@ pub struct CompiledNote {
 struct Lines<'a> {
     body: &'a str,
     first_line: usize,
+    /// Byte offsets of the body's `\n`s (so a position costs a binary
+    /// search, not a scan: a block of many statements stays linear).
+    newlines: Vec<usize>,
 }
 
-impl Lines<'_> {
+impl<'a> Lines<'a> {
+    fn new(body: &'a str, first_line: usize) -> Lines<'a> {
+        let newlines = body.match_indices('\n').map(|(i, _)| i).collect();
+        Lines {
+            body,
+            first_line,
+            newlines,
+        }
+    }
+
     fn at(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.body.len());
-        let before = self.body.get(..offset).unwrap_or(self.body);
-        let line = self.first_line + before.matches('\n').count();
-        let col = before.rsplit('\n').next().map_or(0, |s| s.chars().count()) + 1;
+        let k = self.newlines.partition_point(|&n| n < offset);
+        let start = if k == 0 { 0 } else { self.newlines[k - 1] + 1 };
+        let line = self.first_line + k;
+        let col = self
+            .body
+            .get(start.min(offset)..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
         (line, col)
     }
     fn locate(&self, span: Span, message: String) -> Located {
@@ -107,10 +124,7 @@ pub fn compile(
             layout: settings.layout,
             einstein: settings.einstein,
         };
-        let lines = Lines {
-            body: &block.body,
-            first_line: block.body_line,
-        };
+        let lines = Lines::new(&block.body, block.body_line);
         let mut stmts = Vec::new();
         resolver.source = block.body.clone();
         for item in parser::parse_block(&block.body) {

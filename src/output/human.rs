@@ -49,9 +49,12 @@ pub fn render(results: &[NoteResult], sources: &[&str], color: bool) -> String {
         .iter()
         .zip(sources.iter().chain(std::iter::repeat(&"")))
     {
+        // Split once per note: a line lookup per problem would make a
+        // large note with many failures quadratic.
+        let lines: Vec<&str> = src.lines().collect();
         for c in n.claims() {
             if c.status.is_failure() {
-                problem(&mut out, &n.path, src, c, &p);
+                problem(&mut out, &n.path, &lines, c, &p);
             }
         }
         for w in &n.warnings {
@@ -93,7 +96,7 @@ pub fn render(results: &[NoteResult], sources: &[&str], color: bool) -> String {
     out
 }
 
-fn problem(out: &mut String, path: &str, src: &str, c: &ClaimResult, p: &Paint) {
+fn problem(out: &mut String, path: &str, lines: &[&str], c: &ClaimResult, p: &Paint) {
     let (col, word) = match c.status {
         Status::Fail => (p.red, "fail"),
         Status::Error => (p.red, "error"),
@@ -111,7 +114,7 @@ fn problem(out: &mut String, path: &str, src: &str, c: &ClaimResult, p: &Paint) 
         head.push_str(": expected to fail (should-fail block), but it holds");
     }
     let _ = writeln!(out, "{}{head}{}", p.bold, p.reset);
-    if let Some(line) = src.lines().nth(c.line.saturating_sub(1)) {
+    if let Some(line) = lines.get(c.line.saturating_sub(1)).copied() {
         let num = c.line.to_string();
         let _ = writeln!(out, "{} {num} |{} {}", p.dim, p.reset, line);
         let pad: String = line
