@@ -41,7 +41,7 @@ fn main() {
     if let Some(file) = &replay {
         // Replay one saved input and time it.
         let text = String::from_utf8_lossy(&std::fs::read(file).expect("readable")).into_owned();
-        let site = driver::site();
+        let site = driver::site(false);
         let project = driver::project(max_entries, timeout);
         let started = std::time::Instant::now();
         let outcome = driver::run_one(&text, &project, &site);

@@ -23,9 +23,8 @@
 //! A rebuild whose inputs are unchanged and whose files are untouched does
 //! not render at all; otherwise only pages whose inputs changed (or whose
 //! file was touched) are rendered, and only files whose contents changed
-//! are written. Beside it, a plain list of the pages written into that
-//! folder ([`Cache::load_owned`]), which outlives tool upgrades, so that the
-//! page of a deleted note is removed, and nothing else ever is.
+//! are written. Which files of the folder are notecheck's is kept in the
+//! folder itself ([`crate::outdir`]), so that it holds without a cache.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -38,8 +37,9 @@ use crate::config::ProjectConfig;
 use crate::note::Note;
 
 /// Bumped whenever the layout of cache files or of [`NoteResult`] changes
-/// in a way the executable identity would not catch.
-pub const CACHE_FORMAT: u32 = 1;
+/// in a way the executable identity would not catch (2: typed evidence,
+/// `Diagnosis`, claim `source`).
+pub const CACHE_FORMAT: u32 = 2;
 
 /// The cache folder's name, created next to `notecheck.yaml`.
 pub const CACHE_DIR: &str = ".notecheck-cache";
@@ -310,53 +310,6 @@ impl Cache {
             self.write_atomic(&path, &frame(&manifest_frame_key(out), &payload));
         }
     }
-
-    /// Where the list of pages written into `out` is kept: plain text, one
-    /// `/`-separated path a line, independent of the tool's version.
-    fn owned_path(&self, out: &Path) -> Option<PathBuf> {
-        self.site_path(out, "pages")
-    }
-
-    /// The pages notecheck has written into `out` (and not removed since);
-    /// lines that are not a plain relative `.html` path are ignored.
-    pub fn load_owned(&self, out: &Path) -> Vec<String> {
-        let Some(text) = self
-            .owned_path(out)
-            .and_then(|p| fs::read_to_string(p).ok())
-        else {
-            return Vec::new();
-        };
-        let mut v: Vec<String> = text
-            .lines()
-            .filter(|l| is_page_path(l))
-            .map(str::to_string)
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    }
-
-    /// Record `pages` as the pages notecheck has written into `out`.
-    pub fn store_owned(&self, out: &Path, pages: &[String]) {
-        let Some(path) = self.owned_path(out) else {
-            return;
-        };
-        let mut text = String::new();
-        for p in pages.iter().filter(|p| is_page_path(p)) {
-            text.push_str(p);
-            text.push('\n');
-        }
-        if fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-            self.write_atomic(&path, text.as_bytes());
-        }
-    }
-}
-
-/// `a/b.html`: relative, `/`-separated plain names, ending in `.html`.
-fn is_page_path(p: &str) -> bool {
-    p.ends_with(".html")
-        && p.split('/')
-            .all(|c| !c.is_empty() && c != "." && c != ".." && !c.contains(['\\', '\0', ':']))
 }
 
 fn manifest_frame_key(out: &Path) -> Key {
@@ -421,31 +374,32 @@ impl FileRecord {
     /// exactly this text (as `old` records, when the file is untouched
     /// since; else as read back). Returns the record and whether the file
     /// was written.
+    /// The file is written atomically through `dir` (a temporary file,
+    /// then a rename) and recorded there as notecheck's.
     pub fn write(
-        out: &Path,
+        dir: &crate::outdir::OutDir,
         rel: &str,
         text: &str,
         old: Option<&FileRecord>,
     ) -> Result<(FileRecord, bool), String> {
+        let out = dir.root();
         let hash = *blake3::hash(text.as_bytes()).as_bytes();
         if let Some(o) = old
             && o.rel == rel
             && o.hash == hash
             && o.is_current(out)
+            && dir.owns(rel)
         {
             return Ok((o.clone(), false));
         }
         let path = crate::report::site_file(out, rel);
         // Without a record (no cache, or a touched file) the file itself
         // tells whether it already holds this text.
-        let same = stat(&path).is_some_and(|(len, _)| len == text.len() as u64)
+        let same = dir.owns(rel)
+            && stat(&path).is_some_and(|(len, _)| len == text.len() as u64)
             && fs::read(&path).is_ok_and(|b| b == text.as_bytes());
         if !same {
-            if let Some(dir) = path.parent() {
-                fs::create_dir_all(dir)
-                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            }
-            fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            dir.write(rel, text.as_bytes())?;
         }
         let (len, mtime) = stat(&path).unwrap_or((u64::MAX, 0));
         Ok((

@@ -2,7 +2,7 @@
 //!
 //! Defaults ← `notecheck.yaml` `check:` ← front matter `check:` ← block
 //! options. Each layer is a [`CheckOverrides`] (every field optional);
-//! [`CheckOverrides::resolve`] folds a stack of them into [`CheckSettings`].
+//! [`CheckOverrides::apply`] lays one layer over the settings below it, giving [`CheckSettings`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -123,6 +123,9 @@ pub struct ProjectConfig {
     pub out: Option<PathBuf>,
     pub title: Option<String>,
     pub templates: Option<PathBuf>,
+    /// Sanitize the notes' prose for notes from others (`--safe`).
+    #[serde(default)]
+    pub safe: bool,
     #[serde(default)]
     pub dims: BTreeMap<String, u64>,
     #[serde(default)]

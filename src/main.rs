@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use notecheck::output;
+use notecheck::output::{self, Emitter};
 use notecheck::pipeline;
+use notecheck::target::Target;
 
 #[derive(Parser)]
 #[command(
@@ -24,26 +25,35 @@ struct Cli {
 enum Command {
     /// Check and render NOTES (default ./notes, or `notes:` in notecheck.yaml) into OUT (default ./site)
     Build {
-        notes: Option<PathBuf>,
+        /// A notes folder, a note (notes/x.md), the claims at a line (notes/x.md:42) or a block (notes/x.md#id)
+        notes: Option<String>,
         #[arg(short, long)]
         out: Option<PathBuf>,
-        /// Project configuration file
-        #[arg(long, default_value = "notecheck.yaml")]
-        config: PathBuf,
+        /// Project configuration file (default: notecheck.yaml here or in the nearest parent folder)
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// Neither read nor write the check cache (.notecheck-cache/)
         #[arg(long)]
         no_cache: bool,
+        /// Write into OUT even when it holds files notecheck did not write (they are kept)
+        #[arg(long)]
+        force: bool,
+        /// For notes from others: sanitize raw HTML in the prose, keep only http(s) and relative URLs
+        #[arg(long)]
+        safe: bool,
     },
     /// Check only, for CI
     Check {
-        notes: Option<PathBuf>,
+        /// A notes folder, a note (notes/x.md), the claims at a line (notes/x.md:42) or a block (notes/x.md#id)
+        notes: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// Write the report to FILE; the human summary still goes to the terminal
         #[arg(long)]
         output: Option<PathBuf>,
-        #[arg(long, default_value = "notecheck.yaml")]
-        config: PathBuf,
+        /// Project configuration file (default: notecheck.yaml here or in the nearest parent folder)
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// Neither read nor write the check cache (.notecheck-cache/)
         #[arg(long)]
         no_cache: bool,
@@ -56,11 +66,18 @@ enum Command {
         port: u16,
         #[arg(short, long)]
         out: Option<PathBuf>,
-        #[arg(long, default_value = "notecheck.yaml")]
-        config: PathBuf,
+        /// Project configuration file (default: notecheck.yaml here or in the nearest parent folder)
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// Neither read nor write the check cache (.notecheck-cache/)
         #[arg(long)]
         no_cache: bool,
+        /// Write into OUT even when it holds files notecheck did not write (they are kept)
+        #[arg(long)]
+        force: bool,
+        /// For notes from others: sanitize raw HTML in the prose, keep only http(s) and relative URLs
+        #[arg(long)]
+        safe: bool,
     },
     /// Create a project in DIR (default .): notecheck.yaml, an example note, a CI workflow
     Init {
@@ -94,7 +111,7 @@ enum Format {
 }
 
 fn fail(msg: &str) -> ExitCode {
-    eprintln!("notecheck: {msg}");
+    eprintln!("notecheck: {}", output::human::visible(msg));
     ExitCode::from(2)
 }
 
@@ -110,25 +127,34 @@ fn main() -> ExitCode {
             out,
             config,
             no_cache,
+            force,
+            safe,
         } => {
-            let project = match pipeline::load(notes.as_deref(), &config) {
+            let config = config_path(config);
+            let target = notes.as_deref().map(Target::parse);
+            let mut project = match pipeline::load_target(target.as_ref(), &config) {
                 Ok(p) => p,
                 Err(m) => return fail(&m),
             };
+            project.force = force;
+            project.config.safe |= safe;
             let cache = cache_for(&config, no_cache);
-            let out = out
-                .or_else(|| project.config.out.clone())
-                .unwrap_or_else(|| PathBuf::from("site"));
-            let run = match pipeline::build(&project, &cache, &out, progress()) {
+            let out = project.out_dir(out);
+            let mut run = match pipeline::build(&project, &cache, &out, progress()) {
                 Ok((run, _)) => run,
                 Err(m) => return fail(&m),
             };
             eprintln!("{}", run.summary());
-            let results = run.results;
-            let sources: Vec<&str> = project.notes.iter().map(|n| n.source.as_str()).collect();
-            print!("{}", output::human::render(&results, &sources, color()));
-            println!("site written to {}", out.display());
-            exit(&results)
+            // The pages show whole notes; the terminal, the selected claims.
+            if let Some(Err(m)) = target.map(|t| t.apply(&mut run.notes)) {
+                return fail(&m);
+            }
+            print!("{}", output::human::render(&run.notes, color()));
+            println!(
+                "site written to {}",
+                output::human::visible(&out.display().to_string())
+            );
+            exit(&run.notes)
         }
         Command::Check {
             notes,
@@ -137,40 +163,57 @@ fn main() -> ExitCode {
             config,
             no_cache,
         } => {
-            let project = match pipeline::load(notes.as_deref(), &config) {
+            let config = config_path(config);
+            let target = notes.as_deref().map(Target::parse);
+            let project = match pipeline::load_target(target.as_ref(), &config) {
                 Ok(p) => p,
                 Err(m) => return fail(&m),
             };
+            if let Some(f) = &file {
+                let notes: Vec<PathBuf> = project
+                    .notes
+                    .iter()
+                    .map(|n| PathBuf::from(&n.path))
+                    .collect();
+                if let Err(m) = notecheck::outdir::check_report_file(f, &project.notes_dir, &notes)
+                {
+                    return fail(&m);
+                }
+            }
             let cache = cache_for(&config, no_cache);
-            let run = pipeline::check_all_with(&project, &cache, progress());
+            let mut run = pipeline::check_all_with(&project, &cache, progress());
             eprintln!("{}", run.summary());
-            let results = run.results;
-            let sources: Vec<&str> = project.notes.iter().map(|n| n.source.as_str()).collect();
-            let human = output::human::render(&results, &sources, color() && file.is_none());
-            let report = match format {
-                Format::Human => human.clone(),
-                Format::Json => output::json::render(&results),
-                Format::Junit => output::junit::render(&results),
+            if let Some(Err(m)) = target.map(|t| t.apply(&mut run.notes)) {
+                return fail(&m);
+            }
+            let notes = &run.notes;
+            let emitter: Box<dyn Emitter> = match format {
+                Format::Human => Box::new(output::human::Human {
+                    color: color() && file.is_none(),
+                }),
+                Format::Json => Box::new(output::json::Json),
+                Format::Junit => Box::new(output::junit::Junit),
                 Format::Github => {
-                    if let Err(e) = output::github::write_step_summary(&results) {
+                    if let Err(e) = output::github::write_step_summary(notes) {
                         eprintln!("notecheck: warning: {e}");
                     }
-                    output::github::render(&results)
+                    Box::new(output::github::Github)
                 }
             };
             match file {
                 Some(f) => {
-                    if let Err(e) = write_file(&f, &report) {
+                    if let Err(e) = write_file(&f, &emitter.render(notes)) {
                         return fail(&e);
                     }
-                    print!("{human}");
+                    print!("{}", output::human::render(notes, false));
                 }
                 None => {
                     let mut so = std::io::stdout().lock();
-                    let _ = so.write_all(report.as_bytes());
+                    let _ = emitter.emit(notes, &mut so);
+                    let _ = so.flush();
                 }
             }
-            exit(&results)
+            exit(notes)
         }
         Command::Serve {
             notes,
@@ -178,14 +221,18 @@ fn main() -> ExitCode {
             out,
             config,
             no_cache,
+            force,
+            safe,
         } => {
             let opts = notecheck::serve::ServeOptions {
                 notes,
-                config,
+                config: config_path(config),
                 out,
                 port,
                 use_cache: !no_cache,
                 progress: progress(),
+                force,
+                safe,
             };
             match notecheck::serve::serve(&opts) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -227,30 +274,32 @@ fn mdbook(command: Option<MdbookCommand>) -> ExitCode {
     if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut input) {
         return fail(&format!("cannot read the book from standard input: {e}"));
     }
-    let outcome = match notecheck::mdbook::preprocess(&input) {
+    let mut so = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let outcome = match notecheck::mdbook::preprocess_to(&input, &mut so) {
         Ok(o) => o,
         Err(m) => return fail(&m),
     };
-    let mut so = std::io::stdout().lock();
-    let _ = so.write_all(outcome.book.as_bytes());
-    let _ = so.flush();
+    if let Err(e) = so.flush() {
+        return fail(&format!("cannot write the book: {e}"));
+    }
     for p in &outcome.problems {
-        eprintln!("{p}");
+        eprintln!("{}", output::human::visible(p));
     }
     let t = &outcome.counts;
     if t.failed() > 0 {
         eprintln!(
-            "notecheck: {} of {} claims fail in {} chapters",
+            "notecheck: {} of {} fail in {}",
             t.failed(),
-            t.total(),
-            outcome.chapters
+            output::plural(t.total(), "claim"),
+            output::plural(outcome.chapters, "chapter")
         );
         ExitCode::from(1)
     } else {
         eprintln!(
-            "notecheck: {} claims hold in {} chapters",
-            t.total(),
-            outcome.chapters
+            "notecheck: {} {} in {}",
+            output::plural(t.total(), "claim"),
+            if t.total() == 1 { "holds" } else { "hold" },
+            output::plural(outcome.chapters, "chapter")
         );
         ExitCode::SUCCESS
     }
@@ -270,8 +319,18 @@ fn write_file(f: &Path, s: &str) -> Result<(), String> {
     std::fs::write(f, s).map_err(|e| format!("cannot write {}: {e}", f.display()))
 }
 
-fn exit(results: &[notecheck::check::verdict::NoteResult]) -> ExitCode {
-    if output::totals(results).failed() > 0 {
+/// `--config` when given, else `notecheck.yaml` in the current folder or
+/// the nearest parent that has one.
+fn config_path(config: Option<PathBuf>) -> PathBuf {
+    config.unwrap_or_else(|| {
+        std::env::current_dir()
+            .map(|d| notecheck::target::find_config(&d))
+            .unwrap_or_else(|_| PathBuf::from(notecheck::target::CONFIG_FILE))
+    })
+}
+
+fn exit(notes: &[notecheck::check::verdict::CheckedNote<'_>]) -> ExitCode {
+    if output::totals(notes).failed() > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

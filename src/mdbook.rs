@@ -10,6 +10,11 @@
 //! block rendering), and its `$…$` / `$$…$$` math by MathML, so that the
 //! book needs neither JavaScript nor MathJax for it.
 //!
+//! Chapters are checked as `build` checks notes: in parallel, through the
+//! check cache (`.notecheck-cache/` next to the configuration file, so an
+//! unchanged chapter is not checked again; none when the book's root is not
+//! a folder), and rewritten in parallel.
+//!
 //! Every failing claim (`fail`, `error`, `xpass`) is a problem
 //! `src/chapter.md:LINE:COL: status: message`; with any problem the
 //! preprocessor exits 1 and `mdbook build` fails with those lines.
@@ -41,7 +46,8 @@ pub fn supports(_renderer: &str) -> bool {
 /// What a run produced.
 #[derive(Debug)]
 pub struct Outcome {
-    /// The book as JSON, for standard output.
+    /// The book as JSON, for standard output (empty when
+    /// [`preprocess_to`] wrote it out already).
     pub book: String,
     /// One `path:line:col: status: message` line per failing claim, in
     /// book order.
@@ -56,6 +62,16 @@ pub struct Outcome {
 /// rewrites every chapter. `Err` when the input is not what mdBook sends or
 /// the configuration cannot be read.
 pub fn preprocess(input: &str) -> Result<Outcome, String> {
+    preprocess_inner(input, None)
+}
+
+/// [`preprocess`], writing the book straight to `sink` (a large book is
+/// never held twice, as a value and as text). Nothing is written on `Err`.
+pub fn preprocess_to(input: &str, sink: &mut dyn std::io::Write) -> Result<Outcome, String> {
+    preprocess_inner(input, Some(sink))
+}
+
+fn preprocess_inner(input: &str, sink: Option<&mut dyn std::io::Write>) -> Result<Outcome, String> {
     let value: Value = serde_json::from_str(input)
         .map_err(|e| format!("the input is not mdBook's preprocessor JSON: {e}"))?;
     let Value::Array(mut pair) = value else {
@@ -75,7 +91,7 @@ pub fn preprocess(input: &str) -> Result<Outcome, String> {
         .as_str()
         .unwrap_or("src")
         .to_string();
-    let project = project_config(&context, &root)?;
+    let (project, config_path) = project_config(&context, &root)?;
 
     let items = match book.as_object_mut() {
         Some(obj) => {
@@ -101,26 +117,75 @@ pub fn preprocess(input: &str) -> Result<Outcome, String> {
         counts: Counts::default(),
         chapters: 0,
     };
+    // Every chapter as a note (its text moved out of the book for now).
+    let mut notes = Vec::new();
+    let mut taken = Vec::new();
     for_each_chapter(items, &mut |ch| {
-        process_chapter(ch, &src, &project, &mut out);
+        let n = chapter_note(ch, &src);
+        taken.push(n.is_some());
+        notes.extend(n);
     });
-    out.book = serde_json::to_string(&book).map_err(|e| format!("cannot write the book: {e}"))?;
+    let project = crate::pipeline::Project {
+        config: project,
+        notes_dir: root.join(&src),
+        notes,
+        force: false,
+        root: root.to_path_buf(),
+        partial: false,
+    };
+    // The cache lives in the book's folder (never one this run would create).
+    let cache =
+        crate::cache::Cache::new(root.is_dir().then(|| crate::cache::dir_for(&config_path)));
+    let run = crate::pipeline::check_all_with(&project, &cache, false);
+    let rewritten: Vec<String> = {
+        use rayon::prelude::*;
+        run.notes
+            .par_iter()
+            .map(|c| rewrite(c.note, &c.result))
+            .collect()
+    };
+    for (note, result) in run.notes.iter().map(|c| (c.note, &c.result)) {
+        out.chapters += 1;
+        out.counts.merge(&result.counts);
+        for c in result.claims() {
+            if c.status.is_failure() {
+                out.problems.push(problem_line(&note.path, c));
+            }
+        }
+    }
+    drop(run);
+    drop(project);
+    let mut rewritten = rewritten.into_iter();
+    let mut taken = taken.into_iter();
+    for_each_chapter(items, &mut |ch| {
+        if taken.next() == Some(true)
+            && let Some(text) = rewritten.next()
+        {
+            ch.insert("content".into(), Value::String(text));
+        }
+    });
+    match sink {
+        Some(w) => serde_json::to_writer(w, &book),
+        None => serde_json::to_string(&book).map(|b| out.book = b),
+    }
+    .map_err(|e| format!("cannot write the book: {e}"))?;
     Ok(out)
 }
 
-/// `notecheck.yaml` in the book's root, or `[preprocessor.notecheck] config`.
-fn project_config(context: &Value, root: &Path) -> Result<ProjectConfig, String> {
+/// `notecheck.yaml` in the book's root, or `[preprocessor.notecheck] config`;
+/// and the file's path (the cache goes next to it).
+fn project_config(context: &Value, root: &Path) -> Result<(ProjectConfig, PathBuf), String> {
     let named = context["config"]["preprocessor"]["notecheck"]["config"].as_str();
     let path = root.join(named.unwrap_or("notecheck.yaml"));
     if path.is_file() {
-        crate::config::load_project(&path)
+        Ok((crate::config::load_project(&path)?, path))
     } else if named.is_some() {
         Err(format!(
             "{}: no such file (named by [preprocessor.notecheck] config)",
             path.display()
         ))
     } else {
-        Ok(ProjectConfig::default())
+        Ok((ProjectConfig::default(), path))
     }
 }
 
@@ -138,36 +203,27 @@ fn for_each_chapter(items: &mut [Value], f: &mut dyn FnMut(&mut Map<String, Valu
     }
 }
 
-fn process_chapter(
-    ch: &mut Map<String, Value>,
-    src: &str,
-    project: &ProjectConfig,
-    out: &mut Outcome,
-) {
-    // Draft chapters have no path and no content.
-    let Some(rel) = ch
-        .get("source_path")
+/// The chapter's path in the book's source folder; `None` for a draft.
+fn chapter_source(ch: &Map<String, Value>) -> Option<String> {
+    ch.get("source_path")
         .and_then(Value::as_str)
         .or_else(|| ch.get("path").and_then(Value::as_str))
         .map(str::to_string)
-    else {
-        return;
-    };
-    let Some(content) = ch.get("content").and_then(Value::as_str) else {
-        return;
+}
+
+/// The chapter as a note; its `content` is taken out of the book (left
+/// `null` until the rewritten text is put back). Draft chapters have no
+/// path and no content: `None`.
+fn chapter_note(ch: &mut Map<String, Value>, src: &str) -> Option<Note> {
+    let rel = chapter_source(ch)?;
+    if !ch.get("content").is_some_and(Value::is_string) {
+        return None;
+    }
+    let Some(Value::String(content)) = ch.insert("content".into(), Value::Null) else {
+        return None;
     };
     let shown = chapter_path(src, &rel);
-    let note = note::parse_note(shown.clone(), PathBuf::from(&rel), content.to_string());
-    let result = crate::check::check(&note, project);
-    out.chapters += 1;
-    out.counts.merge(&result.counts);
-    for c in result.claims() {
-        if c.status.is_failure() {
-            out.problems.push(problem_line(&shown, c));
-        }
-    }
-    let rewritten = rewrite(&note, &result);
-    ch.insert("content".into(), Value::String(rewritten));
+    Some(note::parse_note(shown, PathBuf::from(&rel), content))
 }
 
 /// `src/chapter.md`: the chapter's file as seen from the book's root.
@@ -182,9 +238,9 @@ fn chapter_path(src: &str, rel: &str) -> String {
 }
 
 fn problem_line(path: &str, c: &crate::check::verdict::ClaimResult) -> String {
-    let why = crate::output::junit::headline(c);
+    let why = crate::output::headline(c);
     let mut s = format!("{path}:{}:{}: {}: {why}", c.line, c.col, c.status.as_str());
-    let text = crate::output::junit::one_line(&c.text);
+    let text = crate::output::one_line(&c.text);
     if !text.is_empty() {
         let _ = write!(s, " (claim: {text})");
     }
@@ -207,7 +263,7 @@ pub fn rewrite(note: &Note, result: &NoteResult) -> String {
             .iter()
             .map(|b| block_anchor(b.id.as_deref(), b.index)),
     );
-    let pr = PageRenderer::new("mdbook build", &note.path, &reserved);
+    let pr = PageRenderer::new("mdbook build", &note.path, result, &reserved);
 
     for b in &note.blocks {
         let html = match find_block(result, b.index) {

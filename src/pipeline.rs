@@ -22,15 +22,36 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::cache::{self, Cache, FileRecord, Key, PageRecord, SiteManifest};
-use crate::check::verdict::NoteResult;
+use crate::check::verdict::{CheckedNote, NoteResult};
 use crate::config::ProjectConfig;
 use crate::note::{self, Note};
+use crate::outdir::OutDir;
+use crate::target::Target;
 
 /// The project as found on disk.
 pub struct Project {
     pub config: ProjectConfig,
     pub notes_dir: PathBuf,
     pub notes: Vec<Note>,
+    /// Write into an output folder that holds files notecheck did not
+    /// write (`--force`; they are never removed).
+    pub force: bool,
+    /// The folder of `notecheck.yaml` (empty: the current folder); the
+    /// default notes and output folders are taken from it.
+    pub root: PathBuf,
+    /// Only some notes of the notes folder were loaded (a target naming
+    /// one note): a build writes their pages and neither removes nor
+    /// forgets the pages of the others.
+    pub partial: bool,
+}
+
+impl Project {
+    /// The output folder: `out` when given, else `out:` of the
+    /// configuration, else `site` beside `notecheck.yaml`.
+    pub fn out_dir(&self, out: Option<PathBuf>) -> PathBuf {
+        out.or_else(|| self.config.out.clone())
+            .unwrap_or_else(|| self.root.join("site"))
+    }
 }
 
 /// The worker threads: one per core, with the main thread's stack size so
@@ -46,19 +67,72 @@ fn pool() -> &'static rayon::ThreadPool {
     })
 }
 
-/// Read `notecheck.yaml` (when present in the current directory) and every note.
+/// Read the configuration file `config_path` (when it exists) and every
+/// note of `notes_arg` (a folder), or of `notes:` in the configuration, or
+/// of `notes` beside the configuration file.
 /// `Err` is the one line to print before exiting with status 2.
 pub fn load(notes_arg: Option<&Path>, config_path: &Path) -> Result<Project, String> {
-    let config = if config_path.is_file() {
+    load_target(notes_arg.map(Target::all).as_ref(), config_path)
+}
+
+/// [`load`] for a target: a folder, or one note (the target's selection
+/// of claims is applied after checking, see [`Target::apply`]). Relative
+/// `notes`, `out` and `templates` in the configuration are taken from the
+/// configuration file's folder.
+pub fn load_target(target: Option<&Target>, config_path: &Path) -> Result<Project, String> {
+    let root = crate::target::config_base(config_path);
+    let mut config = if config_path.is_file() {
         crate::config::load_project(config_path)?
     } else {
         ProjectConfig::default()
     };
-    let notes_dir = notes_arg
-        .map(Path::to_path_buf)
-        .or_else(|| config.notes.clone())
-        .unwrap_or_else(|| PathBuf::from("notes"));
+    for p in [&mut config.notes, &mut config.out, &mut config.templates]
+        .into_iter()
+        .flatten()
+    {
+        if p.is_relative() {
+            *p = root.join(&*p);
+        }
+    }
+    let project_notes = config.notes.clone().unwrap_or_else(|| root.join("notes"));
     let t0 = Instant::now();
+    if let Some(t) = target.filter(|t| t.is_file()) {
+        // One note: its page goes where it would in the whole site when it
+        // lies in the project's notes folder.
+        let inside = |dir: &Path| match (std::fs::canonicalize(dir), std::fs::canonicalize(&t.path))
+        {
+            (Ok(d), Ok(f)) => f.starts_with(d),
+            _ => false,
+        };
+        let notes_dir = if inside(&project_notes) {
+            project_notes
+        } else {
+            match t.path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            }
+        };
+        let notes = vec![note::read_note(&t.path, &notes_dir)];
+        timing("load", t0);
+        return Ok(Project {
+            config,
+            notes_dir,
+            notes,
+            root,
+            partial: true,
+            force: false,
+        });
+    }
+    let notes_dir = target.map(|t| t.path.clone()).unwrap_or(project_notes);
+    if let Some(t) = target
+        && !notes_dir.exists()
+        && (t.spec.contains([':', '#']) || t.path.extension().is_some_and(|e| e == "md"))
+    {
+        return Err(format!(
+            "'{}' matches nothing: give a notes folder, a note, NOTE:LINE or NOTE#BLOCK-ID",
+            t.spec
+        ));
+    }
     let files = note::walk(&notes_dir)?;
     let notes = pool().install(|| {
         files
@@ -71,21 +145,23 @@ pub fn load(notes_arg: Option<&Path>, config_path: &Path) -> Result<Project, Str
         config,
         notes_dir,
         notes,
+        force: false,
+        root,
+        partial: false,
     })
 }
 
 /// Check every note (in parallel, without a cache); one note's problems
-/// never stop another. `results[i]` is `project.notes[i]`'s.
-pub fn check_all(project: &Project) -> Vec<NoteResult> {
-    check_all_with(project, &Cache::new(None), false).results
+/// never stop another. One per note, in the notes' order.
+pub fn check_all(project: &Project) -> Vec<CheckedNote<'_>> {
+    check_all_with(project, &Cache::new(None), false).notes
 }
 
 /// The outcome of [`check_all_with`].
-pub struct CheckRun {
-    /// One per note, in the notes' order.
-    pub results: Vec<NoteResult>,
-    /// Each note's cache key (computed whether or not the cache is on).
-    pub keys: Vec<Key>,
+pub struct CheckRun<'p> {
+    /// One per note, in the notes' order, with its cache key (computed
+    /// whether or not the cache is on) and its result.
+    pub notes: Vec<CheckedNote<'p>>,
     /// Notes checked in this run.
     pub checked: usize,
     /// Notes whose result came from the cache.
@@ -96,12 +172,12 @@ pub struct CheckRun {
     pub progress: bool,
 }
 
-impl CheckRun {
+impl CheckRun<'_> {
     /// `checked N notes, M from cache`.
     pub fn summary(&self) -> String {
         format!(
-            "checked {} notes, {} from cache",
-            self.results.len(),
+            "checked {}, {} from cache",
+            crate::output::plural(self.notes.len(), "note"),
             self.from_cache
         )
     }
@@ -109,7 +185,7 @@ impl CheckRun {
 
 /// Check every note, in parallel, through `cache`; with `progress`, a
 /// progress bar is drawn on standard error once the run has taken a second.
-pub fn check_all_with(project: &Project, cache: &Cache, progress: bool) -> CheckRun {
+pub fn check_all_with<'p>(project: &'p Project, cache: &Cache, progress: bool) -> CheckRun<'p> {
     let started = Instant::now();
     let project_key = cache::project_key(&project.config);
     let done = Arc::new(AtomicUsize::new(0));
@@ -121,7 +197,7 @@ pub fn check_all_with(project: &Project, cache: &Cache, progress: bool) -> Check
             "notes checked",
         )
     });
-    let outcomes: Vec<(NoteResult, Key, bool)> = pool().install(|| {
+    let outcomes: Vec<(CheckedNote, bool)> = pool().install(|| {
         project
             .notes
             .par_iter()
@@ -129,7 +205,7 @@ pub fn check_all_with(project: &Project, cache: &Cache, progress: bool) -> Check
                 let key = cache::note_key(&project_key, n);
                 let (result, hit) = check_one(project, cache, n, &key);
                 done.fetch_add(1, Ordering::Relaxed);
-                (result, key, hit)
+                (CheckedNote::new(n, key, result), hit)
             })
             .collect()
     });
@@ -137,6 +213,12 @@ pub fn check_all_with(project: &Project, cache: &Cache, progress: bool) -> Check
     let run = check_run(outcomes, cache, started, progress);
     timing("check", started);
     run
+}
+
+/// One note checked without a cache (mdBook chapters), with its key.
+pub fn check_note<'n>(note: &'n Note, config: &ProjectConfig) -> CheckedNote<'n> {
+    let key = cache::note_key(&cache::project_key(config), note);
+    CheckedNote::new(note, key, crate::check::check(note, config))
 }
 
 /// A note's result from `cache`, or checked (and stored); true when cached.
@@ -151,30 +233,25 @@ fn check_one(project: &Project, cache: &Cache, note: &Note, key: &Key) -> (NoteR
     }
 }
 
-/// The run from each note's (result, key, whether cached); prunes the cache.
-fn check_run(
-    outcomes: Vec<(NoteResult, Key, bool)>,
+/// The run from each checked note and whether it came from the cache;
+/// prunes the cache.
+fn check_run<'p>(
+    outcomes: Vec<(CheckedNote<'p>, bool)>,
     cache: &Cache,
     started: Instant,
     progress: bool,
-) -> CheckRun {
-    let mut results = Vec::with_capacity(outcomes.len());
-    let mut keys = Vec::with_capacity(outcomes.len());
-    let mut from_cache = 0;
-    for (r, k, hit) in outcomes {
-        results.push(r);
-        keys.push(k);
-        from_cache += usize::from(hit);
-    }
-    let checked = results.len() - from_cache;
+) -> CheckRun<'p> {
+    let from_cache = outcomes.iter().filter(|(_, hit)| *hit).count();
+    let notes: Vec<CheckedNote> = outcomes.into_iter().map(|(n, _)| n).collect();
+    let checked = notes.len() - from_cache;
     if cache.enabled() && checked > 0 {
+        let keys: Vec<Key> = notes.iter().map(|n| n.key).collect();
         cache.prune(&keys, (4 * keys.len()).max(1024));
     }
     CheckRun {
         checked,
         from_cache,
-        results,
-        keys,
+        notes,
         started,
         progress,
     }
@@ -254,12 +331,16 @@ pub fn site_options(project: &Project) -> crate::report::SiteOptions {
         templates_dir: project.config.templates.clone(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         command: format!("notecheck check {}", project.notes_dir.display()),
+        safe: project.config.safe,
     }
 }
 
-/// Render the checked notes into a site at `out`.
-pub fn render(project: &Project, results: &[NoteResult], out: &Path) -> Result<(), String> {
-    crate::report::render_site(&project.notes, results, &site_options(project), out)
+/// Render the checked notes into a site at `out` (refused when `out` is
+/// the notes folder or around it, or holds files notecheck did not write).
+pub fn render(project: &Project, notes: &[CheckedNote<'_>], out: &Path) -> Result<(), String> {
+    crate::outdir::check_not_notes(out, &project.notes_dir)?;
+    drop(OutDir::open(out, project.force)?);
+    crate::report::render_site(notes, &site_options(project), out)
 }
 
 /// Render like [`render`], through `cache`'s record of `out`: when it
@@ -278,14 +359,15 @@ pub fn render_with(
     cache: &Cache,
 ) -> Result<bool, String> {
     let t0 = Instant::now();
-    if project.notes.len() != run.results.len() || run.keys.len() != run.results.len() {
+    if project.notes.len() != run.notes.len() {
         return Err(format!(
             "internal error: {} notes but {} results",
             project.notes.len(),
-            run.results.len()
+            run.notes.len()
         ));
     }
-    let Some(plan) = SiteBuild::prepare(project, &run.keys, out, cache)? else {
+    let keys: Vec<Key> = run.notes.iter().map(|n| n.key).collect();
+    let Some(plan) = SiteBuild::prepare(project, &keys, out, cache)? else {
         timing("skip", t0);
         return Ok(false);
     };
@@ -298,9 +380,9 @@ pub fn render_with(
         )
     });
     let records: Vec<Result<PageRecord, String>> = pool().install(|| {
-        (0..project.notes.len())
-            .into_par_iter()
-            .map(|i| plan.page(project, i, &run.keys[i], &run.results[i]))
+        run.notes
+            .par_iter()
+            .map(|checked| plan.page(checked))
             .collect()
     });
     let changed = pool().install(|| plan.finish(records, cache))?;
@@ -312,12 +394,12 @@ pub fn render_with(
 /// page is rendered as soon as the note is checked, so that checking and
 /// rendering overlap. Returns the run and whether any file of the site
 /// changed.
-pub fn build(
-    project: &Project,
+pub fn build<'p>(
+    project: &'p Project,
     cache: &Cache,
     out: &Path,
     progress: bool,
-) -> Result<(CheckRun, bool), String> {
+) -> Result<(CheckRun<'p>, bool), String> {
     let started = Instant::now();
     let project_key = cache::project_key(&project.config);
     let keys: Vec<Key> = pool().install(|| {
@@ -345,8 +427,8 @@ pub fn build(
         )
     });
     #[allow(clippy::type_complexity)]
-    let outcomes: Vec<((NoteResult, Key, bool), Option<Result<PageRecord, String>>)> = pool()
-        .install(|| {
+    let outcomes: Vec<((CheckedNote, bool), Option<Result<PageRecord, String>>)> =
+        pool().install(|| {
             // Load the templates on this thread while the others check.
             let (_, outcomes) = rayon::join(
                 || plan.as_ref().map(|p| p.site().is_ok()),
@@ -355,12 +437,12 @@ pub fn build(
                         .notes
                         .par_iter()
                         .zip(keys)
-                        .enumerate()
-                        .map(|(i, (n, key))| {
+                        .map(|(n, key)| {
                             let (result, hit) = check_one(project, cache, n, &key);
-                            let page = plan.as_ref().map(|p| p.page(project, i, &key, &result));
+                            let checked = CheckedNote::new(n, key, result);
+                            let page = plan.as_ref().map(|p| p.page(&checked));
                             done.fetch_add(1, Ordering::Relaxed);
-                            ((result, key, hit), page)
+                            ((checked, hit), page)
                         })
                         .collect()
                 },
@@ -399,12 +481,17 @@ struct SiteBuild {
     old: SiteManifest,
     /// Page of each old record, by path.
     old_pages: BTreeMap<String, usize>,
-    /// The site folder.
+    /// The site folder, and which of its files are notecheck's.
     out: PathBuf,
-    /// Where each note's page goes.
-    rels: Vec<String>,
-    /// The pages this tool may have written into the folder.
-    claimed: Vec<String>,
+    dir: OutDir,
+    /// Where each note's page goes (see [`crate::report::page_paths`]).
+    paths: crate::report::SitePaths,
+    /// Each note's position in `paths`, by its path in the notes folder.
+    index_of: BTreeMap<PathBuf, usize>,
+    /// The home page's text, once rendered.
+    intro: std::sync::Mutex<Option<crate::report::Intro>>,
+    /// Only some notes are built: other pages stay, and stay notecheck's.
+    partial: bool,
     rendered: AtomicUsize,
     written: AtomicUsize,
 }
@@ -424,33 +511,14 @@ impl SiteBuild {
         let mut parts: Vec<&[u8]> = vec![&site_key];
         parts.extend(keys.iter().map(|k| &k[..]));
         let inputs = cache::combine("site-inputs", &parts);
+        // Before anything is written: the folder is one notecheck may write.
+        crate::outdir::check_not_notes(out, &project.notes_dir)?;
+        let dir = OutDir::open(out, project.force)?;
         let old = cache.load_manifest(out).unwrap_or_default();
         if cache.enabled() && old.is_current(&inputs, out) {
             return Ok(None);
         }
-        // Where every page goes; two notes must not share a page.
-        let rels: Vec<String> = project
-            .notes
-            .iter()
-            .map(|n| crate::report::page_path(&n.rel_path))
-            .collect();
-        let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
-        for (rel, note) in rels.iter().zip(&project.notes) {
-            if let Some(other) = seen.insert(rel, &note.path) {
-                return Err(format!(
-                    "{other} and {} would both be written to {rel}",
-                    note.path
-                ));
-            }
-        }
-        // Before anything is written: every page this build may write is ours.
-        let mut claimed = cache.load_owned(out);
-        if cache.enabled() {
-            claimed.extend(rels.iter().cloned());
-            claimed.sort();
-            claimed.dedup();
-            cache.store_owned(out, &claimed);
-        }
+        let paths = crate::report::page_paths(&project.notes.iter().collect::<Vec<_>>());
         let old_pages = old
             .pages
             .iter()
@@ -459,39 +527,63 @@ impl SiteBuild {
             .collect();
         Ok(Some(SiteBuild {
             out: out.to_path_buf(),
+            dir,
+            paths,
+            intro: std::sync::Mutex::new(None),
             site: OnceLock::new(),
             opts,
             site_key,
             inputs,
             old,
             old_pages,
-            rels,
-            claimed,
+            index_of: project
+                .notes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.rel_path.clone(), i))
+                .collect(),
+            partial: project.partial,
             rendered: AtomicUsize::new(0),
             written: AtomicUsize::new(0),
         }))
     }
 
-    /// Note `i`'s page: as recorded when its inputs are unchanged and its
-    /// file untouched, else rendered (and written when its text changed).
-    fn page(
-        &self,
-        project: &Project,
-        i: usize,
-        note_key: &Key,
-        result: &NoteResult,
-    ) -> Result<PageRecord, String> {
-        let key = cache::combine("page", &[&self.site_key, note_key]);
-        let rel = &self.rels[i];
+    /// A checked note's page: as recorded when its inputs are unchanged and
+    /// its file untouched, else rendered (and written when its text changed).
+    fn page(&self, checked: &CheckedNote<'_>) -> Result<PageRecord, String> {
+        let key = cache::combine("page", &[&self.site_key, &checked.key]);
+        let i = *self
+            .index_of
+            .get(&checked.note.rel_path)
+            .ok_or_else(|| format!("{}: not a note of this build", checked.note.path))?;
+        let Some(rel) = &self.paths.pages[i] else {
+            // The home page's text: rendered into the index (see `finish`).
+            let intro = self.site()?.intro(checked.note, &checked.result)?;
+            let entry = intro.entry.clone();
+            if let Ok(mut slot) = self.intro.lock() {
+                *slot = Some(intro);
+            }
+            let file = FileRecord {
+                rel: crate::report::INDEX.to_string(),
+                len: 0,
+                mtime: 0,
+                hash: [0; 32],
+            };
+            return Ok(PageRecord { file, key, entry });
+        };
         let out_dir = self.out_dir();
         let before = self.old_pages.get(rel).map(|&k| &self.old.pages[k]);
         if let Some(r) = before.filter(|r| r.key == key && r.file.is_current(out_dir)) {
             return Ok(r.clone());
         }
-        let page = self.site()?.page(&project.notes[i], result)?;
+        let page = self.site()?.page_at(checked.note, &checked.result, rel)?;
         self.rendered.fetch_add(1, Ordering::Relaxed);
-        let (file, wrote) =
-            FileRecord::write(out_dir, &page.rel_path, &page.html, before.map(|r| &r.file))?;
+        let (file, wrote) = FileRecord::write(
+            &self.dir,
+            &page.rel_path,
+            &page.html,
+            before.map(|r| &r.file),
+        )?;
         if wrote {
             self.written.fetch_add(1, Ordering::Relaxed);
         }
@@ -524,59 +616,62 @@ impl SiteBuild {
     ) -> Result<bool, String> {
         let t0 = Instant::now();
         let out = self.out.as_path();
-        let pages: Vec<PageRecord> = records.into_iter().collect::<Result<_, _>>()?;
+        let mut pages: Vec<PageRecord> = records.into_iter().collect::<Result<_, _>>()?;
         let written = self.written.load(Ordering::Relaxed);
         let mut changed = written > 0;
-        let entries: Vec<crate::report::IndexEntry> =
-            pages.iter().map(|p| p.entry.clone()).collect();
+        let entries: Vec<crate::report::IndexEntry> = pages
+            .iter()
+            .zip(&self.paths.pages)
+            .filter(|(_, rel)| rel.is_some())
+            .map(|(p, _)| p.entry.clone())
+            .collect();
         let site = self.site()?;
-        let index = site.index(&entries)?;
+        let intro = self.intro.lock().ok().and_then(|mut i| i.take());
+        let index = site.index_with(&entries, intro.as_ref())?;
         let mut files = Vec::new();
         let (f, wrote) = FileRecord::write(
-            out,
+            &self.dir,
             crate::report::INDEX,
             &index,
             self.old.file(crate::report::INDEX),
         )?;
         changed |= wrote;
+        if let Some(i) = self.paths.intro {
+            pages[i].file = f.clone();
+        }
         files.push(f);
         for (rel, text) in site.assets() {
-            let (f, wrote) = FileRecord::write(out, rel, text, self.old.file(rel))?;
+            let (f, wrote) = FileRecord::write(&self.dir, rel, text, self.old.file(rel))?;
             changed |= wrote;
             files.push(f);
         }
-        // Pages of notes that are gone (only ever pages this tool wrote).
-        let current: BTreeSet<&str> = self.rels.iter().map(String::as_str).collect();
-        for stale in self
-            .claimed
+        // Files of an earlier build that this one did not write (the page of
+        // a note that is gone): removed, and only ever files notecheck wrote.
+        let current: BTreeSet<&str> = pages
             .iter()
-            .filter(|p| !current.contains(p.as_str()))
-        {
-            let path = crate::report::site_file(out, stale);
-            if std::fs::remove_file(&path).is_ok() {
+            .map(|p| p.file.rel.as_str())
+            .chain(files.iter().map(|f| f.rel.as_str()))
+            .collect();
+        // A partial build (one targeted note) removes nothing.
+        for stale in self.dir.owned().into_iter().filter(|_| !self.partial) {
+            if !current.contains(stale.as_str()) && self.dir.remove(&stale) {
                 changed = true;
-                // Folders left empty go too (never the site folder itself).
-                let mut dir = path.parent();
-                while let Some(d) = dir {
-                    if d == out || !d.starts_with(out) || std::fs::remove_dir(d).is_err() {
-                        break;
-                    }
-                    dir = d.parent();
-                }
             }
         }
+        self.dir.commit()?;
         if cache.enabled() {
-            let mut owned = self.rels.clone();
-            owned.sort();
-            cache.store_owned(out, &owned);
-            cache.store_manifest(
-                out,
-                &SiteManifest {
-                    inputs: self.inputs,
-                    pages,
-                    files,
-                },
-            );
+            // The record stays that of the last whole site: a partial
+            // build's would make a later whole one look done already.
+            if !self.partial {
+                cache.store_manifest(
+                    out,
+                    &SiteManifest {
+                        inputs: self.inputs,
+                        pages,
+                        files,
+                    },
+                );
+            }
         }
         timing("index", t0);
         if timing_on() {
@@ -653,9 +748,20 @@ mod tests {
         out
     }
 
-    fn build_in(dir: &Path, cache: &Cache) -> (CheckRun, bool) {
-        let project = load(Some(&dir.join("notes")), &dir.join("notecheck.yaml")).unwrap();
-        build(&project, cache, &dir.join("site"), false).unwrap()
+    /// Builds the project in `dir`: (notes, notes from the cache, whether the site changed).
+    fn build_in(dir: &Path, cache: &Cache) -> (usize, usize, bool) {
+        try_build_in(dir, cache, false).unwrap()
+    }
+
+    fn try_build_in(
+        dir: &Path,
+        cache: &Cache,
+        force: bool,
+    ) -> Result<(usize, usize, bool), String> {
+        let mut project = load(Some(&dir.join("notes")), &dir.join("notecheck.yaml")).unwrap();
+        project.force = force;
+        let (run, changed) = build(&project, cache, &dir.join("site"), false)?;
+        Ok((run.notes.len(), run.from_cache, changed))
     }
 
     #[test]
@@ -663,9 +769,8 @@ mod tests {
         let dir = project_dir("incremental");
         let cache = Cache::new(Some(dir.join(".notecheck-cache")));
         let out = dir.join("site");
-        let (run, changed) = build_in(&dir, &cache);
+        let (n, _, changed) = build_in(&dir, &cache);
         assert!(changed);
-        let n = run.results.len();
         assert_eq!(n, 3);
 
         // The same bytes as the whole site rendered in one go.
@@ -679,9 +784,9 @@ mod tests {
         );
 
         // Nothing changed: nothing checked, nothing written.
-        let (run, changed) = build_in(&dir, &cache);
+        let (_, from_cache, changed) = build_in(&dir, &cache);
         assert!(!changed);
-        assert_eq!(run.from_cache, n);
+        assert_eq!(from_cache, n);
         assert_eq!(files(&out), first);
 
         // One note edited: its page and the index are written, no other file.
@@ -689,24 +794,30 @@ mod tests {
         let mut text = std::fs::read_to_string(&edited).unwrap();
         text.push_str("\n```check\nlet P, Q ∈ R^{n×n}\n(P Q)^T = P^T Q^T\n```\n");
         std::fs::write(&edited, text).unwrap();
-        let (run, changed) = build_in(&dir, &cache);
+        let (_, from_cache, changed) = build_in(&dir, &cache);
         assert!(changed);
-        assert_eq!(run.from_cache, n - 1);
+        assert_eq!(from_cache, n - 1);
         let second = files(&out);
         for (rel, (bytes, mtime)) in &first {
             let now = &second[rel];
             if rel == "identities.html" || rel == "index.html" {
                 assert_ne!(&now.0, bytes, "{rel} shows the edit");
-            } else {
+            } else if rel != crate::outdir::MANIFEST {
                 assert_eq!(now, &(bytes.clone(), *mtime), "{rel} left alone");
             }
         }
 
         // A deleted note's page goes (and its folder, now empty); a file
-        // this tool did not write stays.
+        // this tool did not write is refused, and with `force` it stays.
         std::fs::write(out.join("mine.html"), "mine").unwrap();
         std::fs::remove_file(dir.join("notes/sub/extra.md")).unwrap();
-        let (_, changed) = build_in(&dir, &cache);
+        let err = try_build_in(&dir, &cache, false).err().unwrap();
+        assert!(
+            err.contains("mine.html") && err.contains("--force"),
+            "{err}"
+        );
+        assert!(out.join("sub/extra.html").exists());
+        let (_, _, changed) = try_build_in(&dir, &cache, true).unwrap();
         assert!(changed);
         assert!(!out.join("sub/extra.html").exists());
         assert!(!out.join("sub").exists());
@@ -718,9 +829,9 @@ mod tests {
 
         // A page edited by hand is written again, from the record.
         std::fs::write(out.join("gradients.html"), "hand edit").unwrap();
-        let (run, changed) = build_in(&dir, &cache);
+        let (n, from_cache, changed) = try_build_in(&dir, &cache, true).unwrap();
         assert!(changed);
-        assert_eq!(run.from_cache, run.results.len());
+        assert_eq!(from_cache, n);
         assert_eq!(
             std::fs::read(out.join("gradients.html")).unwrap(),
             first["gradients.html"].0

@@ -107,7 +107,8 @@ fn junit_matches_the_json_report() {
     assert_eq!(sum("tests"), claims as u64);
     assert_eq!(sum("failures"), n("fail") + n("xpass"));
     assert_eq!(sum("errors"), n("error"));
-    assert_eq!(sum("skipped"), 0);
+    assert_eq!(sum("skipped"), n("xfail"));
+    assert_eq!(attr_u64(suites, "skipped"), n("xfail"));
 
     for (t, note) in ts.iter().zip(notes) {
         let path = note["path"].as_str().unwrap();
@@ -119,19 +120,31 @@ fn junit_matches_the_json_report() {
             .collect();
         let jcs = note["claims"].as_array().unwrap();
         assert_eq!(tcs.len(), jcs.len());
+        let names: std::collections::BTreeSet<&str> =
+            tcs.iter().map(|t| t.attribute("name").unwrap()).collect();
+        assert_eq!(names.len(), tcs.len(), "names are unique in a suite");
         for (tc, jc) in tcs.iter().zip(jcs) {
             assert_eq!(tc.attribute("classname"), Some(path));
             assert_eq!(tc.attribute("file"), Some(path));
             assert!(tc.attribute("time").is_some());
             let line = jc["line"].as_u64().unwrap();
-            assert_eq!(attr_u64(*tc, "line"), line);
+            let property = |k: &str| {
+                tc.descendants()
+                    .find(|p| p.has_tag_name("property") && p.attribute("name") == Some(k))
+                    .and_then(|p| p.attribute("value"))
+                    .map(str::to_string)
+            };
+            assert_eq!(property("line"), Some(line.to_string()));
+            assert_eq!(property("col"), Some(jc["col"].to_string()));
+            // Named by block and label or text, never by line.
             let name = tc.attribute("name").unwrap();
             let block = jc["block"].as_str().unwrap_or("");
-            assert!(
-                name.starts_with(&format!("#{block}")) && name.contains(&format!(":{line} ")),
-                "{name}"
-            );
-            assert!(name.ends_with(jc["text"].as_str().unwrap()), "{name}");
+            assert!(name.starts_with(&format!("#{block}")), "{name}");
+            assert!(!name.contains(&format!(":{line}")), "{name}");
+            match jc["label"].as_str() {
+                Some(l) => assert!(name.contains(&format!("({l})")), "{name}"),
+                None => assert!(name.contains(jc["text"].as_str().unwrap()), "{name}"),
+            }
             let failure = tc.children().find(|c| c.has_tag_name("failure"));
             let error = tc.children().find(|c| c.has_tag_name("error"));
             match jc["status"].as_str().unwrap() {
@@ -153,11 +166,16 @@ fn junit_matches_the_json_report() {
                 "error" => assert!(error.is_some()),
                 "xfail" => {
                     assert!(failure.is_none() && error.is_none());
-                    let out = tc
+                    let skipped = tc
                         .children()
-                        .find(|c| c.has_tag_name("system-out"))
-                        .expect("<system-out>");
-                    assert!(out.text().unwrap().contains("expected failure"));
+                        .find(|c| c.has_tag_name("skipped"))
+                        .expect("<skipped>");
+                    assert!(
+                        skipped
+                            .attribute("message")
+                            .unwrap()
+                            .contains("expected failure")
+                    );
                 }
                 _ => assert!(failure.is_none() && error.is_none()),
             }

@@ -125,11 +125,13 @@ fn true_identities_pass_and_planted_wrong_ones_fail_with_evidence() {
 fn usual_mistakes_are_diagnosed_by_name() {
     let (_, v) = json("tests/fixtures/basic");
     let cs = claims(&v, "gradients.md");
+    // The diagnosis is its own field, never repeated in the message.
     let msg = |line| {
-        at_line(&cs, line)[0]["message"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        let c = at_line(&cs, line)[0];
+        let d = c["diagnosis"].as_str().unwrap().to_string();
+        assert_eq!(c["evidence"]["diagnosis"].as_str(), Some(d.as_str()));
+        assert!(!c["message"].as_str().unwrap().contains(&d), "{c}");
+        d
     };
     for c in at_line(&cs, 12).iter().chain(at_line(&cs, 13).iter()) {
         assert_eq!(status(c), "pass", "{c}");

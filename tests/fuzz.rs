@@ -60,7 +60,7 @@ fn every_saved_crash_input_now_runs_clean() {
         .collect();
     files.sort();
     let project = driver::project(100_000, 0.5);
-    let site = driver::site();
+    let site = driver::site(false);
     for f in &files {
         let text = String::from_utf8_lossy(&std::fs::read(f).unwrap()).into_owned();
         let started = std::time::Instant::now();

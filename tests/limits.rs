@@ -402,3 +402,26 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     eprintln!("100,000 nested groups, checked and built: {took:?}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_huge_block_of_failing_claims_stays_linear() {
+    let dir = tmp("many-claims");
+    let mut text =
+        String::from("---\ncheck:\n  timeout: 0.001\n---\n# Many\n\n```check\nlet x ∈ R^m\n");
+    for _ in 0..50_000 {
+        text.push_str("x = 2 x\n");
+    }
+    text.push_str("```\n");
+    write(&dir, "many.md", &text);
+    let (out, code, took) = check(&dir, Duration::from_secs(120));
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("notes/many.md:50008:3: error"),
+        "{}",
+        &out[out.len().saturating_sub(2000)..]
+    );
+    assert!(out.contains(" 50008 | x = 2 x"));
+    assert!(took < Duration::from_secs(40), "took {took:?}");
+    eprintln!("50,000 failing claims in one block: {took:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

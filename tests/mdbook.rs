@@ -226,3 +226,100 @@ fn project_settings_come_from_the_book_root() {
     assert!(c.contains("n = 2"), "{c}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `[context, book]` for a book at `root` whose chapters are `chapters`
+/// (`None`: a draft chapter, no path and no content).
+fn book_input(root: &std::path::Path, chapters: &[Option<(String, String)>]) -> String {
+    let sections: Vec<Value> = chapters
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match c {
+            Some((path, content)) => serde_json::json!({"Chapter": {
+                "name": path, "content": content, "number": [i + 1], "sub_items": [],
+                "path": path, "source_path": path, "parent_names": []}}),
+            None => serde_json::json!({"Chapter": {
+                "name": "draft", "content": null, "number": null, "sub_items": [],
+                "path": null, "source_path": null, "parent_names": []}}),
+        })
+        .collect();
+    serde_json::json!([
+        {"root": root.to_string_lossy(), "config": {"book": {"src": "src"}},
+         "renderer": "html", "mdbook_version": "0.4.40"},
+        {"sections": sections, "__non_exhaustive": null}
+    ])
+    .to_string()
+}
+
+#[test]
+fn many_chapters_are_checked_in_order_through_the_cache() {
+    let root = std::env::temp_dir().join(format!("notecheck-mdbook-scale-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("notecheck.yaml"), "check:\n  trials: 2\n").unwrap();
+    let mut book_chapters: Vec<Option<(String, String)>> = (0..60)
+        .map(|i| {
+            let claim = if i % 7 == 3 {
+                "(A B)^T = A^T B^T"
+            } else {
+                "(A B)^T = B^T A^T"
+            };
+            Some((
+                format!("ch{i:02}.md"),
+                format!("# Chapter {i}\n\n```check\nlet A, B ∈ R^{{n×n}}\n{claim}\n```\n"),
+            ))
+        })
+        .collect();
+    book_chapters.insert(10, None);
+    let input = book_input(&root, &book_chapters);
+    let run_in = |input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+            .current_dir(&root)
+            .args(["mdbook"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let first = run_in(&input);
+    assert_eq!(first.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&first.stderr);
+    // Chapters 3, 10, 17, … fail, reported in book order.
+    let failing: Vec<&str> = err.lines().filter(|l| l.contains(": fail:")).collect();
+    assert_eq!(failing.len(), 9, "{err}");
+    assert!(failing[0].starts_with("src/ch03.md:5:"), "{err}");
+    assert!(failing[8].starts_with("src/ch59.md:5:"), "{err}");
+    let book: Value = serde_json::from_slice(&first.stdout).unwrap();
+    let mut all = Vec::new();
+    chapters(&book["sections"], &mut all);
+    assert_eq!(all.len(), 61);
+    assert!(all[10]["content"].is_null(), "the draft stays a draft");
+    for (i, ch) in all.iter().enumerate().filter(|(i, _)| *i != 10) {
+        let n = if i < 10 { i } else { i - 1 };
+        let text = ch["content"].as_str().unwrap();
+        assert!(
+            text.contains(&format!("# Chapter {n}\n")),
+            "chapter {n} in place"
+        );
+        let status = if n % 7 == 3 { "fail" } else { "pass" };
+        assert!(text.contains(&format!("data-status=\"{status}\"")), "{n}");
+    }
+    // Stored in the book's cache; a second run gives the same book.
+    let stored = std::fs::read_dir(root.join(".notecheck-cache/results"))
+        .unwrap()
+        .flatten()
+        .map(|d| std::fs::read_dir(d.path()).unwrap().count())
+        .sum::<usize>();
+    assert_eq!(stored, 60);
+    let second = run_in(&input);
+    assert_eq!(second.stdout, first.stdout);
+    assert_eq!(second.stderr, first.stderr);
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -7,8 +7,8 @@ use nalgebra::DMatrix;
 use crate::check::diagnose;
 use crate::check::verdict::DerivativeFigure;
 use crate::check::verdict::{
-    BlockResult, ClaimResult, Counts, Evidence, Matrix, NoteResult, Shown, Status, StmtKindTag,
-    StmtResult,
+    BlockResult, ClaimResult, ClaimSource, Counts, Diagnosis, Evidence, Matrix, NoteResult, Shown,
+    Status, StmtKindTag, StmtResult,
 };
 use crate::config::CheckSettings;
 use crate::eval::interp::{self, Evaluator, Trial};
@@ -261,6 +261,7 @@ fn error_claim(
         block,
         label,
         text: text.to_string(),
+        source: ClaimSource::Check,
         latex: None,
         status: Status::Error,
         message: Some(clip_message(&message)),
@@ -447,6 +448,7 @@ impl Ctx<'_> {
             block: self.block.clone(),
             label: self.label.clone(),
             text: String::new(),
+            source: ClaimSource::Check,
             latex: None,
             status: Status::Pass,
             message: None,
@@ -549,7 +551,7 @@ impl Ctx<'_> {
             let diagnosis = diagnosis
                 .or_else(|| self.diagnose_rewrites(&claim.lhs, rhs, &w, rtol))
                 .or_else(|| diagnose::reordered(&w.lhs, &w.rhs));
-            let mut msg = if shapes_differ {
+            let msg = if shapes_differ {
                 format!(
                     "the sides have different shapes: left is {}, right is {}",
                     shape_str(&w.lhs),
@@ -564,11 +566,8 @@ impl Ctx<'_> {
                     w.tol
                 )
             };
-            if let Some(d) = &diagnosis {
-                msg.push_str(&format!("; {d}"));
-            }
             result.message = Some(msg);
-            result.evidence = Some(self.evidence(&w, diagnosis));
+            result.evidence = Some(self.evidence(&w, diagnosis.map(Diagnosis::new)));
         }
         self.finish(holds, result)
     }
@@ -658,7 +657,7 @@ impl Ctx<'_> {
         (!found.is_empty()).then(|| found.join("; equally, "))
     }
 
-    fn evidence(&self, w: &Sample, diagnosis: Option<String>) -> Evidence {
+    fn evidence(&self, w: &Sample, diagnosis: Option<Diagnosis>) -> Evidence {
         let small = |m: &DMatrix<f64>| {
             (m.nrows() <= PRINT_MAX && m.ncols() <= PRINT_MAX).then(|| to_matrix(m))
         };
@@ -670,9 +669,10 @@ impl Ctx<'_> {
             tolerance: w.tol,
             max_abs_err: w.max_abs,
             rel_err: w.rel,
-            location: w.location(),
-            lhs_shape: shape_str(&w.lhs),
-            rhs_shape: shape_str(&w.rhs),
+            entry: w.at.map(|(i, j)| (i + 1, j + 1)),
+            lhs_shape: w.lhs.shape(),
+            rhs_shape: Some(w.rhs.shape()),
+            space: None,
             lhs: small(&w.lhs),
             rhs: small(&w.rhs),
             diagnosis,
@@ -759,8 +759,8 @@ impl Ctx<'_> {
             result.message = Some(format!("{p} (trial {}, {})", s.trial, dims_str(&s.dims)));
             let mut ev = self.evidence(&s, None);
             ev.rhs = None;
-            ev.rhs_shape = text.to_string();
-            ev.location = String::new();
+            ev.rhs_shape = None;
+            ev.space = Some(text.to_string());
             result.evidence = Some(ev);
         }
         self.finish(holds, result)

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::note::Note;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
@@ -39,6 +41,38 @@ pub struct Matrix {
     pub data: Vec<Vec<f64>>,
 }
 
+/// The usual mistake that explains a failing claim, kept apart from the
+/// claim's message (outputs show it on its own line, JSON as `diagnosis`).
+///
+/// A struct rather than a string so that a diagnosis can grow fields
+/// (which mistake, a suggested fix) without changing what reads it: every
+/// output shows [`Diagnosis::text`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    /// The explanation in words, e.g. "it holds after transposing one side".
+    pub text: String,
+}
+
+impl Diagnosis {
+    pub fn new(text: impl Into<String>) -> Diagnosis {
+        Diagnosis { text: text.into() }
+    }
+}
+
+impl std::fmt::Display for Diagnosis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// A matrix shape: `(rows, columns)`.
+pub type Shape = (usize, usize);
+
+/// `3×4`.
+pub fn shape_text(s: Shape) -> String {
+    format!("{}×{}", s.0, s.1)
+}
+
 /// Why a claim failed, and how to reproduce it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
@@ -55,16 +89,82 @@ pub struct Evidence {
     pub max_abs_err: f64,
     /// ‖A − B‖ / max(‖A‖, ‖B‖).
     pub rel_err: f64,
-    /// Where the largest difference sits, e.g. "entry (2, 3)".
-    pub location: String,
-    /// Shapes of the two sides as evaluated, e.g. "3×4".
-    pub lhs_shape: String,
-    pub rhs_shape: String,
+    /// Where the largest difference sits: 1-based `(row, column)`; `None`
+    /// when there is no entry to name (the shapes differ, or a claim
+    /// `E ∈ S` whose value has the wrong shape or structure).
+    pub entry: Option<(usize, usize)>,
+    /// Shape of the left side as evaluated.
+    pub lhs_shape: Shape,
+    /// Shape of the right side as evaluated; `None` for `E ∈ S`, whose
+    /// right side is the space [`Evidence::space`].
+    pub rhs_shape: Option<Shape>,
+    /// The space of a claim `E ∈ S` as written (`Sym^n`).
+    pub space: Option<String>,
     /// Both values when small enough to print.
     pub lhs: Option<Matrix>,
     pub rhs: Option<Matrix>,
     /// The usual mistake that explains the difference, when one does.
-    pub diagnosis: Option<String>,
+    pub diagnosis: Option<Diagnosis>,
+}
+
+impl Evidence {
+    /// Where the largest difference sits, in words: `entry (2, 3)`, `the
+    /// value` (1×1 sides), `shape` (the shapes differ), each followed by
+    /// the free indices (`with i=2`); empty for `E ∈ S`.
+    pub fn location(&self) -> String {
+        if self.space.is_some() {
+            return String::new();
+        }
+        let mut s = match self.entry {
+            None => "shape".to_string(),
+            Some(_) if self.lhs_shape == (1, 1) => "the value".to_string(),
+            Some((i, j)) => format!("entry ({i}, {j})"),
+        };
+        if !self.indices.is_empty() {
+            let idx: Vec<String> = self
+                .indices
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            s.push_str(" with ");
+            s.push_str(&idx.join(", "));
+        }
+        s
+    }
+
+    /// The left side's shape in words (`3×4`).
+    pub fn lhs_shape_text(&self) -> String {
+        shape_text(self.lhs_shape)
+    }
+
+    /// The right side's shape in words (`3×4`), or the space (`Sym^n`).
+    pub fn rhs_shape_text(&self) -> String {
+        match (&self.space, self.rhs_shape) {
+            (Some(s), _) => s.clone(),
+            (None, Some(r)) => shape_text(r),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// Where a claim comes from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClaimSource {
+    /// A statement of a ```` ```check ```` block.
+    #[default]
+    Check,
+    /// An equation of the prose (spec §6).
+    Latex,
+}
+
+impl ClaimSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimSource::Check => "check",
+            ClaimSource::Latex => "latex",
+        }
+    }
 }
 
 /// One checked relation (`a = b` of a chain, or `E ∈ S`).
@@ -76,8 +176,12 @@ pub struct ClaimResult {
     pub col: usize,
     pub block: Option<String>,
     pub label: Option<String>,
-    /// The claim's source text, e.g. `∂f/∂w = x^T ⊗ I`.
+    /// The claim's source text, e.g. `∂f/∂w = x^T ⊗ I` (comments removed,
+    /// whitespace runs as one space).
     pub text: String,
+    /// A check block's statement or a prose equation.
+    #[serde(default)]
+    pub source: ClaimSource,
     /// LaTeX of the claim generated from its parse (what was checked).
     pub latex: Option<String>,
     pub status: Status,
@@ -220,14 +324,65 @@ pub struct Warning {
 impl NoteResult {
     /// Every claim of the note in file order (note errors, block errors, statements).
     pub fn claims(&self) -> Vec<&ClaimResult> {
-        let mut v: Vec<&ClaimResult> = self.errors.iter().collect();
+        let mut v = self.located_claims();
+        v.sort_by_key(|(_, c)| (c.line, c.col));
+        v.into_iter().map(|(_, c)| c).collect()
+    }
+
+    /// Every claim with the block that holds it (`None` for a problem of
+    /// the note itself), in structural order: note errors, then each block's
+    /// errors and statements.
+    pub fn located_claims(&self) -> Vec<(Option<&BlockResult>, &ClaimResult)> {
+        let mut v: Vec<(Option<&BlockResult>, &ClaimResult)> =
+            self.errors.iter().map(|c| (None, c)).collect();
         for b in &self.blocks {
-            v.extend(b.errors.iter());
+            v.extend(b.errors.iter().map(|c| (Some(b), c)));
             for s in &b.stmts {
-                v.extend(s.claims.iter());
+                v.extend(s.claims.iter().map(|c| (Some(b), c)));
             }
         }
-        v.sort_by_key(|c| (c.line, c.col));
         v
+    }
+
+    /// Keeps only the claims `keep` accepts (a statement keeps its place
+    /// and its other data); the counts are recomputed. `keep` sees each
+    /// block's id, index and options (its claims are being filtered).
+    pub fn retain_claims(
+        &mut self,
+        mut keep: impl FnMut(Option<&BlockResult>, &ClaimResult) -> bool,
+    ) {
+        self.errors.retain(|c| keep(None, c));
+        for b in &mut self.blocks {
+            let (errors, mut stmts) = (std::mem::take(&mut b.errors), std::mem::take(&mut b.stmts));
+            let errors = errors.into_iter().filter(|c| keep(Some(&*b), c)).collect();
+            for s in &mut stmts {
+                s.claims.retain(|c| keep(Some(&*b), c));
+            }
+            b.errors = errors;
+            b.stmts = stmts;
+        }
+        let mut counts = Counts::default();
+        for c in self.claims() {
+            counts.add(c.status);
+        }
+        self.counts = counts;
+    }
+}
+
+/// One unit of work from the check stage to every output: a note, the
+/// cache key of its result, and the result. The report renders it, the
+/// outputs print it, the cache stores its result under its key; nothing
+/// matches notes and results by position.
+#[derive(Clone, Debug)]
+pub struct CheckedNote<'n> {
+    pub note: &'n Note,
+    /// The key the result is (or would be) cached under (`cache::Key`).
+    pub key: [u8; 32],
+    pub result: NoteResult,
+}
+
+impl<'n> CheckedNote<'n> {
+    pub fn new(note: &'n Note, key: [u8; 32], result: NoteResult) -> CheckedNote<'n> {
+        CheckedNote { note, key, result }
     }
 }

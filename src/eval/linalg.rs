@@ -136,7 +136,7 @@ pub fn vec<T: Num>(a: &DMatrix<T>, row_major: bool) -> DMatrix<T> {
     }
 }
 
-/// Inverse of [`vec`]: an `n·m × 1` (or any shape with `rows·cols`
+/// Inverse of [`vec()`]: an `n·m × 1` (or any shape with `rows·cols`
 /// entries) back to `rows × cols` in the same order.
 pub fn unvec<T: Num>(
     v: &DMatrix<T>,

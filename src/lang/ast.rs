@@ -103,7 +103,7 @@ pub struct Space {
     pub kind: SpaceKind,
     /// Top-level axes. `R` → none; `R^n` → one (a column vector);
     /// `R^{p×q}` → two; `R^{m×n×k}` → three. `Sym^n`, `SPD^n`, `Orth^n`,
-    /// `Diag^n` → one axis `n` meaning n×n (see [`Space::matrix_axes`]).
+    /// `Diag^n` → one axis `n` meaning n×n.
     pub axes: Vec<Dim>,
     pub span: Span,
 }

@@ -96,13 +96,29 @@ impl<'a> Lines<'a> {
         let (line, col) = self.at(span.start);
         Located { line, col, message }
     }
+    /// The source text of `span`, without `#` comments (a chain's
+    /// continuation lines may carry them).
     fn text(&self, span: Span) -> String {
-        self.body
-            .get(span.start..span.end)
-            .unwrap_or("")
-            .trim()
-            .to_string()
+        strip_comments(self.body.get(span.start..span.end).unwrap_or(""))
     }
+}
+
+/// `text` with every `#` comment removed (to the end of its line, as the
+/// lexer skips it; `\#` is not a comment), lines left empty dropped,
+/// trimmed.
+fn strip_comments(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|line| {
+            let cut = line
+                .char_indices()
+                .find(|&(i, c)| c == '#' && !line[..i].ends_with('\\'))
+                .map_or(line.len(), |(i, _)| i);
+            line[..cut].trim_end()
+        })
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    lines.join("\n").trim().to_string()
 }
 
 /// Compile every check block of `note`; `base` is the note's settings
@@ -220,5 +236,20 @@ fn statement(
         text,
         latex,
         kind,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_comments;
+
+    #[test]
+    fn comments_leave_the_text() {
+        assert_eq!(
+            strip_comments("f = a   # first\n  = b # second"),
+            "f = a\n  = b"
+        );
+        assert_eq!(strip_comments("x # only\n# whole line\n= y"), "x\n= y");
+        assert_eq!(strip_comments("a \\# b"), "a \\# b");
     }
 }

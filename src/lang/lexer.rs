@@ -141,6 +141,11 @@ pub fn greek_command(c: char) -> Option<&'static str> {
     GREEK.iter().find(|(_, g)| *g == c).map(|(cmd, _)| *cmd)
 }
 
+/// Is `\cmd` a Greek letter (`phi` → true)?
+pub fn greek_letter_command(cmd: &str) -> bool {
+    greek_letter(cmd).is_some()
+}
+
 fn greek_letter(cmd: &str) -> Option<char> {
     GREEK.iter().find(|(c, _)| *c == cmd).map(|(_, g)| *g)
 }

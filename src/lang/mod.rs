@@ -13,3 +13,4 @@ pub mod lexer;
 pub mod parser;
 pub mod resolve;
 pub mod shape;
+pub mod tex;

@@ -65,6 +65,7 @@ enum Binding {
 }
 
 /// Walks a note's statements in order, building the [`Program`].
+#[derive(Clone)]
 pub struct Resolver {
     pub program: Program,
     scope: HashMap<String, Binding>,
@@ -104,6 +105,15 @@ impl Resolver {
                 einstein: false,
             },
         }
+    }
+
+    /// Whether `name` means something here: a declared or defined name, a
+    /// family, a dimension symbol, or the identity `I` (for the LaTeX reader).
+    pub fn knows(&self, name: &str) -> bool {
+        self.scope.contains_key(name)
+            || self.families.contains_key(name)
+            || self.program.dim_symbols.iter().any(|d| d == name)
+            || name == "I"
     }
 
     /// Resolve one statement written at file line `line`.

@@ -10,6 +10,10 @@ pub(crate) struct Scan {
     /// Plain text of the first non-empty heading.
     pub title: Option<String>,
     pub blocks: Vec<CheckBlock>,
+    /// Display math met by the Markdown parser: (byte range of `$$…$$`, tex).
+    pub display: Vec<(std::ops::Range<usize>, String)>,
+    /// Inline math that holds `\in` or `∈` (a possible prose declaration).
+    pub inline_math: Vec<super::InlineMath>,
 }
 
 /// Is this info string the one of a check block (first word exactly `check`)?
@@ -73,6 +77,19 @@ pub(crate) fn scan_body(source: &str, body_start: usize) -> Scan {
                     if !h.is_empty() {
                         scan.title = Some(h);
                     }
+                }
+            }
+            Event::DisplayMath(t) | Event::InlineMath(t) if heading.is_none() => {
+                let display = end >= start + 4 && source[start..].starts_with("$$");
+                if display {
+                    // Masked equations come back as `x…`; the note keeps those.
+                    let tex = source.get(start + 2..end - 2).unwrap_or("").to_string();
+                    scan.display.push((start..end, tex));
+                } else if t.contains("\\in") || t.contains('∈') {
+                    scan.inline_math.push(super::InlineMath {
+                        tex_start: start + 1,
+                        tex: t.to_string(),
+                    });
                 }
             }
             Event::Text(t) | Event::Code(t) | Event::InlineMath(t) | Event::DisplayMath(t)

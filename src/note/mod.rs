@@ -10,11 +10,13 @@ use crate::config::{CheckOverrides, CheckSettings, FrontMatter};
 
 mod blocks;
 mod front;
+mod math;
 mod options;
 mod walk;
 
 pub use blocks::is_check_info;
 pub use front::dims_warnings;
+pub use math::{CheckMode, Equation, EquationOptions, InlineMath};
 pub use walk::walk;
 
 /// Note files larger than this are reported and skipped (spec §7).
@@ -49,6 +51,14 @@ pub struct Note {
     pub body_start: usize,
     /// The check blocks in document order.
     pub blocks: Vec<CheckBlock>,
+    /// The source with the contents of every display equation masked (see
+    /// `math.rs`): what a Markdown parser must read, so that nothing inside
+    /// `$$…$$` is taken for Markdown. Same length and offsets as `source`.
+    pub masked: String,
+    /// The display equations (`$$…$$`) in document order.
+    pub equations: Vec<Equation>,
+    /// Inline math spans that may be prose declarations (they hold `\in`).
+    pub inline_math: Vec<InlineMath>,
 }
 
 /// A fenced code block whose info string starts with `check`.
@@ -301,7 +311,30 @@ fn relative_to(file: &Path, root: &Path) -> PathBuf {
 pub fn parse_note(path: String, rel_path: PathBuf, source: String) -> Note {
     let source = normalize_line_endings(source);
     let f = front::split_front(&source);
-    let scan = blocks::scan_body(&source, f.body_start);
+    let (masked, mut equations) = math::protect(&source, f.body_start);
+    let scan = blocks::scan_body(&masked, f.body_start);
+    // `$$…$$` that does not open a line is display math too.
+    for (range, tex) in scan.display {
+        if !equations
+            .iter()
+            .any(|e| e.range.start <= range.start && range.start < e.range.end)
+        {
+            let (line0, _) = line_col(&source, range.start);
+            equations.push(Equation {
+                index: 0,
+                tex_start: range.start + 2,
+                range,
+                tex,
+                line: line0 + 1,
+                options: EquationOptions::default(),
+            });
+        }
+    }
+    equations.sort_by_key(|e| e.range.start);
+    for (i, e) in equations.iter_mut().enumerate() {
+        e.index = i;
+        math::read_options(&source, e);
+    }
     let stem = |p: &Path| {
         p.file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -325,6 +358,9 @@ pub fn parse_note(path: String, rel_path: PathBuf, source: String) -> Note {
         errors: f.errors,
         body_start: f.body_start,
         blocks: scan.blocks,
+        masked,
+        equations,
+        inline_math: scan.inline_math,
     }
 }
 
@@ -334,13 +370,19 @@ impl Note {
         self.source.get(self.body_start..).unwrap_or("")
     }
 
-    /// Every problem found while reading the note: front matter errors and
-    /// block option errors, sorted by line.
+    /// The Markdown body as Markdown parsers must read it (display math masked).
+    pub fn masked_body(&self) -> &str {
+        self.masked.get(self.body_start..).unwrap_or("")
+    }
+
+    /// Every problem found while reading the note: front matter errors,
+    /// block option errors and `% check` option errors, sorted by line.
     pub fn all_errors(&self) -> Vec<&NoteError> {
         let mut all: Vec<&NoteError> = self
             .errors
             .iter()
             .chain(self.blocks.iter().flat_map(|b| &b.errors))
+            .chain(self.equations.iter().flat_map(|e| &e.options.errors))
             .collect();
         all.sort_by_key(|e| (e.line, e.col));
         all

@@ -12,9 +12,22 @@
 
 use std::fmt::Write;
 
-use crate::check::verdict::{NoteResult, Status};
-use crate::output::junit::{Located, headline, located_claims, one_line};
-use crate::output::totals;
+use crate::check::verdict::{CheckedNote, Status};
+use crate::output::{
+    Emitter, Located, bare_label, count_line, headline, located_claims, one_line, plural,
+    reproduce, totals, trial_line, verdict_line,
+};
+
+/// GitHub Actions workflow commands (and, with [`write_step_summary`], the
+/// job summary).
+pub struct Github;
+
+impl Emitter for Github {
+    fn emit(&self, notes: &[CheckedNote<'_>], w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        // Annotations land in a CI log: no control characters.
+        w.write_all(super::human::visible(&render(notes)).as_bytes())
+    }
+}
 
 /// Annotations GitHub shows per step (and per type); more are dropped.
 pub const MAX_ANNOTATIONS: usize = 10;
@@ -43,14 +56,14 @@ fn plain(s: &str) -> String {
 }
 
 /// Every failing claim of every note, in note order then file order.
-fn failing(results: &[NoteResult]) -> Vec<(&NoteResult, Located<'_>)> {
-    results
+fn failing<'a>(notes: &'a [CheckedNote<'_>]) -> Vec<(&'a str, Located<'a>)> {
+    notes
         .iter()
         .flat_map(|n| {
             located_claims(n)
                 .into_iter()
                 .filter(|l| l.claim.status.is_failure())
-                .map(move |l| (n, l))
+                .map(move |l| (n.result.path.as_str(), l))
         })
         .collect()
 }
@@ -59,14 +72,13 @@ fn title(l: &Located) -> String {
     let c = l.claim;
     let mut t = format!("notecheck {}: {}", c.status.as_str(), l.place);
     if let Some(label) = &c.label {
-        let label = label.trim_start_matches('(').trim_end_matches(')');
-        let _ = write!(t, " ({label})");
+        let _ = write!(t, " ({})", bare_label(label));
     }
     t
 }
 
 /// The annotation's text: the claim, why it fails, the evidence in brief.
-fn message(l: &Located) -> String {
+fn message(path: &str, l: &Located) -> String {
     let c = l.claim;
     let mut m = String::new();
     let text = one_line(&c.text);
@@ -81,44 +93,30 @@ fn message(l: &Located) -> String {
             let _ = writeln!(m, "{}", msg.trim_end());
         }
     }
-    if let Some(e) = &c.evidence {
-        let mut line = format!(
-            "trial {}, seed {}, {}",
-            e.trial,
-            e.seed,
-            crate::check::run::dims_str(&e.dims)
-        );
-        if !e.indices.is_empty() {
-            let _ = write!(
-                line,
-                ", indices {}",
-                crate::check::run::dims_str(&e.indices)
-            );
-        }
+    if let (Some(e), Some(line)) = (&c.evidence, trial_line(c)) {
         let _ = writeln!(m, "{line}");
-        if let Some(d) = &e.diagnosis
-            && !c.message.as_deref().unwrap_or("").contains(d.as_str())
-        {
+        if let Some(d) = &e.diagnosis {
             let _ = writeln!(m, "diagnosis: {d}");
         }
+        let _ = writeln!(m, "reproduce: {}", reproduce(path, c.line));
     }
     m.trim_end().to_string()
 }
 
 /// The workflow commands for `results`.
-pub fn render(results: &[NoteResult]) -> String {
-    let fails = failing(results);
+pub fn render(notes: &[CheckedNote<'_>]) -> String {
+    let fails = failing(notes);
     let mut out = String::new();
-    for (n, l) in fails.iter().take(MAX_ANNOTATIONS) {
+    for (path, l) in fails.iter().take(MAX_ANNOTATIONS) {
         let c = l.claim;
         let _ = writeln!(
             out,
             "::error file={},line={},col={},title={}::{}",
-            escape_property(&n.path),
+            escape_property(path),
             c.line,
             c.col,
             escape_property(&title(l)),
-            escape_data(&message(l))
+            escape_data(&message(path, l))
         );
     }
     if fails.len() > MAX_ANNOTATIONS {
@@ -129,14 +127,14 @@ pub fn render(results: &[NoteResult]) -> String {
             rest.len(),
             if rest.len() == 1 { "" } else { "s" }
         );
-        for (n, l) in rest {
+        for (path, l) in rest {
             let c = l.claim;
             let _ = writeln!(
                 out,
                 "{}",
                 plain(&format!(
                     "{}:{}:{}: {}: {} [{}]: {}",
-                    n.path,
+                    path,
                     c.line,
                     c.col,
                     c.status.as_str(),
@@ -148,20 +146,11 @@ pub fn render(results: &[NoteResult]) -> String {
         }
         out.push_str("::endgroup::\n");
     }
-    let t = totals(results);
     let _ = writeln!(
         out,
-        "notecheck: {}: {} notes, {} claims ({} pass, {} fail, {} error, {} xfail, {} xpass); {} passed, {} failed",
-        if t.failed() > 0 { "FAILED" } else { "ok" },
-        results.len(),
-        t.total(),
-        t.pass,
-        t.fail,
-        t.error,
-        t.xfail,
-        t.xpass,
-        t.passed(),
-        t.failed()
+        "notecheck: {}; {}",
+        verdict_line(notes).1,
+        count_line(notes)
     );
     out
 }
@@ -200,23 +189,25 @@ fn md_text(s: &str) -> String {
 
 /// The Markdown job summary: the overall verdict, one table row per note
 /// with its counts, and the failing claims.
-pub fn step_summary(results: &[NoteResult]) -> String {
-    let t = totals(results);
+pub fn step_summary(notes: &[CheckedNote<'_>]) -> String {
+    let t = totals(notes);
     let mut s = String::new();
     if t.failed() > 0 {
         let _ = writeln!(
             s,
-            "## notecheck: ✗ {} of {} claims fail\n",
+            "## notecheck: ✗ {} of {} fail\n",
             t.failed(),
-            t.total()
+            plural(t.total(), "claim")
         );
+    } else if t.total() == 1 {
+        let _ = writeln!(s, "## notecheck: ✓ the claim holds\n");
     } else {
         let _ = writeln!(s, "## notecheck: ✓ all {} claims hold\n", t.total());
     }
     s.push_str("| note | title | claims | ✓ pass | ✗ fail | ⚠ error | xfail | xpass |\n");
     s.push_str("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-    for n in results {
-        let c = &n.counts;
+    for n in notes {
+        let (n, c) = (&n.result, &n.result.counts);
         let _ = writeln!(
             s,
             "| {} {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -233,8 +224,8 @@ pub fn step_summary(results: &[NoteResult]) -> String {
     }
     let _ = writeln!(
         s,
-        "| **total** ({} notes) | | {} | {} | {} | {} | {} | {} |",
-        results.len(),
+        "| **total** ({}) | | {} | {} | {} | {} | {} | {} |",
+        plural(notes.len(), "note"),
         t.total(),
         t.pass,
         t.fail,
@@ -242,15 +233,15 @@ pub fn step_summary(results: &[NoteResult]) -> String {
         t.xfail,
         t.xpass
     );
-    let fails = failing(results);
+    let fails = failing(notes);
     if !fails.is_empty() {
         s.push_str("\n### Failing claims\n\n");
-        for (n, l) in fails.iter().take(MAX_SUMMARY_PROBLEMS) {
+        for (path, l) in fails.iter().take(MAX_SUMMARY_PROBLEMS) {
             let c = l.claim;
             let _ = writeln!(
                 s,
                 "- {} **{}** {}: {} — {}",
-                md_code(&format!("{}:{}:{}", n.path, c.line, c.col)),
+                md_code(&format!("{path}:{}:{}", c.line, c.col)),
                 c.status.as_str(),
                 md_text(&l.place),
                 md_code(&c.text),
@@ -270,7 +261,7 @@ pub fn step_summary(results: &[NoteResult]) -> String {
 
 /// Appends [`step_summary`] to the file named by `$GITHUB_STEP_SUMMARY`.
 /// `Ok(false)` when the variable is not set (not on GitHub Actions).
-pub fn write_step_summary(results: &[NoteResult]) -> Result<bool, String> {
+pub fn write_step_summary(notes: &[CheckedNote<'_>]) -> Result<bool, String> {
     let Some(file) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|f| !f.is_empty()) else {
         return Ok(false);
     };
@@ -285,7 +276,7 @@ pub fn write_step_summary(results: &[NoteResult]) -> Result<bool, String> {
                 std::path::Path::new(&file).display()
             )
         })?;
-    f.write_all(step_summary(results).as_bytes())
+    f.write_all(step_summary(notes).as_bytes())
         .map_err(|e| format!("cannot write the job summary: {e}"))?;
     Ok(true)
 }

@@ -3,9 +3,8 @@
 
 use std::fmt::Write;
 
-use crate::check::run::dims_str;
-use crate::check::verdict::{ClaimResult, NoteResult, Status};
-use crate::output::totals;
+use crate::check::verdict::{CheckedNote, ClaimResult, Status};
+use crate::output::{Emitter, count_line, fmt_num, reproduce, trial_line, verdict_line};
 
 /// Colours for a terminal; all empty when colour is off.
 struct Paint {
@@ -41,62 +40,81 @@ impl Paint {
     }
 }
 
-/// `sources[i]` is the text of `results[i]`'s note (for the excerpt).
-pub fn render(results: &[NoteResult], sources: &[&str], color: bool) -> String {
+/// The human output: one block per failing claim, then the verdict line
+/// and `N passed, N failed`.
+pub struct Human {
+    /// ANSI colours (for a terminal).
+    pub color: bool,
+}
+
+impl Emitter for Human {
+    fn emit(&self, notes: &[CheckedNote<'_>], w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        w.write_all(render(notes, self.color).as_bytes())
+    }
+}
+
+/// The human output as a string.
+pub fn render(notes: &[CheckedNote<'_>], color: bool) -> String {
     let p = Paint::new(color);
     let mut out = String::new();
-    for (n, src) in results
-        .iter()
-        .zip(sources.iter().chain(std::iter::repeat(&"")))
-    {
+    for n in notes {
         // Split once per note: a line lookup per problem would make a
         // large note with many failures quadratic.
-        let lines: Vec<&str> = src.lines().collect();
-        for c in n.claims() {
+        let lines: Vec<&str> = n.note.source.lines().collect();
+        for c in n.result.claims() {
             if c.status.is_failure() {
-                problem(&mut out, &n.path, &lines, c, &p);
+                problem(&mut out, &n.result.path, &lines, c, &p);
             }
         }
-        for w in &n.warnings {
+        for w in &n.result.warnings {
             let _ = writeln!(
                 out,
                 "{}:{}:{}: {}warning{}: {}",
-                n.path, w.line, w.col, p.yellow, p.reset, w.message
+                visible(&n.result.path),
+                w.line,
+                w.col,
+                p.yellow,
+                p.reset,
+                visible(&w.message)
             );
         }
     }
-    let t = totals(results);
-    let (col, word) = if t.failed() > 0 {
-        (p.red, "FAILED")
-    } else {
-        (p.green, "ok")
-    };
-    let _ = writeln!(
-        out,
-        "{}{}{}: {} notes, {} claims ({} pass, {} fail, {} error, {} xfail, {} xpass)",
-        col,
-        word,
-        p.reset,
-        results.len(),
-        t.total(),
-        t.pass,
-        t.fail,
-        t.error,
-        t.xfail,
-        t.xpass
-    );
-    let _ = writeln!(
-        out,
-        "{}{} passed, {} failed{}",
-        p.bold,
-        t.passed(),
-        t.failed(),
-        p.reset
-    );
+    let (failed, verdict) = verdict_line(notes);
+    let col = if failed { p.red } else { p.green };
+    let (word, rest) = verdict.split_once(':').unwrap_or((&verdict, ""));
+    let _ = writeln!(out, "{col}{word}{}:{rest}", p.reset);
+    let _ = writeln!(out, "{}{}{}", p.bold, count_line(notes), p.reset);
     out
 }
 
+/// `s` with every control character a terminal would act on shown as a
+/// visible symbol, as rustc does: C0 controls as their Unicode pictures
+/// (ESC → ␛, CR → ␍; tab and newline kept), DEL as ␡, C1 controls and the
+/// bidirectional overrides and isolates (U+202E…) as `\u{202e}`.
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    fn bad(c: char) -> bool {
+        (c.is_control() && c != '\t' && c != '\n')
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }
+    if !s.chars().any(bad) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            c if !bad(c) => out.push(c),
+            '\u{7f}' => out.push('\u{2421}'),
+            c if (c as u32) < 0x20 => out.push(char::from_u32(0x2400 + c as u32).unwrap_or('?')),
+            c => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 fn problem(out: &mut String, path: &str, lines: &[&str], c: &ClaimResult, p: &Paint) {
+    let path = visible(path);
     let (col, word) = match c.status {
         Status::Fail => (p.red, "fail"),
         Status::Error => (p.red, "error"),
@@ -105,10 +123,10 @@ fn problem(out: &mut String, path: &str, lines: &[&str], c: &ClaimResult, p: &Pa
     };
     let mut head = format!("{path}:{}:{}: {col}{word}{}", c.line, c.col, p.reset);
     if let Some(b) = &c.block {
-        let _ = write!(head, " [#{b}]");
+        let _ = write!(head, " [#{}]", visible(b));
     }
     if let Some(l) = &c.label {
-        let _ = write!(head, " ({l})");
+        let _ = write!(head, " ({})", visible(l));
     }
     if c.status == Status::Xpass {
         head.push_str(": expected to fail (should-fail block), but it holds");
@@ -116,10 +134,10 @@ fn problem(out: &mut String, path: &str, lines: &[&str], c: &ClaimResult, p: &Pa
     let _ = writeln!(out, "{}{head}{}", p.bold, p.reset);
     if let Some(line) = lines.get(c.line.saturating_sub(1)).copied() {
         let num = c.line.to_string();
-        let _ = writeln!(out, "{} {num} |{} {}", p.dim, p.reset, line);
-        let pad: String = line
+        let _ = writeln!(out, "{} {num} |{} {}", p.dim, p.reset, visible(line));
+        let before: String = line.chars().take(c.col.saturating_sub(1)).collect();
+        let pad: String = visible(&before)
             .chars()
-            .take(c.col.saturating_sub(1))
             .map(|ch| if ch == '\t' { '\t' } else { ' ' })
             .collect();
         let _ = writeln!(
@@ -132,23 +150,10 @@ fn problem(out: &mut String, path: &str, lines: &[&str], c: &ClaimResult, p: &Pa
         );
     }
     if let Some(m) = &c.message {
-        let _ = writeln!(out, "  {m}");
+        let _ = writeln!(out, "  {}", visible(m));
     }
-    if let Some(e) = &c.evidence {
-        let _ = writeln!(
-            out,
-            "  {}evidence:{} trial {}, seed {}, {}{}",
-            p.dim,
-            p.reset,
-            e.trial,
-            e.seed,
-            dims_str(&e.dims),
-            if e.indices.is_empty() {
-                String::new()
-            } else {
-                format!(", indices {}", dims_str(&e.indices))
-            }
-        );
+    if let (Some(e), Some(trial)) = (&c.evidence, trial_line(c)) {
+        let _ = writeln!(out, "  {}evidence:{} {trial}", p.dim, p.reset);
         if let (Some(l), Some(r)) = (&e.lhs, &e.rhs)
             && l.rows * l.cols <= 16
             && r.rows * r.cols <= 16
@@ -157,8 +162,21 @@ fn problem(out: &mut String, path: &str, lines: &[&str], c: &ClaimResult, p: &Pa
             let _ = writeln!(out, "  right = {}", fmt_matrix(&r.data));
         }
         if let Some(d) = &e.diagnosis {
-            let _ = writeln!(out, "  {}diagnosis:{} {d}", p.yellow, p.reset);
+            let _ = writeln!(
+                out,
+                "  {}diagnosis:{} {}",
+                p.yellow,
+                p.reset,
+                visible(&d.text)
+            );
         }
+        let _ = writeln!(
+            out,
+            "  {}reproduce:{} {}",
+            p.dim,
+            p.reset,
+            reproduce(&path, c.line)
+        );
     }
     out.push('\n');
 }
@@ -166,12 +184,7 @@ fn problem(out: &mut String, path: &str, lines: &[&str], c: &ClaimResult, p: &Pa
 fn fmt_matrix(rows: &[Vec<f64>]) -> String {
     let rows: Vec<String> = rows
         .iter()
-        .map(|r| {
-            r.iter()
-                .map(|x| format!("{x:.4}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
+        .map(|r| r.iter().map(|&x| fmt_num(x)).collect::<Vec<_>>().join(" "))
         .collect();
     format!("[{}]", rows.join("; "))
 }

@@ -1,94 +1,146 @@
-//! `--format junit`: JUnit XML for GitLab, Jenkins and other CI servers.
+//! `--format junit`: JUnit XML for GitLab, Jenkins and other CI servers,
+//! written with `quick-junit`.
 //!
 //! One `<testsuite>` per note (named by its path), one `<testcase>` per
-//! claim, named by its block and line: `#vec-identity:42 (2) ∂f/∂w = x^T ⊗ I`.
-//! `fail` and `xpass` are `<failure>`s, `error` is an `<error>`, `pass` and
-//! `xfail` pass (an `xfail` says "expected failure" in its `<system-out>`).
-//! Times are always `0`: the output is a pure function of the verdicts, so
-//! the same notes and seed give the same bytes.
+//! claim. A case is named by its block and label, or its text when it has
+//! no label (`#vec-identity (2)`, `#true ∂f/∂w = x^T ⊗ I`), never by its
+//! line, so that a CI server's history of a claim survives an edit above
+//! it; the line is in the case's `line` property and its `file`
+//! attribute's `path:line`. Names are unique within a suite: a name met
+//! again gets ` [2]`, ` [3]`, … in file order. `fail` and `xpass` are
+//! `<failure>`s, `error` is an `<error>`, `xfail` is `<skipped>` with the
+//! reason, `pass` passes. Times are always `0`: the output is a pure
+//! function of the verdicts, so the same notes and seed give the same
+//! bytes.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::time::Duration;
 
-use crate::check::run::dims_str;
-use crate::check::verdict::{ClaimResult, Counts, Matrix, NoteResult, Status};
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+
+use crate::check::verdict::{CheckedNote, Matrix, Status};
+use crate::output::{
+    Emitter, Located, bare_label, dims_text, fmt_num, headline, located_claims, one_line, reproduce,
+};
 
 /// Values with more entries than this are left out of a failure's text.
 const MAX_PRINTED_ENTRIES: usize = 144;
 
-/// A claim together with the name of what holds it: `#id` or `#block-N` of
-/// its check block, or `note` for a problem of the note itself (front matter,
-/// unreadable file).
-pub struct Located<'a> {
-    pub place: String,
-    pub claim: &'a ClaimResult,
-}
+/// The JUnit XML document.
+pub struct Junit;
 
-/// Every claim of `note` in file order (as [`NoteResult::claims`]), with
-/// the block each one belongs to.
-pub fn located_claims(note: &NoteResult) -> Vec<Located<'_>> {
-    let mut v: Vec<Located> = note
-        .errors
-        .iter()
-        .map(|c| Located {
-            place: "note".to_string(),
-            claim: c,
-        })
-        .collect();
-    for b in &note.blocks {
-        let place = format!(
-            "#{}",
-            crate::report::markdown::block_anchor(b.id.as_deref(), b.index)
-        );
-        for c in b
-            .errors
-            .iter()
-            .chain(b.stmts.iter().flat_map(|s| &s.claims))
-        {
-            v.push(Located {
-                place: place.clone(),
-                claim: c,
-            });
-        }
+impl Emitter for Junit {
+    fn emit(&self, notes: &[CheckedNote<'_>], w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        report(notes)
+            .serialize(w)
+            .map_err(|e| std::io::Error::other(e.to_string()))
     }
-    // Stable: claims on one line keep their order in the block.
-    v.sort_by_key(|l| (l.claim.line, l.claim.col));
-    v
 }
 
-/// The test case name: `#block:LINE (label) text`.
+/// The case name before disambiguation: `#block (label)`, or `#block text`
+/// for a claim without a label.
 pub fn case_name(l: &Located) -> String {
     let c = l.claim;
-    let mut s = format!("{}:{}", l.place, c.line);
-    if let Some(label) = &c.label {
-        let label = label.trim_start_matches('(').trim_end_matches(')');
-        let _ = write!(s, " ({label})");
+    match &c.label {
+        Some(label) => format!("{} ({})", l.place, bare_label(label)),
+        None => {
+            let text = one_line(&c.text);
+            if text.is_empty() {
+                l.place.clone()
+            } else {
+                format!("{} {text}", l.place)
+            }
+        }
     }
-    let text = one_line(&c.text);
-    if !text.is_empty() {
-        s.push(' ');
-        s.push_str(&text);
-    }
-    s
 }
 
-/// Whitespace runs (newlines included) collapsed to one space.
-pub fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The one-line reason a failing claim fails (never empty).
-pub fn headline(c: &ClaimResult) -> String {
-    if c.status == Status::Xpass {
-        return "expected to fail (should-fail block), but it holds".to_string();
-    }
-    c.message
-        .as_deref()
-        .and_then(|m| m.lines().map(str::trim).find(|l| !l.is_empty()))
-        .map(str::to_string)
-        .unwrap_or_else(|| match c.status {
-            Status::Error => "the claim could not be evaluated".to_string(),
-            _ => "the claim is false".to_string(),
+/// Case names for `cases` (in file order), unique: the second and later
+/// uses of a name get ` [2]`, ` [3]`, ….
+pub fn unique_names(cases: &[Located]) -> Vec<String> {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut taken: std::collections::BTreeSet<String> = cases.iter().map(case_name).collect();
+    cases
+        .iter()
+        .map(|l| {
+            let base = case_name(l);
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                return base;
+            }
+            // A suffixed name could itself be some claim's text: skip on.
+            let mut k = *n;
+            loop {
+                let name = format!("{base} [{k}]");
+                if taken.insert(name.clone()) {
+                    *n = k;
+                    return name;
+                }
+                k += 1;
+            }
         })
+        .collect()
+}
+
+/// The report for `notes`.
+pub fn report(notes: &[CheckedNote<'_>]) -> Report {
+    let mut report = Report::new("notecheck");
+    report.set_time(Duration::ZERO);
+    for n in notes {
+        let cases = located_claims(n);
+        let path = n.result.path.as_str();
+        let mut suite = TestSuite::new(path);
+        suite.set_time(Duration::ZERO);
+        suite.extra.insert("file".into(), path.into());
+        suite.add_property(Property::new("title", n.result.title.as_str()));
+        let names = unique_names(&cases);
+        for (l, name) in cases.iter().zip(names) {
+            suite.add_test_case(testcase(path, l, name));
+        }
+        report.add_test_suite(suite);
+    }
+    report
+}
+
+fn testcase(path: &str, l: &Located, name: String) -> TestCase {
+    let c = l.claim;
+    let status = match c.status {
+        Status::Pass => TestCaseStatus::success(),
+        Status::Xfail => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(
+                "expected failure: the claim is in a should-fail block and is false, as expected",
+            );
+            s.set_description(details(path, l));
+            s
+        }
+        Status::Fail | Status::Xpass | Status::Error => {
+            let kind = if c.status == Status::Error {
+                NonSuccessKind::Error
+            } else {
+                NonSuccessKind::Failure
+            };
+            let mut s = TestCaseStatus::non_success(kind);
+            s.set_message(headline(c));
+            s.set_type(c.status.as_str());
+            s.set_description(details(path, l));
+            s
+        }
+    };
+    let mut case = TestCase::new(name, status);
+    case.set_classname(path);
+    case.set_time(Duration::ZERO);
+    case.extra.insert("file".into(), path.into());
+    case.add_property(Property::new("line", c.line.to_string()));
+    case.add_property(Property::new("col", c.col.to_string()));
+    case.add_property(Property::new("place", l.place.as_str()));
+    case
+}
+
+/// The document as a string.
+pub fn render(notes: &[CheckedNote<'_>]) -> String {
+    Junit.render(notes)
 }
 
 /// A failing claim's full story as plain text: where, what, why, and the
@@ -104,8 +156,7 @@ pub fn details(path: &str, l: &Located) -> String {
         l.place
     );
     if let Some(label) = &c.label {
-        let label = label.trim_start_matches('(').trim_end_matches(')');
-        let _ = write!(s, " ({label})");
+        let _ = write!(s, " ({})", bare_label(label));
     }
     s.push('\n');
     if !c.text.trim().is_empty() {
@@ -127,15 +178,16 @@ pub fn details(path: &str, l: &Located) -> String {
     if let Some(e) = &c.evidence {
         let _ = writeln!(s, "trial: {}", e.trial);
         let _ = writeln!(s, "seed: {}", e.seed);
-        let _ = writeln!(s, "dimensions: {}", dims_str(&e.dims));
+        let _ = writeln!(s, "dimensions: {}", dims_text(&e.dims));
         if !e.indices.is_empty() {
-            let _ = writeln!(s, "indices: {}", dims_str(&e.indices));
+            let _ = writeln!(s, "indices: {}", dims_text(&e.indices));
         }
         // A shape mismatch has no finite difference to report.
         if e.max_abs_err.is_finite() {
             let mut largest = fmt_num(e.max_abs_err);
-            if !e.location.is_empty() {
-                let _ = write!(largest, " at {}", e.location);
+            let location = e.location();
+            if !location.is_empty() {
+                let _ = write!(largest, " at {location}");
             }
             let _ = writeln!(s, "largest difference: {largest}");
             if e.rel_err.is_finite() {
@@ -147,17 +199,21 @@ pub fn details(path: &str, l: &Located) -> String {
                 );
             }
         }
-        let _ = writeln!(s, "shapes: left {}, right {}", e.lhs_shape, e.rhs_shape);
+        let _ = writeln!(
+            s,
+            "shapes: left {}, right {}",
+            e.lhs_shape_text(),
+            e.rhs_shape_text()
+        );
         for (side, m) in [("left", &e.lhs), ("right", &e.rhs)] {
             if let Some(m) = m {
                 s.push_str(&matrix_text(side, m));
             }
         }
-        if let Some(d) = &e.diagnosis
-            && !c.message.as_deref().unwrap_or("").contains(d.as_str())
-        {
+        if let Some(d) = &e.diagnosis {
             let _ = writeln!(s, "diagnosis: {d}");
         }
+        let _ = writeln!(s, "reproduce: {}", reproduce(path, c.line));
     } else if let (Some(a), Some(r)) = (c.max_abs_err, c.rel_err)
         && a.is_finite()
         && r.is_finite()
@@ -170,25 +226,6 @@ pub fn details(path: &str, l: &Located) -> String {
         );
     }
     s
-}
-
-/// A number for people: integers as such, others to 6 significant digits.
-fn fmt_num(x: f64) -> String {
-    if !x.is_finite() {
-        return x.to_string();
-    }
-    if x == x.trunc() && x.abs() < 1e15 {
-        return format!("{x:.0}");
-    }
-    let a = x.abs();
-    if (1e-4..1e6).contains(&a) {
-        let digits = (5 - a.log10().floor() as i32).max(0) as usize;
-        let s = format!("{x:.digits$}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        s.to_string()
-    } else {
-        format!("{x:.5e}")
-    }
 }
 
 /// `left (3×2) =` then one line per row, columns aligned.
@@ -211,156 +248,55 @@ fn matrix_text(side: &str, m: &Matrix) -> String {
     s
 }
 
-/// Counts of the claims in `cs`.
-fn count(cs: &[Located]) -> Counts {
-    let mut c = Counts::default();
-    for l in cs {
-        c.add(l.claim.status);
-    }
-    c
-}
-
-/// The JUnit XML document for `results`.
-pub fn render(results: &[NoteResult]) -> String {
-    let notes: Vec<(&NoteResult, Vec<Located>)> =
-        results.iter().map(|n| (n, located_claims(n))).collect();
-    let mut total = Counts::default();
-    for (_, cs) in &notes {
-        total.merge(&count(cs));
-    }
-    let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        x,
-        "<testsuites name=\"notecheck\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"0\">",
-        total.total(),
-        total.fail + total.xpass,
-        total.error
-    );
-    for (i, (n, cs)) in notes.iter().enumerate() {
-        let c = count(cs);
-        let path = attr(&n.path);
-        let _ = writeln!(
-            x,
-            "  <testsuite name=\"{path}\" id=\"{i}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"0\" file=\"{path}\">",
-            c.total(),
-            c.fail + c.xpass,
-            c.error
-        );
-        let _ = writeln!(
-            x,
-            "    <properties>\n      <property name=\"title\" value=\"{}\"/>\n    </properties>",
-            attr(&n.title)
-        );
-        for l in cs {
-            testcase(&mut x, n, l);
-        }
-        x.push_str("  </testsuite>\n");
-    }
-    x.push_str("</testsuites>\n");
-    x
-}
-
-fn testcase(x: &mut String, n: &NoteResult, l: &Located) {
-    let c = l.claim;
-    let path = attr(&n.path);
-    let _ = write!(
-        x,
-        "    <testcase name=\"{}\" classname=\"{path}\" file=\"{path}\" line=\"{}\" time=\"0\"",
-        attr(&case_name(l)),
-        c.line
-    );
-    let (tag, kind) = match c.status {
-        Status::Pass => {
-            x.push_str("/>\n");
-            return;
-        }
-        Status::Xfail => {
-            x.push_str(">\n");
-            let mut out = String::from(
-                "expected failure: the claim is in a should-fail block and is false, as expected\n",
-            );
-            out.push_str(&details(&n.path, l));
-            let _ = writeln!(x, "      <system-out>{}</system-out>", text(&out));
-            x.push_str("    </testcase>\n");
-            return;
-        }
-        Status::Fail => ("failure", "fail"),
-        Status::Xpass => ("failure", "xpass"),
-        Status::Error => ("error", "error"),
-    };
-    x.push_str(">\n");
-    let _ = writeln!(
-        x,
-        "      <{tag} message=\"{}\" type=\"{kind}\">{}</{tag}>",
-        attr(&headline(c)),
-        text(&details(&n.path, l))
-    );
-    x.push_str("    </testcase>\n");
-}
-
-/// Characters XML 1.0 cannot carry at all (control characters other than
-/// tab, newline, carriage return; U+FFFE, U+FFFF) become U+FFFD.
-fn xml_char(ch: char) -> char {
-    match ch {
-        '\t' | '\n' | '\r' => ch,
-        c if (c as u32) < 0x20 => '\u{fffd}',
-        '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
-        c => c,
-    }
-}
-
-/// Escaped for element content.
-fn text(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for ch in s.chars().map(xml_char) {
-        match ch {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '\r' => o.push_str("&#13;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
-/// Escaped for a double-quoted attribute value (newlines kept as `&#10;`).
-fn attr(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for ch in s.chars().map(xml_char) {
-        match ch {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            '\n' => o.push_str("&#10;"),
-            '\r' => o.push_str("&#13;"),
-            '\t' => o.push_str("&#9;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::check::verdict::{ClaimResult, ClaimSource};
 
-    #[test]
-    fn escapes() {
-        assert_eq!(
-            attr("a<b & \"c\"\n'd'"),
-            "a&lt;b &amp; &quot;c&quot;&#10;&apos;d&apos;"
-        );
-        assert_eq!(text("x\u{1b}[31m < y"), "x\u{fffd}[31m &lt; y");
+    fn claim(line: usize, label: Option<&str>, text: &str) -> ClaimResult {
+        ClaimResult {
+            line,
+            col: 1,
+            block: None,
+            label: label.map(str::to_string),
+            text: text.to_string(),
+            source: ClaimSource::Check,
+            latex: None,
+            status: Status::Pass,
+            message: None,
+            max_abs_err: None,
+            rel_err: None,
+            evidence: None,
+            compared: None,
+            figure: None,
+        }
     }
 
     #[test]
-    fn numbers() {
-        assert_eq!(fmt_num(3.0), "3");
-        assert_eq!(fmt_num(-0.5), "-0.5");
-        assert_eq!(fmt_num(1.0 / 3.0), "0.333333");
-        assert_eq!(fmt_num(1.5e-10), "1.50000e-10");
+    fn names_have_no_line_and_are_unique() {
+        let cs = [
+            claim(3, Some("(2)"), "a = b"),
+            claim(3, Some("(2)"), "b = c"),
+            claim(9, None, "x = y"),
+            claim(12, None, "x = y"),
+            claim(14, None, "x = y [2]"),
+        ];
+        let located: Vec<Located> = cs
+            .iter()
+            .map(|c| Located {
+                place: "#b".into(),
+                claim: c,
+            })
+            .collect();
+        assert_eq!(
+            unique_names(&located),
+            [
+                "#b (2)",
+                "#b (2) [2]",
+                "#b x = y",
+                "#b x = y [3]",
+                "#b x = y [2]"
+            ]
+        );
     }
 }

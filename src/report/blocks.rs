@@ -4,7 +4,7 @@
 //! with `data-status` and `data-line`), so they are built here rather than
 //! in the overridable templates.
 
-use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::html::{IdSet, escape, fmt_sig, latex_sig};
@@ -12,8 +12,8 @@ use super::markdown::block_anchor;
 use super::math::render_math;
 use super::plot::{self, Panel};
 use crate::check::verdict::{
-    BlockResult, ClaimResult, DerivativeFigure, Evidence, Matrix, Shown, Status, StmtKindTag,
-    StmtResult,
+    BlockResult, ClaimResult, DerivativeFigure, Evidence, Matrix, NoteResult, Shown, Status,
+    StmtKindTag, StmtResult,
 };
 
 /// A `show` value with more entries than this is shown as a heatmap only.
@@ -79,55 +79,58 @@ pub fn badge_html(s: Status) -> String {
     )
 }
 
-/// A claim as rendered on a page: where it is and how it went.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RenderedClaim {
-    /// The element's `id` (`L42`, `L42-1`, …).
-    pub id: String,
-    pub line: usize,
-    pub col: usize,
-    pub status: Status,
-    pub label: Option<String>,
-    pub text: String,
-    pub message: Option<String>,
-}
-
-/// Per-page rendering state: claim ids are unique within a page, and every
-/// rendered claim is remembered (for the page's counts and problem list).
+/// Per-page rendering state: every claim of the note has its element id
+/// (`L42`, `L42-1`, … in file order, unique within the page) decided
+/// before anything is rendered, so that rendering is a pure function of
+/// the result and the page's counts and problem list come from the result
+/// itself.
 pub struct PageRenderer<'a> {
-    /// How to re-run the check (shown with every failure's evidence).
+    /// How to re-run the check (kept for callers; a failure's evidence
+    /// shows `notecheck check path:line`).
     pub command: &'a str,
     /// The note's path as the user types it, for `path:line` references.
     pub note_path: &'a str,
-    ids: RefCell<IdSet>,
-    rendered: RefCell<Vec<RenderedClaim>>,
+    /// Each claim's id, by the claim's address in the result being rendered.
+    ids: BTreeMap<usize, String>,
+}
+
+/// The address of a claim, as a key of [`PageRenderer`]'s ids.
+fn addr(c: &ClaimResult) -> usize {
+    c as *const ClaimResult as usize
 }
 
 impl<'a> PageRenderer<'a> {
-    pub fn new(command: &'a str, note_path: &'a str, reserved: &[String]) -> Self {
-        let mut ids = IdSet::default();
+    /// A renderer for `result`'s claims; `reserved` are ids the page uses
+    /// otherwise (block anchors, the page's own sections).
+    pub fn new(
+        command: &'a str,
+        note_path: &'a str,
+        result: &NoteResult,
+        reserved: &[String],
+    ) -> Self {
+        let mut set = IdSet::default();
         for r in reserved {
-            ids.reserve(r);
+            set.reserve(r);
         }
+        let ids = result
+            .claims()
+            .into_iter()
+            .map(|c| (addr(c), set.unique(&format!("L{}", c.line))))
+            .collect();
         PageRenderer {
             command,
             note_path,
-            ids: RefCell::new(ids),
-            rendered: RefCell::new(Vec::new()),
+            ids,
         }
     }
 
-    /// Every claim rendered so far, in file order (line, column).
-    pub fn rendered(&self) -> Vec<RenderedClaim> {
-        let mut v = self.rendered.borrow().clone();
-        v.sort_by_key(|c| (c.line, c.col));
-        v
-    }
-
-    /// The id of a claim at `line`: `L{line}`, then `L{line}-1`, … for more
-    /// claims on the same line.
-    fn claim_id(&self, line: usize) -> String {
-        self.ids.borrow_mut().unique(&format!("L{line}"))
+    /// The element id of `c`, a claim of the result this renderer was made
+    /// for (`L{line}` for any other claim).
+    pub fn claim_id(&self, c: &ClaimResult) -> String {
+        self.ids
+            .get(&addr(c))
+            .cloned()
+            .unwrap_or_else(|| format!("L{}", c.line))
     }
 
     /// One check block as a `<section class="check-block">`.
@@ -266,16 +269,7 @@ impl<'a> PageRenderer<'a> {
 
     /// One claim element, carrying `data-status` and `data-line`.
     pub fn claim(&self, c: &ClaimResult, view: ClaimView) -> String {
-        let id = self.claim_id(c.line);
-        self.rendered.borrow_mut().push(RenderedClaim {
-            id: id.clone(),
-            line: c.line,
-            col: c.col,
-            status: c.status,
-            label: c.label.clone(),
-            text: c.text.clone(),
-            message: c.message.clone(),
-        });
+        let id = self.claim_id(c);
         let status = c.status.as_str();
         let compact = view == ClaimView::BadgeOnly;
         let mut s = format!(
@@ -353,19 +347,13 @@ impl<'a> PageRenderer<'a> {
             c.col,
             c.line
         );
-        // The diagnosis stands out under the message (the check stage also
-        // appends it to the message: it is not repeated there).
-        let diagnosis = c.evidence.as_ref().and_then(|e| e.diagnosis.as_deref());
-        let message = c.message.as_deref().map(|m| match diagnosis {
-            Some(d) if m.len() > d.len() && m.trim_end().ends_with(d) => m
-                .trim_end()
-                .strip_suffix(d)
-                .unwrap_or(m)
-                .trim_end_matches([' ', ';', ':', ','])
-                .to_string(),
-            _ => m.to_string(),
-        });
-        if let Some(m) = &message {
+        // The diagnosis stands out under the message.
+        let diagnosis = c
+            .evidence
+            .as_ref()
+            .and_then(|e| e.diagnosis.as_ref())
+            .map(|d| d.text.as_str());
+        if let Some(m) = &c.message {
             if m.contains('\n') {
                 // Multi-line messages point at columns: keep them monospaced.
                 let _ = writeln!(
@@ -428,8 +416,9 @@ impl<'a> PageRenderer<'a> {
         // A shape mismatch has no finite difference to report.
         if ev.max_abs_err.is_finite() {
             let mut largest = escape(&fmt_sig(ev.max_abs_err, 4));
-            if !ev.location.is_empty() {
-                let _ = write!(largest, " at {}", escape(&ev.location));
+            let location = ev.location();
+            if !location.is_empty() {
+                let _ = write!(largest, " at {}", escape(&location));
             }
             fact("largest difference", largest);
             fact("relative error", escape(&fmt_sig(ev.rel_err, 4)));
@@ -439,22 +428,22 @@ impl<'a> PageRenderer<'a> {
             "shapes",
             format!(
                 "left {}, right {}",
-                escape(&ev.lhs_shape),
-                escape(&ev.rhs_shape)
+                escape(&ev.lhs_shape_text()),
+                escape(&ev.rhs_shape_text())
             ),
         );
         s.push_str("</dl>\n");
         if ev.lhs.is_some() || ev.rhs.is_some() {
             s.push_str("<div class=\"evidence-values\">\n");
             for (side, shape, m) in [
-                ("left side", &ev.lhs_shape, &ev.lhs),
-                ("right side", &ev.rhs_shape, &ev.rhs),
+                ("left side", ev.lhs_shape_text(), &ev.lhs),
+                ("right side", ev.rhs_shape_text(), &ev.rhs),
             ] {
                 if let Some(m) = m {
                     let _ = writeln!(
                         s,
                         "<figure class=\"value\"><figcaption>{side} ({})</figcaption><div class=\"matrix\">{}</div></figure>",
-                        escape(shape),
+                        escape(&shape),
                         matrix_html(m, MAX_TYPESET_EVIDENCE)
                     );
                 }
@@ -497,7 +486,7 @@ impl<'a> PageRenderer<'a> {
         let _ = writeln!(
             s,
             "<p class=\"reproduce\">Reproduce: <code>{}</code> <span class=\"reproduce-where\">(claim at {}:{}, trial {}, seed {})</span></p>",
-            escape(self.command),
+            escape(&crate::output::reproduce(self.note_path, c.line)),
             escape(self.note_path),
             c.line,
             ev.trial,

@@ -233,9 +233,40 @@ pub fn root_prefix(depth: usize) -> String {
     "../".repeat(depth)
 }
 
+/// A link to the site page `rel` (`/`-separated, relative to where the
+/// link stands): `./` and the path percent-encoded, so that no file name
+/// can make a link a `javascript:` URL, a query, a fragment or a broken
+/// one: `javascript:alert(1).html` → `./javascript%3Aalert(1).html`.
+pub fn page_href(rel: &str) -> String {
+    let mut out = String::with_capacity(rel.len() + 2);
+    out.push_str("./");
+    for b in rel.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/()!*,;=+@".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_hrefs_are_encoded_relative_paths() {
+        assert_eq!(
+            page_href("javascript:alert(1).html"),
+            "./javascript%3Aalert(1).html"
+        );
+        assert_eq!(page_href("a b/c.html"), "./a%20b/c.html");
+        assert_eq!(
+            page_href("q?x#y%z\n\"'<>.html"),
+            "./q%3Fx%23y%25z%0A%22%27%3C%3E.html"
+        );
+        assert_eq!(page_href("é.html"), "./%C3%A9.html");
+    }
 
     #[test]
     fn escapes() {

@@ -63,7 +63,7 @@ pub fn options() -> Options {
 /// text, deduplicated within the page); relative links to `*.md` files are
 /// pointed at the rendered `*.html`.
 pub fn body_to_html(note: &Note, render_block: &dyn Fn(usize) -> String) -> RenderedBody {
-    render_body(note, render_block, None)
+    render_body(note, render_block, None, false)
 }
 
 /// [`body_to_html`]; with `drop_title`, a level-1 heading that opens the body
@@ -72,6 +72,7 @@ pub(crate) fn render_body(
     note: &Note,
     render_block: &dyn Fn(usize) -> String,
     drop_title: Option<&str>,
+    safe: bool,
 ) -> RenderedBody {
     let start = note.body_start.min(note.source.len());
     let body = &note.source[start..];
@@ -91,7 +92,9 @@ pub(crate) fn render_body(
     let mut check_seen = 0usize;
     let mut first_event = true;
 
-    let mut iter = Parser::new_ext(body, options()).into_offset_iter();
+    let mut iter = Parser::new_ext(body, options())
+        .into_offset_iter()
+        .map(|(ev, r)| (mark_user_html(ev, safe), r));
     while let Some((ev, range)) = iter.next() {
         let is_first = std::mem::replace(&mut first_event, false);
         match ev {
@@ -197,13 +200,107 @@ pub(crate) fn render_body(
     }
 
     let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    if safe {
+        html = safe_html(out);
+    } else {
+        pulldown_cmark::html::push_html(&mut html, out.into_iter());
+    }
     RenderedBody {
         html,
         toc,
         toc_html,
         placed_blocks: placed,
     }
+}
+
+// ---- `--safe` ---------------------------------------------------------------
+
+/// Marks raw HTML written in the note (in `--safe` mode), so that it can be
+/// told from the HTML notecheck itself puts into the event stream.
+const USER_HTML: char = '\u{FDD2}';
+/// Brackets the number of a fragment of notecheck's own HTML while the
+/// prose around it is sanitized.
+const FRAG_OPEN: char = '\u{E000}';
+const FRAG_CLOSE: char = '\u{E001}';
+
+fn mark_user_html(ev: Event<'_>, safe: bool) -> Event<'_> {
+    match ev {
+        Event::Html(h) if safe => Event::Html(format!("{USER_HTML}{h}").into()),
+        Event::InlineHtml(h) if safe => Event::InlineHtml(format!("{USER_HTML}{h}").into()),
+        other => other,
+    }
+}
+
+/// The body's HTML with the note's own markup (raw HTML, links, images)
+/// sanitized by ammonia, and notecheck's fragments (MathML, check blocks,
+/// figures) kept as rendered: they stand as placeholders while the prose is
+/// cleaned. A fragment the cleaned prose lost (inside a `<script>` the note
+/// opened, say) is added at the end: nothing checked disappears.
+fn safe_html(events: Vec<Event<'_>>) -> String {
+    let mut frags: Vec<String> = Vec::new();
+    let evs: Vec<Event> = events
+        .into_iter()
+        .map(|ev| match ev {
+            Event::Html(h) | Event::InlineHtml(h) => match h.strip_prefix(USER_HTML) {
+                Some(user) => Event::InlineHtml(user.to_string().into()),
+                None => {
+                    frags.push(h.to_string());
+                    Event::InlineHtml(format!("{FRAG_OPEN}{}{FRAG_CLOSE}", frags.len() - 1).into())
+                }
+            },
+            other => other,
+        })
+        .collect();
+    let mut prose = String::new();
+    pulldown_cmark::html::push_html(&mut prose, evs.into_iter());
+    let clean = sanitize_prose(&prose);
+    let mut used = vec![false; frags.len()];
+    let mut out = String::with_capacity(clean.len() + frags.iter().map(String::len).sum::<usize>());
+    let mut rest = clean.as_str();
+    while let Some(at) = rest.find(FRAG_OPEN) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + FRAG_OPEN.len_utf8()..];
+        let n = after
+            .find(FRAG_CLOSE)
+            .and_then(|e| Some((after[..e].parse::<usize>().ok()?, e)));
+        match n {
+            Some((i, e)) if i < frags.len() && !used[i] => {
+                out.push_str(&frags[i]);
+                used[i] = true;
+                rest = &after[e + FRAG_CLOSE.len_utf8()..];
+            }
+            _ => rest = after, // the note's own text: the marker is dropped
+        }
+    }
+    out.push_str(rest);
+    for (f, u) in frags.iter().zip(used) {
+        if !u {
+            out.push_str(f);
+        }
+    }
+    out
+}
+
+/// Cleans HTML written by a note's author (`--safe`): ammonia's safe
+/// subset of HTML, plus what Markdown itself produces (heading ids,
+/// footnotes, task-list boxes, table alignment), and only `http(s)` or
+/// relative URLs.
+pub fn sanitize_prose(html: &str) -> String {
+    static CLEANER: std::sync::OnceLock<ammonia::Builder<'static>> = std::sync::OnceLock::new();
+    CLEANER
+        .get_or_init(|| {
+            let mut b = ammonia::Builder::default();
+            b.add_generic_attributes(["id", "class"])
+                .add_tags(["input"])
+                .add_tag_attributes("input", ["type", "checked", "disabled"])
+                .add_tag_attributes("th", ["style"])
+                .add_tag_attributes("td", ["style"])
+                .filter_style_properties(["text-align"].into_iter().collect())
+                .url_schemes(["http", "https"].into_iter().collect());
+            b
+        })
+        .clean(html)
+        .to_string()
 }
 
 /// The text of a heading's inline events (math as its LaTeX source).
@@ -236,6 +333,7 @@ fn heading_html(events: &[Event]) -> String {
         Event::Start(Tag::Link { .. }) | Event::End(TagEnd::Link) | Event::FootnoteReference(_) => {
             None
         }
+        Event::Html(h) | Event::InlineHtml(h) if h.starts_with(USER_HTML) => None,
         Event::SoftBreak | Event::HardBreak => Some(Event::Text(" ".into())),
         other => Some(other.clone()),
     });
@@ -389,6 +487,7 @@ mod tests {
             });
             search = e;
         }
+        let parsed = crate::note::parse_note(String::new(), "t.md".into(), source.to_string());
         Note {
             path: "notes/t.md".into(),
             rel_path: "t.md".into(),
@@ -398,6 +497,9 @@ mod tests {
             errors: vec![],
             body_start,
             blocks,
+            masked: parsed.masked,
+            equations: parsed.equations,
+            inline_math: parsed.inline_math,
         }
     }
 

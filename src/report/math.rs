@@ -101,7 +101,7 @@ fn typeset(latex: &str, display: bool) -> Result<String, String> {
         let mut events = Vec::new();
         for ev in Parser::new(latex, &storage) {
             match ev {
-                Ok(e) => events.push(e),
+                Ok(e) => events.push(defuse(e)),
                 Err(e) => return Err(first_line(&e.to_string())),
             }
         }
@@ -112,12 +112,168 @@ fn typeset(latex: &str, display: bool) -> Result<String, String> {
             config,
         )
         .map_err(|e| e.to_string())?;
-        Ok(out)
+        Ok(escape_stray_markup(&out))
     }));
     match rendered {
         Ok(r) => r,
         Err(_) => Err("the LaTeX renderer gave up on this formula".to_string()),
     }
+}
+
+/// pulldown-latex writes a function name (`\operatorname{…}`, `\mathop{…}`)
+/// verbatim into `<mi>`: one holding markup characters is typeset as text
+/// instead, which it escapes. (Single characters such as the relation `<`
+/// are escaped afterwards by [`escape_stray_markup`].)
+fn defuse(ev: pulldown_latex::event::Event<'_>) -> pulldown_latex::event::Event<'_> {
+    use pulldown_latex::event::{Content, Event};
+    match ev {
+        Event::Content(Content::Function(name)) if name.contains(['<', '>', '&', '"', '\'']) => {
+            Event::Content(Content::Text(name))
+        }
+        other => other,
+    }
+}
+
+/// The MathML elements pulldown-latex writes.
+const MATHML_TAGS: &[&str] = &[
+    "math",
+    "semantics",
+    "annotation",
+    "mrow",
+    "mi",
+    "mo",
+    "mn",
+    "ms",
+    "mtext",
+    "mspace",
+    "msub",
+    "msup",
+    "msubsup",
+    "munder",
+    "mover",
+    "munderover",
+    "mfrac",
+    "msqrt",
+    "mroot",
+    "mtable",
+    "mtr",
+    "mtd",
+    "mlabeledtr",
+    "mstyle",
+    "mpadded",
+    "mphantom",
+    "menclose",
+    "merror",
+    "mmultiscripts",
+    "mprescripts",
+    "none",
+];
+
+/// Escapes every `<`, `>` and `&` of the MathML that is not part of one of
+/// pulldown-latex's own tags or a character reference: the renderer writes
+/// single characters (the relation `<`, `\&`) raw, which would otherwise
+/// be markup to an HTML or XML reader.
+pub fn escape_stray_markup(mathml: &str) -> String {
+    let b = mathml.as_bytes();
+    let mut out = String::with_capacity(mathml.len() + 16);
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'<' => match tag_len(&mathml[i..]) {
+                Some(n) => {
+                    out.push_str(&mathml[i..i + n]);
+                    i += n;
+                }
+                None => {
+                    out.push_str("&lt;");
+                    i += 1;
+                }
+            },
+            b'>' => {
+                out.push_str("&gt;");
+                i += 1;
+            }
+            b'&' => {
+                let n = entity_len(&mathml[i..]).unwrap_or(0);
+                if n > 0 {
+                    out.push_str(&mathml[i..i + n]);
+                    i += n;
+                } else {
+                    out.push_str("&amp;");
+                    i += 1;
+                }
+            }
+            _ => {
+                let start = i;
+                while i < b.len() && !matches!(b[i], b'<' | b'>' | b'&') {
+                    i += 1;
+                }
+                out.push_str(&mathml[start..i]);
+            }
+        }
+    }
+    out
+}
+
+/// Length of the MathML tag `s` starts with: `<name attr="v" …>`, `</name>`
+/// or `<name … />`, `name` one of [`MATHML_TAGS`], attribute values
+/// quoted and free of `<`, `>`.
+fn tag_len(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 1;
+    let closing = b.get(i) == Some(&b'/');
+    if closing {
+        i += 1;
+    }
+    let name_start = i;
+    while i < b.len() && b[i].is_ascii_alphanumeric() {
+        i += 1;
+    }
+    if !MATHML_TAGS.contains(&&s[name_start..i]) {
+        return None;
+    }
+    loop {
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+        }
+        match *b.get(i)? {
+            b'>' => return Some(i + 1),
+            b'/' if !closing && b.get(i + 1) == Some(&b'>') => return Some(i + 2),
+            c if !closing && c.is_ascii_alphabetic() => {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'-') {
+                    i += 1;
+                }
+                if b.get(i) != Some(&b'=') || b.get(i + 1) != Some(&b'"') {
+                    return None;
+                }
+                i += 2;
+                while *b.get(i)? != b'"' {
+                    if matches!(b[i], b'<' | b'>') {
+                        return None;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Length of the character reference `s` starts with (`&amp;`, `&#10;`,
+/// `&#x3c;`), if it is one.
+fn entity_len(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let end = b.iter().take(12).position(|&c| c == b';')?;
+    let body = &s[1..end];
+    let ok = match body.strip_prefix('#') {
+        Some(num) => match num.strip_prefix(['x', 'X']) {
+            Some(h) => !h.is_empty() && h.bytes().all(|c| c.is_ascii_hexdigit()),
+            None => !num.is_empty() && num.bytes().all(|c| c.is_ascii_digit()),
+        },
+        None => !body.is_empty() && body.bytes().all(|c| c.is_ascii_alphanumeric()),
+    };
+    ok.then_some(end + 1)
 }
 
 /// [`to_mathml`], or on error the source in `<code class="math-error">` whose
@@ -214,5 +370,41 @@ mod tests {
         assert!(html.contains(r"$\frac{a}{b$"));
         let html = render_math(r"\nosuchcommand <x>", true);
         assert!(html.contains("&lt;x&gt;"), "{html}");
+    }
+
+    #[test]
+    fn note_text_never_becomes_markup() {
+        let payloads = [
+            r"\operatorname{<img src=x onerror=alert(1)>}",
+            r"\mathop{<img src=x onerror=alert(1)>}",
+            r"\operatorname*{<img src=x onerror=alert(1)>}",
+            r"\text{<script>alert(1)</script>}",
+            r"\mathrm{<img src=x onerror=alert(1)>}",
+            r"\operatorname{</mi></mrow></semantics></math><img src=x onerror=alert(1)>}",
+            r"\text{</math><img src=x onerror=alert(1)>}",
+            r"\operatorname{a]]>b} < c > d \& e",
+            r#"\operatorname{"><img onerror=alert(1)>}"#,
+            r"\operatorname{{{ x }}} {% raw %}",
+        ];
+        for p in payloads {
+            let Ok(m) = to_mathml(p, false) else {
+                continue;
+            };
+            // Parsed as XML, the only elements are MathML ones.
+            let doc = roxmltree::Document::parse(&m).unwrap_or_else(|e| panic!("{p}: {e}\n{m}"));
+            for n in doc.descendants().filter(|n| n.is_element()) {
+                let name = n.tag_name().name();
+                assert!(MATHML_TAGS.contains(&name), "{p}: <{name}> in {m}");
+                for a in n.attributes() {
+                    assert!(!a.name().starts_with("on"), "{p}: {m}");
+                }
+            }
+            assert!(!m.contains("<img") && !m.contains("<script"), "{p}: {m}");
+        }
+        let m = to_mathml(r"\operatorname{<b>}", false).unwrap();
+        assert!(m.contains("&lt;b&gt;"), "{m}");
+        let m = to_mathml(r"a < b \& c", false).unwrap();
+        assert!(m.contains("<mo>&lt;</mo>") && m.contains("&amp;"), "{m}");
+        roxmltree::Document::parse(&m).unwrap();
     }
 }

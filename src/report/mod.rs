@@ -22,13 +22,12 @@ pub mod markdown;
 pub mod math;
 pub mod plot;
 
-use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use tera::{Context, Tera};
 
-use crate::check::verdict::{BlockResult, Counts, NoteResult, Status};
+use crate::check::verdict::{BlockResult, CheckedNote, Counts, NoteResult, Status};
 use crate::note::Note;
 use blocks::{ClaimView, PageRenderer, badge_html, badge_info};
 use html::{escape, root_prefix};
@@ -57,6 +56,9 @@ pub struct SiteOptions {
     pub version: String,
     /// How to re-run the check, e.g. `notecheck check notes`.
     pub command: String,
+    /// Sanitize the notes' prose (`--safe`): raw HTML is cleaned by
+    /// ammonia and every URL that is not `http(s)` or relative is dropped.
+    pub safe: bool,
 }
 
 /// The site's templates and options, loaded once. Pages are rendered one
@@ -127,11 +129,20 @@ impl Site {
         &self.opts
     }
 
-    /// Renders `note`'s page from its `result`.
-    pub fn page(&self, note: &Note, result: &NoteResult) -> Result<Page, String> {
-        let rel = page_rel_path(&note.rel_path);
-        let depth = rel.len() - 1;
-        let href = rel.join("/");
+    /// Renders a checked note's page, at [`page_path`].
+    pub fn page(&self, checked: &CheckedNote<'_>) -> Result<Page, String> {
+        self.page_at(
+            checked.note,
+            &checked.result,
+            &page_path(&checked.note.rel_path),
+        )
+    }
+
+    /// Renders `note`'s page from its `result`, to be written at `href`
+    /// (relative to the site folder, `/`-separated; see [`page_paths`]).
+    pub fn page_at(&self, note: &Note, result: &NoteResult, href: &str) -> Result<Page, String> {
+        let href = href.to_string();
+        let depth = href.matches('/').count();
         let page = render_note_page(&self.tera, note, result, &self.opts, depth)?;
         Ok(Page {
             entry: IndexEntry {
@@ -152,10 +163,40 @@ impl Site {
     /// the chart are prepared in parallel, and the template context is
     /// built from those values directly.
     pub fn index(&self, entries: &[IndexEntry]) -> Result<String, String> {
+        self.index_with(entries, None)
+    }
+
+    /// The home page's text from the root `index.md` (or `README.md`), as
+    /// mdBook uses README: the note's body with its check blocks, shown on
+    /// the index above the table; its claims count in the totals and its
+    /// failing ones are listed under "Needs attention".
+    pub fn intro(&self, note: &Note, result: &NoteResult) -> Result<Intro, String> {
+        let mut c = note_content(note, result, &self.opts, false);
+        for p in &mut c.problems {
+            p.note = note.title.clone();
+        }
+        Ok(Intro {
+            html: format!("{}{}{}", c.errors_html, c.body.html, c.unplaced_html),
+            entry: IndexEntry {
+                title: note.title.clone(),
+                href: String::new(),
+                path: note.path.clone(),
+                counts: c.counts,
+                problems: c.problems,
+            },
+        })
+    }
+
+    /// [`Site::index`], with the home page's text `intro`.
+    pub fn index_with(
+        &self,
+        entries: &[IndexEntry],
+        intro: Option<&Intro>,
+    ) -> Result<String, String> {
         use rayon::prelude::*;
         let json = |e: serde_json::Error| format!("template context: {}", error_chain(&e));
         let mut totals = Counts::default();
-        for e in entries {
+        for e in entries.iter().chain(intro.map(|i| &i.entry)) {
             totals.merge(&e.counts);
         }
         let ((rows, problems), site_chart) = rayon::join(
@@ -167,7 +208,7 @@ impl Site {
                             .map(|e| {
                                 tera::to_value(IndexRow {
                                     title: &e.title,
-                                    href: &e.href,
+                                    href: &html::page_href(&e.href),
                                     path: &e.path,
                                     counts: count_cells(&e.counts),
                                     total: e.counts.total(),
@@ -177,15 +218,16 @@ impl Site {
                             .collect::<Result<Vec<tera::Value>, _>>()
                     },
                     || {
-                        let problems: Vec<Problem> = entries
-                            .iter()
-                            .flat_map(|e| {
+                        let own = intro.map(|i| i.entry.problems.clone()).unwrap_or_default();
+                        let problems: Vec<Problem> = own
+                            .into_iter()
+                            .chain(entries.iter().flat_map(|e| {
                                 e.problems.iter().map(|p| Problem {
-                                    href: format!("{}{}", e.href, p.href),
+                                    href: format!("{}{}", html::page_href(&e.href), p.href),
                                     note: e.title.clone(),
                                     ..p.clone()
                                 })
-                            })
+                            }))
                             .collect();
                         tera::to_value(problems)
                     },
@@ -220,6 +262,10 @@ impl Site {
         };
         ctx.insert("notes".to_string(), tera::Value::Array(rows.map_err(json)?));
         ctx.insert("problems".to_string(), problems.map_err(json)?);
+        ctx.insert(
+            "intro".to_string(),
+            tera::Value::String(intro.map(|i| i.html.clone()).unwrap_or_default()),
+        );
         let ctx = Context::from_value(tera::Value::Object(ctx))
             .map_err(|e| format!("template context: {}", error_chain(&e)))?;
         let html = self
@@ -249,6 +295,67 @@ pub fn page_path(rel: &Path) -> String {
     page_rel_path(rel).join("/")
 }
 
+/// Where each note goes in the site. `pages[i]` is `notes[i]`'s page
+/// (relative to the site folder, `/`-separated), `None` for the note that
+/// is the home page's text (`intro`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SitePaths {
+    pub pages: Vec<Option<String>>,
+    pub intro: Option<usize>,
+}
+
+/// Every note's page, none colliding with another or with a file the site
+/// itself writes: a root `index.md` (else `README.md`) is the home page's
+/// text, as mdBook maps README; a page that would be `index.html`, lie in
+/// `assets/`, or meet another page (also when only the letter case
+/// differs, for case-insensitive disks) gets the first free name with `-2`,
+/// `-3`, … added to its file stem (to the folder for `assets/`). The same
+/// notes give the same names.
+pub fn page_paths(notes: &[&Note]) -> SitePaths {
+    let is_root = |n: &Note, name: &str| {
+        n.rel_path.components().count() == 1
+            && n.rel_path
+                .to_str()
+                .is_some_and(|s| s.eq_ignore_ascii_case(name))
+    };
+    let intro = notes
+        .iter()
+        .position(|n| is_root(n, "index.md"))
+        .or_else(|| notes.iter().position(|n| is_root(n, "README.md")));
+    let mut taken: std::collections::BTreeSet<String> = [INDEX, STYLESHEET]
+        .iter()
+        .map(|s| s.to_lowercase())
+        .collect();
+    let mut pages = Vec::with_capacity(notes.len());
+    for (i, n) in notes.iter().enumerate() {
+        if Some(i) == intro {
+            pages.push(None);
+            continue;
+        }
+        let parts = page_rel_path(&n.rel_path);
+        let in_assets = parts.len() > 1 && parts[0].eq_ignore_ascii_case("assets");
+        let mut rel = parts.join("/");
+        let mut k = 2;
+        while in_assets || taken.contains(&rel.to_lowercase()) {
+            let mut p = parts.clone();
+            if in_assets {
+                p[0] = format!("{}-{k}", p[0]);
+            } else if let Some(last) = p.last_mut() {
+                let stem = last.strip_suffix(".html").unwrap_or(last).to_string();
+                *last = format!("{stem}-{k}.html");
+            }
+            rel = p.join("/");
+            k += 1;
+            if !taken.contains(&rel.to_lowercase()) {
+                break;
+            }
+        }
+        taken.insert(rel.to_lowercase());
+        pages.push(Some(rel));
+    }
+    SitePaths { pages, intro }
+}
+
 /// `out` joined with a `/`-separated path relative to it.
 pub fn site_file(out: &Path, rel: &str) -> PathBuf {
     let mut p = out.to_path_buf();
@@ -258,48 +365,39 @@ pub fn site_file(out: &Path, rel: &str) -> PathBuf {
 
 /// Writes the site into `out`: `out/<rel_path with .md → .html>` per note
 /// (subfolders kept), `out/index.html`, `out/assets/style.css`.
-/// `notes[i]` and `results[i]` describe the same note.
 pub fn render_site(
-    notes: &[Note],
-    results: &[NoteResult],
+    notes: &[CheckedNote<'_>],
     opts: &SiteOptions,
     out: &Path,
 ) -> Result<(), String> {
     use rayon::prelude::*;
-    if notes.len() != results.len() {
-        return Err(format!(
-            "internal error: {} notes but {} results",
-            notes.len(),
-            results.len()
-        ));
-    }
     let site = Site::new(opts)?;
-    let mut written: BTreeMap<String, &str> = BTreeMap::new();
-    for note in notes {
-        let href = page_path(&note.rel_path);
-        if let Some(other) = written.insert(href.clone(), &note.path) {
-            return Err(format!(
-                "{} and {} would both be written to {href}",
-                other, note.path
-            ));
-        }
-    }
+    let paths = page_paths(&notes.iter().map(|c| c.note).collect::<Vec<_>>());
+    let dir = crate::outdir::OutDir::open(out, true)?;
     // Pages are independent: render and write them in parallel.
-    let entries: Vec<Result<IndexEntry, String>> = notes
+    let entries: Vec<Result<Option<IndexEntry>, String>> = notes
         .par_iter()
-        .zip(results)
-        .map(|(note, result)| {
-            let page = site.page(note, result)?;
-            write_file(&site_file(out, &page.rel_path), &page.html)?;
-            Ok(page.entry)
+        .zip(&paths.pages)
+        .map(|(checked, rel)| {
+            let Some(rel) = rel else { return Ok(None) };
+            let page = site.page_at(checked.note, &checked.result, rel)?;
+            dir.write(&page.rel_path, page.html.as_bytes())?;
+            Ok(Some(page.entry))
         })
         .collect();
-    let entries: Vec<IndexEntry> = entries.into_iter().collect::<Result<_, _>>()?;
-    write_file(&site_file(out, INDEX), &site.index(&entries)?)?;
+    let entries: Vec<IndexEntry> = entries
+        .into_iter()
+        .filter_map(Result::transpose)
+        .collect::<Result<_, _>>()?;
+    let intro = match paths.intro {
+        Some(i) => Some(site.intro(notes[i].note, &notes[i].result)?),
+        None => None,
+    };
+    dir.write(INDEX, site.index_with(&entries, intro.as_ref())?.as_bytes())?;
     for (rel, text) in site.assets() {
-        write_file(&site_file(out, rel), text)?;
+        dir.write(rel, text.as_bytes())?;
     }
-    Ok(())
+    dir.commit()
 }
 
 /// What rendering one note page produced.
@@ -309,13 +407,32 @@ struct NotePage {
     problems: Vec<Problem>,
 }
 
-fn render_note_page(
-    tera: &Tera,
+/// The home page's text (see [`Site::intro`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Intro {
+    /// HTML shown above the notes table.
+    pub html: String,
+    /// Its counts and problems (`href` empty: it is the index itself).
+    pub entry: IndexEntry,
+}
+
+/// A note's rendered parts, before the page template.
+struct NoteContent {
+    errors_html: String,
+    body: RenderedBody,
+    unplaced_html: String,
+    counts: Counts,
+    problems: Vec<Problem>,
+}
+
+/// The parts of `note`'s page; `drop_title`: a first heading repeating
+/// the title is left out (the page shows the title).
+fn note_content(
     note: &Note,
     result: &NoteResult,
     opts: &SiteOptions,
-    depth: usize,
-) -> Result<NotePage, String> {
+    drop_title: bool,
+) -> NoteContent {
     let mut reserved: Vec<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
     reserved.extend(
         result
@@ -323,7 +440,7 @@ fn render_note_page(
             .iter()
             .map(|b| block_anchor(b.id.as_deref(), b.index)),
     );
-    let pr = PageRenderer::new(&opts.command, &note.path, &reserved);
+    let pr = PageRenderer::new(&opts.command, &note.path, result, &reserved);
 
     let errors_html = if result.errors.is_empty() {
         String::new()
@@ -361,8 +478,13 @@ fn render_note_page(
             }
         }
     };
-    let show_title = !note.title.trim().is_empty();
-    let body = render_body(note, &render_block, show_title.then_some(note.title.trim()));
+    let show_title = drop_title && !note.title.trim().is_empty();
+    let body = render_body(
+        note,
+        &render_block,
+        show_title.then_some(note.title.trim()),
+        opts.safe,
+    );
 
     // Blocks the Markdown parser did not meet where expected still appear.
     let unplaced: Vec<&BlockResult> = result
@@ -384,7 +506,8 @@ fn render_note_page(
         s
     };
 
-    let claims = pr.rendered();
+    // Every claim of the result is on the page (placed or not).
+    let claims = result.claims();
     let mut counts = Counts::default();
     for c in &claims {
         counts.add(c.status);
@@ -393,23 +516,49 @@ fn render_note_page(
         .iter()
         .filter(|c| c.status.is_failure())
         .map(|c| Problem {
-            href: format!("#{}", c.id),
+            href: format!("#{}", pr.claim_id(c)),
             note: String::new(),
             line: c.line,
             label: c.label.as_deref().map(blocks::paren).unwrap_or_default(),
             status: c.status.as_str().to_string(),
             badge: badge_html(c.status),
             text: c.text.clone(),
-            // The first line; the claim itself shows the whole message.
-            message: c
-                .message
-                .as_deref()
-                .and_then(|m| m.lines().next())
-                .unwrap_or_default()
-                .to_string(),
+            // The first line and the diagnosis; the claim itself shows
+            // the whole message.
+            message: {
+                let first = c.message.as_deref().and_then(|m| m.lines().next());
+                let diagnosis = c.evidence.as_ref().and_then(|e| e.diagnosis.as_ref());
+                match (first, diagnosis) {
+                    (Some(m), Some(d)) => format!("{m}; {d}"),
+                    (m, _) => m.unwrap_or_default().to_string(),
+                }
+            },
         })
         .collect();
+    NoteContent {
+        errors_html,
+        body,
+        unplaced_html,
+        counts,
+        problems,
+    }
+}
 
+fn render_note_page(
+    tera: &Tera,
+    note: &Note,
+    result: &NoteResult,
+    opts: &SiteOptions,
+    depth: usize,
+) -> Result<NotePage, String> {
+    let NoteContent {
+        errors_html,
+        body,
+        unplaced_html,
+        counts,
+        problems,
+    } = note_content(note, result, opts, true);
+    let show_title = !note.title.trim().is_empty();
     let ctx = NoteCtx {
         site_title: opts.title.clone(),
         root: root_prefix(depth),
@@ -650,14 +799,6 @@ fn page_rel_path(rel: &Path) -> Vec<String> {
         None => parts.push("note.html".to_string()),
     }
     parts
-}
-
-fn write_file(path: &Path, text: &str) -> Result<(), String> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 #[cfg(test)]
