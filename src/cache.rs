@@ -355,6 +355,15 @@ pub struct PageRecord {
     pub key: Key,
     /// The page's row on the index.
     pub entry: crate::report::IndexEntry,
+    /// The page's figure files.
+    pub figures: Vec<FileRecord>,
+}
+
+impl PageRecord {
+    /// True when the page and its figure files are on disk as written.
+    pub fn is_current(&self, out: &Path) -> bool {
+        self.file.is_current(out) && self.figures.iter().all(|f| f.is_current(out))
+    }
 }
 
 /// A file written into the site folder.
@@ -438,7 +447,7 @@ impl SiteManifest {
             && self
                 .pages
                 .iter()
-                .map(|p| &p.file)
+                .flat_map(|p| std::iter::once(&p.file).chain(&p.figures))
                 .chain(&self.files)
                 .all(|f| f.is_current(out))
     }

@@ -569,11 +569,16 @@ impl SiteBuild {
                 mtime: 0,
                 hash: [0; 32],
             };
-            return Ok(PageRecord { file, key, entry });
+            return Ok(PageRecord {
+                file,
+                key,
+                entry,
+                figures: Vec::new(),
+            });
         };
         let out_dir = self.out_dir();
         let before = self.old_pages.get(rel).map(|&k| &self.old.pages[k]);
-        if let Some(r) = before.filter(|r| r.key == key && r.file.is_current(out_dir)) {
+        if let Some(r) = before.filter(|r| r.key == key && r.is_current(out_dir)) {
             return Ok(r.clone());
         }
         let page = self.site()?.page_at(checked.note, &checked.result, rel)?;
@@ -587,10 +592,20 @@ impl SiteBuild {
         if wrote {
             self.written.fetch_add(1, Ordering::Relaxed);
         }
+        let mut figures = Vec::with_capacity(page.figures.len());
+        for (rel, svg) in &page.figures {
+            let old = before.and_then(|r| r.figures.iter().find(|f| &f.rel == rel));
+            let (f, wrote) = FileRecord::write(&self.dir, rel, svg, old)?;
+            if wrote {
+                self.written.fetch_add(1, Ordering::Relaxed);
+            }
+            figures.push(f);
+        }
         Ok(PageRecord {
             file,
             key,
             entry: page.entry,
+            figures,
         })
     }
 
@@ -646,11 +661,17 @@ impl SiteBuild {
             files.push(f);
         }
         // Files of an earlier build that this one did not write (the page of
-        // a note that is gone): removed, and only ever files notecheck wrote.
+        // a note that is gone, a figure no page uses now): removed, and only
+        // ever files notecheck wrote.
+        let figures = pages
+            .iter()
+            .flat_map(|p| &p.figures)
+            .map(|f| f.rel.as_str());
         let current: BTreeSet<&str> = pages
             .iter()
             .map(|p| p.file.rel.as_str())
             .chain(files.iter().map(|f| f.rel.as_str()))
+            .chain(figures)
             .collect();
         // A partial build (one targeted note) removes nothing.
         for stale in self.dir.owned().into_iter().filter(|_| !self.partial) {

@@ -1,7 +1,8 @@
 //! The built site in a real browser: headless Chromium opens pages of the
 //! site of the included notes and reports, from inside the page, whether
 //! the stylesheet loaded, images and every other resource loaded, the
-//! MathML was laid out and the figures have a size. Skipped (and passing)
+//! MathML was laid out and the figures (inline or files) have a size and
+//! a text alternative. Skipped (and passing)
 //! when `chromium` is not installed.
 
 use std::io::Read;
@@ -43,12 +44,15 @@ window.addEventListener('load', function () {
   r.mfrac_taller_than_text = frac ? frac.getBoundingClientRect().height > 20 : null;
   // Open every figure, then measure every plot.
   Array.prototype.slice.call(document.querySelectorAll('details')).forEach(function (d) { d.open = true; });
-  var svgs = Array.prototype.slice.call(document.querySelectorAll('svg.plot'));
+  // Figures are inline <svg class="plot"> or <img class="plot"> files.
+  var svgs = Array.prototype.slice.call(document.querySelectorAll('svg.plot, img.plot'));
   r.plots = svgs.length;
+  r.plot_files = document.querySelectorAll('img.plot').length;
   r.plots_laid_out = svgs.filter(laidOut).length;
-  r.fd_plots = document.querySelectorAll('svg.figure-fd').length;
-  r.heatmaps = document.querySelectorAll('svg.heatmap').length;
+  r.fd_plots = document.querySelectorAll('.plot.figure-fd').length;
+  r.heatmaps = document.querySelectorAll('.plot.heatmap').length;
   r.plots_titled = svgs.filter(function (s) {
+    if (s.tagName === 'IMG') return (s.getAttribute('alt') || '').length > 20;
     return s.querySelector(':scope > title') && s.querySelector(':scope > desc') && s.getAttribute('role') === 'img';
   }).length;
   var text = document.querySelector('svg.plot text');
@@ -265,6 +269,8 @@ fn site_renders_in_chromium() {
             "{page}: no finite-difference plot: {r}"
         );
         assert!(n(&r, "heatmaps") >= 1, "{page}: no heatmap: {r}");
+        // Passing claims' figures are files (loaded, described by `alt`).
+        assert!(n(&r, "plot_files") >= 2, "{page}: no figure files: {r}");
     }
 
     // Dark mode: the page's colours change and the plots follow them.

@@ -212,7 +212,13 @@ fn every_example_gets_the_verdicts_its_source_states() {
         for claim in note["claims"].as_array().expect("claims") {
             let line = claim["line"].as_u64().expect("line") as usize;
             let status = claim["status"].as_str().expect("status");
-            let message = claim["message"].as_str().unwrap_or_default();
+            // The diagnosis (the usual mistake named) is kept apart from
+            // the message; the docs may quote either.
+            let message = format!(
+                "{}\n{}",
+                claim["message"].as_str().unwrap_or_default(),
+                claim["diagnosis"].as_str().unwrap_or_default()
+            );
             let text = claim["text"].as_str().unwrap_or_default();
             if let Some(k) = STATUSES.iter().position(|s| *s == status) {
                 counts[k] += 1;

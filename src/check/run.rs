@@ -299,6 +299,14 @@ struct Sample {
 }
 
 impl Sample {
+    /// The index values as the evaluator takes them (0-based).
+    fn zero_based_indices(&self) -> BTreeMap<String, usize> {
+        self.indices
+            .iter()
+            .map(|(k, v)| (k.clone(), (*v as usize).saturating_sub(1)))
+            .collect()
+    }
+
     fn location(&self) -> String {
         let mut location = match self.at {
             None => "shape".to_string(),
@@ -514,7 +522,7 @@ impl Ctx<'_> {
                 }
                 let (l, r) = broadcast_zero(l, r, zero_l, zero_r);
                 if t == 1 && result.figure.is_none() {
-                    result.figure = figure(&trial, &ev.idx, &claim.lhs, Some(rhs), &l, Some(&r));
+                    result.figure = figure(t, &trial, &ev.idx, &claim.lhs, Some(rhs), &l, Some(&r));
                 }
                 let s = compare(t, l, r, rtol, self.settings.atol);
                 if s.ratio > 1.0 {
@@ -568,6 +576,19 @@ impl Ctx<'_> {
             };
             result.message = Some(msg);
             result.evidence = Some(self.evidence(&w, diagnosis.map(Diagnosis::new)));
+            // The figures show the trial (and index values) of the evidence.
+            if result.figure.is_some() {
+                let trial = self.trial(w.trial);
+                result.figure = figure(
+                    w.trial,
+                    &trial,
+                    &w.zero_based_indices(),
+                    &claim.lhs,
+                    Some(rhs),
+                    &w.lhs,
+                    Some(&w.rhs),
+                );
+            }
         }
         self.finish(holds, result)
     }
@@ -618,6 +639,8 @@ impl Ctx<'_> {
                 && let Ok((curve, step)) = interp::fd_curve(&trial, &ev.idx, &deriv)
             {
                 result.figure = Some(DerivativeFigure {
+                    trial: t,
+                    dims: trial.dims.clone(),
                     computed: None,
                     claimed: None,
                     fd_curve: curve,
@@ -715,7 +738,7 @@ impl Ctx<'_> {
                     );
                 }
                 if t == 1 && result.figure.is_none() {
-                    result.figure = figure(&trial, &ev.idx, &claim.lhs, None, &v, None);
+                    result.figure = figure(t, &trial, &ev.idx, &claim.lhs, None, &v, None);
                 }
                 let got_axes = if want.len() > 2 {
                     match tensor_axes(&claim.lhs, &mut ev) {
@@ -757,6 +780,19 @@ impl Ctx<'_> {
         let holds = failure.is_none();
         if let Some((p, s)) = failure {
             result.message = Some(format!("{p} (trial {}, {})", s.trial, dims_str(&s.dims)));
+            // The figures show the trial (and index values) of the evidence.
+            if result.figure.is_some() {
+                let trial = self.trial(s.trial);
+                result.figure = figure(
+                    s.trial,
+                    &trial,
+                    &s.zero_based_indices(),
+                    &claim.lhs,
+                    None,
+                    &s.lhs,
+                    None,
+                );
+            }
             let mut ev = self.evidence(&s, None);
             ev.rhs = None;
             ev.rhs_shape = None;
@@ -852,8 +888,9 @@ fn orthogonal(v: &DMatrix<f64>) -> bool {
     }
 }
 
-/// The figures of a claim with a derivative side (first trial).
+/// The figures of a claim with a derivative side, from trial `t`.
 fn figure(
+    t: u32,
     trial: &Trial,
     idx: &BTreeMap<String, usize>,
     lhs: &Expr,
@@ -872,6 +909,8 @@ fn figure(
     };
     let (curve, step) = interp::fd_curve(trial, idx, &d).ok()?;
     Some(DerivativeFigure {
+        trial: t,
+        dims: trial.dims.clone(),
         computed: small(computed),
         claimed: claimed
             .filter(|c| c.shape() == computed.shape())

@@ -191,13 +191,19 @@ pub struct ClaimResult {
     pub evidence: Option<Evidence>,
     /// What was compared, in words (e.g. "exact gradient (forward mode) vs right side").
     pub compared: Option<String>,
-    /// Figures of a derivative claim (first trial).
+    /// Figures of a derivative claim: from the trial of the evidence when
+    /// the claim fails, else from the first trial.
     pub figure: Option<DerivativeFigure>,
 }
 
-/// Data for a derivative claim's figures, from the first trial.
+/// Data for a derivative claim's figures, from one trial.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DerivativeFigure {
+    /// The trial the data come from (1-based; the evidence's trial when the
+    /// claim fails).
+    pub trial: u32,
+    /// The dimensions of that trial.
+    pub dims: BTreeMap<String, u64>,
     /// The derivative as computed exactly (the `∂`/`d` side), when at most
     /// 40×40 entries.
     pub computed: Option<Matrix>,

@@ -4,13 +4,14 @@
 //! with `data-status` and `data-line`), so they are built here rather than
 //! in the overridable templates.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::html::{IdSet, escape, fmt_sig, latex_sig};
 use super::markdown::block_anchor;
 use super::math::render_math;
-use super::plot::{self, Panel};
+use super::plot::{self, Figure, Panel};
 use crate::check::verdict::{
     BlockResult, ClaimResult, DerivativeFigure, Evidence, Matrix, NoteResult, Shown, Status,
     StmtKindTag, StmtResult,
@@ -92,6 +93,19 @@ pub struct PageRenderer<'a> {
     pub note_path: &'a str,
     /// Each claim's id, by the claim's address in the result being rendered.
     ids: BTreeMap<usize, String>,
+    /// Where figures that are not inlined go; `None` inlines every figure.
+    figure_files: Option<FigureFiles>,
+    /// The figure files written so far: (site-relative path, SVG).
+    files: RefCell<Vec<(String, String)>>,
+}
+
+/// Where a page's figure files go: `<stem>-<claim id>-<kind>.svg`.
+#[derive(Clone, Debug)]
+pub struct FigureFiles {
+    /// Site-relative, `/`-separated: `figures/linear/vec` for `linear/vec.html`.
+    pub stem: String,
+    /// From the page to the site folder: `../` for `linear/vec.html`.
+    pub root: String,
 }
 
 /// The address of a claim, as a key of [`PageRenderer`]'s ids.
@@ -121,7 +135,44 @@ impl<'a> PageRenderer<'a> {
             command,
             note_path,
             ids,
+            figure_files: None,
+            files: RefCell::new(Vec::new()),
         }
+    }
+
+    /// Figures of claims that pass (and of `show` values) are written as
+    /// files under `files` and loaded lazily; failing claims' figures stay
+    /// inline. Without this every figure is inline.
+    pub fn with_figure_files(mut self, files: FigureFiles) -> Self {
+        self.figure_files = Some(files);
+        self
+    }
+
+    /// The figure files of the claims rendered so far, in the order written:
+    /// (site-relative path, SVG text).
+    pub fn take_figure_files(&self) -> Vec<(String, String)> {
+        std::mem::take(&mut *self.files.borrow_mut())
+    }
+
+    /// `fig` as page HTML: the inline `<svg>` when `inline` (or without
+    /// figure files), else a file `<stem>-<id>-<kind>.svg` shown by a lazily
+    /// loaded `<img>` whose `alt` is the figure's title and description.
+    fn embed(&self, fig: &Figure, id: &str, kind: &str, inline: bool) -> String {
+        let Some(files) = self.figure_files.as_ref().filter(|_| !inline) else {
+            return fig.inline();
+        };
+        let rel = format!("{}-{id}-{kind}.svg", files.stem);
+        let html = format!(
+            "<img class=\"plot plot-file {}\" loading=\"lazy\" decoding=\"async\" src=\"{}{}\" width=\"{}\" height=\"{}\" alt=\"{}\">",
+            escape(&fig.class),
+            escape(&files.root),
+            escape(&url_path(&rel)),
+            plot::svg::num((fig.width * plot::SCALE).round()),
+            plot::svg::num((fig.height * plot::SCALE).round()),
+            escape(&fig.desc)
+        );
+        self.files.borrow_mut().push((rel, fig.standalone()));
+        html
     }
 
     /// The element id of `c`, a claim of the result this renderer was made
@@ -247,7 +298,7 @@ impl<'a> PageRenderer<'a> {
         s.push_str("</div></div>\n");
 
         if let Some(shown) = &st.shown {
-            s.push_str(&shown_html(shown, &format!("S{}", st.line)));
+            s.push_str(&self.shown_html(shown, &format!("S{}", st.line)));
         }
         if !st.claims.is_empty() {
             s.push_str("<div class=\"claims\">\n");
@@ -385,7 +436,7 @@ impl<'a> PageRenderer<'a> {
             s.push_str(&self.evidence(c, ev, &id));
         }
         if let Some(fig) = &c.figure {
-            s.push_str(&figures_html(c, fig, &id));
+            s.push_str(&self.figures_html(c, fig, &id));
         }
         s.push_str("</div>\n");
         s
@@ -450,10 +501,15 @@ impl<'a> PageRenderer<'a> {
             }
             s.push_str("</div>\n");
         }
-        // Where the sides differ, at a glance (a derivative claim has its own
-        // figures of the same kind).
+        // Where the sides differ, at a glance: for a claim that fails (an
+        // expected failure's values are typeset above, which keeps pages
+        // light), or when the values are too large to typeset. A derivative
+        // claim has its own figures of the same kind.
         if let (Some(l), Some(r), None) = (&ev.lhs, &ev.rhs, &c.figure)
-            && let Some(d) = plot::difference(l, r).filter(|d| d.rows * d.cols > 1)
+            && let Some(d) = plot::difference(l, r).filter(|d| {
+                d.rows * d.cols > 1
+                    && (c.status.is_failure() || d.rows * d.cols > MAX_TYPESET_EVIDENCE)
+            })
         {
             let panels = [
                 Panel {
@@ -477,10 +533,21 @@ impl<'a> PageRenderer<'a> {
                 ev.trial,
                 largest_entry_words(&d)
             );
-            if let Some(svg) =
-                plot::heatmaps(&panels, &title, &desc, &format!("{id}-evidence-scale"))
+            if let Some(fig) =
+                // The values are typeset just above: no labels on the cells.
+                plot::heatmaps(
+                    &panels,
+                    &title,
+                    &desc,
+                    &format!("{id}-evidence-scale"),
+                    false,
+                )
             {
-                let _ = writeln!(s, "<figure class=\"fig fig-values\">{svg}</figure>");
+                let _ = writeln!(
+                    s,
+                    "<figure class=\"fig fig-values\">{}</figure>",
+                    self.embed(&fig, id, "evidence", c.status.is_failure())
+                );
             }
         }
         let _ = writeln!(
@@ -494,6 +561,135 @@ impl<'a> PageRenderer<'a> {
         );
         s.push_str("</details>\n");
         s
+    }
+
+    /// A `show` statement's value: typeset, and as a heatmap on the same
+    /// scale as the derivative figures. `id` is unique in the page.
+    fn shown_html(&self, sh: &Shown, id: &str) -> String {
+        let mut caption = format!("value in trial 1, {}×{}", sh.value.rows, sh.value.cols);
+        if !sh.dims.is_empty() {
+            let _ = write!(caption, " ({})", assignments(sh.dims.iter()));
+        }
+        let desc = format!(
+            "Heatmap of the {}×{} value in trial 1: blue negative, white zero, red positive. {}",
+            sh.value.rows,
+            sh.value.cols,
+            largest_entry_words(&sh.value)
+        );
+        let svg = if sh.value.rows * sh.value.cols > 1 {
+            heatmap(&sh.value, "Value in trial 1", &desc, &format!("{id}-scale"))
+                .map(|f| self.embed(&f, id, "value", false))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        format!(
+            "<figure class=\"shown\"><div class=\"matrix\">{}</div>{svg}<figcaption>{}; entries to 4 significant digits</figcaption></figure>\n",
+            matrix_html(&sh.value, MAX_TYPESET_ENTRIES),
+            caption
+        )
+    }
+
+    /// A derivative claim's figures, in a `<details>`: open and inline when
+    /// the claim fails, else closed with the figures as lazily loaded files.
+    fn figures_html(&self, c: &ClaimResult, fig: &DerivativeFigure, id: &str) -> String {
+        let failing = c.status.is_failure();
+        let t = fig.trial;
+        let mut trial_words = format!("trial {t}");
+        if !fig.dims.is_empty() {
+            let _ = write!(trial_words, " ({})", plain_assignments(&fig.dims));
+        }
+        let mut figs = Vec::new();
+        let diff = match (&fig.computed, &fig.claimed) {
+            (Some(a), Some(b)) => plot::difference(a, b),
+            _ => None,
+        };
+        let mut panels = Vec::new();
+        if let Some(m) = &fig.computed {
+            panels.push(Panel {
+                title: "exact".into(),
+                matrix: m,
+            });
+        }
+        // A claim that holds has the claimed value within tolerance of the
+        // exact one: its panel would repeat the first, the difference shows it.
+        let claimed_panel = fig.claimed.as_ref().filter(|_| failing || diff.is_none());
+        if let Some(m) = claimed_panel {
+            panels.push(Panel {
+                title: "claimed".into(),
+                matrix: m,
+            });
+        }
+        if let Some(d) = &diff {
+            panels.push(Panel {
+                title: "exact − claimed".into(),
+                matrix: d,
+            });
+        }
+        let mut has_values = false;
+        if let Some(first) = panels.first() {
+            let (r, k) = (first.matrix.rows, first.matrix.cols);
+            let mut desc = format!(
+                "Heatmaps for {}, {trial_words}: {}; blue negative, red positive.",
+                c.text,
+                panels
+                    .iter()
+                    .map(|p| format!("{} ({}×{})", p.title, p.matrix.rows, p.matrix.cols))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            match &diff {
+                Some(d) => {
+                    let _ = write!(desc, " Difference: {}", largest_entry_words(d));
+                }
+                None => {
+                    let _ = write!(desc, " {}", largest_entry_words(first.matrix));
+                }
+            }
+            let title = format!("Derivative values in trial {t} ({r}×{k})");
+            if let Some(f) = plot::heatmaps(&panels, &title, &desc, &format!("{id}-scale"), true) {
+                has_values = true;
+                let mut cap = format!(
+                    "In {}: the derivative computed exactly (forward-mode dual numbers)",
+                    escape(&trial_words)
+                );
+                match (claimed_panel.is_some(), diff.is_some()) {
+                    (true, true) => cap.push_str(", the value the note claims and their difference"),
+                    (true, false) => cap.push_str(" and the value the note claims"),
+                    (false, true) => cap.push_str(
+                        " and its difference from the value the note claims (which agrees, so it is not drawn again)",
+                    ),
+                    (false, false) => {}
+                }
+                cap.push_str("; one colour scale: blue negative, white zero, red positive.");
+                figs.push(format!(
+                    "<figure class=\"fig fig-values\">{}<figcaption>{cap}</figcaption></figure>",
+                    self.embed(&f, id, "values", failing)
+                ));
+            }
+        }
+        let fd = plot::fd_plot(fig, "Central difference against the exact derivative");
+        if let Some(f) = &fd {
+            figs.push(format!(
+                "<figure class=\"fig fig-fd\">{}<figcaption>Relative error of the central difference (f(x + hv) − f(x − hv)) / 2h against the exact directional derivative, {}: truncation error falls as h², rounding error grows as 1/h; the dashed line marks the step the cross-check uses ({}).</figcaption></figure>",
+                self.embed(f, id, "fd", failing),
+                escape(&trial_words),
+                escape(&plot::step_text(fig.step_used))
+            ));
+        }
+        if figs.is_empty() {
+            return String::new();
+        }
+        let summary = match (has_values, fd.is_some()) {
+            (true, true) => "Figures: values and finite-difference check",
+            (true, false) => "Figure: values",
+            _ => "Figure: finite-difference check",
+        };
+        format!(
+            "<details class=\"figures\"{}><summary>{summary}</summary>\n{}\n</details>\n",
+            if failing { " open" } else { "" },
+            figs.join("\n")
+        )
     }
 }
 
@@ -558,46 +754,6 @@ fn matrix_html(m: &Matrix, limit: usize) -> String {
     }
 }
 
-/// A `show` statement's value: typeset, and as a heatmap on the same
-/// scale as the derivative figures. `id` is unique in the page.
-fn shown_html(sh: &Shown, id: &str) -> String {
-    let mut caption = format!("value in trial 1, {}×{}", sh.value.rows, sh.value.cols);
-    if !sh.dims.is_empty() {
-        let _ = write!(caption, " ({})", assignments(sh.dims.iter()));
-    }
-    let desc = format!(
-        "Heatmap of the {}×{} value in trial 1: blue negative, white zero, red positive. {}",
-        sh.value.rows,
-        sh.value.cols,
-        largest_entry_words(&sh.value)
-    );
-    let svg = if sh.value.rows * sh.value.cols > 1 {
-        heatmap_svg(&sh.value, "Value in trial 1", &desc, &format!("{id}-scale"))
-    } else {
-        String::new()
-    };
-    format!(
-        "<figure class=\"shown\"><div class=\"matrix\">{}</div>{svg}<figcaption>{}; entries to 4 significant digits</figcaption></figure>\n",
-        matrix_html(&sh.value, MAX_TYPESET_ENTRIES),
-        caption
-    )
-}
-
-/// An inline SVG heatmap of one matrix with its colour bar: blue negative,
-/// white zero, red positive, symmetric around 0. `id` is unique in the page.
-pub fn heatmap_svg(m: &Matrix, title: &str, desc: &str, id: &str) -> String {
-    plot::heatmaps(
-        &[Panel {
-            title: format!("{}×{}", m.rows, m.cols),
-            matrix: m,
-        }],
-        title,
-        desc,
-        id,
-    )
-    .unwrap_or_default()
-}
-
 /// `Largest magnitude 1.83 at row 1, column 2.`
 fn largest_entry_words(m: &Matrix) -> String {
     let mut best: Option<(f64, usize, usize)> = None;
@@ -620,89 +776,40 @@ fn largest_entry_words(m: &Matrix) -> String {
     }
 }
 
-/// A derivative claim's figures, in a `<details>` open when the claim fails.
-fn figures_html(c: &ClaimResult, fig: &DerivativeFigure, id: &str) -> String {
-    let mut figs = Vec::new();
-    let diff = match (&fig.computed, &fig.claimed) {
-        (Some(a), Some(b)) => plot::difference(a, b),
-        _ => None,
-    };
-    let mut panels = Vec::new();
-    if let Some(m) = &fig.computed {
-        panels.push(Panel {
-            title: "computed (exact)".into(),
+/// A heatmap of one matrix with its colour bar: blue negative, white zero,
+/// red positive, symmetric around 0. `id` is unique in the page. Values
+/// are on the cells only when the matrix is too large to typeset beside it.
+pub fn heatmap(m: &Matrix, title: &str, desc: &str, id: &str) -> Option<Figure> {
+    plot::heatmaps(
+        &[Panel {
+            title: format!("{}×{}", m.rows, m.cols),
             matrix: m,
-        });
-    }
-    if let Some(m) = &fig.claimed {
-        panels.push(Panel {
-            title: "claimed".into(),
-            matrix: m,
-        });
-    }
-    if let Some(d) = &diff {
-        panels.push(Panel {
-            title: "computed − claimed".into(),
-            matrix: d,
-        });
-    }
-    let mut has_values = false;
-    if let Some(first) = panels.first() {
-        let (r, k) = (first.matrix.rows, first.matrix.cols);
-        let mut desc = format!(
-            "Heatmaps for the claim {}, trial 1: {}, on one colour scale from negative (blue) through zero (white) to positive (red).",
-            c.text,
-            panels
-                .iter()
-                .map(|p| format!("{} ({}×{})", p.title, p.matrix.rows, p.matrix.cols))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        match &diff {
-            Some(d) => {
-                let _ = write!(desc, " Difference: {}", largest_entry_words(d));
-            }
-            None => {
-                let _ = write!(desc, " {}", largest_entry_words(first.matrix));
-            }
-        }
-        let title = format!("Derivative values in trial 1 ({r}×{k})");
-        if let Some(svg) = plot::heatmaps(&panels, &title, &desc, &format!("{id}-scale")) {
-            has_values = true;
-            let mut cap =
-                String::from("The derivative computed exactly (forward-mode dual numbers)");
-            if fig.claimed.is_some() {
-                cap.push_str(", the value the note claims");
-            }
-            if diff.is_some() {
-                cap.push_str(" and their difference");
-            }
-            cap.push_str(
-                ". All panels share one colour scale: blue negative, white zero, red positive.",
-            );
-            figs.push(format!(
-                "<figure class=\"fig fig-values\">{svg}<figcaption>{cap}</figcaption></figure>"
-            ));
-        }
-    }
-    let fd = plot::fd_plot(fig, "Central difference against the exact derivative");
-    if let Some(svg) = &fd {
-        figs.push(format!(
-            "<figure class=\"fig fig-fd\">{svg}<figcaption>Relative error of the central difference (f(x + hv) − f(x − hv)) / 2h against the exact directional derivative, trial 1. Large steps suffer truncation error (falls as h²), small steps rounding error (grows as 1/h); the dashed line marks the step the engine's cross-check uses ({}).</figcaption></figure>",
-            escape(&plot::step_text(fig.step_used))
-        ));
-    }
-    if figs.is_empty() {
-        return String::new();
-    }
-    let summary = match (has_values, fd.is_some()) {
-        (true, true) => "Figures: values and finite-difference check",
-        (true, false) => "Figure: values",
-        _ => "Figure: finite-difference check",
-    };
-    format!(
-        "<details class=\"figures\"{}><summary>{summary}</summary>\n{}\n</details>\n",
-        if c.status.is_failure() { " open" } else { "" },
-        figs.join("\n")
+        }],
+        title,
+        desc,
+        id,
+        m.rows * m.cols > MAX_TYPESET_ENTRIES,
     )
+}
+
+/// `C = 5, n = 3` (plain text).
+fn plain_assignments(m: &std::collections::BTreeMap<String, u64>) -> String {
+    m.iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A `/`-separated relative path as a URL path: bytes outside
+/// `A–Z a–z 0–9 - . _ ~ /` percent-encoded.
+pub fn url_path(rel: &str) -> String {
+    let mut s = String::with_capacity(rel.len());
+    for b in rel.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            s.push(b as char);
+        } else {
+            let _ = write!(s, "%{b:02X}");
+        }
+    }
+    s
 }

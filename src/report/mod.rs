@@ -80,6 +80,9 @@ pub struct Page {
     pub html: String,
     /// What the index shows of the page.
     pub entry: IndexEntry,
+    /// The page's figure files: (path relative to the site folder,
+    /// `/`-separated, under [`FIGURES`]; SVG text).
+    pub figures: Vec<(String, String)>,
 }
 
 /// What the index page shows of one note page (kept by the cache, so an
@@ -143,8 +146,14 @@ impl Site {
     pub fn page_at(&self, note: &Note, result: &NoteResult, href: &str) -> Result<Page, String> {
         let href = href.to_string();
         let depth = href.matches('/').count();
-        let page = render_note_page(&self.tera, note, result, &self.opts, depth)?;
+        let stem = href.strip_suffix(".html").unwrap_or(&href);
+        let files = blocks::FigureFiles {
+            stem: format!("{FIGURES}/{stem}"),
+            root: root_prefix(depth),
+        };
+        let page = render_note_page(&self.tera, note, result, &self.opts, depth, Some(files))?;
         Ok(Page {
+            figures: page.figures,
             entry: IndexEntry {
                 title: note.title.clone(),
                 href: href.clone(),
@@ -171,7 +180,7 @@ impl Site {
     /// the index above the table; its claims count in the totals and its
     /// failing ones are listed under "Needs attention".
     pub fn intro(&self, note: &Note, result: &NoteResult) -> Result<Intro, String> {
-        let mut c = note_content(note, result, &self.opts, false);
+        let mut c = note_content(note, result, &self.opts, false, None);
         for p in &mut c.problems {
             p.note = note.title.clone();
         }
@@ -287,6 +296,9 @@ impl Site {
 pub const STYLESHEET: &str = "assets/style.css";
 /// The index page's path in the site folder.
 pub const INDEX: &str = "index.html";
+/// The folder of figure files in the site folder: the figures of
+/// `linear/vec.html` are `figures/linear/vec-<claim id>-<kind>.svg`.
+pub const FIGURES: &str = "figures";
 
 /// Where the page of the note at `rel` (its path in the notes folder) goes,
 /// relative to the site folder and `/`-separated: `linear/vec.md` →
@@ -382,6 +394,9 @@ pub fn render_site(
             let Some(rel) = rel else { return Ok(None) };
             let page = site.page_at(checked.note, &checked.result, rel)?;
             dir.write(&page.rel_path, page.html.as_bytes())?;
+            for (rel, svg) in &page.figures {
+                dir.write(rel, svg.as_bytes())?;
+            }
             Ok(Some(page.entry))
         })
         .collect();
@@ -403,6 +418,7 @@ pub fn render_site(
 /// What rendering one note page produced.
 struct NotePage {
     html: String,
+    figures: Vec<(String, String)>,
     counts: Counts,
     problems: Vec<Problem>,
 }
@@ -423,6 +439,8 @@ struct NoteContent {
     unplaced_html: String,
     counts: Counts,
     problems: Vec<Problem>,
+    /// Figure files: (site-relative path, SVG).
+    figures: Vec<(String, String)>,
 }
 
 /// The parts of `note`'s page; `drop_title`: a first heading repeating
@@ -432,6 +450,7 @@ fn note_content(
     result: &NoteResult,
     opts: &SiteOptions,
     drop_title: bool,
+    figure_files: Option<blocks::FigureFiles>,
 ) -> NoteContent {
     let mut reserved: Vec<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
     reserved.extend(
@@ -440,7 +459,10 @@ fn note_content(
             .iter()
             .map(|b| block_anchor(b.id.as_deref(), b.index)),
     );
-    let pr = PageRenderer::new(&opts.command, &note.path, result, &reserved);
+    let mut pr = PageRenderer::new(&opts.command, &note.path, result, &reserved);
+    if let Some(f) = figure_files {
+        pr = pr.with_figure_files(f);
+    }
 
     let errors_html = if result.errors.is_empty() {
         String::new()
@@ -541,6 +563,7 @@ fn note_content(
         unplaced_html,
         counts,
         problems,
+        figures: pr.take_figure_files(),
     }
 }
 
@@ -550,6 +573,7 @@ fn render_note_page(
     result: &NoteResult,
     opts: &SiteOptions,
     depth: usize,
+    figure_files: Option<blocks::FigureFiles>,
 ) -> Result<NotePage, String> {
     let NoteContent {
         errors_html,
@@ -557,7 +581,8 @@ fn render_note_page(
         unplaced_html,
         counts,
         problems,
-    } = note_content(note, result, opts, true);
+        figures,
+    } = note_content(note, result, opts, true, figure_files);
     let show_title = !note.title.trim().is_empty();
     let ctx = NoteCtx {
         site_title: opts.title.clone(),
@@ -590,6 +615,7 @@ fn render_note_page(
     let html = render(tera, "note.html", &ctx)?;
     Ok(NotePage {
         html,
+        figures,
         counts,
         problems,
     })

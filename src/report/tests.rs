@@ -214,6 +214,8 @@ pub(super) fn small() -> (Note, NoteResult) {
         diagnosis: Some(Diagnosis::new("holds after transposing the right side")),
     });
     fail.figure = Some(DerivativeFigure {
+        trial: 1,
+        dims: Default::default(),
         computed: Some(m(vec![vec![1.0, 2.0], vec![3.0, 4.123456]])),
         claimed: Some(m(vec![vec![1.0, 3.0], vec![2.0, 4.123456]])),
         fd_curve: fd_curve(),
@@ -403,9 +405,7 @@ fn note_page_has_claims_math_and_structure() {
     // titled and described; the note's verdict chart.
     assert!(page.contains("<svg class=\"plot heatmap"));
     assert!(page.contains("<details class=\"figures\" open><summary>Figures: values and finite-difference check</summary>"));
-    assert!(
-        page.contains(">computed (exact)</text>") && page.contains(">computed − claimed</text>")
-    );
+    assert!(page.contains(">exact</text>") && page.contains(">exact − claimed</text>"));
     assert!(page.contains("<svg class=\"plot figure-fd\" role=\"img\""));
     assert!(page.contains("h used = 10⁻⁶"));
     assert!(page.contains("<svg class=\"plot verdict-chart\""));
@@ -725,6 +725,8 @@ fn demo() -> (Vec<Note>, Vec<NoteResult>) {
     });
     let ev = wrong.evidence.as_ref().unwrap();
     wrong.figure = Some(DerivativeFigure {
+        trial: 1,
+        dims: Default::default(),
         computed: ev.lhs.clone(),
         claimed: ev.rhs.clone(),
         fd_curve: fd_curve(),
@@ -787,6 +789,8 @@ fn demo() -> (Vec<Note>, Vec<NoteResult>) {
                         );
                         let lhs = wrong.evidence.as_ref().unwrap().lhs.clone();
                         c.figure = Some(DerivativeFigure {
+                            trial: 1,
+                            dims: Default::default(),
                             computed: lhs.clone(),
                             claimed: lhs,
                             fd_curve: fd_curve(),
