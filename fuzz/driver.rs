@@ -551,6 +551,7 @@ pub fn site(safe: bool) -> notecheck::report::Site {
         version: "0".into(),
         command: "notecheck check".into(),
         safe,
+        ..Default::default()
     };
     notecheck::report::Site::new(&opts).expect("the default templates load")
 }

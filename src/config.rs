@@ -130,17 +130,83 @@ pub struct ProjectConfig {
     pub dims: BTreeMap<String, u64>,
     #[serde(default)]
     pub check: CheckOverrides,
+    #[serde(default)]
+    pub math: MathConfig,
+    /// The order of the notes in the site's sidebar (paths relative to the
+    /// notes folder); notes not listed follow by file name.
+    #[serde(default)]
+    pub order: Vec<String>,
 }
 
-/// A note's YAML front matter.
+/// A note's YAML front matter. Keys other than these belong to the tools
+/// the notes were written for (Jekyll, Hugo, Quarto, …) and are ignored
+/// (spec §1); `check:` and `math:` stay strict.
 #[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct FrontMatter {
     pub title: Option<String>,
     #[serde(default)]
     pub dims: BTreeMap<String, u64>,
     #[serde(default)]
     pub check: CheckOverrides,
+    #[serde(default)]
+    pub math: FrontMath,
+}
+
+/// `math:` in notecheck.yaml and front matter.
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MathConfig {
+    /// LaTeX macros for every equation, as KaTeX's `macros` option:
+    /// `'\R': '\mathbb{R}'`; `#1`… are arguments.
+    #[serde(default)]
+    pub macros: BTreeMap<String, String>,
+}
+
+/// Front matter's `math:`: notecheck's table, or the `math: true` switch of
+/// Jekyll and Hugo themes (ignored: notecheck always renders math).
+#[derive(Clone, Debug, PartialEq)]
+pub enum FrontMath {
+    Switch(bool),
+    Config(MathConfig),
+}
+
+impl<'de> serde::Deserialize<'de> for FrontMath {
+    // By hand rather than `untagged`, so that an unknown key under `math:`
+    // is reported with its own line and name.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = FrontMath;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a table with `macros`, or true/false")
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<FrontMath, E> {
+                Ok(FrontMath::Switch(b))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<FrontMath, A::Error> {
+                use serde::Deserialize;
+                MathConfig::deserialize(serde::de::value::MapAccessDeserializer::new(m))
+                    .map(FrontMath::Config)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Default for FrontMath {
+    fn default() -> Self {
+        FrontMath::Switch(true)
+    }
+}
+
+impl FrontMath {
+    /// The macros this front matter defines (none for `math: true`).
+    pub fn macros(&self) -> Option<&BTreeMap<String, String>> {
+        match self {
+            FrontMath::Config(c) => Some(&c.macros),
+            FrontMath::Switch(_) => None,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -35,6 +35,9 @@ enum Command {
         /// Neither read nor write the check cache (.notecheck-cache/)
         #[arg(long)]
         no_cache: bool,
+        /// Warnings (formulas that cannot be typeset, missing files, broken links) fail the run (exit 1)
+        #[arg(long)]
+        strict: bool,
         /// Write into OUT even when it holds files notecheck did not write (they are kept)
         #[arg(long)]
         force: bool,
@@ -57,6 +60,9 @@ enum Command {
         /// Neither read nor write the check cache (.notecheck-cache/)
         #[arg(long)]
         no_cache: bool,
+        /// Warnings (formulas that cannot be typeset, missing files, broken links) fail the run (exit 1)
+        #[arg(long)]
+        strict: bool,
     },
     /// Build, serve the site on 127.0.0.1:PORT, rebuild and reload open pages when notes change
     Serve {
@@ -127,6 +133,7 @@ fn main() -> ExitCode {
             out,
             config,
             no_cache,
+            strict,
             force,
             safe,
         } => {
@@ -154,7 +161,7 @@ fn main() -> ExitCode {
                 "site written to {}",
                 output::human::visible(&out.display().to_string())
             );
-            exit(&run.notes)
+            exit(&run.notes, strict)
         }
         Command::Check {
             notes,
@@ -162,6 +169,7 @@ fn main() -> ExitCode {
             output: file,
             config,
             no_cache,
+            strict,
         } => {
             let config = config_path(config);
             let target = notes.as_deref().map(Target::parse);
@@ -213,7 +221,7 @@ fn main() -> ExitCode {
                     let _ = so.flush();
                 }
             }
-            exit(notes)
+            exit(notes, strict)
         }
         Command::Serve {
             notes,
@@ -329,8 +337,10 @@ fn config_path(config: Option<PathBuf>) -> PathBuf {
     })
 }
 
-fn exit(notes: &[notecheck::check::verdict::CheckedNote<'_>]) -> ExitCode {
-    if output::totals(notes).failed() > 0 {
+/// 1 when a claim fails, or with `strict` when there is a warning.
+fn exit(notes: &[notecheck::check::verdict::CheckedNote<'_>], strict: bool) -> ExitCode {
+    let warned = strict && notes.iter().any(|n| !n.result.warnings.is_empty());
+    if output::totals(notes).failed() > 0 || warned {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

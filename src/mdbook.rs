@@ -132,6 +132,7 @@ fn preprocess_inner(input: &str, sink: Option<&mut dyn std::io::Write>) -> Resul
         force: false,
         root: root.to_path_buf(),
         partial: false,
+        note_paths: Default::default(),
     };
     // The cache lives in the book's folder (never one this run would create).
     let cache =

@@ -33,6 +33,8 @@ pub struct Project {
     pub config: ProjectConfig,
     pub notes_dir: PathBuf,
     pub notes: Vec<Note>,
+    /// The notes' paths, computed on first use (see [`note_paths`]).
+    pub note_paths: OnceLock<BTreeSet<String>>,
     /// Write into an output folder that holds files notecheck did not
     /// write (`--force`; they are never removed).
     pub force: bool,
@@ -121,6 +123,7 @@ pub fn load_target(target: Option<&Target>, config_path: &Path) -> Result<Projec
             root,
             partial: true,
             force: false,
+            note_paths: OnceLock::new(),
         });
     }
     let notes_dir = target.map(|t| t.path.clone()).unwrap_or(project_notes);
@@ -145,6 +148,7 @@ pub fn load_target(target: Option<&Target>, config_path: &Path) -> Result<Projec
         config,
         notes_dir,
         notes,
+        note_paths: OnceLock::new(),
         force: false,
         root,
         partial: false,
@@ -222,7 +226,18 @@ pub fn check_note<'n>(note: &'n Note, config: &ProjectConfig) -> CheckedNote<'n>
 }
 
 /// A note's result from `cache`, or checked (and stored); true when cached.
+/// Its warnings (formulas, links: see [`crate::report::lint`]) are found
+/// afresh every time, since they depend on other files.
 fn check_one(project: &Project, cache: &Cache, note: &Note, key: &Key) -> (NoteResult, bool) {
+    let (mut r, hit) = check_only(project, cache, note, key);
+    // The check stage's own warnings (a dimension fixed to 1) are cached
+    // with the result; these are read afresh.
+    r.warnings.extend(warnings(project, note));
+    (r, hit)
+}
+
+/// [`check_one`] without the warnings.
+fn check_only(project: &Project, cache: &Cache, note: &Note, key: &Key) -> (NoteResult, bool) {
     match cache.load(key) {
         Some(r) => (r, true),
         None => {
@@ -231,6 +246,28 @@ fn check_one(project: &Project, cache: &Cache, note: &Note, key: &Key) -> (NoteR
             (r, false)
         }
     }
+}
+
+/// A note's warnings, read afresh (see [`crate::report::lint`]).
+fn warnings(project: &Project, note: &Note) -> Vec<crate::check::verdict::Warning> {
+    crate::report::lint::lint_note(
+        note,
+        &project.config.math.macros,
+        &project.notes_dir,
+        note_paths(project),
+    )
+    .warnings
+}
+
+/// The notes' paths in the notes folder, `/`-separated.
+fn note_paths(project: &Project) -> &BTreeSet<String> {
+    project.note_paths.get_or_init(|| {
+        project
+            .notes
+            .iter()
+            .map(|n| n.rel_path.to_string_lossy().replace('\\', "/"))
+            .collect()
+    })
 }
 
 /// The run from each checked note and whether it came from the cache;
@@ -331,6 +368,13 @@ pub fn site_options(project: &Project) -> crate::report::SiteOptions {
         templates_dir: project.config.templates.clone(),
         version: env!("CARGO_PKG_VERSION").to_string(),
         command: format!("notecheck check {}", project.notes_dir.display()),
+        math_macros: project.config.math.macros.clone(),
+        nav: crate::report::site::nav_order(
+            &project.notes,
+            &project.notes_dir,
+            &project.config.order,
+        ),
+        notes_dir: project.notes_dir.clone(),
         safe: project.config.safe,
     }
 }
@@ -508,7 +552,11 @@ impl SiteBuild {
         let templates = cache::templates_key(opts.templates_dir.as_deref());
         let opts_text = format!("{opts:?}");
         let site_key = cache::combine("site", &[&templates, opts_text.as_bytes()]);
-        let mut parts: Vec<&[u8]> = vec![&site_key];
+        let old = cache.load_manifest(out).unwrap_or_default();
+        // The local files the pages link to (as last recorded): one that
+        // appears or changes is copied, though no page changes.
+        let files = linked_files_state(&opts.notes_dir, &old);
+        let mut parts: Vec<&[u8]> = vec![&site_key, files.as_bytes()];
         parts.extend(keys.iter().map(|k| &k[..]));
         let inputs = cache::combine("site-inputs", &parts);
         // Before anything is written: the folder is one notecheck may write.
@@ -660,9 +708,15 @@ impl SiteBuild {
             changed |= wrote;
             files.push(f);
         }
+        for (rel, text) in site.generated(&entries)? {
+            let (f, wrote) = FileRecord::write(&self.dir, rel, &text, self.old.file(rel))?;
+            changed |= wrote;
+            files.push(f);
+        }
+        let copied = crate::report::lint::copy_assets(&self.opts.notes_dir, &self.dir, &entries)?;
         // Files of an earlier build that this one did not write (the page of
-        // a note that is gone, a figure no page uses now): removed, and only
-        // ever files notecheck wrote.
+        // a note that is gone, a figure no page uses now, a linked file no
+        // note links to now): removed, and only ever files notecheck wrote.
         let figures = pages
             .iter()
             .flat_map(|p| &p.figures)
@@ -672,6 +726,7 @@ impl SiteBuild {
             .map(|p| p.file.rel.as_str())
             .chain(files.iter().map(|f| f.rel.as_str()))
             .chain(figures)
+            .chain(copied.iter().map(String::as_str))
             .collect();
         // A partial build (one targeted note) removes nothing.
         for stale in self.dir.owned().into_iter().filter(|_| !self.partial) {
@@ -703,6 +758,33 @@ impl SiteBuild {
         }
         Ok(changed)
     }
+}
+
+/// Size and modification time of every local file the recorded pages link
+/// to (`-` when missing), one line each, in order.
+fn linked_files_state(notes_dir: &Path, old: &SiteManifest) -> String {
+    let files: BTreeSet<&str> = old
+        .pages
+        .iter()
+        .flat_map(|p| p.entry.assets.iter().map(String::as_str))
+        .collect();
+    let mut s = String::new();
+    for rel in files {
+        let mut path = notes_dir.to_path_buf();
+        path.extend(rel.split('/'));
+        match std::fs::metadata(&path) {
+            Ok(m) => {
+                let t = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                s.push_str(&format!("{rel} {} {t}\n", m.len()));
+            }
+            Err(_) => s.push_str(&format!("{rel} -\n")),
+        }
+    }
+    s
 }
 
 fn timing_on() -> bool {
@@ -821,7 +903,9 @@ mod tests {
         let second = files(&out);
         for (rel, (bytes, mtime)) in &first {
             let now = &second[rel];
-            if rel == "identities.html" || rel == "index.html" {
+            // The search index holds the new claim; the sidebar's verdicts
+            // (assets/verdicts.css) and every other page are left alone.
+            if rel == "identities.html" || rel == "index.html" || rel == "search-index.js" {
                 assert_ne!(&now.0, bytes, "{rel} shows the edit");
             } else if rel != crate::outdir::MANIFEST {
                 assert_eq!(now, &(bytes.clone(), *mtime), "{rel} left alone");
@@ -848,6 +932,10 @@ mod tests {
         );
         assert!(out.join("gradients.html").is_file());
 
+        // The sidebar lists the notes: with one gone, every page changed.
+        let after_delete = std::fs::read(out.join("gradients.html")).unwrap();
+        assert_ne!(after_delete, first["gradients.html"].0);
+
         // A page edited by hand is written again, from the record.
         std::fs::write(out.join("gradients.html"), "hand edit").unwrap();
         let (n, from_cache, changed) = try_build_in(&dir, &cache, true).unwrap();
@@ -855,7 +943,7 @@ mod tests {
         assert_eq!(from_cache, n);
         assert_eq!(
             std::fs::read(out.join("gradients.html")).unwrap(),
-            first["gradients.html"].0
+            after_delete
         );
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -13,22 +13,126 @@ use crate::config::{Flatten, Layout};
 use crate::lang::ast::{BinOp, SpaceKind};
 use crate::lang::ir::{Builtin, Expr, ExprKind, Program};
 
+/// What the claim contains, so that a diagnosis names only a mistake the
+/// claim could hold.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    /// A `vec` or a Jacobian (both sides non-scalar) appears: the flatten
+    /// order matters.
+    pub flatten_matters: bool,
+    /// A Kronecker product appears.
+    pub kron: bool,
+    /// The square (non-symmetric) variables the claim uses, by name.
+    pub square_vars: Vec<String>,
+    /// A derivative appears: the other layout is a possible mistake.
+    pub derivative: bool,
+}
+
+impl Context {
+    /// What `lhs` and `rhs` contain.
+    pub fn of(program: &Program, lhs: &Expr, rhs: Option<&Expr>) -> Context {
+        let mut c = Context::default();
+        let mut look = |e: &Expr| {
+            visit(e, &mut |x| match &x.kind {
+                ExprKind::Call(Builtin::Vec, ..) => c.flatten_matters = true,
+                ExprKind::Deriv { y, x: t, .. } => {
+                    c.derivative = true;
+                    if !y.shape.is_scalar() && !t.view.shape.is_scalar() {
+                        c.flatten_matters = true;
+                    }
+                }
+                ExprKind::Binary(BinOp::Kron, ..) | ExprKind::Call(Builtin::Kron, ..) => {
+                    c.kron = true
+                }
+                ExprKind::Var(v) => {
+                    let var = &program.vars[*v];
+                    let square = var.shape.rows == var.shape.cols && !var.shape.rows.is_one();
+                    let symmetric =
+                        matches!(var.kind, SpaceKind::Sym | SpaceKind::Spd | SpaceKind::Diag);
+                    if square && !symmetric && !c.square_vars.contains(&var.name) {
+                        c.square_vars.push(var.name.clone());
+                    }
+                }
+                _ => {}
+            })
+        };
+        look(lhs);
+        if let Some(r) = rhs {
+            look(r);
+        }
+        c
+    }
+
+    /// "the other flatten order", "swapped Kronecker factors", as applies.
+    fn reorderings(&self) -> Option<String> {
+        match (self.flatten_matters, self.kron) {
+            (true, true) => Some(
+                "the other flatten order (row- vs column-major), or swapped Kronecker factors"
+                    .into(),
+            ),
+            (true, false) => Some("the other flatten order (row- vs column-major)".into()),
+            (false, true) => Some("swapped Kronecker factors".into()),
+            (false, false) => None,
+        }
+    }
+
+    /// The transpose diagnosis, naming the layout only where a derivative is.
+    fn transposed(&self) -> String {
+        if self.derivative {
+            "it holds after transposing one side: a transposed result, or the other layout (numerator vs denominator)".into()
+        } else {
+            "it holds after transposing one side: a transposed result".into()
+        }
+    }
+
+    /// "(square variables here: A, B)".
+    fn squares(&self) -> String {
+        if self.square_vars.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (is {} used where its symmetric part belongs?)",
+                self.square_vars.join(" or ")
+            )
+        }
+    }
+}
+
 fn close(a: &DMatrix<f64>, b: &DMatrix<f64>, rtol: f64) -> bool {
     a.shape() == b.shape() && (a - b).norm() <= 1e-10 + rtol * a.norm().max(b.norm())
 }
 
 /// When the shapes differ.
 pub fn shapes(l: &DMatrix<f64>, r: &DMatrix<f64>) -> Option<String> {
+    shapes_in(
+        l,
+        r,
+        &Context {
+            flatten_matters: true,
+            derivative: true,
+            ..Context::default()
+        },
+    )
+}
+
+/// When the shapes differ, for a claim that contains `ctx`.
+pub fn shapes_in(l: &DMatrix<f64>, r: &DMatrix<f64>, ctx: &Context) -> Option<String> {
     if l.shape() == (r.ncols(), r.nrows()) {
         if close(l, &r.transpose(), 1e-8) {
-            return Some("it holds after transposing one side: a transposed result, or the other layout (numerator vs denominator)".into());
+            return Some(ctx.transposed());
         }
-        return Some(
-            "the shapes are each other's transpose: a transposed side, or the other layout?".into(),
-        );
+        return Some(if ctx.derivative {
+            "the shapes are each other's transpose: a transposed side, or the other layout?".into()
+        } else {
+            "the shapes are each other's transpose: a transposed side?".into()
+        });
     }
     if l.len() == r.len() && same_entries(l, r) {
-        return Some("the same entries arranged in another shape: a missing or extra vec(), or the other flatten order".into());
+        return Some(if ctx.flatten_matters {
+            "the same entries arranged in another shape: a missing or extra vec(), or the other flatten order".into()
+        } else {
+            "the same entries arranged in another shape: a missing or extra vec()".into()
+        });
     }
     None
 }
@@ -84,37 +188,58 @@ pub fn values(
     dims: &BTreeMap<String, u64>,
     rtol: f64,
 ) -> Option<String> {
+    let ctx = Context {
+        derivative: true,
+        ..Context::default()
+    };
+    values_in(l, r, dims, rtol, &ctx)
+}
+
+/// `values` for a claim that contains `ctx`.
+pub fn values_in(
+    l: &DMatrix<f64>,
+    r: &DMatrix<f64>,
+    dims: &BTreeMap<String, u64>,
+    rtol: f64,
+    ctx: &Context,
+) -> Option<String> {
     let rtol = rtol.max(1e-8) * 10.0;
+    // A symmetric side makes R + Rᵀ = 2R: that is a factor, not a symmetrisation.
     let square = l.nrows() == l.ncols();
-    if square && l.nrows() > 1 && close(l, &r.transpose(), rtol) {
-        return Some("it holds after transposing one side: a transposed result, or the other layout (numerator vs denominator)".into());
+    let (r_sym, l_sym) = (
+        close(r, &r.transpose(), rtol),
+        close(l, &l.transpose(), rtol),
+    );
+    if l.nrows() == l.ncols()
+        && l.nrows() > 1
+        && close(l, &r.transpose(), rtol)
+        && !close(l, r, rtol)
+    {
+        return Some(ctx.transposed());
     }
     if square && l.nrows() > 1 {
         let sym = r + r.transpose();
-        if close(l, &sym, rtol) {
-            return Some(
-                "a missing symmetrisation: the left side is B + Bᵀ where the right side has B"
-                    .into(),
-            );
+        let sq = ctx.squares();
+        if !r_sym && close(l, &sym, rtol) {
+            return Some(format!(
+                "a missing symmetrisation: the left side is R + Rᵀ where R is the right side{sq}"
+            ));
         }
-        if close(l, &(&sym * 0.5), rtol) {
-            return Some(
-                "a missing symmetrisation: the left side is (B + Bᵀ)/2 where the right side has B"
-                    .into(),
-            );
+        if !r_sym && close(l, &(&sym * 0.5), rtol) {
+            return Some(format!(
+                "a missing symmetrisation: the left side is (R + Rᵀ)/2 where R is the right side{sq}"
+            ));
         }
         let lsym = l + l.transpose();
-        if close(r, &lsym, rtol) {
-            return Some(
-                "a missing symmetrisation: the right side is B + Bᵀ where the left side has B"
-                    .into(),
-            );
+        if !l_sym && close(r, &lsym, rtol) {
+            return Some(format!(
+                "a missing symmetrisation: the right side is L + Lᵀ where L is the left side{sq}"
+            ));
         }
-        if close(r, &(&lsym * 0.5), rtol) {
-            return Some(
-                "a missing symmetrisation: the right side is (B + Bᵀ)/2 where the left side has B"
-                    .into(),
-            );
+        if !l_sym && close(r, &(&lsym * 0.5), rtol) {
+            return Some(format!(
+                "a missing symmetrisation: the right side is (L + Lᵀ)/2 where L is the left side{sq}"
+            ));
         }
     }
     // Two single numbers are always proportional: that explains nothing.
@@ -135,9 +260,78 @@ pub fn values(
 
 /// The last resort: the same entries, in another order.
 pub fn reordered(l: &DMatrix<f64>, r: &DMatrix<f64>) -> Option<String> {
-    (l.shape() == r.shape() && l.len() > 1 && same_entries(l, r)).then(|| {
-        "the same entries in a different order: the other flatten order (row- vs column-major), or swapped Kronecker factors".to_string()
+    reordered_in(
+        l,
+        r,
+        &Context {
+            flatten_matters: true,
+            kron: true,
+            ..Context::default()
+        },
+    )
+}
+
+/// The same entries in another order, named only by the reorderings the
+/// claim could contain.
+pub fn reordered_in(l: &DMatrix<f64>, r: &DMatrix<f64>, ctx: &Context) -> Option<String> {
+    if !(l.shape() == r.shape() && l.len() > 1 && same_entries(l, r)) {
+        return None;
+    }
+    Some(match ctx.reorderings() {
+        Some(what) => format!("the same entries in a different order: {what}"),
+        None => "the same entries in a different order (a transposed or permuted factor?)".into(),
     })
+}
+
+/// The constant c with left = c · right, when there is one (and it is not 1).
+pub fn constant_factor(l: &DMatrix<f64>, r: &DMatrix<f64>, rtol: f64) -> Option<f64> {
+    let rtol = rtol.max(1e-8) * 10.0;
+    let rr = r.dot(r);
+    if rr <= 0.0 || l.len() <= 1 || l.shape() != r.shape() {
+        return None;
+    }
+    let c = l.dot(r) / rr;
+    (close(l, &(r * c), rtol) && (c - 1.0).abs() > 1e-6).then_some(c)
+}
+
+/// Every name that fits the factor c in a trial with these dimensions:
+/// numbers (2, 1/2, -1, …), dimensions (N, 1/N) and square roots of
+/// dimensions (√d, 1/√d, as in attention's scaling).
+pub fn factor_names(c: f64, dims: &BTreeMap<String, u64>) -> Vec<String> {
+    let near = |x: f64| (c - x).abs() <= 1e-6 * x.abs().max(1.0);
+    let mut out = Vec::new();
+    for (v, name) in [
+        (2.0, "2"),
+        (0.5, "1/2"),
+        (-1.0, "-1"),
+        (-2.0, "-2"),
+        (-0.5, "-1/2"),
+        (4.0, "4"),
+        (0.25, "1/4"),
+    ] {
+        if near(v) {
+            out.push(name.to_string());
+        }
+    }
+    for (k, v) in dims {
+        let v = *v as f64;
+        if v > 1.0 {
+            let s = v.sqrt();
+            for (x, name) in [
+                (v, k.clone()),
+                (1.0 / v, format!("1/{k}")),
+                (-v, format!("-{k}")),
+                (-1.0 / v, format!("-1/{k}")),
+                (s, format!("√{k}")),
+                (1.0 / s, format!("1/√{k}")),
+            ] {
+                if near(x) {
+                    out.push(name);
+                }
+            }
+        }
+    }
+    out
 }
 
 /// A variant of a claim that one usual mistake would explain.
@@ -183,6 +377,10 @@ fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
             visit(y, f);
             visit(&x.view, f);
         }
+        ExprKind::At(x, binds) => {
+            visit(x, f);
+            binds.iter().for_each(|(_, v)| visit(v, f));
+        }
         _ => {}
     }
 }
@@ -207,6 +405,10 @@ fn visit_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
             visit_mut(y, f);
             visit_mut(&mut x.view, f);
         }
+        ExprKind::At(x, binds) => {
+            visit_mut(x, f);
+            binds.iter_mut().for_each(|(_, v)| visit_mut(v, f));
+        }
         _ => {}
     }
     f(e);
@@ -228,11 +430,12 @@ pub fn rewrites(program: &Program, lhs: &Expr, rhs: &Expr) -> Vec<Rewrite> {
         visit_mut(&mut r, f);
         (l, r)
     };
-    let is_vec_or_deriv = |x: &Expr| {
-        matches!(
-            x.kind,
-            ExprKind::Call(Builtin::Vec, ..) | ExprKind::Deriv { .. }
-        )
+    // The flatten order changes only a vec or a Jacobian (a gradient is
+    // shaped like its variable in either order).
+    let is_vec_or_deriv = |x: &Expr| match &x.kind {
+        ExprKind::Call(Builtin::Vec, ..) => true,
+        ExprKind::Deriv { y, x: t, .. } => !y.shape.is_scalar() && !t.view.shape.is_scalar(),
+        _ => false,
     };
     if any(lhs, &is_vec_or_deriv) || any(rhs, &is_vec_or_deriv) {
         let (l, r) = both(&mut |x| match &mut x.kind {

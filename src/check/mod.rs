@@ -54,8 +54,13 @@ fn check_unguarded(note: &Note, project: &ProjectConfig) -> NoteResult {
     dims.extend(note.front.dims.iter().map(|(k, v)| (k.clone(), *v)));
     let compiled = crate::lang::compile::compile(note, &settings, &dims);
     let mut result = run::check_note(note, &compiled, &dims);
-    result.warnings = crate::note::dims_warnings(note)
-        .into_iter()
+    // The note stage's warnings: a near-miss fence (```chek), a dimension
+    // fixed to 1.
+    result.warnings = note
+        .warnings
+        .iter()
+        .cloned()
+        .chain(crate::note::dims_warnings(note))
         .map(|w| verdict::Warning {
             line: w.line,
             col: w.col,

@@ -19,6 +19,13 @@ use crate::lang::ir::{Claim, ClaimRhs, Expr, ExprKind, Program};
 use crate::lang::shape::Dim;
 use crate::note::Note;
 
+#[path = "explain.rs"]
+mod explain;
+#[path = "order.rs"]
+mod order;
+
+use explain::{contains_derivative, factor_across_trials, symbolic_shape};
+
 /// Largest matrix printed in evidence, per side.
 const PRINT_MAX: usize = 8;
 /// Derivatives with respect to more entries than this are checked by random
@@ -476,6 +483,9 @@ impl Ctx<'_> {
     }
 
     fn check_relation(&self, claim: &Claim, rhs: &Expr) -> ClaimResult {
+        if claim.rel.is_order() {
+            return self.check_order(claim, rhs);
+        }
         let mut result = self.blank();
         result.compared = compared(&claim.lhs, rhs);
         let rtol = if claim.rel == Rel::Approx {
@@ -492,6 +502,8 @@ impl Ctx<'_> {
         let mut max_abs: f64 = 0.0;
         let mut max_rel: f64 = 0.0;
         let mut differs_somewhere = false;
+        // The worst comparison of each trial, for diagnoses across trials.
+        let mut per_trial: Vec<Sample> = Vec::new();
         for t in 1..=self.settings.trials.max(1) {
             if let Err(m) = limits::check() {
                 return self.errored(result, m);
@@ -532,6 +544,18 @@ impl Ctx<'_> {
                     max_abs = max_abs.max(s.max_abs);
                     max_rel = max_rel.max(s.rel);
                 }
+                if per_trial
+                    .last()
+                    .is_none_or(|p| p.trial != t || s.ratio > p.ratio)
+                {
+                    if per_trial.last().is_some_and(|p| p.trial == t) {
+                        per_trial.pop();
+                    }
+                    per_trial.push(
+                        compare(t, s.lhs.clone(), s.rhs.clone(), rtol, self.settings.atol)
+                            .at_point(&trial.dims, &ev.idx),
+                    );
+                }
                 if worst.as_ref().is_none_or(|w| s.ratio > w.ratio) {
                     worst = Some(s.at_point(&trial.dims, &ev.idx));
                 }
@@ -551,19 +575,22 @@ impl Ctx<'_> {
         }
         if claim.rel != Rel::Ne && !holds {
             let shapes_differ = w.lhs.shape() != w.rhs.shape();
+            let ctx = diagnose::Context::of(self.program, &claim.lhs, Some(rhs));
             let diagnosis = if shapes_differ {
-                diagnose::shapes(&w.lhs, &w.rhs)
+                diagnose::shapes_in(&w.lhs, &w.rhs, &ctx)
             } else {
-                diagnose::values(&w.lhs, &w.rhs, &w.dims, rtol.max(1e-6))
+                self.orthogonal_sign(claim, &per_trial)
+                    .or_else(|| factor_across_trials(&per_trial, rtol.max(1e-6)))
+                    .or_else(|| diagnose::values_in(&w.lhs, &w.rhs, &w.dims, rtol.max(1e-6), &ctx))
             };
             let diagnosis = diagnosis
                 .or_else(|| self.diagnose_rewrites(&claim.lhs, rhs, &w, rtol))
-                .or_else(|| diagnose::reordered(&w.lhs, &w.rhs));
+                .or_else(|| diagnose::reordered_in(&w.lhs, &w.rhs, &ctx));
             let msg = if shapes_differ {
                 format!(
                     "the sides have different shapes: left is {}, right is {}",
-                    shape_str(&w.lhs),
-                    shape_str(&w.rhs)
+                    symbolic_shape(&claim.lhs, &w.lhs, is_zero_literal(rhs)),
+                    symbolic_shape(rhs, &w.rhs, is_zero_literal(&claim.lhs))
                 )
             } else {
                 format!(
@@ -635,7 +662,11 @@ impl Ctx<'_> {
                 max_abs = max_abs.max(s.max_abs);
                 max_rel = max_rel.max(s.rel);
             }
+            // The finite-difference figure costs 24 evaluations of Y; for a
+            // derivative of a derivative that is 24 exact gradients, more
+            // than the check itself, so a projected Hessian has no figure.
             if t == 1
+                && !contains_derivative(self.program, deriv.y)
                 && let Ok((curve, step)) = interp::fd_curve(&trial, &ev.idx, &deriv)
             {
                 result.figure = Some(DerivativeFigure {

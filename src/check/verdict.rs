@@ -314,13 +314,15 @@ pub struct NoteResult {
     pub errors: Vec<ClaimResult>,
     pub blocks: Vec<BlockResult>,
     pub counts: Counts,
-    /// Problems that do not fail CI (a dimension fixed to 1), by line.
+    /// Problems that fail no claim: a dimension fixed to 1, a formula that
+    /// cannot be typeset, a missing image, a broken link (found afresh by
+    /// the pipeline on every run, not cached).
     #[serde(default)]
     pub warnings: Vec<Warning>,
 }
 
-/// A problem worth a look that does not fail CI, at a 1-based file line.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A warning at a place in a note (1-based line and column).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Warning {
     pub line: usize,
     pub col: usize,

@@ -18,44 +18,23 @@ use nalgebra::DMatrix;
 use crate::config::{Flatten, Layout};
 use crate::eval::limits;
 use crate::eval::linalg;
+use crate::eval::spectral;
+
+#[path = "nested.rs"]
+mod nested;
+
 use crate::eval::num::{Dual, Num};
 use crate::eval::random::{self, RandomFunction, Rng};
 use crate::lang::ast::BinOp;
 use crate::lang::ir::{Base, Builtin, Expr, ExprKind, IndexRef, Program, Target};
+use nested::shape_derivative_t as shape_derivative;
 
 pub type ER<T> = Result<T, String>;
 
-/// Scalars the interpreter can build from a value and a tangent.
-pub trait Lift: Num {
-    fn lift(re: f64, eps: f64) -> Self;
-    fn tangent(&self) -> f64;
-    /// The trial's [`Shared`] values of this scalar type.
-    fn shared<'a>(trial: &'a Trial) -> &'a RefCell<Shared<Self>>;
-}
+pub use lift::Lift;
 
-impl Lift for f64 {
-    fn lift(re: f64, _eps: f64) -> f64 {
-        re
-    }
-    fn tangent(&self) -> f64 {
-        0.0
-    }
-    fn shared<'a>(trial: &'a Trial) -> &'a RefCell<Shared<f64>> {
-        &trial.shared_f64
-    }
-}
-
-impl Lift for Dual {
-    fn lift(re: f64, eps: f64) -> Dual {
-        Dual::var(re, eps)
-    }
-    fn tangent(&self) -> f64 {
-        self.eps
-    }
-    fn shared<'a>(trial: &'a Trial) -> &'a RefCell<Shared<Dual>> {
-        &trial.shared_dual
-    }
-}
+#[path = "lift.rs"]
+mod lift;
 
 /// Values of expressions that did not read the seeded binding, kept across
 /// the seeded evaluations of one trial (the forward passes of a derivative,
@@ -202,6 +181,9 @@ enum Mode<T> {
     Directions,
     /// Every variable is displaced by `s · dX` (finite differences of differentials).
     Displaced(f64),
+    /// These bindings take these values (a derivative inside a derivative,
+    /// evaluation at a point `E |_{X = V}`); a later entry wins.
+    Seeds(Vec<(Base, Rc<DMatrix<T>>)>),
 }
 
 pub struct Evaluator<'t, 'p, T: Lift> {
@@ -306,9 +288,8 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
             _ => None,
         };
         if let Some(b) = share
-            && let Some(v) = T::shared(self.trial)
-                .borrow()
-                .get(&(b, key.0, key.1.clone()))
+            && let Some(cell) = T::shared(self.trial)
+            && let Some(v) = cell.borrow().get(&(b, key.0, key.1.clone()))
         {
             return Ok(v.clone());
         }
@@ -317,11 +298,10 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
         // A loop that stopped at the deadline leaves a value never to be used.
         limits::check()?;
         let seeded = self.seed_reads != before;
-        if let (Some(b), false) = (share, seeded)
+        if let (Some(b), false, Some(cell)) = (share, seeded, T::shared(self.trial))
             && limits::retain(v.len())
         {
-            T::shared(self.trial)
-                .borrow_mut()
+            cell.borrow_mut()
                 .insert((b, key.0, key.1.clone()), v.clone());
         }
         if limits::retain(v.len()) {
@@ -336,6 +316,9 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
         {
             self.seed_reads += 1;
             return Ok((**m).clone());
+        }
+        if let Some(m) = self.seeds_value(Base::Var(v)) {
+            return Ok(m);
         }
         let val = self.trial.value(v)?;
         Ok(match self.mode {
@@ -357,6 +340,9 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
         {
             self.seed_reads += 1;
             return Ok((**m).clone());
+        }
+        if let Some(m) = self.seeds_value(Base::Def(d)) {
+            return Ok(m);
         }
         let saved = std::mem::replace(&mut self.idx, bind);
         let r = self.eval(&self.prog().defs[d].expr);
@@ -501,9 +487,7 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
                 layout,
             } => {
                 if !matches!(self.mode, Mode::Plain) {
-                    return Err(
-                        "derivatives cannot be nested inside a derivative or a differential".into(),
-                    );
+                    return self.nested_derivative(y, x, *flatten, *layout);
                 }
                 let v = derivative(t, &self.idx, y, x, *flatten, *layout, e.id)?;
                 lift_matrix(&v)
@@ -548,6 +532,7 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
                     }
                 }
             }
+            ExprKind::At(inner, binds) => self.at_point(inner, binds)?,
             ExprKind::Delta(a, b) => {
                 let (i, j) = (
                     self.index_value(a, usize::MAX)?,
@@ -559,6 +544,10 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
     }
 
     fn select(&mut self, m: &DMatrix<T>, refs: &[IndexRef]) -> ER<DMatrix<T>> {
+        if refs.iter().any(|r| matches!(r, IndexRef::Affine(_))) {
+            let concrete = self.concrete(refs)?;
+            return select(&self.idx, m, &concrete);
+        }
         select(&self.idx, m, refs)
     }
 
@@ -595,6 +584,11 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
             Relu => linalg::map(&a, T::relu),
             Step => linalg::map(&a, T::step),
             Softmax => linalg::softmax(&a),
+            Softplus => linalg::map(&a, spectral::softplus),
+            Logsumexp => spectral::logsumexp(&a),
+            Pinv => spectral::pinv(&a)?,
+            Adj => spectral::adj(&a)?,
+            Eigvals => spectral::eigvals(&a)?,
         })
     }
 }
@@ -652,6 +646,12 @@ fn index_value(idx: &BTreeMap<String, usize>, r: &IndexRef, len: usize) -> ER<us
             .get(n)
             .ok_or_else(|| format!("index '{n}' has no value here"))?,
         IndexRef::Pos(k) => (*k as usize).saturating_sub(1),
+        IndexRef::Affine(_) => {
+            return Err(
+                "an affine subscript cannot select what a derivative is taken with respect to"
+                    .into(),
+            );
+        }
     };
     if v >= len {
         return Err(format!(
@@ -874,31 +874,6 @@ fn derivative(
     let ny = yshape.0 * yshape.1;
     let jac = DMatrix::from_fn(ny, columns.len(), |a, b| columns[b][a]);
     Ok(shape_derivative(jac, yshape, xshape, flatten, layout))
-}
-
-/// Arrange a |Y|×|X| Jacobian per the value table.
-fn shape_derivative(
-    jac: DMatrix<f64>,
-    yshape: (usize, usize),
-    xshape: (usize, usize),
-    flatten: Flatten,
-    layout: Layout,
-) -> DMatrix<f64> {
-    let unflat = |v: &[f64], (r, c): (usize, usize)| match flatten {
-        Flatten::ColumnMajor => DMatrix::from_fn(r, c, |i, j| v[j * r + i]),
-        Flatten::RowMajor => DMatrix::from_fn(r, c, |i, j| v[i * c + j]),
-    };
-    if yshape == (1, 1) {
-        let row: Vec<f64> = jac.row(0).iter().copied().collect();
-        unflat(&row, xshape)
-    } else if xshape == (1, 1) {
-        let col: Vec<f64> = jac.column(0).iter().copied().collect();
-        unflat(&col, yshape)
-    } else if layout == Layout::Denominator {
-        jac.transpose()
-    } else {
-        jac
-    }
 }
 
 fn norm(v: &[f64]) -> f64 {

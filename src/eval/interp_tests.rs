@@ -1,4 +1,5 @@
-//! Tests of the interpreter (`interp.rs`).
+//! Unit tests of the interpreter.
+
 use super::*;
 use crate::config::CheckSettings;
 use crate::lang::compile::{CompiledKind, CompiledNote, compile};

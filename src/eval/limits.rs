@@ -200,6 +200,22 @@ pub fn retain_message() -> String {
     )
 }
 
+/// Entries counted by [`retain`] so far in this claim.
+pub fn retained() -> usize {
+    STATE.with(|s| s.get().retained)
+}
+
+/// Forget what [`retain`] counted since [`retained`] returned `before`: for
+/// an evaluator that is dropped with its cache (the inner passes of a nested
+/// derivative), whose values are not kept for the rest of the claim.
+pub fn release_to(before: usize) {
+    STATE.with(|s| {
+        let mut st = s.get();
+        st.retained = st.retained.min(before);
+        s.set(st);
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

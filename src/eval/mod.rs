@@ -6,3 +6,4 @@ pub mod limits;
 pub mod linalg;
 pub mod num;
 pub mod random;
+pub mod spectral;

@@ -169,31 +169,37 @@ impl Num for f64 {
 }
 
 /// A dual number `re + eps·ε` with `ε² = 0`: a value and its derivative
-/// along one tangent direction.
+/// along one tangent direction. Generic over its scalar, so that
+/// `Dual<Dual<f64>>` carries second derivatives (nested forward mode:
+/// Hessians, derivatives of derivatives); `Dual` alone is `Dual<f64>`.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Dual {
-    pub re: f64,
-    pub eps: f64,
+pub struct Dual<S = f64> {
+    pub re: S,
+    pub eps: S,
 }
 
-impl Dual {
+impl<S: Num> Dual<S> {
     /// A variable with value `re` moving with speed `eps`.
     #[inline]
-    pub fn var(re: f64, eps: f64) -> Dual {
+    pub fn var(re: S, eps: S) -> Dual<S> {
         Dual { re, eps }
     }
     /// A constant: tangent 0.
     #[inline]
-    pub fn constant(re: f64) -> Dual {
-        Dual { re, eps: 0.0 }
+    pub fn constant(re: S) -> Dual<S> {
+        Dual { re, eps: S::zero() }
     }
     /// Chain rule: value `f`, local derivative `df`. A zero tangent stays
     /// exactly zero (never `0 · ∞`).
     #[inline]
-    fn chain(self, f: f64, df: f64) -> Dual {
+    fn chain(self, f: S, df: impl FnOnce() -> S) -> Dual<S> {
         Dual {
             re: f,
-            eps: if self.eps == 0.0 { 0.0 } else { self.eps * df },
+            eps: if self.eps == S::zero() {
+                S::zero()
+            } else {
+                self.eps * df()
+            },
         }
     }
 }
@@ -204,10 +210,10 @@ impl From<f64> for Dual {
     }
 }
 
-impl Add for Dual {
-    type Output = Dual;
+impl<S: Num> Add for Dual<S> {
+    type Output = Dual<S>;
     #[inline]
-    fn add(self, o: Dual) -> Dual {
+    fn add(self, o: Dual<S>) -> Dual<S> {
         Dual {
             re: self.re + o.re,
             eps: self.eps + o.eps,
@@ -215,10 +221,10 @@ impl Add for Dual {
     }
 }
 
-impl Sub for Dual {
-    type Output = Dual;
+impl<S: Num> Sub for Dual<S> {
+    type Output = Dual<S>;
     #[inline]
-    fn sub(self, o: Dual) -> Dual {
+    fn sub(self, o: Dual<S>) -> Dual<S> {
         Dual {
             re: self.re - o.re,
             eps: self.eps - o.eps,
@@ -226,16 +232,17 @@ impl Sub for Dual {
     }
 }
 
-impl Mul for Dual {
-    type Output = Dual;
+impl<S: Num> Mul for Dual<S> {
+    type Output = Dual<S>;
     #[inline]
-    fn mul(self, o: Dual) -> Dual {
+    fn mul(self, o: Dual<S>) -> Dual<S> {
         // Skip zero tangents so that `0 · ∞` never appears.
-        let mut eps = 0.0;
-        if self.eps != 0.0 {
+        let zero = S::zero();
+        let mut eps = zero;
+        if self.eps != zero {
             eps += self.eps * o.re;
         }
-        if o.eps != 0.0 {
+        if o.eps != zero {
             eps += self.re * o.eps;
         }
         Dual {
@@ -245,23 +252,24 @@ impl Mul for Dual {
     }
 }
 
-impl Div for Dual {
-    type Output = Dual;
+impl<S: Num> Div for Dual<S> {
+    type Output = Dual<S>;
     #[inline]
-    fn div(self, o: Dual) -> Dual {
+    fn div(self, o: Dual<S>) -> Dual<S> {
         let q = self.re / o.re;
         // (a/b)' = (a' - q b') / b
-        let mut num = 0.0;
-        if self.eps != 0.0 {
+        let zero = S::zero();
+        let mut num = zero;
+        if self.eps != zero {
             num += self.eps;
         }
-        if o.eps != 0.0 {
+        if o.eps != zero {
             num -= q * o.eps;
         }
         Dual {
             re: q,
-            eps: if self.eps == 0.0 && o.eps == 0.0 {
-                0.0
+            eps: if self.eps == zero && o.eps == zero {
+                zero
             } else {
                 num / o.re
             },
@@ -269,10 +277,10 @@ impl Div for Dual {
     }
 }
 
-impl Neg for Dual {
-    type Output = Dual;
+impl<S: Num> Neg for Dual<S> {
+    type Output = Dual<S>;
     #[inline]
-    fn neg(self) -> Dual {
+    fn neg(self) -> Dual<S> {
         Dual {
             re: -self.re,
             eps: -self.eps,
@@ -280,124 +288,131 @@ impl Neg for Dual {
     }
 }
 
-impl AddAssign for Dual {
+impl<S: Num> AddAssign for Dual<S> {
     #[inline]
-    fn add_assign(&mut self, o: Dual) {
+    fn add_assign(&mut self, o: Dual<S>) {
         *self = *self + o;
     }
 }
 
-impl SubAssign for Dual {
+impl<S: Num> SubAssign for Dual<S> {
     #[inline]
-    fn sub_assign(&mut self, o: Dual) {
+    fn sub_assign(&mut self, o: Dual<S>) {
         *self = *self - o;
     }
 }
 
-impl MulAssign for Dual {
+impl<S: Num> MulAssign for Dual<S> {
     #[inline]
-    fn mul_assign(&mut self, o: Dual) {
+    fn mul_assign(&mut self, o: Dual<S>) {
         *self = *self * o;
     }
 }
 
-impl DivAssign for Dual {
+impl<S: Num> DivAssign for Dual<S> {
     #[inline]
-    fn div_assign(&mut self, o: Dual) {
+    fn div_assign(&mut self, o: Dual<S>) {
         *self = *self / o;
     }
 }
 
-impl Zero for Dual {
+impl<S: Num> Zero for Dual<S> {
     #[inline]
-    fn zero() -> Dual {
-        Dual::constant(0.0)
+    fn zero() -> Dual<S> {
+        Dual::constant(S::zero())
     }
     #[inline]
     fn is_zero(&self) -> bool {
-        self.re == 0.0 && self.eps == 0.0
+        self.re == S::zero() && self.eps == S::zero()
     }
 }
 
-impl One for Dual {
+impl<S: Num> One for Dual<S> {
     #[inline]
-    fn one() -> Dual {
-        Dual::constant(1.0)
+    fn one() -> Dual<S> {
+        Dual::constant(S::one())
     }
 }
 
-impl Num for Dual {
+impl<S: Num> Num for Dual<S> {
     #[inline]
     fn from_f64(x: f64) -> Self {
-        Dual::constant(x)
+        Dual::constant(S::from_f64(x))
     }
     #[inline]
     fn re(&self) -> f64 {
-        self.re
+        self.re.re()
     }
     fn exp(self) -> Self {
         let e = self.re.exp();
-        self.chain(e, e)
+        self.chain(e, || e)
     }
     fn ln(self) -> Self {
-        self.chain(self.re.ln(), 1.0 / self.re)
+        let r = self.re;
+        self.chain(r.ln(), || S::one() / r)
     }
     fn sqrt(self) -> Self {
         let s = self.re.sqrt();
-        self.chain(s, 0.5 / s)
+        self.chain(s, || S::from_f64(0.5) / s)
     }
     fn sin(self) -> Self {
-        self.chain(self.re.sin(), self.re.cos())
+        let r = self.re;
+        self.chain(r.sin(), || r.cos())
     }
     fn cos(self) -> Self {
-        self.chain(self.re.cos(), -self.re.sin())
+        let r = self.re;
+        self.chain(r.cos(), || -r.sin())
     }
     fn tanh(self) -> Self {
         let t = self.re.tanh();
-        self.chain(t, 1.0 - t * t)
+        self.chain(t, || S::one() - t * t)
     }
     fn abs(self) -> Self {
-        self.chain(self.re.abs(), sign0(self.re))
+        let r = self.re;
+        self.chain(r.abs(), || S::from_f64(sign0(r.re())))
     }
     fn sigmoid(self) -> Self {
-        let s = sigmoid_f64(self.re);
-        self.chain(s, s * (1.0 - s))
+        let s = self.re.sigmoid();
+        self.chain(s, || s * (S::one() - s))
     }
     fn relu(self) -> Self {
-        let h = Num::step(self.re);
-        self.chain(Num::relu(self.re), h)
+        let r = self.re;
+        self.chain(r.relu(), || r.step())
     }
     fn step(self) -> Self {
-        Dual::constant(Num::step(self.re))
+        Dual::constant(self.re.step())
     }
     fn powi(self, n: i32) -> Self {
-        let v = self.re.powi(n);
-        let d = if n == 0 {
-            0.0
-        } else {
-            n as f64 * self.re.powi(n - 1)
-        };
-        self.chain(v, d)
+        let r = self.re;
+        self.chain(r.powi(n), || {
+            if n == 0 {
+                S::zero()
+            } else {
+                S::from_f64(n as f64) * r.powi(n - 1)
+            }
+        })
     }
     fn powf(self, p: f64) -> Self {
-        let v = self.re.powf(p);
-        let d = if p == 0.0 {
-            0.0
-        } else {
-            p * self.re.powf(p - 1.0)
-        };
-        self.chain(v, d)
+        let r = self.re;
+        self.chain(r.powf(p), || {
+            if p == 0.0 {
+                S::zero()
+            } else {
+                S::from_f64(p) * r.powf(p - 1.0)
+            }
+        })
     }
     fn pow(self, e: Self) -> Self {
         // d(x^y) = y x^{y-1} dx + x^y ln(x) dy; each term only when its
         // tangent is non-zero (ln of a negative base is NaN, as it should be
         // only when the exponent actually moves).
-        let v = self.re.powf(e.re);
-        let mut eps = 0.0;
-        if self.eps != 0.0 && e.re != 0.0 {
-            eps += self.eps * e.re * self.re.powf(e.re - 1.0);
+        let zero = S::zero();
+        let v = self.re.pow(e.re);
+        let mut eps = zero;
+        if self.eps != zero && e.re != zero {
+            eps += self.eps * e.re * self.re.pow(e.re - S::one());
         }
-        if e.eps != 0.0 {
+        if e.eps != zero {
             eps += e.eps * v * self.re.ln();
         }
         Dual { re: v, eps }
@@ -513,7 +528,7 @@ mod tests {
         c *= b;
         c /= b;
         assert!((c.re - a.re).abs() < 1e-15 && (c.eps - a.eps).abs() < 1e-15);
-        assert!(Dual::zero().is_zero());
-        assert_eq!(Dual::one(), Dual::from(1.0));
+        assert!(Dual::<f64>::zero().is_zero());
+        assert_eq!(Dual::<f64>::one(), Dual::from(1.0));
     }
 }

@@ -279,7 +279,8 @@ fn orthonormal_columns(rows: usize, cols: usize, rng: &mut Rng) -> DMatrix<f64> 
 /// - `Diag`: Gaussian diagonal, conditioned the same way; non-square: a
 ///   rectangular diagonal.
 /// - `Pos`: |g| + 0.5 (so every entry is ≥ 0.5).
-/// - `OneHot`: each row a single 1 at a uniformly random column.
+/// - `OneHot`: each row a single 1 at a uniformly random column; a column
+///   vector (`OneHot^C`) a single 1 at a uniformly random row.
 ///
 /// `Sym` and `SPD` need a square shape; given a non-square one they return
 /// Gaussian entries (the caller validates shapes). Never panics.
@@ -344,7 +345,11 @@ pub fn sample(kind: SpaceKind, rows: usize, cols: usize, rng: &mut Rng) -> DMatr
         SpaceKind::Pos => gaussian_matrix(rows, cols, rng).map(|g| g.abs() + 0.5),
         SpaceKind::OneHot => {
             let mut a = DMatrix::zeros(rows, cols);
-            if cols > 0 {
+            if cols == 1 && rows > 1 {
+                // `OneHot^C`: one sample's label, a column with a single 1.
+                let i = rng.range_u64(0, rows as u64 - 1) as usize;
+                a[(i, 0)] = 1.0;
+            } else if cols > 0 {
                 for i in 0..rows {
                     let j = rng.range_u64(0, cols as u64 - 1) as usize;
                     a[(i, j)] = 1.0;

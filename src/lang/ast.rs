@@ -89,6 +89,50 @@ pub enum Rel {
     Ne,
     /// `∈` `in` `\in`
     In,
+    /// `<` `\lt` (entry-wise, strict: no tolerance)
+    Lt,
+    /// `≤` `<=` `\le` `\leq` (entry-wise, within the tolerance of `=`)
+    Le,
+    /// `>` `\gt`
+    Gt,
+    /// `≥` `>=` `\ge` `\geq`
+    Ge,
+    /// `≺` `\prec`: B − A positive definite (Loewner order)
+    Prec,
+    /// `⪯` `\preceq`: B − A positive semidefinite
+    Preceq,
+    /// `≻` `\succ`: A − B positive definite
+    Succ,
+    /// `⪰` `\succeq`: A − B positive semidefinite
+    Succeq,
+}
+
+impl Rel {
+    /// `<`, `≤`, `>`, `≥`, `≺`, `⪯`, `≻`, `⪰`: an order (spec §3.7).
+    pub fn is_order(self) -> bool {
+        !matches!(self, Rel::Eq | Rel::Approx | Rel::Ne | Rel::In)
+    }
+    /// The Loewner orders `≺ ⪯ ≻ ⪰`.
+    pub fn is_loewner(self) -> bool {
+        matches!(self, Rel::Prec | Rel::Preceq | Rel::Succ | Rel::Succeq)
+    }
+    /// The symbol as printed in messages.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Rel::Eq => "=",
+            Rel::Approx => "≈",
+            Rel::Ne => "≠",
+            Rel::In => "∈",
+            Rel::Lt => "<",
+            Rel::Le => "≤",
+            Rel::Gt => ">",
+            Rel::Ge => "≥",
+            Rel::Prec => "≺",
+            Rel::Preceq => "⪯",
+            Rel::Succ => "≻",
+            Rel::Succeq => "⪰",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -201,6 +245,21 @@ pub enum ExprKind {
     Sum { index: Index, body: Box<Expr> },
     /// `δ_ij`, `\delta_{ij}`
     Delta(Sub, Sub),
+    /// `∑_{i=1}^{n} E`: a sum whose range is given by its bounds (the lower
+    /// bound is always 1; `upper` is a dimension symbol or an integer).
+    /// Added for spec §3.6; `Sum` stays the unbounded form.
+    BoundedSum {
+        index: Index,
+        upper: Dim,
+        body: Box<Expr>,
+    },
+    /// `E |_{X = V}`, `E \big|_{X=V, Y=U}`: E with each variable X replaced
+    /// by the value of V in this trial (spec §3.4). `binds` are in written
+    /// order; each `Ident` is the replaced name.
+    At {
+        expr: Box<Expr>,
+        binds: Vec<(Ident, Expr)>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -236,10 +295,17 @@ impl BinOp {
 /// One subscript item. `W_mn` → `[Letter m, Letter n]`; `W_{i,j}` → the
 /// same; `A_{1,2}` → `[Int 1, Int 2]`; `1_{n1}` → `[Letter n1]` (a letter
 /// followed by digits stays one item).
+///
+/// A subscript position that is an affine expression of indices, integers
+/// and dimension symbols (`{p(i-1)+k, q(j-1)+l}`) is `Affine` (spec §3.6):
+/// the expression as parsed, where a call `p(i-1)` means the product
+/// `p·(i-1)`. In it, a name that multiplies a parenthesised group or an
+/// index is a dimension symbol; every other name is an index letter.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Sub {
     Letter(Index),
     Int(u64, Span),
+    Affine(Box<Expr>),
 }
 
 impl Sub {
@@ -247,6 +313,7 @@ impl Sub {
         match self {
             Sub::Letter(i) => i.span,
             Sub::Int(_, s) => *s,
+            Sub::Affine(e) => e.span,
         }
     }
 }

@@ -74,6 +74,18 @@ pub enum IndexRef {
     Var(String),
     /// A 1-based literal position.
     Pos(u64),
+    /// A 1-based position that is an affine expression of indices (spec
+    /// §3.6): the sum of its terms, each index taken 1-based.
+    Affine(Vec<AffineTerm>),
+}
+
+/// One term of an affine subscript: `coef · dims · index` (`index` 1-based;
+/// `None` for a constant term). `p(i-1)+k` → `p·i`, `-p`, `k`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AffineTerm {
+    pub coef: i64,
+    pub dims: Dim,
+    pub index: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,6 +111,11 @@ pub enum Builtin {
     Relu,
     Step,
     Softmax,
+    Softplus,
+    Logsumexp,
+    Pinv,
+    Adj,
+    Eigvals,
 }
 
 impl Builtin {
@@ -126,6 +143,11 @@ impl Builtin {
             "relu" => Relu,
             "step" => Step,
             "softmax" => Softmax,
+            "softplus" => Softplus,
+            "logsumexp" | "LSE" => Logsumexp,
+            "pinv" => Pinv,
+            "adj" | "adjugate" => Adj,
+            "eigvals" => Eigvals,
             _ => return None,
         })
     }
@@ -133,7 +155,7 @@ impl Builtin {
         use Builtin::*;
         matches!(
             self,
-            Exp | Log | Sqrt | Abs | Sin | Cos | Tanh | Sigmoid | Relu | Step
+            Exp | Log | Sqrt | Abs | Sin | Cos | Tanh | Sigmoid | Relu | Step | Softplus
         )
     }
     pub fn arity(self) -> usize {
@@ -192,7 +214,39 @@ pub enum ExprKind {
     Direction(VarId),
     Sum(String, Dim, Box<Expr>),
     Delta(IndexRef, IndexRef),
+    /// `E |_{X = V, …}`: E with each binding taking V's value (spec §3.4).
+    At(Box<Expr>, Vec<(Base, Expr)>),
 }
+
+/// Every built-in function name, for "did you mean" suggestions.
+pub const BUILTIN_NAMES: &[&str] = &[
+    "vec",
+    "tr",
+    "det",
+    "logdet",
+    "inv",
+    "diag",
+    "kron",
+    "sum",
+    "mean",
+    "norm",
+    "exp",
+    "log",
+    "sqrt",
+    "abs",
+    "sin",
+    "cos",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "step",
+    "softmax",
+    "softplus",
+    "logsumexp",
+    "pinv",
+    "adj",
+    "eigvals",
+];
 
 /// The right side of one claim.
 #[derive(Clone, Debug)]

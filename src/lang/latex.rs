@@ -11,15 +11,19 @@ use super::ast::{
     BinOp, Dim, DimFactor, Expr, ExprKind, Ident, Link, Rel, Rhs, Space, SpaceKind, Stmt, StmtKind,
     Sub,
 };
-use super::lexer::greek_command;
+use super::lexer::{ACCENTS, greek_command};
 
 /// Printing precedences, loosest first.
+/// `E |_{X=V}` applies to everything before it.
+const AT: u8 = 0;
 const ADD: u8 = 1;
-const SUM: u8 = 2;
-const PRODUCT: u8 = 3;
-const PREFIX: u8 = 4;
-const SCRIPT: u8 = 5;
-const ATOM: u8 = 6;
+/// `⊗` binds looser than products (spec §3.2): `A\,C \otimes B\,D`.
+const KRON: u8 = 2;
+const SUM: u8 = 3;
+const PRODUCT: u8 = 4;
+const PREFIX: u8 = 5;
+const SCRIPT: u8 = 6;
+const ATOM: u8 = 7;
 
 /// Printed LaTeX and what its surroundings need to know.
 struct Tex {
@@ -108,6 +112,14 @@ pub fn rel(r: Rel) -> &'static str {
         Rel::Approx => "\\approx",
         Rel::Ne => "\\neq",
         Rel::In => "\\in",
+        Rel::Lt => "<",
+        Rel::Le => "\\le",
+        Rel::Gt => ">",
+        Rel::Ge => "\\ge",
+        Rel::Prec => "\\prec",
+        Rel::Preceq => "\\preceq",
+        Rel::Succ => "\\succ",
+        Rel::Succeq => "\\succeq",
     }
 }
 
@@ -164,18 +176,54 @@ fn tex(e: &Expr) -> Tex {
         ExprKind::Pow(x, k) => superscript(x, &expr(k)),
         ExprKind::Call { func, args } => call(func, args),
         ExprKind::Subscript { base, subs } => subscript(base, subs.iter()),
-        ExprKind::Deriv { y, x } => Tex::new(
-            format!(
-                "\\frac{{\\partial {}}}{{\\partial {}}}",
-                deriv_part(y),
-                deriv_part(x)
+        ExprKind::Deriv { y, x } => match &y.kind {
+            // `∂²f/∂x∂y^T`, however it was written.
+            ExprKind::Deriv { y: f, x: x1 } if is_simple(f) => Tex::new(
+                format!(
+                    "\\frac{{\\partial^2 {}}}{{\\partial {} \\partial {}}}",
+                    expr(f),
+                    deriv_part(x1),
+                    deriv_part(x)
+                ),
+                ATOM,
             ),
-            ATOM,
-        ),
+            _ => Tex::new(
+                format!(
+                    "\\frac{{\\partial {}}}{{\\partial {}}}",
+                    deriv_part(y),
+                    deriv_part(x)
+                ),
+                ATOM,
+            ),
+        },
+        ExprKind::BoundedSum { index, upper, body } => {
+            let body = match body.kind {
+                ExprKind::Sum { .. } | ExprKind::BoundedSum { .. } => expr(body),
+                _ => operand(body, PRODUCT),
+            };
+            Tex::new(
+                format!(
+                    "\\sum_{{{}=1}}^{{{}}} {body}",
+                    name(&index.name).s,
+                    dim(upper)
+                ),
+                SUM,
+            )
+        }
+        ExprKind::At { expr: inner, binds } => {
+            let binds: Vec<String> = binds
+                .iter()
+                .map(|(n, v)| format!("{} = {}", name(&n.name).s, expr(v)))
+                .collect();
+            Tex::new(
+                format!("{} \\big|_{{{}}}", expr(inner), binds.join(", ")),
+                AT,
+            )
+        }
         ExprKind::Differential(x) => differential(x),
         ExprKind::Sum { index, body } => {
             let body = match body.kind {
-                ExprKind::Sum { .. } => expr(body),
+                ExprKind::Sum { .. } | ExprKind::BoundedSum { .. } => expr(body),
                 _ => operand(body, PRODUCT),
             };
             Tex::new(format!("\\sum_{{{}}} {body}", name(&index.name).s), SUM)
@@ -222,6 +270,9 @@ fn num(v: f64) -> Tex {
 
 /// A name: `W`, `W_{1}`, `\phi`, `\mathrm{d}X`, `\mathit{Wx}`.
 fn name(n: &str) -> Tex {
+    if let Some(t) = accented_name(n) {
+        return t;
+    }
     let letters = n.trim_end_matches(|c: char| c.is_ascii_digit());
     let digits = &n[letters.len()..];
     let mut chars = letters.chars();
@@ -252,8 +303,31 @@ fn name(n: &str) -> Tex {
 fn letter(c: char) -> String {
     match greek_command(c) {
         Some(cmd) => format!("\\{cmd}"),
+        None if c == 'ℓ' => "\\ell".to_string(),
         None => c.to_string(),
     }
+}
+
+/// `ŵ` (`w` + U+0302) → `\hat{w}`, `x̄1` → `\bar{x}_{1}`.
+fn accented_name(n: &str) -> Option<Tex> {
+    let mut chars = n.chars();
+    let (c, a) = (chars.next()?, chars.next()?);
+    let (_, command) = ACCENTS.iter().find(|(x, _)| *x == a)?;
+    let digits: String = chars.collect();
+    if !digits.chars().all(|d| d.is_ascii_digit()) {
+        return None;
+    }
+    let s = format!("\\{command}{{{}}}", letter(c));
+    Some(if digits.is_empty() {
+        Tex::new(s, ATOM)
+    } else {
+        Tex {
+            s: format!("{s}_{{{digits}}}"),
+            prec: ATOM,
+            sub: true,
+            sup: false,
+        }
+    })
 }
 
 /// Pieces side by side, with a space after a command (`\mu j`).
@@ -290,7 +364,7 @@ fn binary(op: BinOp, lhs: &Expr, rhs: &Expr) -> Tex {
         BinOp::Mul => ("\\,", PRODUCT),
         BinOp::Hadamard => (" \\odot ", PRODUCT),
         BinOp::HadamardDiv => (" \\oslash ", PRODUCT),
-        BinOp::Kron => (" \\otimes ", PRODUCT),
+        BinOp::Kron => (" \\otimes ", KRON),
     };
     let l = match product_op(lhs) {
         // `(x^T ⊗ I) vec(W)`: mixed products get parentheses, for the reader.
@@ -361,6 +435,7 @@ fn subs_tex<'e>(subs: impl Iterator<Item = &'e Sub>) -> String {
                 (name(&i.name).s, single)
             }
             Sub::Int(n, _) => (n.to_string(), *n < 10),
+            Sub::Affine(e) => (expr(e), false),
         })
         .collect();
     let strings: Vec<String> = items.iter().map(|(s, _)| s.clone()).collect();
@@ -405,6 +480,15 @@ fn call(func: &Ident, args: &[Expr]) -> Tex {
     let f = match func.name.as_str() {
         "exp" | "log" | "det" | "sin" | "cos" | "tanh" => format!("\\{}", func.name),
         "vec" => "\\mathrm{vec}".to_string(),
+        "pinv" if args.len() == 1 => {
+            let base = script_base(tex(&args[0]), false);
+            return Tex {
+                s: format!("{base}^{{+}}"),
+                prec: SCRIPT,
+                sub: false,
+                sup: true,
+            };
+        }
         n if is_symbol(n) => name(n).s,
         n => format!("\\operatorname{{{n}}}"),
     };
@@ -546,7 +630,22 @@ mod tests {
         assert_eq!(ex("a ⊙ b ⊘ c"), "\\left(a \\odot b\\right) \\oslash c");
         assert_eq!(ex("a ⊙ b ⊙ c"), "a \\odot b \\odot c");
         assert_eq!(ex("a ⊙ (b ⊘ c)"), "a \\odot \\left(b \\oslash c\\right)");
-        assert_eq!(ex("a b ⊗ c"), "\\left(a\\,b\\right) \\otimes c");
+        assert_eq!(ex("a b ⊗ c"), "a\\,b \\otimes c");
+        assert_eq!(
+            ex("(A ⊗ B)(C ⊗ D)"),
+            "\\left(A \\otimes B\\right)\\,\\left(C \\otimes D\\right)"
+        );
+        assert_eq!(ex("(A + B) ⊗ C"), "\\left(A + B\\right) \\otimes C");
+        assert_eq!(
+            ex("∂²f/∂x∂x^T"),
+            "\\frac{\\partial^2 f}{\\partial x \\partial x^{\\top}}"
+        );
+        assert_eq!(
+            ex("\\hat{w} + x̄ + ℓ + π"),
+            "\\hat{w} + \\bar{x} + \\ell + \\pi"
+        );
+        assert_eq!(ex("X^+"), "X^{+}");
+        assert_eq!(ex("∑_{i=1}^{n} x_i"), "\\sum_{i=1}^{n} x_{i}");
         assert_eq!(ex("a / b c"), "\\frac{a}{b}\\,c");
         assert_eq!(ex("(A B)_ik"), "\\left(A\\,B\\right)_{ik}");
         assert_eq!(ex("x^T^T"), "{x^{\\top}}^{\\top}");

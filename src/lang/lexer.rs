@@ -42,6 +42,12 @@ pub enum Tok {
     Arrow,
     /// `∂` `\partial`.
     Partial,
+    /// `∂²` `\partial^2` (the numerator of a second derivative).
+    Partial2,
+    /// `|` `\big|` `\Big|` `\bigg|` `\Bigg|` `\vert`: evaluation at a point (`E |_{X=V}`).
+    Bar,
+    /// `+` or `\dagger` right after `^`: the pseudo-inverse `X^+`.
+    Dagger,
     /// `∑` `\sum`, and `Σ` or `sum` written right before `_`.
     Sum,
     /// `\frac` `\dfrac` `\tfrac`.
@@ -192,9 +198,57 @@ const STYLE_COMMANDS: &[&str] = &[
 /// Matrix environments: `\begin{bmatrix} … \end{bmatrix}` is `[ … ]`.
 const MATRIX_ENVIRONMENTS: &[&str] = &["bmatrix", "pmatrix", "matrix"];
 
-/// A letter that may start or continue an identifier: Latin or Greek.
+/// A letter that may start or continue an identifier: Latin or Greek, `ℓ`,
+/// or a precomposed Latin letter with a hat, bar or tilde (`ŵ`, `ā`, `ñ`).
 pub fn is_letter(c: char) -> bool {
-    c.is_ascii_alphabetic() || matches!(c, 'Α'..='Ω' | 'α'..='ω' | 'ϑ' | 'ϕ' | 'ϖ' | 'ϱ' | 'ϵ')
+    c.is_ascii_alphabetic()
+        || matches!(c, 'Α'..='Ω' | 'α'..='ω' | 'ϑ' | 'ϕ' | 'ϖ' | 'ϱ' | 'ϵ' | 'ℓ')
+        || decompose(c).is_some()
+}
+
+/// The combining accents a name may carry after its letter: hat, bar, tilde.
+pub const ACCENTS: &[(char, &str)] =
+    &[('\u{302}', "hat"), ('\u{304}', "bar"), ('\u{303}', "tilde")];
+
+/// Is `c` one of the combining accents of [`ACCENTS`]?
+pub fn is_accent(c: char) -> bool {
+    ACCENTS.iter().any(|(a, _)| *a == c)
+}
+
+/// A precomposed accented Latin letter → its letter and combining accent
+/// (`ŵ` → `w` + U+0302), so `ŵ`, `w` + U+0302 and `\hat{w}` are one name.
+fn decompose(c: char) -> Option<(char, char)> {
+    const HAT: &str = "âêîôûŵŷĉĝĥĵŝẑÂÊÎÔÛŴŶĈĜĤĴŜẐ";
+    const HAT_BASE: &str = "aeiouwycghjszAEIOUWYCGHJSZ";
+    const BAR: &str = "āēīōūȳĀĒĪŌŪȲ";
+    const BAR_BASE: &str = "aeiouyAEIOUY";
+    const TILDE: &str = "ãẽĩõũñỹÃẼĨÕŨÑỸ";
+    const TILDE_BASE: &str = "aeiounyAEIOUNY";
+    for (set, base, accent) in [
+        (HAT, HAT_BASE, '\u{302}'),
+        (BAR, BAR_BASE, '\u{304}'),
+        (TILDE, TILDE_BASE, '\u{303}'),
+    ] {
+        if let Some(k) = set.chars().position(|x| x == c) {
+            return base.chars().nth(k).map(|b| (b, accent));
+        }
+    }
+    None
+}
+
+/// A name in its one spelling: precomposed accented letters decomposed.
+fn normalise_name(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        match decompose(c) {
+            Some((b, a)) => {
+                out.push(b);
+                out.push(a);
+            }
+            None => out.push(normalise(c)),
+        }
+    }
+    out
 }
 
 /// Greek variant letters spell the same name as the plain letter.
@@ -336,8 +390,8 @@ impl<'a> Lexer<'a> {
 
     fn word(&mut self) {
         let start = self.pos;
-        self.eat_while(|c| is_letter(c) || c.is_ascii_digit());
-        let name: String = self.src[start..self.pos].chars().map(normalise).collect();
+        self.eat_while(|c| is_letter(c) || c.is_ascii_digit() || is_accent(c));
+        let name: String = normalise_name(&self.src[start..self.pos]);
         let tok = match name.as_str() {
             "in" => Tok::Rel(Rel::In),
             "sum" | "Σ" if self.peek() == Some('_') => Tok::Sum,
@@ -373,7 +427,26 @@ impl<'a> Lexer<'a> {
             ('-', Some('>')) => self.double(Tok::Arrow),
             ('.', Some('*')) => self.double(Tok::Op(BinOp::Hadamard)),
             ('.', Some('/')) => self.double(Tok::Op(BinOp::HadamardDiv)),
+            ('<', Some('=')) => self.double(Tok::Rel(Rel::Le)),
+            ('>', Some('=')) => self.double(Tok::Rel(Rel::Ge)),
+            ('∂', Some('²')) => self.double(Tok::Partial2),
+            ('+', _) if self.out.last().is_some_and(|t| t.tok == Tok::Caret) && !self.space => {
+                Tok::Dagger
+            }
             ('~', _) => Tok::Error("'~' alone means nothing here ('~=' is ≈)".into()),
+            ('²', _) => Tok::Error(
+                "'²' is not read: write a square as x^2, and a second derivative as ∂²f/∂x∂x^T"
+                    .into(),
+            ),
+            ('³', _) => Tok::Error("'³' is not read: write a power as x^3".into()),
+            ('‖', _) => Tok::Error("'‖…‖' is not read: write a norm as norm(x)".into()),
+            ('∇', _) => Tok::Error(
+                "'∇' is not read: write a gradient as ∂f/∂x and a Hessian as ∂²f/∂x∂x^T".into(),
+            ),
+            ('≡', _) => Tok::Error(
+                "'≡' is not read: write = for a claim, or let NAME = … for a definition".into(),
+            ),
+            ('⊤', _) => Tok::Error("'⊤' is not read: write a transpose as x^T".into()),
             _ => single_symbol(c).unwrap_or_else(|| Tok::Error(format!("unexpected '{c}'"))),
         };
         self.push(tok, start);
@@ -406,6 +479,9 @@ impl<'a> Lexer<'a> {
             self.sized_delimiter(name);
         } else if STYLE_COMMANDS.contains(&name) {
             let tok = self.styled(name);
+            self.push(tok, start);
+        } else if let Some(accent) = accent_command(name) {
+            let tok = self.accented(name, accent);
             self.push(tok, start);
         } else if name == "begin" || name == "end" {
             let tok = self.environment(name == "begin");
@@ -489,6 +565,31 @@ impl<'a> Lexer<'a> {
         Tok::Ident { name, func }
     }
 
+    /// `\hat{w}` → `ŵ` (`w` + U+0302), `\bar{x}`, `\tilde{x}`, `\hat{\beta}`.
+    fn accented(&mut self, command: &str, accent: char) -> Tok {
+        let Some(arg) = self.braced_argument() else {
+            return Tok::Error(format!(
+                "expected '{{…}}' after '\\{command}', as in \\{command}{{w}}"
+            ));
+        };
+        let letter = match arg.strip_prefix('\\') {
+            Some(cmd) => greek_letter(cmd).or(if cmd == "ell" { Some('ℓ') } else { None }),
+            None => {
+                let mut chars = arg.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) if is_letter(c) => Some(normalise(c)),
+                    _ => None,
+                }
+            }
+        };
+        match letter {
+            Some(c) => ident(&format!("{c}{accent}")),
+            None => Tok::Error(format!(
+                "'\\{command}{{{arg}}}': an accent goes on one letter, as in \\{command}{{w}}"
+            )),
+        }
+    }
+
     /// `\begin{bmatrix}` → `[`, `\end{bmatrix}` → `]`.
     fn environment(&mut self, begin: bool) -> Tok {
         let which = if begin { "begin" } else { "end" };
@@ -527,6 +628,16 @@ fn label_len(s: &str) -> Option<usize> {
     (well_formed && separated).then_some(close + 2)
 }
 
+/// The combining accent of `\hat`, `\bar`, `\tilde` (and their wide forms).
+fn accent_command(name: &str) -> Option<char> {
+    match name {
+        "hat" | "widehat" => Some('\u{302}'),
+        "bar" | "overline" => Some('\u{304}'),
+        "tilde" | "widetilde" => Some('\u{303}'),
+        _ => None,
+    }
+}
+
 /// A letter followed by letters and digits.
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
@@ -547,6 +658,16 @@ fn single_symbol(c: char) -> Option<Tok> {
         '≈' => Tok::Rel(Rel::Approx),
         '≠' => Tok::Rel(Rel::Ne),
         '∈' => Tok::Rel(Rel::In),
+        '<' => Tok::Rel(Rel::Lt),
+        '>' => Tok::Rel(Rel::Gt),
+        '≤' | '⩽' => Tok::Rel(Rel::Le),
+        '≥' | '⩾' => Tok::Rel(Rel::Ge),
+        '⪰' | '≽' => Tok::Rel(Rel::Succeq),
+        '≻' => Tok::Rel(Rel::Succ),
+        '⪯' | '≼' => Tok::Rel(Rel::Preceq),
+        '≺' => Tok::Rel(Rel::Prec),
+        '|' => Tok::Bar,
+        '†' => Tok::Dagger,
         '+' => Tok::Op(BinOp::Add),
         '-' | '−' => Tok::Op(BinOp::Sub),
         '*' | '·' | '⋅' => Tok::Op(BinOp::Mul),
@@ -591,6 +712,17 @@ fn command_token(name: &str) -> Option<Tok> {
         "in" => Tok::Rel(Rel::In),
         "approx" => Tok::Rel(Rel::Approx),
         "neq" | "ne" => Tok::Rel(Rel::Ne),
+        "lt" => Tok::Rel(Rel::Lt),
+        "gt" => Tok::Rel(Rel::Gt),
+        "le" | "leq" | "leqslant" => Tok::Rel(Rel::Le),
+        "ge" | "geq" | "geqslant" => Tok::Rel(Rel::Ge),
+        "succeq" | "succcurlyeq" => Tok::Rel(Rel::Succeq),
+        "succ" => Tok::Rel(Rel::Succ),
+        "preceq" | "preccurlyeq" => Tok::Rel(Rel::Preceq),
+        "prec" => Tok::Rel(Rel::Prec),
+        "dagger" => Tok::Dagger,
+        "vert" | "rvert" | "lvert" | "|" => Tok::Bar,
+        "ell" => ident("ℓ"),
         "times" => Tok::Times,
         "to" | "rightarrow" => Tok::Arrow,
         "partial" => Tok::Partial,

@@ -13,4 +13,5 @@ pub mod lexer;
 pub mod parser;
 pub mod resolve;
 pub mod shape;
+pub mod suggest;
 pub mod tex;

@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 use crate::config::{Flatten, Layout};
 use crate::lang::ast::{self, BinOp, Rel, SpaceKind, Span, StmtKind, Sub};
 use crate::lang::ir::{
-    Base, Builtin, Claim, ClaimRhs, Def, Expr, ExprKind, Func, IndexRef, Program, Target, Var,
+    AffineTerm, Base, Builtin, Claim, ClaimRhs, Def, Expr, ExprKind, Func, IndexRef, Program,
+    Target, Var,
 };
 use crate::lang::shape::{Dim, Shape, Unifier};
 
@@ -386,7 +387,9 @@ impl Resolver {
                     .collect();
                 self.merge_free(&mut free, &known, link.rel_span)?;
                 let (lk, rk): (Vec<_>, Vec<_>) = (l.free.keys().collect(), r.free.keys().collect());
-                if lk != rk {
+                // A constant side compares with every value of the other's free indices.
+                let constant = |e: &Expr| e.free.is_empty() && e.shape.is_scalar();
+                if lk != rk && !constant(&l) && !constant(&r) {
                     return err(
                         link.rel_span,
                         format!(
@@ -571,6 +574,38 @@ impl Resolver {
                     e.span,
                 ))
             }
+            A::BoundedSum { index, upper, body } => {
+                let b = self.term(body)?;
+                let mut free = b.free.clone();
+                let Some(range) = free.remove(&index.name) else {
+                    return err(
+                        index.span,
+                        format!(
+                            "∑_{{{0}=1}}: the index '{0}' does not appear in what follows the sum",
+                            index.name
+                        ),
+                    );
+                };
+                let bound = self.dim(upper);
+                if !self.u.unify(&range, &bound) {
+                    return err(
+                        upper.span,
+                        format!(
+                            "the sum's upper bound {bound} differs from the range of '{}' ({})",
+                            index.name,
+                            self.axis(&index.name, &range.subst(&self.u))
+                        ),
+                    );
+                }
+                let s = b.shape.clone();
+                Ok(self.node(
+                    ExprKind::Sum(index.name.clone(), bound, Box::new(b)),
+                    s,
+                    free,
+                    e.span,
+                ))
+            }
+            A::At { expr: inner, binds } => self.at_point(inner, binds, e.span),
             A::Delta(a, b) => {
                 let mut free = BTreeMap::new();
                 let range = self.u.fresh();
@@ -588,6 +623,9 @@ impl Resolver {
                                 return err(*sp, "positions are 1-based");
                             }
                             IndexRef::Pos(*k)
+                        }
+                        Sub::Affine(x) => {
+                            return err(x.span, "δ takes index letters or positions, as in δ_ij");
                         }
                     });
                 }
@@ -649,6 +687,10 @@ impl Resolver {
                     );
                 }
             }
+        }
+        if id.name == "π" {
+            let pi = ExprKind::Num(std::f64::consts::PI);
+            return Ok(self.node(pi, Shape::scalar(), BTreeMap::new(), span));
         }
         if id.name == "I" {
             let n = self.u.fresh();
@@ -744,10 +786,15 @@ impl Resolver {
         let mut free = l.free.clone();
         self.merge_free(&mut free, &r.free, op_span)?;
         let mismatch = |what: &str, l: &Expr, r: &Expr, u: &Unifier| {
+            let (a, b) = if what.contains("product") {
+                ("factor", "factor")
+            } else {
+                ("operand", "operand")
+            };
             err(
                 op_span,
                 format!(
-                    "shape mismatch in {what}: the left side is {}, the right side is {}",
+                    "shape mismatch in {what}: the left {a} is {}, the right {b} is {}",
                     l.shape.subst(u),
                     r.shape.subst(u)
                 ),
@@ -765,7 +812,7 @@ impl Resolver {
                 }
                 if !self.u.unify(&l.shape.cols, &r.shape.rows) {
                     return mismatch(
-                        "a product (columns of the left must equal rows of the right)",
+                        "a product (the columns of the left factor must equal the rows of the right factor)",
                         &l,
                         &r,
                         &self.u,
@@ -816,163 +863,22 @@ impl Resolver {
         ))
     }
 
-    fn square(&mut self, x: &Expr, what: &str) -> R<()> {
-        if !self.u.unify(&x.shape.rows, &x.shape.cols) {
-            return err(
-                x.span,
-                format!(
-                    "{what} needs a square matrix; this is {}",
-                    x.shape.subst(&self.u)
-                ),
-            );
-        }
-        Ok(())
-    }
-
-    fn inverse(&mut self, x: &ast::Expr, span: Span) -> R<Expr> {
-        let x = self.expr(x)?;
-        self.square(&x, "an inverse")?;
-        let (s, f) = (x.shape.clone(), x.free.clone());
-        Ok(self.node(ExprKind::Inverse(Box::new(x)), s, f, span))
-    }
-
-    fn pow(&mut self, b: &ast::Expr, p: &ast::Expr, span: Span) -> R<Expr> {
-        let base = self.expr(b)?;
-        let pe = self.expr(p)?;
-        if !pe.shape.is_scalar() || !pe.free.is_empty() {
-            return err(p.span, "an exponent must be a scalar");
-        }
-        if !base.shape.is_scalar() {
-            let k = match &pe.kind {
-                ExprKind::Num(k) => Some(*k),
-                ExprKind::Neg(inner) => match inner.kind {
-                    ExprKind::Num(k) => Some(-k),
-                    _ => None,
-                },
-                _ => None,
-            };
-            if k.is_none_or(|k| k.fract() != 0.0) {
-                return err(p.span, "a matrix power needs an integer exponent");
-            }
-            self.square(&base, "a matrix power")?;
-        }
-        let (s, f) = (base.shape.clone(), base.free.clone());
-        Ok(self.node(ExprKind::Pow(Box::new(base), Box::new(pe)), s, f, span))
-    }
-
-    fn call(&mut self, func: &ast::Ident, args: &[ast::Expr], span: Span) -> R<Expr> {
-        match self.scope.get(&func.name).cloned() {
-            Some(Binding::Func(f)) => {
-                if args.len() != 1 {
-                    return err(span, format!("{} takes one argument", func.name));
-                }
-                let a = self.term(&args[0])?;
-                let (dom, cod) = (
-                    self.program.funcs[f].domain.clone(),
-                    self.program.funcs[f].codomain.clone(),
-                );
-                if !self.u.unify_shapes(&a.shape, &dom) {
-                    return err(
-                        args[0].span,
-                        format!(
-                            "{} takes a {} argument; this one is {}",
-                            func.name,
-                            dom,
-                            a.shape.subst(&self.u)
-                        ),
-                    );
-                }
-                let fr = a.free.clone();
-                return Ok(self.node(ExprKind::Apply(f, Box::new(a)), cod, fr, span));
-            }
-            Some(Binding::Var(_)) | Some(Binding::Def(_)) | Some(Binding::Broken { .. }) => {
-                // `W(x)`: a product written without a space.
-                let l = self.name(func)?;
-                if args.len() != 1 {
-                    return err(span, format!("'{}' is not a function", func.name));
-                }
-                let r = self.term(&args[0])?;
-                return self.binary(
-                    BinOp::Mul,
-                    Span::new(func.span.end, func.span.end),
-                    l,
-                    r,
-                    span,
-                );
-            }
-            None => {}
-        }
-        let Some(b) = Builtin::from_name(&func.name) else {
-            let mut msg = format!("unknown function '{}'", func.name);
-            if let Some(s) = split_name(&func.name, &self.known_names()) {
-                msg.push_str(&format!("; did you mean '{}'?", s.join(" ")));
-            } else {
-                msg.push_str(" (declare it: let φ : R^{…} → R^{…})");
-            }
-            return err(func.span, msg);
-        };
-        if args.len() != b.arity() {
-            return err(
-                span,
-                format!(
-                    "{} takes {} argument(s), not {}",
-                    func.name,
-                    b.arity(),
-                    args.len()
-                ),
-            );
-        }
-        let mut rargs = Vec::new();
-        let mut free = BTreeMap::new();
-        for a in args {
-            let r = self.term(a)?;
-            self.merge_free(&mut free, &r.free.clone(), a.span)?;
-            rargs.push(r);
-        }
-        let a0 = &rargs[0];
-        let sh = a0.shape.clone();
-        let shape = match b {
-            Builtin::Vec => Shape::new(sh.size(), Dim::one()),
-            Builtin::Tr | Builtin::Det | Builtin::Logdet => {
-                self.square(&rargs[0], &func.name.to_string())?;
-                Shape::scalar()
-            }
-            Builtin::Inv => {
-                self.square(&rargs[0], "inv")?;
-                sh
-            }
-            Builtin::Diag => {
-                if sh.is_col() {
-                    Shape::new(sh.rows.clone(), sh.rows.clone())
-                } else if sh.is_row() {
-                    Shape::new(sh.cols.clone(), sh.cols.clone())
-                } else {
-                    self.square(&rargs[0], "diag (of a matrix)")?;
-                    Shape::new(sh.rows.clone(), Dim::one())
-                }
-            }
-            Builtin::Kron => {
-                let s1 = &rargs[1].shape;
-                Shape::new(sh.rows.mul(&s1.rows), sh.cols.mul(&s1.cols))
-            }
-            Builtin::Sum | Builtin::Mean | Builtin::Norm => Shape::scalar(),
-            _ => sh,
-        };
-        let flatten = self.meaning.flatten;
-        Ok(self.node(ExprKind::Call(b, rargs, flatten), shape, free, span))
-    }
-
     fn sub_ref(&mut self, s: &Sub) -> R<IndexRef> {
         match s {
             Sub::Letter(i) => Ok(IndexRef::Var(i.name.clone())),
             Sub::Int(0, sp) => err(*sp, "positions are 1-based: the first entry is 1"),
             Sub::Int(k, _) => Ok(IndexRef::Pos(*k)),
+            Sub::Affine(e) => Ok(IndexRef::Affine(self.affine(e)?)),
         }
     }
 
     fn sub_dim(&mut self, s: &Sub) -> R<Dim> {
         match s {
             Sub::Int(k, _) => Ok(Dim::int(*k)),
+            Sub::Affine(e) => err(
+                e.span,
+                "a size is a dimension symbol or a number, as in I_n",
+            ),
             Sub::Letter(i) => {
                 if self.program.dim_symbols.contains(&i.name) || self.fixed_dims.contains(&i.name) {
                     Ok(Dim::sym(&i.name))
@@ -1038,6 +944,7 @@ impl Resolver {
                             let one: BTreeMap<String, Dim> = [(n.clone(), range.clone())].into();
                             self.merge_free(&mut free, &one, s.span())?;
                         }
+                        self.affine_free(&r, &mut free, s.span())?;
                         refs.push(r);
                     }
                     let shape = def.expr.shape.clone();
@@ -1089,6 +996,8 @@ impl Resolver {
                 ));
                 let one: BTreeMap<String, Dim> = [(n.clone(), range)].into();
                 self.merge_free(&mut free, &one, s.span())?;
+            } else {
+                self.affine_free(r, &mut free, s.span())?;
             }
         }
         Ok(self.node(ExprKind::Subscript(Box::new(b), refs), shape, free, span))
@@ -1159,288 +1068,17 @@ impl Resolver {
     }
 }
 
-fn placeholder() -> Expr {
-    Expr {
-        id: usize::MAX,
-        kind: ExprKind::Num(0.0),
-        shape: Shape::scalar(),
-        free: BTreeMap::new(),
-        span: Span::default(),
-    }
-}
+#[path = "resolve_calls.rs"]
+mod calls;
+#[path = "resolve_points.rs"]
+mod points;
+#[path = "resolve_walk.rs"]
+mod walk;
 
-/// Is `e` only reshapes, transposes and slices of one binding?
-fn is_view(e: &Expr) -> bool {
-    view_base(e).is_some()
-}
+use walk::{index_set, is_view, occurrences, placeholder, subst_expr, view_base};
 
-fn view_base(e: &Expr) -> Option<Base> {
-    match &e.kind {
-        ExprKind::Var(v) => Some(Base::Var(*v)),
-        ExprKind::Def(d) => Some(Base::Def(*d)),
-        ExprKind::Transpose(x) | ExprKind::Subscript(x, _) => view_base(x),
-        ExprKind::Call(Builtin::Vec, args, _) if args.len() == 1 => view_base(&args[0]),
-        _ => None,
-    }
-}
-
-fn index_set(m: &BTreeMap<String, Dim>) -> String {
-    if m.is_empty() {
-        "none".to_string()
-    } else {
-        format!("{{{}}}", m.keys().cloned().collect::<Vec<_>>().join(", "))
-    }
-}
-
-/// How often each free index occurs in one product term (for the
-/// summation convention).
-fn occurrences(e: &Expr) -> BTreeMap<String, usize> {
-    let mut m = BTreeMap::new();
-    occ_into(e, &mut m);
-    m
-}
-
-fn occ_into(e: &Expr, m: &mut BTreeMap<String, usize>) {
-    let add_refs = |refs: &[&IndexRef], m: &mut BTreeMap<String, usize>| {
-        for r in refs {
-            if let IndexRef::Var(n) = r {
-                *m.entry(n.clone()).or_insert(0) += 1;
-            }
-        }
-    };
-    match &e.kind {
-        ExprKind::Subscript(b, refs) => {
-            occ_into(b, m);
-            add_refs(&refs.iter().collect::<Vec<_>>(), m);
-        }
-        ExprKind::Family(_, refs) => add_refs(&refs.iter().collect::<Vec<_>>(), m),
-        ExprKind::Delta(a, b) => add_refs(&[a, b], m),
-        ExprKind::Deriv { y, x, .. } => {
-            occ_into(y, m);
-            occ_into(&x.view, m);
-        }
-        ExprKind::Binary(BinOp::Add | BinOp::Sub, _, _) | ExprKind::Sum(..) => {
-            for k in e.free.keys() {
-                *m.entry(k.clone()).or_insert(0) += 1;
-            }
-        }
-        ExprKind::Binary(_, l, r) | ExprKind::Scale(l, r) | ExprKind::Pow(l, r) => {
-            occ_into(l, m);
-            occ_into(r, m);
-        }
-        ExprKind::Neg(x)
-        | ExprKind::Transpose(x)
-        | ExprKind::Inverse(x)
-        | ExprKind::Apply(_, x)
-        | ExprKind::Differential(x) => occ_into(x, m),
-        ExprKind::Call(_, args, _) => {
-            for a in args {
-                for k in a.free.keys() {
-                    *m.entry(k.clone()).or_insert(0) += 1;
-                }
-            }
-        }
-        ExprKind::Matrix(_) => {
-            for k in e.free.keys() {
-                *m.entry(k.clone()).or_insert(0) += 1;
-            }
-        }
-        _ => {}
-    }
-}
-
-fn subst_dim(d: &mut Dim, u: &Unifier, span: Span, what: &str) -> R<()> {
-    *d = d.subst(u);
-    if d.has_unknown() {
-        return err(span, what.to_string());
-    }
-    Ok(())
-}
-
-fn subst_expr(e: &mut Expr, u: &Unifier) -> R<()> {
-    const NO_SIZE: &str =
-        "the size of I cannot be inferred here (no size, or more than one, fits); write I_n";
-    let span = e.span;
-    e.shape = e.shape.subst(u);
-    for (k, r) in e.free.iter_mut() {
-        *r = r.subst(u);
-        if r.has_unknown() {
-            return err(
-                span,
-                format!(
-                    "the range of index '{k}' cannot be inferred: use it on an axis of a matrix or vector"
-                ),
-            );
-        }
-    }
-    match &mut e.kind {
-        ExprKind::Identity(n) => subst_dim(n, u, span, NO_SIZE)?,
-        ExprKind::Ones(n) => subst_dim(n, u, span, NO_SIZE)?,
-        ExprKind::Sum(i, r, b) => {
-            subst_dim(
-                r,
-                u,
-                span,
-                &format!("the range of index '{i}' cannot be inferred"),
-            )?;
-            subst_expr(b, u)?;
-        }
-        ExprKind::Matrix(rows) => {
-            for r in rows {
-                for x in r {
-                    subst_expr(x, u)?;
-                }
-            }
-        }
-        ExprKind::Neg(x)
-        | ExprKind::Transpose(x)
-        | ExprKind::Inverse(x)
-        | ExprKind::Apply(_, x)
-        | ExprKind::Subscript(x, _)
-        | ExprKind::Differential(x) => subst_expr(x, u)?,
-        ExprKind::Binary(_, l, r) | ExprKind::Scale(l, r) | ExprKind::Pow(l, r) => {
-            subst_expr(l, u)?;
-            subst_expr(r, u)?;
-        }
-        ExprKind::Call(_, args, _) => {
-            for a in args {
-                subst_expr(a, u)?;
-            }
-        }
-        ExprKind::Deriv { y, x, .. } => {
-            subst_expr(y, u)?;
-            subst_expr(&mut x.view, u)?;
-        }
-        _ => {}
-    }
-    if e.shape.rows.has_unknown() || e.shape.cols.has_unknown() {
-        return err(span, NO_SIZE);
-    }
-    Ok(())
-}
-
-/// Split an unknown name into known ones: `Wx` → `W x`.
-fn split_name(name: &str, known: &[String]) -> Option<Vec<String>> {
-    // Bounded: a name longer than this is no run-together product of
-    // declared names worth suggesting, and parts are never longer than the
-    // longest known name (a 1 MB name costs nothing).
-    const MAX_SPLIT: usize = 64;
-    let chars: Vec<char> = name.chars().take(MAX_SPLIT + 1).collect();
-    let n = chars.len();
-    if n > MAX_SPLIT {
-        return None;
-    }
-    let longest = known.iter().map(|k| k.chars().count()).max().unwrap_or(0);
-    // best[i]: a split of chars[..i] with the fewest parts.
-    let mut best: Vec<Option<Vec<String>>> = vec![None; n + 1];
-    best[0] = Some(Vec::new());
-    for i in 0..n {
-        let Some(prefix) = best[i].clone() else {
-            continue;
-        };
-        for j in i + 1..=n.min(i + longest) {
-            let part: String = chars[i..j].iter().collect();
-            if known.contains(&part) {
-                let mut v = prefix.clone();
-                v.push(part);
-                if best[j].as_ref().is_none_or(|b| b.len() > v.len()) {
-                    best[j] = Some(v);
-                }
-            }
-        }
-    }
-    best[n].clone().filter(|v| v.len() > 1)
-}
+use crate::lang::suggest::{nearest_builtins, spelled_otherwise, split_name};
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    use crate::config::CheckSettings;
-    use crate::lang::compile::{CompiledKind, compile};
-    use crate::note::parse_note;
-
-    /// The error messages of each statement (None when it resolved).
-    fn errors(body: &str) -> Vec<Option<String>> {
-        let note = parse_note(
-            "t.md".into(),
-            "t.md".into(),
-            format!("```check\n{body}\n```\n"),
-        );
-        let c = compile(&note, &CheckSettings::default(), &BTreeMap::new());
-        c.blocks[0]
-            .stmts
-            .iter()
-            .map(|s| match &s.kind {
-                CompiledKind::Error(l) => Some(l.message.clone()),
-                CompiledKind::Claims(cs) => cs
-                    .iter()
-                    .find_map(|c| c.result.as_ref().err().map(|l| l.message.clone())),
-                CompiledKind::Define(Err(l)) | CompiledKind::Show(Err(l)) => {
-                    Some(l.message.clone())
-                }
-                _ => None,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn shapes_are_symbolic_and_identity_sizes_inferred() {
-        let e = errors("let W ∈ R^{n×m}\nlet x ∈ R^m\nW x = I W x\nW x = x W\ntr(I) = 3");
-        assert_eq!(e[2], None, "I takes size n from W");
-        assert!(e[3].as_deref().unwrap().contains("m×1"), "{:?}", e[3]);
-        assert!(
-            e[4].as_deref()
-                .unwrap()
-                .contains("size of I cannot be inferred"),
-            "{:?}",
-            e[4]
-        );
-    }
-
-    #[test]
-    fn definitions_keep_their_meaning_and_broken_ones_propagate() {
-        let e = errors("let x ∈ R^n\nlet f = x + y\nf = f\nlet y ∈ R^n\nlet g = x + y\ng = g");
-        assert!(e[1].as_deref().unwrap().contains("unknown name 'y'"));
-        assert!(
-            e[2].as_deref()
-                .unwrap()
-                .contains("definition at line 3 is an error"),
-            "{:?}",
-            e[2]
-        );
-        assert_eq!(e[4], None);
-        assert_eq!(e[5], None);
-    }
-
-    #[test]
-    fn einstein_sums_repeated_indices() {
-        let note = parse_note(
-            "t.md".into(),
-            "t.md".into(),
-            "```check einstein\nlet A ∈ R^{n×n}\nlet x ∈ R^n\nx_i A_ij x_j = x^T A x\n```\n".into(),
-        );
-        let c = compile(&note, &CheckSettings::default(), &BTreeMap::new());
-        let CompiledKind::Claims(cs) = &c.blocks[0].stmts[2].kind else {
-            panic!("a claim")
-        };
-        let claim = cs[0].result.as_ref().expect("resolves");
-        assert!(claim.free.is_empty(), "i and j are summed");
-        assert!(matches!(claim.lhs.kind, ExprKind::Sum(..)));
-    }
-
-    #[test]
-    fn split_suggestion() {
-        let known = vec!["W".to_string(), "x".to_string(), "W1".to_string()];
-        assert_eq!(split_name("Wx", &known), Some(vec!["W".into(), "x".into()]));
-        assert_eq!(
-            split_name("W1x", &known),
-            Some(vec!["W1".into(), "x".into()])
-        );
-        assert_eq!(split_name("zz", &known), None);
-        // Bounded: a 1 MB name is no suggestion, and costs nothing.
-        let started = std::time::Instant::now();
-        assert_eq!(split_name(&"Wx".repeat(500_000), &known), None);
-        assert!(started.elapsed() < std::time::Duration::from_secs(1));
-    }
-}
+#[path = "resolve_tests.rs"]
+mod tests;

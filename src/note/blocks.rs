@@ -10,6 +10,8 @@ pub(crate) struct Scan {
     /// Plain text of the first non-empty heading.
     pub title: Option<String>,
     pub blocks: Vec<CheckBlock>,
+    /// Fenced blocks whose info string is a near miss of `check`.
+    pub warnings: Vec<NoteError>,
     /// Display math met by the Markdown parser: (byte range of `$$…$$`, tex).
     pub display: Vec<(std::ops::Range<usize>, String)>,
     /// Inline math that holds `\in` or `∈` (a possible prose declaration).
@@ -19,6 +21,49 @@ pub(crate) struct Scan {
 /// Is this info string the one of a check block (first word exactly `check`)?
 pub fn is_check_info(info: &str) -> bool {
     info.split_whitespace().next() == Some("check")
+}
+
+/// A warning for an info string that is a near miss of `check` (```chek,
+/// ```Check, ```checks): the block would silently not be checked.
+pub fn near_miss_info(info: &str) -> Option<String> {
+    let word = info.split_whitespace().next()?;
+    let w = word.trim_start_matches('{').trim_end_matches('}');
+    if w == "check" {
+        return None;
+    }
+    let lower = w.to_lowercase();
+    let near = lower == "check"
+        || (lower.len() >= 4 && lower.len() <= 7 && edit_distance(&lower, "check") <= 2);
+    near.then(|| {
+        format!(
+            "the fenced block's info string '{word}' is not 'check', so the block is not checked; did you mean ```check?"
+        )
+    })
+}
+
+/// Damerau–Levenshtein distance (an adjacent swap counts one).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 /// Counts lines incrementally (offsets must not decrease).
@@ -113,6 +158,15 @@ pub(crate) fn scan_body(source: &str, body_start: usize) -> Scan {
                     options_at,
                     options,
                 });
+            }
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                if let Some(message) = near_miss_info(&info) {
+                    scan.warnings.push(NoteError {
+                        line: lines.line_of(start),
+                        col: 1,
+                        message,
+                    });
+                }
             }
             Event::Text(t) => {
                 if let Some(o) = open.as_mut() {
@@ -239,6 +293,18 @@ mod tests {
         assert_eq!(b[1].id.as_deref(), Some("tilde"));
         assert_eq!(b[1].body, "x = x\n");
         assert_eq!(&src[b[1].range.clone()], "~~~check #tilde\nx = x\n~~~");
+    }
+
+    #[test]
+    fn near_miss_info_strings_warn() {
+        let src = "# T\n\n```chek\nx = x\n```\n\n```Check\nx\n```\n\n```checks\nx\n```\n\n```rust\nx\n```\n\n```check\nlet x ∈ R\n```\n";
+        let scan = scan_body(src, 0);
+        assert_eq!(scan.blocks.len(), 1);
+        let lines: Vec<usize> = scan.warnings.iter().map(|w| w.line).collect();
+        assert_eq!(lines, vec![3, 7, 11]);
+        assert!(scan.warnings[0].message.contains("'chek'"));
+        assert!(near_miss_info("python").is_none());
+        assert!(near_miss_info("check #id").is_none());
     }
 
     #[test]

@@ -161,16 +161,27 @@ mod tests {
     }
 
     #[test]
-    fn unknown_top_level_key_at_its_line() {
-        let src = "---\ntitle: T\ndims: {n: 3}\ntitel: oops\n---\n";
+    fn other_tools_keys_are_ignored() {
+        // Jekyll, Hugo and Quarto keys (spec §1); `check:` stays strict.
+        let src = "---\nlayout: post\ntitle: T\ndate: 2019-03-01 10:00:00 +0100\ntags: [ml, calculus]\ncategories: notes\npermalink: /x/\nauthor: A\nexcerpt: \"e\"\nmath: true\ndraft: false\nweight: 3\nformat:\n  html:\n    toc: true\nexecute:\n  echo: false\n---\nbody\n";
         let f = split_front(src);
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        assert_eq!(f.front.title.as_deref(), Some("T"));
+        let f = split_front("---\nlayout: post\ncheck:\n  trals: 3\n---\n");
         assert_eq!(f.errors.len(), 1);
-        let e = &f.errors[0];
-        assert_eq!((e.line, e.col), (4, 1));
-        assert!(e.message.contains("unknown key `titel`"), "{}", e.message);
-        // Defaults, but the title survives.
-        assert_eq!(f.front.dims.len(), 0);
-        assert_eq!(f.salvaged_title.as_deref(), Some("T"));
+        assert_eq!((f.errors[0].line, f.errors[0].col), (4, 3));
+        let f = split_front("---\nmath:\n  macros:\n    '\\R': '\\mathbb{R}'\n---\n");
+        assert!(f.errors.is_empty(), "{:?}", f.errors);
+        assert_eq!(f.front.math.macros().unwrap()["\\R"], "\\mathbb{R}");
+        // `math:` stays strict, its unknown keys at their line.
+        let f = split_front("---\nlayout: post\nmath:\n  macross: {}\n---\n");
+        assert_eq!(
+            (f.errors[0].line, f.errors[0].col),
+            (4, 3),
+            "{:?}",
+            f.errors
+        );
+        assert!(f.errors[0].message.contains("math: unknown key `macross`"));
     }
 
     #[test]

@@ -51,6 +51,9 @@ pub struct Note {
     pub body_start: usize,
     /// The check blocks in document order.
     pub blocks: Vec<CheckBlock>,
+    /// Problems that do not stop checking, at their file lines: a fenced
+    /// block whose info string is a near miss of `check` (```chek).
+    pub warnings: Vec<NoteError>,
     /// The source with the contents of every display equation masked (see
     /// `math.rs`): what a Markdown parser must read, so that nothing inside
     /// `$$…$$` is taken for Markdown. Same length and offsets as `source`.
@@ -358,6 +361,7 @@ pub fn parse_note(path: String, rel_path: PathBuf, source: String) -> Note {
         errors: f.errors,
         body_start: f.body_start,
         blocks: scan.blocks,
+        warnings: scan.warnings,
         masked,
         equations,
         inline_math: scan.inline_math,

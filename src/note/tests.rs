@@ -143,7 +143,7 @@ fn dims_overlay() {
 
 #[test]
 fn all_errors_sorted() {
-    let src = "---\nfoo: 1\n---\n```check bad\n```\n```check #x #y\n```\n";
+    let src = "---\ncheck: {foo: 1}\n---\n```check bad\n```\n```check #x #y\n```\n";
     let n = parse(src);
     let lines: Vec<usize> = n.all_errors().iter().map(|e| e.line).collect();
     assert_eq!(lines, [2, 4, 6]);

@@ -83,6 +83,16 @@ pub fn render(notes: &[CheckedNote<'_>], color: bool) -> String {
     let col = if failed { p.red } else { p.green };
     let (word, rest) = verdict.split_once(':').unwrap_or((&verdict, ""));
     let _ = writeln!(out, "{col}{word}{}:{rest}", p.reset);
+    let warnings: usize = notes.iter().map(|n| n.result.warnings.len()).sum();
+    if warnings > 0 {
+        let _ = writeln!(
+            out,
+            "{}{warnings} warning{}{}",
+            p.yellow,
+            if warnings == 1 { "" } else { "s" },
+            p.reset
+        );
+    }
     let _ = writeln!(out, "{}{}{}", p.bold, count_line(notes), p.reset);
     out
 }

@@ -26,13 +26,20 @@ pub fn render(notes: &[CheckedNote<'_>]) -> String {
         .iter()
         .map(|n| {
             let claims: Vec<Value> = n.result.claims().into_iter().map(claim).collect();
-            json!({"path": n.result.path, "title": n.result.title, "claims": claims})
+            let warnings: Vec<Value> = n
+                .result
+                .warnings
+                .iter()
+                .map(|w| json!({"line": w.line, "col": w.col, "message": w.message}))
+                .collect();
+            json!({"path": n.result.path, "title": n.result.title, "claims": claims, "warnings": warnings})
         })
         .collect();
     let t = totals(notes);
     let doc = json!({
         "notes": notes_json,
-        "summary": {"pass": t.pass, "fail": t.fail, "error": t.error, "xfail": t.xfail, "xpass": t.xpass},
+        "summary": {"pass": t.pass, "fail": t.fail, "error": t.error, "xfail": t.xfail, "xpass": t.xpass,
+                    "warnings": notes.iter().map(|n| n.result.warnings.len()).sum::<usize>()},
     });
     let mut s =
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::html::{IdSet, slug};
-use super::math::render_math;
+use super::math::MathContext;
 use crate::note::Note;
 
 /// A rendered note body.
@@ -22,6 +22,17 @@ pub struct RenderedBody {
     /// Indices of the check blocks that were placed in the body (normally
     /// all of `note.blocks`).
     pub placed_blocks: BTreeSet<usize>,
+    /// Formulas that could not be typeset, unknown equation labels, …:
+    /// (byte offset in the note's source, message), in source order.
+    pub warnings: Vec<(usize, String)>,
+    /// Local files the body links to or shows (relative URLs, without
+    /// `#fragment` or `?query`, percent-decoded), each with the byte offset
+    /// of its link in the note's source.
+    pub local_links: Vec<(usize, String)>,
+    /// The prose by section, for the search index: (heading id, heading
+    /// text, plain text; math as readable text). The first is the text
+    /// before any heading (id and heading empty).
+    pub sections: Vec<(String, String, String)>,
 }
 
 /// Ids the page itself uses around the body; headings never take them.
@@ -74,6 +85,25 @@ pub(crate) fn render_body(
     drop_title: Option<&str>,
     safe: bool,
 ) -> RenderedBody {
+    let front = note.front.math.macros().cloned().unwrap_or_default();
+    render_body_with(
+        note,
+        render_block,
+        drop_title,
+        &mut MathContext::new(&[&front]),
+        safe,
+    )
+}
+
+/// [`render_body`] with the note's math read in `math` (which holds the
+/// project's and the front matter's macros).
+pub(crate) fn render_body_with(
+    note: &Note,
+    render_block: &dyn Fn(usize) -> String,
+    drop_title: Option<&str>,
+    math: &mut MathContext,
+    safe: bool,
+) -> RenderedBody {
     let start = note.body_start.min(note.source.len());
     let body = &note.source[start..];
 
@@ -91,15 +121,63 @@ pub(crate) fn render_body(
     let mut placed = BTreeSet::new();
     let mut check_seen = 0usize;
     let mut first_event = true;
+    let mut local_links = Vec::new();
+    let mut in_code = false;
+    let mut sections = vec![(String::new(), String::new(), String::new())];
 
     let mut iter = Parser::new_ext(body, options())
         .into_offset_iter()
         .map(|(ev, r)| (mark_user_html(ev, safe), r));
     while let Some((ev, range)) = iter.next() {
         let is_first = std::mem::replace(&mut first_event, false);
+        let at = start + range.start;
+        if let Some(sec) = sections.last_mut() {
+            match &ev {
+                Event::Text(t) | Event::Code(t) => {
+                    sec.2.push_str(t);
+                    sec.2.push(' ');
+                }
+                Event::InlineMath(t) | Event::DisplayMath(t) => {
+                    sec.2.push_str(&latex_plain(t));
+                    sec.2.push(' ');
+                }
+                Event::SoftBreak | Event::HardBreak | Event::End(_) => sec.2.push(' '),
+                _ => {}
+            }
+        }
         match ev {
-            Event::InlineMath(tex) => out.push(Event::InlineHtml(render_math(&tex, false).into())),
-            Event::DisplayMath(tex) => out.push(Event::InlineHtml(render_math(&tex, true).into())),
+            Event::InlineMath(tex) => {
+                out.push(Event::InlineHtml(math.render(&tex, false, at).into()))
+            }
+            Event::DisplayMath(tex) => {
+                out.push(Event::InlineHtml(math.render(&tex, true, at).into()))
+            }
+            Event::Start(Tag::CodeBlock(k)) if !is_check_block(&k) => {
+                in_code = true;
+                out.push(Event::Start(Tag::CodeBlock(k)));
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                in_code = false;
+                out.push(Event::End(TagEnd::CodeBlock));
+            }
+            Event::Text(t) if !in_code => match math.prose_refs(&t, at) {
+                Some(html) => out.push(Event::InlineHtml(html.into())),
+                None => out.push(Event::Text(t)),
+            },
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                note_local_link(&dest_url, at, &mut local_links);
+                out.push(Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }))
+            }
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
                 if info.split_whitespace().next() == Some("check") =>
             {
@@ -131,11 +209,13 @@ pub(crate) fn render_body(
                 attrs,
             }) => {
                 let mut inner = Vec::new();
-                for (ev, _) in iter.by_ref() {
+                let mut inner_at = Vec::new();
+                for (ev, r) in iter.by_ref() {
                     if matches!(ev, Event::End(TagEnd::Heading(_))) {
                         break;
                     }
                     inner.push(ev);
+                    inner_at.push(start + r.start);
                 }
                 // The note's title keeps math as LaTeX source; compare like that.
                 if is_first
@@ -152,33 +232,34 @@ pub(crate) fn render_body(
                     }
                     _ => ids.unique(&slug(&text)),
                 };
+                sections.push((anchor.clone(), text.clone(), String::new()));
                 toc.push((level as u8, anchor.clone(), text));
-                toc_html.push(heading_html(&inner));
+                toc_html.push(heading_html(&inner, &inner_at, math));
                 out.push(Event::Start(Tag::Heading {
                     level,
                     id: Some(anchor.into()),
                     classes,
                     attrs,
                 }));
-                for ev in inner {
+                for (ev, at) in inner.into_iter().zip(inner_at) {
                     out.push(match ev {
-                        Event::InlineMath(tex) => {
-                            Event::InlineHtml(render_math(&tex, false).into())
-                        }
-                        Event::DisplayMath(tex) => {
-                            Event::InlineHtml(render_math(&tex, false).into())
+                        Event::InlineMath(tex) | Event::DisplayMath(tex) => {
+                            Event::InlineHtml(math.render(&tex, false, at).into())
                         }
                         Event::Start(Tag::Link {
                             link_type,
                             dest_url,
                             title,
                             id,
-                        }) => Event::Start(Tag::Link {
-                            link_type,
-                            dest_url: md_link_to_html(dest_url),
-                            title,
-                            id,
-                        }),
+                        }) => {
+                            note_local_link(&dest_url, at, &mut local_links);
+                            Event::Start(Tag::Link {
+                                link_type,
+                                dest_url: md_link_to_html(dest_url),
+                                title,
+                                id,
+                            })
+                        }
                         other => other,
                     });
                 }
@@ -189,12 +270,15 @@ pub(crate) fn render_body(
                 dest_url,
                 title,
                 id,
-            }) => out.push(Event::Start(Tag::Link {
-                link_type,
-                dest_url: md_link_to_html(dest_url),
-                title,
-                id,
-            })),
+            }) => {
+                note_local_link(&dest_url, at, &mut local_links);
+                out.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: md_link_to_html(dest_url),
+                    title,
+                    id,
+                }))
+            }
             other => out.push(other),
         }
     }
@@ -205,12 +289,60 @@ pub(crate) fn render_body(
     } else {
         pulldown_cmark::html::push_html(&mut html, out.into_iter());
     }
+    let html = math.resolve(&html);
+    let toc_html = toc_html.iter().map(|h| math.resolve(h)).collect();
+    let mut warnings = std::mem::take(&mut math.warnings);
+    warnings.sort();
+    warnings.dedup();
     RenderedBody {
         html,
         toc,
         toc_html,
         placed_blocks: placed,
+        warnings,
+        local_links,
+        sections,
     }
+}
+
+fn is_check_block(k: &CodeBlockKind) -> bool {
+    matches!(k, CodeBlockKind::Fenced(info) if info.split_whitespace().next() == Some("check"))
+}
+
+/// Records `url` when it names a local file: relative, not a fragment
+/// alone, not a URL with a scheme; the path is percent-decoded.
+fn note_local_link(url: &str, at: usize, links: &mut Vec<(usize, String)>) {
+    let path = url.split(['#', '?']).next().unwrap_or("");
+    let has_scheme = path.split_once(':').is_some_and(|(s, _)| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    if path.is_empty() || has_scheme || path.starts_with("//") {
+        return;
+    }
+    links.push((at, percent_decode(path)));
+}
+
+/// `%20` → ` ` (invalid escapes kept as written).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(hex) = std::str::from_utf8(&b[i + 1..i + 3])
+            && let Ok(v) = u8::from_str_radix(hex, 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
 // ---- `--safe` ---------------------------------------------------------------
@@ -325,20 +457,24 @@ fn plain_text(events: &[Event], strip_latex: bool) -> String {
 
 /// A heading's inline events as HTML for the table of contents: math
 /// typeset, links and footnote references left out (the entry is a link).
-fn heading_html(events: &[Event]) -> String {
-    let evs = events.iter().filter_map(|ev| match ev {
-        Event::InlineMath(t) | Event::DisplayMath(t) => {
-            Some(Event::InlineHtml(render_math(t, false).into()))
-        }
-        Event::Start(Tag::Link { .. }) | Event::End(TagEnd::Link) | Event::FootnoteReference(_) => {
-            None
-        }
-        Event::Html(h) | Event::InlineHtml(h) if h.starts_with(USER_HTML) => None,
-        Event::SoftBreak | Event::HardBreak => Some(Event::Text(" ".into())),
-        other => Some(other.clone()),
-    });
+fn heading_html(events: &[Event], at: &[usize], math: &mut MathContext) -> String {
+    let evs: Vec<Event> = events
+        .iter()
+        .zip(at)
+        .filter_map(|(ev, &at)| match ev {
+            Event::InlineMath(t) | Event::DisplayMath(t) => {
+                Some(Event::InlineHtml(math.render(t, false, at).into()))
+            }
+            Event::Start(Tag::Link { .. })
+            | Event::End(TagEnd::Link)
+            | Event::FootnoteReference(_) => None,
+            Event::Html(h) | Event::InlineHtml(h) if h.starts_with(USER_HTML) => None,
+            Event::SoftBreak | Event::HardBreak => Some(Event::Text(" ".into())),
+            other => Some(other.clone()),
+        })
+        .collect();
     let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, evs);
+    pulldown_cmark::html::push_html(&mut html, evs.into_iter());
     html.trim().to_string()
 }
 
@@ -423,6 +559,16 @@ pub fn latex_plain(tex: &str) -> String {
                         Some(_) => out.push(' '),
                         None => {}
                     }
+                } else if name == "begin" || name == "end" {
+                    // `\begin{bmatrix}`: the environment's name is not text.
+                    if chars.peek() == Some(&'{') {
+                        for c in chars.by_ref() {
+                            if c == '}' {
+                                break;
+                            }
+                        }
+                    }
+                    out.push(' ');
                 } else if let Some((_, sym)) = SYMBOLS.iter().find(|(n, _)| *n == name) {
                     out.push_str(sym);
                 } else if name == "frac" {
@@ -430,7 +576,7 @@ pub fn latex_plain(tex: &str) -> String {
                 }
             }
             '{' | '}' => {}
-            '~' => out.push(' '),
+            '~' | '&' => out.push(' '),
             _ => out.push(c),
         }
     }
@@ -497,6 +643,7 @@ mod tests {
             errors: vec![],
             body_start,
             blocks,
+            warnings: vec![],
             masked: parsed.masked,
             equations: parsed.equations,
             inline_math: parsed.inline_math,

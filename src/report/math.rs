@@ -5,10 +5,13 @@
 use pulldown_latex::config::DisplayMode;
 use pulldown_latex::{Parser, RenderConfig, Storage, push_mathml};
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::html::escape;
+use super::tex::{
+    self, Macros, REF_CLOSE, REF_OPEN, Reference, expand, macros_from_config, split_rows,
+};
 
 /// Deepest nesting of groups `{…}` and `\\left … \\right` that [`to_mathml`] typesets.
 const MAX_TEX_DEPTH: usize = 200;
@@ -52,6 +55,12 @@ pub fn to_mathml(latex: &str, display: bool) -> Result<String, String> {
             "the formula nests more than {MAX_TEX_DEPTH} levels deep; it is not typeset"
         ));
     }
+    typeset_as(latex, latex, display)
+}
+
+/// [`to_mathml`] of `latex`, annotated with `source` (the formula as
+/// written, before its macros were expanded).
+fn typeset_as(latex: &str, source: &str, display: bool) -> Result<String, String> {
     // Notes repeat their formulas (the same identities in many notes, a
     // symbol in many sentences): typeset each once per process, up to a
     // budget of memory.
@@ -64,11 +73,16 @@ pub fn to_mathml(latex: &str, display: bool) -> Result<String, String> {
     static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
     const BUDGET: usize = 16 << 20;
     let memo = MEMO.get_or_init(Mutex::default);
-    let key = (display, Box::<str>::from(latex));
+    let key_text = if source == latex {
+        latex.to_string()
+    } else {
+        format!("{latex}\0{source}")
+    };
+    let key = (display, Box::<str>::from(key_text));
     if let Some(hit) = memo.lock().ok().and_then(|m| m.map.get(&key).cloned()) {
         return hit.map(|m| m.to_string());
     }
-    let typeset = typeset(latex, display);
+    let typeset = typeset(latex, source, display);
     let size = latex.len() + typeset.as_ref().map_or_else(String::len, String::len);
     if let Ok(mut m) = memo.lock()
         && m.bytes + size <= BUDGET
@@ -81,9 +95,9 @@ pub fn to_mathml(latex: &str, display: bool) -> Result<String, String> {
     typeset
 }
 
-fn typeset(latex: &str, display: bool) -> Result<String, String> {
+fn typeset(latex: &str, source: &str, display: bool) -> Result<String, String> {
     // pulldown-latex writes the annotation verbatim: escape it ourselves.
-    let annotation = escape(latex);
+    let annotation = escape(source);
     let config = RenderConfig {
         display_mode: if display {
             DisplayMode::Block
@@ -310,6 +324,367 @@ fn first_line(msg: &str) -> String {
         .to_string()
 }
 
+/// Opens a reference that becomes a link in HTML (a formula that is only
+/// `\eqref{…}`, or `\eqref{…}` in prose, as MathJax reads it); the index
+/// follows, then [`LINK_CLOSE`].
+const LINK_OPEN: char = '\u{E002}';
+const LINK_CLOSE: char = '\u{E003}';
+
+/// One note's math, formula after formula in reading order: its macros
+/// (project, front matter, then the note's own definitions), the equation
+/// counter, labels and references. [`MathContext::resolve`] fills in the
+/// references of a page once every label is known, so `\eqref` may come
+/// before its equation.
+#[derive(Default)]
+pub struct MathContext {
+    macros: Macros,
+    counter: u32,
+    /// label → (what `\ref` shows, what `\eqref` shows).
+    labels: BTreeMap<String, (String, String)>,
+    refs: Vec<Reference>,
+    /// Where each of `refs` was met.
+    ref_at: Vec<usize>,
+    /// Problems, each at the byte offset given to [`MathContext::render`].
+    pub warnings: Vec<(usize, String)>,
+}
+
+/// The anchor of an equation label: `eq-` and the label, with characters
+/// other than letters, digits, `-`, `_`, `.` and `:` as `-`.
+pub fn label_anchor(label: &str) -> String {
+    let mut s = String::from("eq-");
+    s.extend(label.chars().map(|c| {
+        if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':') {
+            c
+        } else {
+            '-'
+        }
+    }));
+    s
+}
+
+impl MathContext {
+    /// A context with the project's and then the front matter's `math.macros`.
+    pub fn new(layers: &[&BTreeMap<String, String>]) -> MathContext {
+        let mut macros = Macros::new();
+        for l in layers {
+            macros_from_config(l, &mut macros);
+        }
+        MathContext {
+            macros,
+            ..MathContext::default()
+        }
+    }
+
+    fn warn(&mut self, at: usize, msg: String) {
+        self.warnings.push((at, msg));
+    }
+
+    /// Typesets one formula of the note, met at byte offset `at` (used for
+    /// warnings). A formula that cannot be typeset is its source in the
+    /// error style, and a warning.
+    pub fn render(&mut self, tex: &str, display: bool, at: usize) -> String {
+        let expanded = match expand(tex, &mut self.macros, &mut self.refs, display) {
+            Ok(e) => e,
+            Err(m) => {
+                self.ref_at.resize(self.refs.len(), at);
+                self.warn(at, format!("LaTeX: {m}"));
+                return math_error(tex, display, &m);
+            }
+        };
+        self.ref_at.resize(self.refs.len(), at);
+        let t = expanded.trim();
+        if t.is_empty() {
+            // Only definitions: nothing to show, as in LaTeX.
+            return String::new();
+        }
+        if let Some(idx) = only_reference(t) {
+            return format!("{LINK_OPEN}{idx}{LINK_CLOSE}");
+        }
+        let result = if display {
+            self.numbered(&expanded, tex, at)
+        } else {
+            typeset_as(&line_breaks_as_spaces(&expanded), tex, false)
+        };
+        match result {
+            Ok(m) => m,
+            Err(msg) => {
+                let msg = match unknown_command(&expanded) {
+                    Some(cs) if msg.contains("unknown primitive") => {
+                        format!("unknown command \\{cs}")
+                    }
+                    _ => msg,
+                };
+                self.warn(at, format!("LaTeX: {msg}"));
+                math_error(tex, display, &msg)
+            }
+        }
+    }
+
+    /// A display formula with its equation numbers (`\tag`, numbered
+    /// environments), each a last table cell `<mtd class="eqno">` whose id
+    /// is the row's label's anchor.
+    fn numbered(&mut self, expanded: &str, source: &str, at: usize) -> Result<String, String> {
+        let mut rows = split_rows(expanded);
+        if rows.one_number && rows.rows.len() > 1 {
+            // One number for the whole display: gather the marks on the last row.
+            let mut all = tex::RowMarks::default();
+            for (_, m) in &rows.rows {
+                all.tag = all.tag.or(m.tag.clone());
+                all.label = all.label.or(m.label.clone());
+                all.nonumber |= m.nonumber;
+            }
+            for (_, m) in rows.rows.iter_mut() {
+                *m = tex::RowMarks::default();
+            }
+            if let Some(last) = rows.rows.last_mut() {
+                last.1 = all;
+            }
+        }
+        let last = rows.rows.len().saturating_sub(1);
+        let mut cells = Vec::with_capacity(rows.rows.len());
+        let mut any = false;
+        for (k, (_, m)) in rows.rows.iter().enumerate() {
+            let auto = rows.numbered && !m.nonumber && (!rows.one_number || k == last);
+            let shown = match &m.tag {
+                Some((t, true)) => Some((t.clone(), t.clone())),
+                Some((t, false)) => Some((t.clone(), format!("({t})"))),
+                None if auto => {
+                    self.counter += 1;
+                    let n = self.counter.to_string();
+                    Some((n.clone(), format!("({n})")))
+                }
+                None => None,
+            };
+            let Some((plain, shown)) = shown else {
+                cells.push("<mtd class=\"eqno\"></mtd>".to_string());
+                continue;
+            };
+            any = true;
+            let id = match &m.label {
+                Some(l) if self.labels.contains_key(l) => {
+                    self.warnings
+                        .push((at, format!("label `{l}` is defined twice")));
+                    String::new()
+                }
+                Some(l) => {
+                    self.labels
+                        .insert(l.clone(), (plain.clone(), shown.clone()));
+                    format!(" id=\"{}\"", escape(&label_anchor(l)))
+                }
+                None => String::new(),
+            };
+            cells.push(format!(
+                "<mtd class=\"eqno\"{id}><mtext>{}</mtext></mtd>",
+                escape(&shown)
+            ));
+        }
+        let body: Vec<&str> = rows.rows.iter().map(|(t, _)| t.as_str()).collect();
+        let joined = body.join(r" \\ ");
+        if !any {
+            let latex = match &rows.env {
+                Some(env) => format!("\\begin{{{env}}}{joined}\\end{{{}}}", env_name(env)),
+                None => joined,
+            };
+            return typeset_as(&latex, source, true);
+        }
+        let env = rows.env.clone().unwrap_or_else(|| "gathered".to_string());
+        let latex = format!("\\begin{{{env}}}{joined}\\end{{{}}}", env_name(&env));
+        let m = typeset_as(&latex, source, true)?;
+        Ok(add_number_cells(&m, &cells))
+    }
+
+    /// Prose with MathJax-style references (`see \eqref{eq:a}` outside
+    /// math): the text as HTML with links, or `None` when it has none.
+    pub fn prose_refs(&mut self, text: &str, at: usize) -> Option<String> {
+        if !text.contains("\\eqref{") && !text.contains("\\ref{") {
+            return None;
+        }
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(p) = rest.find("\\eqref{").or_else(|| rest.find("\\ref{")) {
+            let p = [rest.find("\\eqref{"), rest.find("\\ref{")]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(p);
+            let eqref = rest[p..].starts_with("\\eqref{");
+            let open = p + if eqref { 7 } else { 5 };
+            let Some(close) = rest[open..].find('}') else {
+                break;
+            };
+            out.push_str(&escape(&rest[..p]));
+            self.refs.push(Reference {
+                label: rest[open..open + close].trim().to_string(),
+                eqref,
+            });
+            self.ref_at.push(at);
+            out.push_str(&format!("{LINK_OPEN}{}{LINK_CLOSE}", self.refs.len() - 1));
+            rest = &rest[open + close + 1..];
+        }
+        out.push_str(&escape(rest));
+        Some(out)
+    }
+
+    /// `html` (a page body rendered through this context) with every
+    /// reference replaced by its equation's number, as a link where the
+    /// page allows one; an unknown label is `(??)`, as LaTeX shows it, and
+    /// a warning. Call once, after the last formula.
+    pub fn resolve(&mut self, html: &str) -> String {
+        // One character at a time is slow on pages of figures: look for
+        // each placeholder with the fast single-character search.
+        let next = |s: &str| match (s.find(REF_OPEN), s.find(LINK_OPEN)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if self.refs.is_empty() || next(html).is_none() {
+            return html.to_string();
+        }
+        let mut out = String::with_capacity(html.len());
+        let mut rest = html;
+        while let Some(p) = next(rest) {
+            out.push_str(&rest[..p]);
+            let link = rest[p..].starts_with(LINK_OPEN);
+            let close = if link { LINK_CLOSE } else { REF_CLOSE };
+            let body = &rest[p + 3..];
+            let Some(end) = body.find(close) else {
+                rest = body;
+                continue;
+            };
+            let idx: usize = body[..end].parse().unwrap_or(usize::MAX);
+            rest = &body[end + close.len_utf8()..];
+            let Some(r) = self.refs.get(idx).cloned() else {
+                continue;
+            };
+            let shown = match self.labels.get(&r.label) {
+                Some((plain, shown)) => {
+                    if r.eqref {
+                        shown.clone()
+                    } else {
+                        plain.clone()
+                    }
+                }
+                None => {
+                    let at = self.ref_at.get(idx).copied().unwrap_or(0);
+                    self.warn(
+                        at,
+                        format!(
+                            "\\{}{{{}}}: no numbered equation has this label",
+                            if r.eqref { "eqref" } else { "ref" },
+                            r.label
+                        ),
+                    );
+                    "(??)".to_string()
+                }
+            };
+            if link && self.labels.contains_key(&r.label) {
+                out.push_str(&format!(
+                    "<a class=\"eqref\" href=\"#{}\">{}</a>",
+                    escape(&label_anchor(&r.label)),
+                    escape(&shown)
+                ));
+            } else {
+                out.push_str(&escape(&shown));
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// Inline math with `\\` outside any environment (a line break has no
+/// meaning there; MathJax ignores it): the breaks as spaces.
+fn line_breaks_as_spaces(tex: &str) -> String {
+    let t = tex.trim_end();
+    let (t, trailing) = match t.strip_suffix("\\\\") {
+        Some(rest) if !rest.ends_with('\\') => (rest, true),
+        _ => (t, false),
+    };
+    let rows = tex::split_top(t);
+    if rows.len() < 2 && !trailing {
+        return tex.to_string();
+    }
+    rows.join(" ")
+}
+
+/// The first control word of `tex` that pulldown-latex does not know.
+fn unknown_command(tex: &str) -> Option<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let b = tex.as_bytes();
+    let mut i = 0;
+    while i < b.len() && seen.len() < 64 {
+        if b[i] == b'\\' {
+            let n = b[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphabetic())
+                .count();
+            if n == 0 {
+                i += 2;
+                continue;
+            }
+            let name = &tex[i + 1..i + 1 + n];
+            if seen.insert(name)
+                && let Err(e) = to_mathml(&format!("\\{name}"), false)
+                && e.contains("unknown primitive")
+            {
+                return Some(name.to_string());
+            }
+            i += 1 + n;
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// `\begin{array}{rcl}` ends with `\end{array}`.
+fn env_name(env: &str) -> &str {
+    env.split('}').next().unwrap_or(env)
+}
+
+/// The reference index when `t` is only a reference placeholder.
+fn only_reference(t: &str) -> Option<usize> {
+    let inner = t.strip_prefix("\\text{")?.strip_suffix('}')?;
+    let inner = inner.strip_prefix(REF_OPEN)?.strip_suffix(REF_CLOSE)?;
+    inner.parse().ok()
+}
+
+/// `cells[i]` appended to the i-th row of the outermost table of `mathml`.
+fn add_number_cells(mathml: &str, cells: &[String]) -> String {
+    let Some(start) = mathml.find("<mtable") else {
+        return mathml.to_string();
+    };
+    let mut out =
+        String::with_capacity(mathml.len() + cells.iter().map(String::len).sum::<usize>());
+    out.push_str(&mathml[..start]);
+    let mut depth = 0usize;
+    let mut row = 0usize;
+    let mut i = start;
+    // Tags only: jump from `<` to `<`.
+    while let Some(p) = mathml[i..].find('<') {
+        out.push_str(&mathml[i..i + p]);
+        i += p;
+        let rest = &mathml[i..];
+        if rest.starts_with("<mtable") {
+            depth += 1;
+        } else if rest.starts_with("</mtable>") {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                out.push_str(rest);
+                return out;
+            }
+        } else if depth == 1 && rest.starts_with("</mtr>") {
+            if let Some(c) = cells.get(row) {
+                out.push_str(c);
+            }
+            row += 1;
+        }
+        out.push('<');
+        i += 1;
+    }
+    out.push_str(&mathml[i..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,6 +745,67 @@ mod tests {
         assert!(html.contains(r"$\frac{a}{b$"));
         let html = render_math(r"\nosuchcommand <x>", true);
         assert!(html.contains("&lt;x&gt;"), "{html}");
+    }
+
+    fn page(formulas: &[(&str, bool)]) -> (String, Vec<(usize, String)>) {
+        let mut ctx = MathContext::default();
+        let html: String = formulas
+            .iter()
+            .enumerate()
+            .map(|(i, (t, d))| ctx.render(t, *d, i))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let html = ctx.resolve(&html);
+        (html, ctx.warnings)
+    }
+
+    #[test]
+    fn numbering_follows_latex() {
+        let (h, w) = page(&[
+            // A reference before its equation is resolved at the end.
+            (r"\eqref{last}", false),
+            (
+                r"\begin{gather} a \\ b \tag{T} \\ c \label{c} \end{gather}",
+                true,
+            ),
+            (r"\begin{multline} a \\ b \label{m} \end{multline}", true),
+            (
+                r"\begin{align*} a &= b \\ c &= d \tag{S} \end{align*}",
+                true,
+            ),
+            (r"x \label{last} \tag*{Z}", true),
+            (r"\ref{c}, \ref{m}", false),
+        ]);
+        assert!(w.is_empty(), "{w:?}");
+        assert!(
+            h.starts_with("<a class=\"eqref\" href=\"#eq-last\">Z</a>"),
+            "{h}"
+        );
+        // gather: rows 1 and 3 numbered, the tag does not step the counter.
+        assert!(h.contains("<mtext>(1)</mtext>") && h.contains("<mtext>(T)</mtext>"));
+        assert!(h.contains("id=\"eq-c\"><mtext>(2)</mtext>"));
+        // multline: one number, on the last row.
+        assert!(h.contains("id=\"eq-m\"><mtext>(3)</mtext>"));
+        assert!(!h.contains("<mtext>(4)</mtext>"));
+        // A starred environment takes only its \tag.
+        assert!(h.contains("<mtext>(S)</mtext>"));
+        // \ref inside a larger formula: the number as text.
+        assert!(
+            h.contains("<mtext>2</mtext>") && h.contains("<mtext>3</mtext>"),
+            "{h}"
+        );
+    }
+
+    #[test]
+    fn macros_last_to_the_end_of_the_note_and_errors_warn() {
+        let (h, w) = page(&[
+            (r"\newcommand{\v}[1]{\mathbf{#1}}", true),
+            (r"\v{x}", false),
+            (r"\nosuch y", false),
+        ]);
+        assert!(h.contains("<mi>𝐱</mi>"), "{h}");
+        assert_eq!(w, vec![(2, "LaTeX: unknown command \\nosuch".to_string())]);
+        assert!(h.contains("class=\"math-error\""));
     }
 
     #[test]

@@ -18,10 +18,14 @@
 
 pub mod blocks;
 pub mod html;
+pub mod lint;
 pub mod markdown;
 pub mod math;
 pub mod plot;
+pub mod site;
+pub mod tex;
 
+use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -31,7 +35,7 @@ use crate::check::verdict::{BlockResult, CheckedNote, Counts, NoteResult, Status
 use crate::note::Note;
 use blocks::{ClaimView, PageRenderer, badge_html, badge_info};
 use html::{escape, root_prefix};
-use markdown::{RESERVED_IDS, block_anchor, render_body};
+use markdown::{RESERVED_IDS, block_anchor, render_body_with};
 
 pub use markdown::{RenderedBody, body_to_html};
 pub use math::{render_math, to_mathml};
@@ -42,6 +46,9 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
     ("note.html", include_str!("../../templates/note.html")),
     ("index.html", include_str!("../../templates/index.html")),
     ("style.css", include_str!("../../templates/style.css")),
+    ("search.html", include_str!("../../templates/search.html")),
+    ("site.js", include_str!("../../templates/site.js")),
+    ("sidebar.html", include_str!("../../templates/sidebar.html")),
 ];
 
 /// How the site is rendered.
@@ -56,6 +63,12 @@ pub struct SiteOptions {
     pub version: String,
     /// How to re-run the check, e.g. `notecheck check notes`.
     pub command: String,
+    /// The project's `math.macros`.
+    pub math_macros: BTreeMap<String, String>,
+    /// Every note in the site's order (sidebar, previous/next).
+    pub nav: Vec<site::NavNote>,
+    /// The notes folder (local files that notes link to are copied from it).
+    pub notes_dir: PathBuf,
     /// Sanitize the notes' prose (`--safe`): raw HTML is cleaned by
     /// ammonia and every URL that is not `http(s)` or relative is dropped.
     pub safe: bool,
@@ -68,7 +81,10 @@ pub struct SiteOptions {
 pub struct Site {
     tera: Tera,
     css: String,
+    js: String,
     opts: SiteOptions,
+    /// The notes' paths in the notes folder (links to notes are checked against them).
+    sources: std::collections::BTreeSet<String>,
 }
 
 /// One rendered note page.
@@ -80,6 +96,9 @@ pub struct Page {
     pub html: String,
     /// What the index shows of the page.
     pub entry: IndexEntry,
+    /// The note's warnings, found while rendering (as
+    /// [`lint::lint_note`] finds them).
+    pub warnings: Vec<crate::check::verdict::Warning>,
     /// The page's figure files: (path relative to the site folder,
     /// `/`-separated, under [`FIGURES`]; SVG text).
     pub figures: Vec<(String, String)>,
@@ -97,6 +116,13 @@ pub struct IndexEntry {
     pub counts: Counts,
     /// The page's failing claims; `href`s relative to the page (`#L42`).
     pub problems: Vec<Problem>,
+    /// The page's prose sections and claims, for the search index.
+    #[serde(default)]
+    pub search: Vec<site::SearchItem>,
+    /// Local files the page links to, to copy into the site (paths in the
+    /// notes folder, `/`-separated).
+    #[serde(default)]
+    pub assets: Vec<String>,
 }
 
 /// A failing claim, as listed under "Needs attention".
@@ -119,11 +145,13 @@ impl Site {
     /// [`SiteOptions::templates_dir`]'s files); `Err` when one cannot be
     /// read or does not parse.
     pub fn new(opts: &SiteOptions) -> Result<Site, String> {
-        let (tera, css) = load_templates(opts.templates_dir.as_deref())?;
+        let (tera, css, js) = load_templates(opts.templates_dir.as_deref())?;
         Ok(Site {
             tera,
             css,
+            js,
             opts: opts.clone(),
+            sources: opts.nav.iter().map(|n| n.source.clone()).collect(),
         })
     }
 
@@ -151,7 +179,7 @@ impl Site {
             stem: format!("{FIGURES}/{stem}"),
             root: root_prefix(depth),
         };
-        let page = render_note_page(&self.tera, note, result, &self.opts, depth, Some(files))?;
+        let page = render_note_page(self, note, result, &href, depth, Some(files))?;
         Ok(Page {
             figures: page.figures,
             entry: IndexEntry {
@@ -160,9 +188,12 @@ impl Site {
                 path: note.path.clone(),
                 counts: page.counts,
                 problems: page.problems,
+                search: page.search,
+                assets: page.assets,
             },
             rel_path: href,
             html: page.html,
+            warnings: page.warnings,
         })
     }
 
@@ -180,7 +211,7 @@ impl Site {
     /// the index above the table; its claims count in the totals and its
     /// failing ones are listed under "Needs attention".
     pub fn intro(&self, note: &Note, result: &NoteResult) -> Result<Intro, String> {
-        let mut c = note_content(note, result, &self.opts, false, None);
+        let mut c = note_content(self, note, result, false, None);
         for p in &mut c.problems {
             p.note = note.title.clone();
         }
@@ -192,6 +223,8 @@ impl Site {
                 path: note.path.clone(),
                 counts: c.counts,
                 problems: c.problems,
+                search: c.search,
+                assets: c.assets,
             },
         })
     }
@@ -255,6 +288,7 @@ impl Site {
             },
         );
         let ctx = IndexCtx {
+            nav: site::nav_ctx(&self.opts.nav, None, ""),
             site_title: &self.opts.title,
             root: "",
             version: &self.opts.version,
@@ -287,10 +321,72 @@ impl Site {
     }
 
     /// The site's other files: `(path relative to the site folder, contents)`.
-    pub fn assets(&self) -> [(&'static str, &str); 1] {
-        [(STYLESHEET, self.css.as_str())]
+    pub fn assets(&self) -> [(&'static str, &str); 2] {
+        [(STYLESHEET, self.css.as_str()), (SCRIPT, self.js.as_str())]
+    }
+
+    /// The files made from every page's entry: the sidebar's verdicts
+    /// (`assets/verdicts.css`), the search index (`search-index.js`) and the
+    /// search page (`search.html`); `(path in the site folder, contents)`.
+    pub fn generated(&self, entries: &[IndexEntry]) -> Result<Vec<(&'static str, String)>, String> {
+        let counts: BTreeMap<&str, Counts> = entries
+            .iter()
+            .map(|e| (e.href.as_str(), e.counts))
+            .collect();
+        let verdicts = site::verdicts_css(&self.opts.nav, &counts);
+        // The search index in the site's order.
+        let by_href: BTreeMap<&str, &IndexEntry> =
+            entries.iter().map(|e| (e.href.as_str(), e)).collect();
+        let pages: Vec<(&str, &str, &[site::SearchItem])> = self
+            .opts
+            .nav
+            .iter()
+            .filter_map(|n| by_href.get(n.href.as_str()))
+            .chain(
+                entries
+                    .iter()
+                    .filter(|e| !self.opts.nav.iter().any(|n| n.href == e.href))
+                    .collect::<Vec<_>>()
+                    .iter(),
+            )
+            .map(|e| (e.title.as_str(), e.href.as_str(), e.search.as_slice()))
+            .collect();
+        let index = site::search_index_js(&pages);
+        let ctx = SearchCtx {
+            nav: site::nav_ctx(&self.opts.nav, None, ""),
+            site_title: &self.opts.title,
+            root: "",
+            version: &self.opts.version,
+            command: &self.opts.command,
+        };
+        let search = render(&self.tera, "search.html", &ctx)?;
+        let sidebar = render(
+            &self.tera,
+            "sidebar.html",
+            &SidebarCtx {
+                site_title: &self.opts.title,
+                items: site::frame_items(&self.opts.nav, &counts),
+            },
+        )?;
+        Ok(vec![
+            (VERDICTS, verdicts),
+            (SEARCH_INDEX, index),
+            (SEARCH_PAGE, search),
+            (SIDEBAR_PAGE, sidebar),
+        ])
     }
 }
+
+/// The script (dark-mode toggle, search) in the site folder.
+pub const SCRIPT: &str = "assets/site.js";
+/// The sidebar's verdicts.
+pub const VERDICTS: &str = "assets/verdicts.css";
+/// The search index.
+pub const SEARCH_INDEX: &str = "search-index.js";
+/// The search page.
+pub const SEARCH_PAGE: &str = "search.html";
+/// Every note and its verdict, one page (the sidebar of large sites).
+pub const SIDEBAR_PAGE: &str = "sidebar.html";
 
 /// The stylesheet's path in the site folder.
 pub const STYLESHEET: &str = "assets/style.css";
@@ -412,6 +508,10 @@ pub fn render_site(
     for (rel, text) in site.assets() {
         dir.write(rel, text.as_bytes())?;
     }
+    for (rel, text) in site.generated(&entries)? {
+        dir.write(rel, text.as_bytes())?;
+    }
+    lint::copy_assets(&opts.notes_dir, &dir, &entries)?;
     dir.commit()
 }
 
@@ -421,6 +521,9 @@ struct NotePage {
     figures: Vec<(String, String)>,
     counts: Counts,
     problems: Vec<Problem>,
+    search: Vec<site::SearchItem>,
+    assets: Vec<String>,
+    warnings: Vec<crate::check::verdict::Warning>,
 }
 
 /// The home page's text (see [`Site::intro`]).
@@ -441,17 +544,24 @@ struct NoteContent {
     problems: Vec<Problem>,
     /// Figure files: (site-relative path, SVG).
     figures: Vec<(String, String)>,
+    /// What the search index holds of the note.
+    search: Vec<site::SearchItem>,
+    /// Local files the note links to (copied into the site).
+    assets: Vec<String>,
+    /// Formulas that cannot be typeset, missing files, broken links.
+    warnings: Vec<crate::check::verdict::Warning>,
 }
 
 /// The parts of `note`'s page; `drop_title`: a first heading repeating
 /// the title is left out (the page shows the title).
 fn note_content(
+    site: &Site,
     note: &Note,
     result: &NoteResult,
-    opts: &SiteOptions,
     drop_title: bool,
     figure_files: Option<blocks::FigureFiles>,
 ) -> NoteContent {
+    let opts = &site.opts;
     let mut reserved: Vec<String> = RESERVED_IDS.iter().map(|s| s.to_string()).collect();
     reserved.extend(
         result
@@ -501,10 +611,12 @@ fn note_content(
         }
     };
     let show_title = drop_title && !note.title.trim().is_empty();
-    let body = render_body(
+    let mut math = lint::math_context(note, &opts.math_macros);
+    let body = render_body_with(
         note,
         &render_block,
         show_title.then_some(note.title.trim()),
+        &mut math,
         opts.safe,
     );
 
@@ -557,6 +669,33 @@ fn note_content(
             },
         })
         .collect();
+
+    let links = lint::links(note, &body.local_links, &opts.notes_dir, &site.sources);
+    let warnings = lint::with_formula_warnings(note, links.warnings, &body.warnings);
+    let mut search: Vec<site::SearchItem> = body
+        .sections
+        .iter()
+        .filter(|(_, h, t)| !(h.is_empty() && t.trim().is_empty()))
+        .map(|(id, h, t)| site::SearchItem {
+            anchor: id.clone(),
+            heading: h.clone(),
+            text: site::squash(t, site::MAX_SEARCH_TEXT),
+            kind: "prose".to_string(),
+        })
+        .collect();
+    search.extend(claims.iter().map(|c| site::SearchItem {
+        anchor: pr.claim_id(c),
+        heading: format!(
+            "line {}{}",
+            c.line,
+            c.label
+                .as_deref()
+                .map(|l| format!(" {}", blocks::paren(l)))
+                .unwrap_or_default()
+        ),
+        text: c.text.clone(),
+        kind: c.status.as_str().to_string(),
+    }));
     NoteContent {
         errors_html,
         body,
@@ -564,17 +703,21 @@ fn note_content(
         counts,
         problems,
         figures: pr.take_figure_files(),
+        search,
+        assets: links.assets,
+        warnings,
     }
 }
 
 fn render_note_page(
-    tera: &Tera,
+    site: &Site,
     note: &Note,
     result: &NoteResult,
-    opts: &SiteOptions,
+    href: &str,
     depth: usize,
     figure_files: Option<blocks::FigureFiles>,
 ) -> Result<NotePage, String> {
+    let (tera, opts) = (&site.tera, &site.opts);
     let NoteContent {
         errors_html,
         body,
@@ -582,11 +725,16 @@ fn render_note_page(
         counts,
         problems,
         figures,
-    } = note_content(note, result, opts, true, figure_files);
+        search,
+        assets,
+        warnings,
+    } = note_content(site, note, result, true, figure_files);
     let show_title = !note.title.trim().is_empty();
+    let root = root_prefix(depth);
     let ctx = NoteCtx {
+        nav: site::nav_ctx(&opts.nav, Some(href), &root),
         site_title: opts.title.clone(),
-        root: root_prefix(depth),
+        root,
         version: opts.version.clone(),
         command: opts.command.clone(),
         title: note.title.clone(),
@@ -618,6 +766,9 @@ fn render_note_page(
         figures,
         counts,
         problems,
+        search,
+        assets,
+        warnings,
     })
 }
 
@@ -658,6 +809,7 @@ struct TocEntry {
 
 #[derive(Serialize)]
 struct NoteCtx {
+    nav: site::NavCtx,
     site_title: String,
     root: String,
     version: String,
@@ -691,6 +843,7 @@ struct IndexRow<'a> {
 /// `problems` (every page's [`Problem`]s), which are added as values.
 #[derive(Serialize)]
 struct IndexCtx<'a> {
+    nav: site::NavCtx,
     site_title: &'a str,
     root: &'a str,
     version: &'a str,
@@ -701,6 +854,23 @@ struct IndexCtx<'a> {
     overall: Overall,
     /// Every note's verdicts as an SVG bar chart.
     site_chart: String,
+}
+
+/// `sidebar.html`'s context.
+#[derive(Serialize)]
+struct SidebarCtx<'a> {
+    site_title: &'a str,
+    items: Vec<site::FrameItem>,
+}
+
+/// The search page's context.
+#[derive(Serialize)]
+struct SearchCtx<'a> {
+    nav: site::NavCtx,
+    site_title: &'a str,
+    root: &'a str,
+    version: &'a str,
+    command: &'a str,
 }
 
 fn count_cells(c: &Counts) -> Vec<CountCell> {
@@ -762,7 +932,7 @@ fn overall(c: &Counts) -> Overall {
 // ---- templates and files -------------------------------------------------
 
 /// Tera with the built-in templates, overridden by `dir`'s files; and the CSS.
-fn load_templates(dir: Option<&Path>) -> Result<(Tera, String), String> {
+fn load_templates(dir: Option<&Path>) -> Result<(Tera, String, String), String> {
     let mut sources: Vec<(&str, String)> = Vec::new();
     for (name, default) in DEFAULT_TEMPLATES {
         let text = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
@@ -777,6 +947,11 @@ fn load_templates(dir: Option<&Path>) -> Result<(Tera, String), String> {
         .find(|(n, _)| *n == "style.css")
         .map(|(_, t)| t.clone())
         .unwrap_or_default();
+    let js = sources
+        .iter()
+        .find(|(n, _)| *n == "site.js")
+        .map(|(_, t)| t.clone())
+        .unwrap_or_default();
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".html"]);
     tera.set_escape_fn(escape);
@@ -787,7 +962,7 @@ fn load_templates(dir: Option<&Path>) -> Result<(Tera, String), String> {
             .map(|(n, t)| (*n, t.as_str())),
     )
     .map_err(|e| format!("template error: {}", error_chain(&e)))?;
-    Ok((tera, css))
+    Ok((tera, css, js))
 }
 
 fn render<T: Serialize>(tera: &Tera, name: &str, ctx: &T) -> Result<String, String> {

@@ -75,6 +75,7 @@ pub(super) fn make_note(path: &str, rel: &str, source: &str, title: &str) -> Not
         errors: vec![],
         body_start,
         blocks,
+        warnings: vec![],
         masked: parsed.masked,
         equations: parsed.equations,
         inline_math: parsed.inline_math,
@@ -398,7 +399,9 @@ fn note_page_has_claims_math_and_structure() {
     assert!(page.find("id=\"note-errors\"").unwrap() < page.find("id=\"vec\"").unwrap());
     assert!(page.contains("href=\"../assets/style.css\""));
     assert!(page.contains("href=\"../index.html\""));
-    assert!(!page.contains("<script"));
+    // One local script (theme toggle, search), nothing inline, nothing from elsewhere.
+    assert_eq!(page.matches("<script").count(), 1);
+    assert!(page.contains("<script src=\"../assets/site.js\"></script>"));
 
     // Figures: the show statement's heatmap, the failing derivative's
     // values and finite-difference check (open, as the claim fails), each

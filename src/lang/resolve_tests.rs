@@ -1,0 +1,91 @@
+//! Unit tests of the resolver.
+
+use super::*;
+
+use crate::config::CheckSettings;
+use crate::lang::compile::{CompiledKind, compile};
+use crate::note::parse_note;
+
+/// The error messages of each statement (None when it resolved).
+fn errors(body: &str) -> Vec<Option<String>> {
+    let note = parse_note(
+        "t.md".into(),
+        "t.md".into(),
+        format!("```check\n{body}\n```\n"),
+    );
+    let c = compile(&note, &CheckSettings::default(), &BTreeMap::new());
+    c.blocks[0]
+        .stmts
+        .iter()
+        .map(|s| match &s.kind {
+            CompiledKind::Error(l) => Some(l.message.clone()),
+            CompiledKind::Claims(cs) => cs
+                .iter()
+                .find_map(|c| c.result.as_ref().err().map(|l| l.message.clone())),
+            CompiledKind::Define(Err(l)) | CompiledKind::Show(Err(l)) => Some(l.message.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn shapes_are_symbolic_and_identity_sizes_inferred() {
+    let e = errors("let W ∈ R^{n×m}\nlet x ∈ R^m\nW x = I W x\nW x = x W\ntr(I) = 3");
+    assert_eq!(e[2], None, "I takes size n from W");
+    assert!(e[3].as_deref().unwrap().contains("m×1"), "{:?}", e[3]);
+    assert!(
+        e[4].as_deref()
+            .unwrap()
+            .contains("size of I cannot be inferred"),
+        "{:?}",
+        e[4]
+    );
+}
+
+#[test]
+fn definitions_keep_their_meaning_and_broken_ones_propagate() {
+    let e = errors("let x ∈ R^n\nlet f = x + y\nf = f\nlet y ∈ R^n\nlet g = x + y\ng = g");
+    assert!(e[1].as_deref().unwrap().contains("unknown name 'y'"));
+    assert!(
+        e[2].as_deref()
+            .unwrap()
+            .contains("definition at line 3 is an error"),
+        "{:?}",
+        e[2]
+    );
+    assert_eq!(e[4], None);
+    assert_eq!(e[5], None);
+}
+
+#[test]
+fn einstein_sums_repeated_indices() {
+    let note = parse_note(
+        "t.md".into(),
+        "t.md".into(),
+        "```check einstein\nlet A ∈ R^{n×n}\nlet x ∈ R^n\nx_i A_ij x_j = x^T A x\n```\n".into(),
+    );
+    let c = compile(&note, &CheckSettings::default(), &BTreeMap::new());
+    let CompiledKind::Claims(cs) = &c.blocks[0].stmts[2].kind else {
+        panic!("a claim")
+    };
+    let claim = cs[0].result.as_ref().expect("resolves");
+    assert!(claim.free.is_empty(), "i and j are summed");
+    assert!(matches!(claim.lhs.kind, ExprKind::Sum(..)));
+}
+
+#[test]
+fn split_suggestion() {
+    let known = vec!["W".to_string(), "x".to_string(), "W1".to_string()];
+    assert_eq!(split_name("Wx", &known), Some(vec!["W".into(), "x".into()]));
+    assert_eq!(
+        split_name("W1x", &known),
+        Some(vec!["W1".into(), "x".into()])
+    );
+    assert_eq!(split_name("zz", &known), None);
+    // Bounded: a 1 MB name is no suggestion, and costs nothing.
+    let started = std::time::Instant::now();
+    assert_eq!(split_name(&"Wx".repeat(500_000), &known), None);
+    let near = crate::lang::suggest::nearest_builtins(&format!("softmax{}", "x".repeat(1_000_000)));
+    assert_eq!(near, None);
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+}
