@@ -48,6 +48,12 @@ fn tex_depth(latex: &str) -> usize {
 ///
 /// `Err` carries the parser's message when the LaTeX is not understood.
 pub fn to_mathml(latex: &str, display: bool) -> Result<String, String> {
+    typeset_as(latex, latex, display)
+}
+
+/// [`to_mathml`] of `latex`, annotated with `source` (the formula as
+/// written, before its macros were expanded).
+fn typeset_as(latex: &str, source: &str, display: bool) -> Result<String, String> {
     // Typesetting time grows with the square of the nesting depth: refuse
     // absurd depths (a hostile or broken note) instead of hanging.
     if tex_depth(latex) > MAX_TEX_DEPTH {
@@ -55,12 +61,6 @@ pub fn to_mathml(latex: &str, display: bool) -> Result<String, String> {
             "the formula nests more than {MAX_TEX_DEPTH} levels deep; it is not typeset"
         ));
     }
-    typeset_as(latex, latex, display)
-}
-
-/// [`to_mathml`] of `latex`, annotated with `source` (the formula as
-/// written, before its macros were expanded).
-fn typeset_as(latex: &str, source: &str, display: bool) -> Result<String, String> {
     // Notes repeat their formulas (the same identities in many notes, a
     // symbol in many sentences): typeset each once per process, up to a
     // budget of memory.
