@@ -361,16 +361,19 @@ impl OutDir {
 mod tests {
     use super::*;
 
-    fn tmp(name: &str) -> PathBuf {
-        let d =
-            std::env::temp_dir().join(format!("notecheck-outdir-{}-{name}", std::process::id()));
-        let _ = fs::remove_dir_all(&d);
-        d
+    /// A fresh folder, removed when the guard drops; tests use its (not
+    /// yet existing) `site/`.
+    fn tmp(name: &str) -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix(&format!("notecheck-outdir-{name}-"))
+            .tempdir()
+            .unwrap()
     }
 
     #[test]
     fn pending_records_count_only_once_written() {
         let d = tmp("pending");
+        let d = d.path().join("site");
         let o = OutDir::open(&d, false).unwrap();
         o.write("a.html", b"A").unwrap();
         drop(o);
@@ -393,14 +396,15 @@ mod tests {
         assert!(d.join("b.html").exists());
         assert!(o.remove("a.html"));
         o.commit().unwrap();
-        let _ = fs::remove_dir_all(&d);
     }
 
     #[cfg(unix)]
     #[test]
     fn never_writes_through_a_linked_folder() {
         let d = tmp("linked");
+        let d = d.path().join("site");
         let elsewhere = tmp("linked-elsewhere");
+        let elsewhere = elsewhere.path().join("site");
         fs::create_dir_all(&d).unwrap();
         fs::create_dir_all(&elsewhere).unwrap();
         std::os::unix::fs::symlink(&elsewhere, d.join("sub")).unwrap();
@@ -413,13 +417,12 @@ mod tests {
         assert!(err.contains("leads out"), "{err}");
         assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0);
         o.write("y.html", b"y").unwrap();
-        let _ = fs::remove_dir_all(&d);
-        let _ = fs::remove_dir_all(&elsewhere);
     }
 
     #[test]
     fn refuses_outputs_around_the_notes() {
         let d = tmp("around");
+        let d = d.path().join("site");
         fs::create_dir_all(d.join("notes/sub")).unwrap();
         let notes = d.join("notes");
         for bad in [
@@ -434,6 +437,5 @@ mod tests {
         assert!(check_not_notes(&d.join("notes-site"), &notes).is_ok());
         assert!(check_report_file(&d.join("notes/a.md"), &notes, &[]).is_err());
         assert!(check_report_file(&d.join("report.xml"), &notes, &[]).is_ok());
-        let _ = fs::remove_dir_all(&d);
     }
 }

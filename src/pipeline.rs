@@ -813,10 +813,13 @@ mod tests {
 
     /// A project in a fresh temporary folder: the basic fixtures and a
     /// note in a subfolder.
-    fn project_dir(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("notecheck-pipeline-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+    /// (removed when the returned guard drops)
+    fn project_dir(name: &str) -> tempfile::TempDir {
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!("notecheck-pipeline-{name}-"))
+            .tempdir()
+            .unwrap();
+        let dir = tmp.path();
         std::fs::create_dir_all(dir.join("notes/sub")).unwrap();
         for f in ["gradients.md", "identities.md"] {
             std::fs::copy(fixtures().join(f), dir.join("notes").join(f)).unwrap();
@@ -826,7 +829,7 @@ mod tests {
             "# Extra\n\n```check\nlet A, B ∈ R^{n×n}\n(A B)^T = B^T A^T\n```\n",
         )
         .unwrap();
-        dir
+        tmp
     }
 
     fn files(dir: &Path) -> BTreeMap<String, (Vec<u8>, SystemTime)> {
@@ -870,9 +873,10 @@ mod tests {
     #[test]
     fn rebuilds_render_and_write_only_what_changed() {
         let dir = project_dir("incremental");
+        let dir = dir.path();
         let cache = Cache::new(Some(dir.join(".notecheck-cache")));
         let out = dir.join("site");
-        let (n, _, changed) = build_in(&dir, &cache);
+        let (n, _, changed) = build_in(dir, &cache);
         assert!(changed);
         assert_eq!(n, 3);
 
@@ -887,7 +891,7 @@ mod tests {
         );
 
         // Nothing changed: nothing checked, nothing written.
-        let (_, from_cache, changed) = build_in(&dir, &cache);
+        let (_, from_cache, changed) = build_in(dir, &cache);
         assert!(!changed);
         assert_eq!(from_cache, n);
         assert_eq!(files(&out), first);
@@ -897,7 +901,7 @@ mod tests {
         let mut text = std::fs::read_to_string(&edited).unwrap();
         text.push_str("\n```check\nlet P, Q ∈ R^{n×n}\n(P Q)^T = P^T Q^T\n```\n");
         std::fs::write(&edited, text).unwrap();
-        let (_, from_cache, changed) = build_in(&dir, &cache);
+        let (_, from_cache, changed) = build_in(dir, &cache);
         assert!(changed);
         assert_eq!(from_cache, n - 1);
         let second = files(&out);
@@ -916,13 +920,13 @@ mod tests {
         // this tool did not write is refused, and with `force` it stays.
         std::fs::write(out.join("mine.html"), "mine").unwrap();
         std::fs::remove_file(dir.join("notes/sub/extra.md")).unwrap();
-        let err = try_build_in(&dir, &cache, false).err().unwrap();
+        let err = try_build_in(dir, &cache, false).err().unwrap();
         assert!(
             err.contains("mine.html") && err.contains("--force"),
             "{err}"
         );
         assert!(out.join("sub/extra.html").exists());
-        let (_, _, changed) = try_build_in(&dir, &cache, true).unwrap();
+        let (_, _, changed) = try_build_in(dir, &cache, true).unwrap();
         assert!(changed);
         assert!(!out.join("sub/extra.html").exists());
         assert!(!out.join("sub").exists());
@@ -938,19 +942,19 @@ mod tests {
 
         // A page edited by hand is written again, from the record.
         std::fs::write(out.join("gradients.html"), "hand edit").unwrap();
-        let (n, from_cache, changed) = try_build_in(&dir, &cache, true).unwrap();
+        let (n, from_cache, changed) = try_build_in(dir, &cache, true).unwrap();
         assert!(changed);
         assert_eq!(from_cache, n);
         assert_eq!(
             std::fs::read(out.join("gradients.html")).unwrap(),
             after_delete
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn render_with_skips_an_unchanged_site() {
         let dir = project_dir("render-with");
+        let dir = dir.path();
         let cache = Cache::new(Some(dir.join(".notecheck-cache")));
         let out = dir.join("site");
         let project = load(Some(&dir.join("notes")), &dir.join("notecheck.yaml")).unwrap();
@@ -966,6 +970,5 @@ mod tests {
         let run = check_all_with(&project, &none, false);
         assert!(!render_with(&project, &run, &out, &none).unwrap());
         assert_eq!(files(&out), before);
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -20,7 +20,6 @@
 //! a rebuild still running and starts another, so a slow note never
 //! freezes `serve` and later fixes are picked up.
 
-use std::io::IsTerminal;
 use std::net::TcpListener;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Child, Command};
@@ -167,7 +166,7 @@ fn build(
     progress: bool,
 ) -> Result<bool, String> {
     let (run, rendered) = pipeline::build(project, cache, out, progress)?;
-    let color = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+    let color = crate::output::human::stdout_color();
     print!("{}", crate::output::human::render(&run.notes, color));
     println!("{}", run.summary());
     Ok(rendered)
@@ -491,7 +490,8 @@ mod tests {
 
     #[test]
     fn paths_stay_inside_the_site() {
-        let dir = std::env::temp_dir().join(format!("notecheck-serve-unit-{}", std::process::id()));
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
         let site = dir.join("site");
         std::fs::create_dir_all(site.join("sub")).unwrap();
         std::fs::write(site.join("index.html"), "i").unwrap();
@@ -519,7 +519,6 @@ mod tests {
         ] {
             assert_eq!(resolve(&root, bad), None, "{bad}");
         }
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -80,11 +80,13 @@ fn chromium() -> Option<PathBuf> {
     p.is_file().then_some(p)
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("notecheck-browser-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
+/// A fresh folder, removed when the returned guard drops (callers shadow it:
+/// `let d = tmp("x"); let d = d.path();`).
+fn tmp(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("notecheck-browser-{name}-"))
+        .tempdir()
+        .expect("temp dir")
 }
 
 /// A copy of `page` next to it with the measuring scripts injected.
@@ -236,10 +238,11 @@ fn site_renders_in_chromium() {
     };
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let site = tmp("site");
+    let site = site.path();
     let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
         .current_dir(&root)
         .args(["build", "notes", "-o"])
-        .arg(&site)
+        .arg(site)
         .env("NO_COLOR", "1")
         .output()
         .expect("notecheck runs");
@@ -250,18 +253,14 @@ fn site_renders_in_chromium() {
         String::from_utf8_lossy(&out.stderr)
     );
     let profile = tmp("profile");
+    let profile = profile.path();
 
-    let index = measure(
-        &chrome,
-        &instrument(&site.join("index.html")),
-        &profile,
-        &[],
-    );
+    let index = measure(&chrome, &instrument(&site.join("index.html")), profile, &[]);
     assert_page_ok("index", &index);
     assert!(n(&index, "plots") >= 1, "index: no verdict chart: {index}");
 
     for page in ["06-backprop-two-layer.html", "01-derivative-layouts.html"] {
-        let r = measure(&chrome, &instrument(&site.join(page)), &profile, &[]);
+        let r = measure(&chrome, &instrument(&site.join(page)), profile, &[]);
         assert_note_ok(page, &r);
         // The verdict chart, and the figures of the derivative claims.
         assert!(n(&r, "plots") >= 3, "{page}: {r}");
@@ -276,11 +275,11 @@ fn site_renders_in_chromium() {
 
     // Dark mode: the page's colours change and the plots follow them.
     let page = instrument(&site.join("06-backprop-two-layer.html"));
-    let light = measure(&chrome, &page, &profile, &[]);
+    let light = measure(&chrome, &page, profile, &[]);
     let dark = measure(
         &chrome,
         &page,
-        &profile,
+        profile,
         &[
             "--force-dark-mode",
             "--blink-settings=preferredColorScheme=0",
@@ -291,7 +290,4 @@ fn site_renders_in_chromium() {
         light["body_colour"], dark["body_colour"],
         "dark mode: {dark}"
     );
-
-    let _ = std::fs::remove_dir_all(&site);
-    let _ = std::fs::remove_dir_all(&profile);
 }

@@ -10,9 +10,13 @@ fn root() -> PathBuf {
 
 /// A fresh project in a temporary folder: the repository's notes and a
 /// `notecheck.yaml`.
-fn project(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("notecheck-cache-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+/// The folder is removed when the returned guard drops.
+fn project(name: &str) -> tempfile::TempDir {
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("notecheck-cache-{name}-"))
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path();
     std::fs::create_dir_all(dir.join("notes")).unwrap();
     for e in std::fs::read_dir(root().join("notes")).unwrap() {
         let p = e.unwrap().path();
@@ -25,7 +29,7 @@ fn project(name: &str) -> PathBuf {
         "notes: notes\nout: site\ncheck:\n  trials: 2\n",
     )
     .unwrap();
-    dir
+    tmp
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
@@ -89,24 +93,25 @@ fn append(file: &Path, text: &str) {
 #[test]
 fn second_build_checks_nothing_and_one_edit_checks_one_note() {
     let dir = project("edit");
-    let (n, cached) = build(&dir, &[]);
+    let dir = dir.path();
+    let (n, cached) = build(dir, &[]);
     assert!(n >= 5, "the notes folder has notes: {n}");
     assert_eq!(cached, 0, "a first build has nothing cached");
-    assert_eq!(cache_files(&dir).len(), n, "one cache file per note");
+    assert_eq!(cache_files(dir).len(), n, "one cache file per note");
     assert!(
         std::fs::read_to_string(dir.join(".notecheck-cache/.gitignore"))
             .unwrap()
             .contains('*')
     );
 
-    assert_eq!(build(&dir, &[]), (n, n), "nothing re-checked");
+    assert_eq!(build(dir, &[]), (n, n), "nothing re-checked");
 
     append(
         &dir.join("notes/02-vectorization.md"),
         "\nOne more sentence.\n",
     );
-    assert_eq!(build(&dir, &[]), (n, n - 1), "exactly the edited note");
-    assert_eq!(build(&dir, &[]), (n, n));
+    assert_eq!(build(dir, &[]), (n, n - 1), "exactly the edited note");
+    assert_eq!(build(dir, &[]), (n, n));
 
     // The project configuration is part of every key.
     std::fs::write(
@@ -114,32 +119,31 @@ fn second_build_checks_nothing_and_one_edit_checks_one_note() {
         "notes: notes\nout: site\ncheck:\n  trials: 3\n",
     )
     .unwrap();
-    assert_eq!(build(&dir, &[]), (n, 0), "every note re-checked");
-    assert_eq!(build(&dir, &[]), (n, n));
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(build(dir, &[]), (n, 0), "every note re-checked");
+    assert_eq!(build(dir, &[]), (n, n));
 }
 
 #[test]
 fn no_cache_neither_reads_nor_writes() {
     let dir = project("nocache");
-    let (n, _) = build(&dir, &["--no-cache"]);
+    let dir = dir.path();
+    let (n, _) = build(dir, &["--no-cache"]);
     assert!(!dir.join(".notecheck-cache").exists(), "nothing written");
-    build(&dir, &[]);
-    let before: Vec<_> = cache_files(&dir)
+    build(dir, &[]);
+    let before: Vec<_> = cache_files(dir)
         .iter()
         .map(|f| std::fs::metadata(f).unwrap().modified().unwrap())
         .collect();
-    assert_eq!(build(&dir, &["--no-cache"]), (n, 0));
-    let out = run(&dir, &["check", "--no-cache"]);
+    assert_eq!(build(dir, &["--no-cache"]), (n, 0));
+    let out = run(dir, &["check", "--no-cache"]);
     assert_eq!(counts(&out), (n, 0));
-    let after: Vec<_> = cache_files(&dir)
+    let after: Vec<_> = cache_files(dir)
         .iter()
         .map(|f| std::fs::metadata(f).unwrap().modified().unwrap())
         .collect();
     assert_eq!(before, after, "the cache is left alone");
-    let out = run(&dir, &["check"]);
+    let out = run(dir, &["check"]);
     assert_eq!(counts(&out), (n, n), "check reads the cache build wrote");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -147,6 +151,7 @@ fn cached_results_equal_fresh_ones() {
     // The fixtures include failing claims with evidence (matrices, NaN-free
     // floats at full precision): every field must survive the cache.
     let dir = project("same");
+    let dir = dir.path();
     for f in ["gradients.md", "identities.md"] {
         std::fs::copy(
             root().join("tests/fixtures/basic").join(f),
@@ -154,9 +159,9 @@ fn cached_results_equal_fresh_ones() {
         )
         .unwrap();
     }
-    let fresh = run(&dir, &["check", "--format", "json", "--no-cache"]);
-    let first = run(&dir, &["check", "--format", "json"]);
-    let cached = run(&dir, &["check", "--format", "json"]);
+    let fresh = run(dir, &["check", "--format", "json", "--no-cache"]);
+    let first = run(dir, &["check", "--format", "json"]);
+    let cached = run(dir, &["check", "--format", "json"]);
     let (n, hits) = counts(&cached);
     assert_eq!(hits, n);
     assert_eq!(fresh.status.code(), Some(1), "the fixtures fail");
@@ -164,13 +169,13 @@ fn cached_results_equal_fresh_ones() {
     assert!(!fresh.stdout.is_empty());
     assert_eq!(first.stdout, fresh.stdout);
     assert_eq!(cached.stdout, fresh.stdout, "JSON identical from the cache");
-    let human_fresh = run(&dir, &["check", "--no-cache"]);
-    let human_cached = run(&dir, &["check"]);
+    let human_fresh = run(dir, &["check", "--no-cache"]);
+    let human_cached = run(dir, &["check"]);
     assert_eq!(human_cached.stdout, human_fresh.stdout);
 
     // So is the site.
-    run(&dir, &["build", "--no-cache", "-o", "a"]);
-    let b = run(&dir, &["build", "-o", "b"]);
+    run(dir, &["build", "--no-cache", "-o", "a"]);
+    let b = run(dir, &["build", "-o", "b"]);
     assert_eq!(counts(&b), (n, n));
     for e in std::fs::read_dir(dir.join("a")).unwrap() {
         let p = e.unwrap().path();
@@ -184,15 +189,15 @@ fn cached_results_equal_fresh_ones() {
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn corrupt_cache_files_are_recomputed() {
     let dir = project("corrupt");
-    let (n, _) = build(&dir, &[]);
-    let expected = run(&dir, &["check", "--format", "json", "--no-cache"]).stdout;
-    let files = cache_files(&dir);
+    let dir = dir.path();
+    let (n, _) = build(dir, &[]);
+    let expected = run(dir, &["check", "--format", "json", "--no-cache"]).stdout;
+    let files = cache_files(dir);
     std::fs::write(&files[0], b"garbage").unwrap();
     let mut bytes = std::fs::read(&files[1]).unwrap();
     let last = bytes.len() - 1;
@@ -202,31 +207,31 @@ fn corrupt_cache_files_are_recomputed() {
     bytes.truncate(bytes.len() / 2);
     std::fs::write(&files[2], bytes).unwrap();
     std::fs::write(&files[3], b"").unwrap();
-    let out = run(&dir, &["check", "--format", "json"]);
+    let out = run(dir, &["check", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(counts(&out), (n, n - 4));
     assert_eq!(out.stdout, expected);
-    assert_eq!(counts(&run(&dir, &["check"])), (n, n), "rewritten");
-    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(counts(&run(dir, &["check"])), (n, n), "rewritten");
 }
 
 #[test]
 fn an_unchanged_site_is_not_rewritten_but_a_touched_one_is() {
     let dir = project("site");
-    build(&dir, &[]);
+    let dir = dir.path();
+    build(dir, &[]);
     let page = dir.join("site/02-vectorization.html");
     let index = dir.join("site/index.html");
     let mtime = |p: &Path| std::fs::metadata(p).unwrap().modified().unwrap();
     let (p0, i0) = (mtime(&page), mtime(&index));
-    build(&dir, &[]);
+    build(dir, &[]);
     assert_eq!((mtime(&page), mtime(&index)), (p0, i0), "nothing rewritten");
 
     // A deleted or edited output file is written again.
     std::fs::remove_file(&page).unwrap();
-    build(&dir, &[]);
+    build(dir, &[]);
     assert!(page.is_file());
     std::fs::write(&index, "hand edit").unwrap();
-    build(&dir, &[]);
+    build(dir, &[]);
     assert_ne!(std::fs::read_to_string(&index).unwrap(), "hand edit");
 
     // An edited note shows on its page.
@@ -235,10 +240,9 @@ fn an_unchanged_site_is_not_rewritten_but_a_touched_one_is() {
         &dir.join("notes/02-vectorization.md"),
         "\n```check\nlet P, Q ∈ R^{n×n}\n(P Q)^T = P^T Q^T\n```\n",
     );
-    let out = run(&dir, &["build"]);
+    let out = run(dir, &["build"]);
     assert_eq!(out.status.code(), Some(1), "the new claim fails");
     let after = std::fs::read_to_string(&page).unwrap();
     assert_ne!(before, after);
     assert!(after.contains(r#"data-status="fail""#));
-    let _ = std::fs::remove_dir_all(&dir);
 }

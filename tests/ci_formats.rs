@@ -31,11 +31,12 @@ fn stdout(o: &Output) -> String {
 }
 
 /// A fresh empty folder for one test.
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("notecheck-ci-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// (removed when the returned guard drops)
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("notecheck-ci-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn json_report(dir: &Path, notes: &str) -> Value {
@@ -201,6 +202,7 @@ fn junit_on_notes_that_hold() {
 #[test]
 fn output_file_gets_the_report_and_the_terminal_the_summary() {
     let dir = temp_dir("output");
+    let dir = dir.path();
     for (format, check) in [
         ("junit", "<testsuites"),
         ("github", "::error file="),
@@ -226,7 +228,6 @@ fn output_file_gets_the_report_and_the_terminal_the_summary() {
         );
         assert!(!term.contains("<testsuites") && !term.contains("::error"));
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `file=`, `line=`, `col=` of a `::error` line.
@@ -277,6 +278,7 @@ fn github_annotations_match_the_json_report() {
 #[test]
 fn github_groups_what_does_not_fit_and_writes_a_job_summary() {
     let dir = temp_dir("github");
+    let dir = dir.path();
     std::fs::create_dir_all(dir.join("notes")).unwrap();
     let mut note = String::from("# Many mistakes\n\n```check #wrong\nlet A, B ∈ R^{n×n}\n");
     for _ in 0..11 {
@@ -288,12 +290,12 @@ fn github_groups_what_does_not_fit_and_writes_a_job_summary() {
     let summary = dir.join("summary.md");
     std::fs::write(&summary, "previous step's summary\n").unwrap();
 
-    let v = json_report(&dir, "notes");
+    let v = json_report(dir, "notes");
     let want = failing(&v);
     assert_eq!(want.len(), 12, "{v}");
 
     let o = run_in(
-        &dir,
+        dir,
         &["check", "notes", "--format", "github"],
         &[("GITHUB_STEP_SUMMARY", &summary)],
     );
@@ -342,5 +344,4 @@ fn github_groups_what_does_not_fit_and_writes_a_job_summary() {
     assert!(md.contains("`notes/many.md`"), "{md}");
     assert!(md.contains("| **total**"), "{md}");
     assert!(md.contains("### Failing claims"), "{md}");
-    let _ = std::fs::remove_dir_all(&dir);
 }

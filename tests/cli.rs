@@ -217,9 +217,9 @@ fn read(p: &Path) -> String {
 
 #[test]
 fn build_writes_pages_with_hooks_and_evidence_offline() {
-    let dir = std::env::temp_dir().join(format!("notecheck-build-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let out = build("tests/fixtures/basic", &dir);
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let out = build("tests/fixtures/basic", dir);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -233,7 +233,7 @@ fn build_writes_pages_with_hooks_and_evidence_offline() {
     assert!(page.contains("<details"), "evidence is on the page");
     let index = read(&dir.join("index.html"));
     assert!(index.contains("identities.html") && index.contains("gradients.html"));
-    for entry in walk(&dir) {
+    for entry in walk(dir) {
         if entry.extension().is_some_and(|e| e == "html" || e == "css") {
             let text = read(&entry);
             for bad in ["src=\"http", "href=\"http", "url(http", "@import"] {
@@ -245,12 +245,12 @@ fn build_writes_pages_with_hooks_and_evidence_offline() {
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn same_notes_and_seed_give_a_byte_identical_site() {
-    let base = std::env::temp_dir().join(format!("notecheck-det-{}", std::process::id()));
+    let base = tempfile::tempdir().unwrap();
+    let base = base.path();
     let (a, b) = (base.join("a"), base.join("b"));
     build("notes", &a);
     build("notes", &b);
@@ -265,14 +265,13 @@ fn same_notes_and_seed_give_a_byte_identical_site() {
             rel.display()
         );
     }
-    let _ = std::fs::remove_dir_all(&base);
 }
 
 #[test]
 fn broken_page_still_renders_every_statement() {
-    let dir = std::env::temp_dir().join(format!("notecheck-broken-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    build("tests/fixtures/broken", &dir);
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    build("tests/fixtures/broken", dir);
     let page = read(&dir.join("broken.html"));
     for line in [5, 14, 15, 16] {
         assert!(
@@ -282,7 +281,6 @@ fn broken_page_still_renders_every_statement() {
         );
     }
     assert!(read(&dir.join("fine.html")).contains(r#"data-status="pass""#));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

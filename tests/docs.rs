@@ -49,16 +49,15 @@ const STATUSES: [&str; 5] = ["pass", "fail", "error", "xfail", "xpass"];
 /// Runs `notecheck check docs/examples --format json` from an empty
 /// folder (so no `notecheck.yaml` applies), without the cache.
 fn check_examples() -> (Value, Option<i32>) {
-    let dir = std::env::temp_dir().join(format!("notecheck-docs-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
     let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
-        .current_dir(&dir)
+        .current_dir(dir)
         .arg("check")
         .arg(examples_dir())
         .args(["--format", "json", "--no-cache"])
         .output()
         .expect("run notecheck");
-    let _ = std::fs::remove_dir_all(&dir);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
         panic!(
@@ -272,7 +271,8 @@ fn every_example_gets_the_verdicts_its_source_states() {
 #[test]
 fn the_examples_without_errors_pass_as_a_project() {
     // Every example except errors.md checks green: exit status 0.
-    let dir = std::env::temp_dir().join(format!("notecheck-docs-green-{}", std::process::id()));
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
     let notes = dir.join("notes");
     std::fs::create_dir_all(&notes).expect("a temporary folder");
     for f in example_files() {
@@ -281,11 +281,10 @@ fn the_examples_without_errors_pass_as_a_project() {
         }
     }
     let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
-        .current_dir(&dir)
+        .current_dir(dir)
         .args(["check", "notes", "--no-cache"])
         .output()
         .expect("run notecheck");
-    let _ = std::fs::remove_dir_all(&dir);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("0 failed"), "{stdout}");
@@ -482,7 +481,8 @@ fn the_documented_configuration_is_accepted() {
             "the guide's notecheck.yaml shows {key}"
         );
     }
-    let dir = std::env::temp_dir().join(format!("notecheck-docs-config-{}", std::process::id()));
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
     let notes = dir.join("notes");
     std::fs::create_dir_all(&notes).expect("a temporary folder");
     std::fs::write(dir.join("notecheck.yaml"), &config).expect("write the configuration");
@@ -493,11 +493,10 @@ fn the_documented_configuration_is_accepted() {
     .expect("copy");
     std::fs::write(notes.join("n.md"), "```check\nn = 3\n```\n").expect("a note");
     let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
-        .current_dir(&dir)
+        .current_dir(dir)
         .args(["check", "--no-cache"])
         .output()
         .expect("run notecheck");
-    let _ = std::fs::remove_dir_all(&dir);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");

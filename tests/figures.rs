@@ -9,11 +9,13 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("notecheck-figures-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh folder, removed when the returned guard drops (callers shadow it:
+/// `let d = tmp("x"); let d = d.path();`).
+fn tmp(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("notecheck-figures-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn run(dir: &Path, args: &[&str]) -> Output {
@@ -75,6 +77,7 @@ fn parse_svg(text: &str, what: &str) {
 #[test]
 fn included_notes_have_light_pages_and_figure_files_that_resolve() {
     let site = tmp("site");
+    let site = site.path();
     let out = run(
         &root(),
         &["build", "notes", "--no-cache", "-o", site.to_str().unwrap()],
@@ -85,7 +88,7 @@ fn included_notes_have_light_pages_and_figure_files_that_resolve() {
         String::from_utf8_lossy(&out.stderr)
     );
     let mut files = Vec::new();
-    walk(&site, &mut files);
+    walk(site, &mut files);
     let pages: Vec<&PathBuf> = files
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "html"))
@@ -142,7 +145,6 @@ fn included_notes_have_light_pages_and_figure_files_that_resolve() {
             svg.display()
         );
     }
-    let _ = std::fs::remove_dir_all(&site);
 }
 
 const TRUTH: &str = "---
@@ -175,9 +177,10 @@ fn between<'a>(s: &'a str, start: &str, end: &str) -> &'a str {
 #[test]
 fn a_failing_claims_figures_show_the_trial_of_its_evidence() {
     let dir = tmp("truth");
+    let dir = dir.path();
     std::fs::create_dir_all(dir.join("notes")).unwrap();
     std::fs::write(dir.join("notes/truth.md"), TRUTH).unwrap();
-    let out = run(&dir, &["build", "notes", "--no-cache", "-o", "site"]);
+    let out = run(dir, &["build", "notes", "--no-cache", "-o", "site"]);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -226,12 +229,12 @@ fn a_failing_claims_figures_show_the_trial_of_its_evidence() {
     let alt = figure_imgs(right, "alt").join(" ");
     let n1: usize = between(&alt, "trial 1 (n = ", ")").parse().unwrap();
     assert_ne!(n1, n, "{alt}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn rebuilds_keep_figure_files_in_step_with_the_pages() {
     let dir = tmp("rebuild");
+    let dir = dir.path();
     std::fs::create_dir_all(dir.join("notes")).unwrap();
     let note = dir.join("notes/truth.md");
     std::fs::write(&note, TRUTH).unwrap();
@@ -247,9 +250,9 @@ fn rebuilds_keep_figure_files_in_step_with_the_pages() {
         v.sort();
         v
     };
-    run(&dir, &["build", "notes", "-o", "site"]);
+    run(dir, &["build", "notes", "-o", "site"]);
     // The passing claim's two figures are files; the failing one's inline.
-    let first = figures(&dir);
+    let first = figures(dir);
     assert_eq!(first.len(), 2, "{first:?}");
     assert!(
         first.iter().all(|f| f.starts_with("truth-L10-")),
@@ -259,17 +262,16 @@ fn rebuilds_keep_figure_files_in_step_with_the_pages() {
     // A figure file deleted by hand is written again.
     let gone = dir.join("site/figures").join(&first[0]);
     std::fs::remove_file(&gone).unwrap();
-    run(&dir, &["build", "notes", "-o", "site"]);
+    run(dir, &["build", "notes", "-o", "site"]);
     assert!(gone.is_file(), "a missing figure file is rewritten");
 
     // The passing block goes: its figure files go with it.
     let without = TRUTH.replace("```check #right\nlet v ∈ R^n\n∂(v^T v)/∂v = 2 v\n```", "");
     assert_ne!(without, TRUTH);
     std::fs::write(&note, without).unwrap();
-    run(&dir, &["build", "notes", "-o", "site"]);
-    assert_eq!(figures(&dir), Vec::<String>::new());
+    run(dir, &["build", "notes", "-o", "site"]);
+    assert_eq!(figures(dir), Vec::<String>::new());
     // Empty folders of figures go too; the page stays.
     assert!(!dir.join("site/figures").exists());
     assert!(dir.join("site/truth.html").is_file());
-    let _ = std::fs::remove_dir_all(&dir);
 }

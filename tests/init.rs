@@ -19,11 +19,13 @@ fn run_in(dir: &Path, args: &[&str]) -> Output {
         .expect("runs")
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("notecheck-init-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh folder, removed when the returned guard drops (callers shadow it:
+/// `let d = temp_dir("x"); let d = d.path();`).
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("notecheck-init-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 const FILES: [(&str, &str); 3] = [
@@ -38,7 +40,8 @@ const FILES: [(&str, &str); 3] = [
 #[test]
 fn init_then_check_is_green() {
     let base = temp_dir("green");
-    let o = run_in(&base, &["init", "project"]);
+    let base = base.path();
+    let o = run_in(base, &["init", "project"]);
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     let dir = base.join("project");
     for (rel, template) in FILES {
@@ -67,13 +70,13 @@ fn init_then_check_is_green() {
     let o = run_in(&dir, &["build"]);
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     assert!(dir.join("site/example.html").is_file());
-    let _ = std::fs::remove_dir_all(&base);
 }
 
 #[test]
 fn init_refuses_to_overwrite_without_force() {
     let dir = temp_dir("exists");
-    let o = run_in(&dir, &["init"]);
+    let dir = dir.path();
+    let o = run_in(dir, &["init"]);
     assert_eq!(o.status.code(), Some(0), "{o:?}");
     assert!(dir.join("notecheck.yaml").is_file(), "default folder is .");
     let stdout = String::from_utf8_lossy(&o.stdout);
@@ -81,7 +84,7 @@ fn init_refuses_to_overwrite_without_force() {
 
     std::fs::write(dir.join("notes/example.md"), "mine\n").unwrap();
     std::fs::remove_file(dir.join("notecheck.yaml")).unwrap();
-    let o = run_in(&dir, &["init"]);
+    let o = run_in(dir, &["init"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("notes/example.md"), "{err}");
@@ -95,14 +98,13 @@ fn init_refuses_to_overwrite_without_force() {
         "mine\n"
     );
 
-    let o = run_in(&dir, &["init", "--force"]);
+    let o = run_in(dir, &["init", "--force"]);
     assert_eq!(o.status.code(), Some(0));
     assert_ne!(
         std::fs::read_to_string(dir.join("notes/example.md")).unwrap(),
         "mine\n"
     );
     assert!(dir.join("notecheck.yaml").is_file());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -121,7 +123,10 @@ fn example_note_shows_every_construct() {
         " const",
         "φ : ",
         "→",
-        "let f = ",
+        "let w = ",
+        "\\begin{aligned}",
+        "% check: should-fail",
+        "\\in \\mathbb R^",
         "[2 1; 1 2]",
         "\n      = ",
         "(1) ",

@@ -195,8 +195,8 @@ fn bad_input_and_bad_config_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("[context, book]"));
 
-    let dir = std::env::temp_dir().join(format!("notecheck-mdbook-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
     std::fs::write(dir.join("notecheck.yaml"), "check:\n  trails: 3\n").unwrap();
     let mut v: Value = serde_json::from_str(&fixture("failing-book.json")).unwrap();
     v[0]["root"] = dir.to_str().unwrap().into();
@@ -204,14 +204,13 @@ fn bad_input_and_bad_config_exit_2() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("notecheck.yaml:2:"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn project_settings_come_from_the_book_root() {
     // `dims` in the book's notecheck.yaml fixes n: the failure's evidence says so.
-    let dir = std::env::temp_dir().join(format!("notecheck-mdbook-dims-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
     std::fs::write(dir.join("notecheck.yaml"), "dims: {n: 2}\n").unwrap();
     let mut v: Value = serde_json::from_str(&fixture("failing-book.json")).unwrap();
     v[0]["root"] = dir.to_str().unwrap().into();
@@ -224,7 +223,45 @@ fn project_settings_come_from_the_book_root() {
         .as_str()
         .unwrap();
     assert!(c.contains("n = 2"), "{c}");
-    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn prose_equations_get_badges_in_the_book() {
+    let chapter_md = "# Prose\n\nLet $\\mathbf W \\in \\mathbb R^{n \\times m}$ and $\\mathbf x \\in \\mathbb R^m$.\n\n$$\n\\begin{aligned}\n\\mathbf f &= \\mathbf W \\mathbf x \\\\\n&= \\mathbf I \\mathbf W \\mathbf x\n\\end{aligned}\n$$\n\n$$\n\\frac{\\partial \\mathbf f}{\\partial \\mathbf x} = \\mathbf W^\\top % check: should-fail\n$$\n\n$$\n- a\n$$\n";
+    let input = serde_json::json!([
+        {"root": "/tmp/book", "config": {"book": {"title": "B", "src": "src"}},
+         "renderer": "html", "mdbook_version": "0.4.40"},
+        {"sections": [{"Chapter": {"name": "Prose", "content": chapter_md, "number": [1],
+          "sub_items": [], "path": "prose.md", "source_path": "prose.md", "parent_names": []}}],
+         "__non_exhaustive": null}
+    ]);
+    let o = run(&["mdbook"], &input.to_string());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let book: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut all = Vec::new();
+    chapters(&book["sections"], &mut all);
+    let md = chapter(&all, "prose.md")["content"].as_str().unwrap();
+    let html = as_mdbook_renders(md);
+    // One badge per relation, linked to the claim, on the equation itself.
+    assert!(html.contains("<div class=\"equation eq-checked"), "{html}");
+    let badges = html.split("<ul class=\"eq-badges\">").nth(1).unwrap_or("");
+    let badges = badges.split("</ul>").next().unwrap();
+    assert!(
+        badges.contains("data-status=\"pass\" data-line=\"8\""),
+        "{html}"
+    );
+    assert!(badges.contains("href=\"#L8\""), "{html}");
+    // One element per claim: the evidence below carries no data-status.
+    assert_eq!(html.matches("data-status=").count(), 2, "{html}");
+    assert!(html.contains("data-status=\"xfail\""), "{html}");
+    // The third equation is not Markdown (no list) and is not a claim.
+    assert!(!html.contains("<li>a"), "{html}");
+    assert!(html.contains("eq-unchecked"), "{html}");
 }
 
 /// `[context, book]` for a book at `root` whose chapters are `chapters`
@@ -252,9 +289,8 @@ fn book_input(root: &std::path::Path, chapters: &[Option<(String, String)>]) -> 
 
 #[test]
 fn many_chapters_are_checked_in_order_through_the_cache() {
-    let root = std::env::temp_dir().join(format!("notecheck-mdbook-scale-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&root).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
     std::fs::write(root.join("notecheck.yaml"), "check:\n  trials: 2\n").unwrap();
     let mut book_chapters: Vec<Option<(String, String)>> = (0..60)
         .map(|i| {
@@ -270,10 +306,10 @@ fn many_chapters_are_checked_in_order_through_the_cache() {
         })
         .collect();
     book_chapters.insert(10, None);
-    let input = book_input(&root, &book_chapters);
+    let input = book_input(root, &book_chapters);
     let run_in = |input: &str| {
         let mut child = Command::new(env!("CARGO_BIN_EXE_notecheck"))
-            .current_dir(&root)
+            .current_dir(root)
             .args(["mdbook"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -321,5 +357,4 @@ fn many_chapters_are_checked_in_order_through_the_cache() {
     let second = run_in(&input);
     assert_eq!(second.stdout, first.stdout);
     assert_eq!(second.stderr, first.stderr);
-    let _ = std::fs::remove_dir_all(&root);
 }

@@ -142,7 +142,8 @@ fn comments_never_reach_claim_text() {
             assert!(!out.contains(comment), "{format}: {comment}");
         }
     }
-    let out = std::env::temp_dir().join(format!("notecheck-outputs-{}", std::process::id()));
+    let out = tempfile::tempdir().unwrap();
+    let out = out.path();
     let o = run(&["build", NOTE, "-o", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let page = std::fs::read_to_string(out.join("verdicts.html")).unwrap();
@@ -156,7 +157,6 @@ fn comments_never_reach_claim_text() {
         page.contains(&format!("notecheck check {NOTE}:27")),
         "{page}"
     );
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 #[test]

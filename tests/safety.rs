@@ -2,7 +2,7 @@
 //! page, a report or the terminal as markup or control sequences. The real
 //! binary on real note files in temporary folders.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -12,10 +12,14 @@ fn bin() -> Command {
     c
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("notecheck-safety-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(d.join("notes")).unwrap();
+/// A fresh folder with an empty `notes/`, removed when the returned guard
+/// drops (callers shadow it: `let d = tmp("x"); let d = d.path();`).
+fn tmp(name: &str) -> tempfile::TempDir {
+    let d = tempfile::Builder::new()
+        .prefix(&format!("notecheck-safety-{name}-"))
+        .tempdir()
+        .unwrap();
+    std::fs::create_dir_all(d.path().join("notes")).unwrap();
     d
 }
 
@@ -62,10 +66,11 @@ fn files(dir: &Path) -> Vec<String> {
 #[test]
 fn a_foreign_file_in_the_output_is_refused_unless_forced_and_never_removed() {
     let dir = tmp("foreign");
+    let dir = dir.path();
     std::fs::write(dir.join("notes/a.md"), GOOD).unwrap();
     std::fs::create_dir_all(dir.join("site")).unwrap();
     std::fs::write(dir.join("site/mine.txt"), "my notes").unwrap();
-    let o = run(&dir, &["build", "notes", "-o", "site"]);
+    let o = run(dir, &["build", "notes", "-o", "site"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let msg = stderr(&o);
     assert_eq!(msg.trim().lines().count(), 1, "one line: {msg}");
@@ -74,11 +79,11 @@ fn a_foreign_file_in_the_output_is_refused_unless_forced_and_never_removed() {
 
     // --force writes beside it; the file stays through later builds and
     // the removal of every note's page.
-    let o = run(&dir, &["build", "notes", "-o", "site", "--force"]);
+    let o = run(dir, &["build", "notes", "-o", "site", "--force"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(dir.join("site/a.html").is_file());
     std::fs::rename(dir.join("notes/a.md"), dir.join("notes/b.md")).unwrap();
-    let o = run(&dir, &["build", "notes", "-o", "site", "--force"]);
+    let o = run(dir, &["build", "notes", "-o", "site", "--force"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
         !dir.join("site/a.html").exists(),
@@ -94,17 +99,17 @@ fn a_foreign_file_in_the_output_is_refused_unless_forced_and_never_removed() {
     // is rebuilt without --force.
     std::fs::create_dir_all(dir.join("empty")).unwrap();
     for out in ["empty", "missing/deeper"] {
-        let o = run(&dir, &["build", "notes", "-o", out]);
+        let o = run(dir, &["build", "notes", "-o", out]);
         assert_eq!(o.status.code(), Some(0), "{out}: {}", stderr(&o));
-        let o = run(&dir, &["build", "notes", "-o", out, "--no-cache"]);
+        let o = run(dir, &["build", "notes", "-o", out, "--no-cache"]);
         assert_eq!(o.status.code(), Some(0), "{out}: {}", stderr(&o));
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn an_output_that_is_or_holds_the_notes_is_refused() {
     let dir = tmp("around");
+    let dir = dir.path();
     std::fs::write(dir.join("notes/a.md"), GOOD).unwrap();
     std::fs::create_dir_all(dir.join("notes/sub")).unwrap();
     for out in [
@@ -116,7 +121,7 @@ fn an_output_that_is_or_holds_the_notes_is_refused() {
         ".",
         "..",
     ] {
-        let o = run(&dir, &["build", "notes", "-o", out, "--force"]);
+        let o = run(dir, &["build", "notes", "-o", out, "--force"]);
         assert_eq!(o.status.code(), Some(2), "{out}: {}", stderr(&o));
         let msg = stderr(&o);
         assert!(msg.contains("notes folder"), "{out}: {msg}");
@@ -131,7 +136,7 @@ fn an_output_that_is_or_holds_the_notes_is_refused() {
     // The check command's report file may not be a note, nor go among them.
     for file in ["notes/a.md", "notes/report.xml", "./notes/../notes/a.md"] {
         let o = run(
-            &dir,
+            dir,
             &["check", "notes", "--format", "junit", "--output", file],
         );
         assert_eq!(o.status.code(), Some(2), "{file}: {}", stderr(&o));
@@ -143,7 +148,7 @@ fn an_output_that_is_or_holds_the_notes_is_refused() {
         GOOD
     );
     let o = run(
-        &dir,
+        dir,
         &[
             "check",
             "notes",
@@ -155,12 +160,12 @@ fn an_output_that_is_or_holds_the_notes_is_refused() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(dir.join("report.xml").is_file());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn an_interrupted_build_leaves_whole_pages_and_loses_no_user_file() {
     let dir = tmp("interrupted");
+    let dir = dir.path();
     for i in 0..150 {
         let body = if i % 2 == 0 { GOOD } else { BAD };
         std::fs::write(dir.join(format!("notes/n{i:03}.md")), body).unwrap();
@@ -169,7 +174,7 @@ fn an_interrupted_build_leaves_whole_pages_and_loses_no_user_file() {
     // present is whole, and the next build needs no --force.
     for delay_ms in [30u64, 120, 400] {
         let mut child = bin()
-            .current_dir(&dir)
+            .current_dir(dir)
             .args(["build", "notes", "-o", "site", "--no-cache"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -185,7 +190,7 @@ fn an_interrupted_build_leaves_whole_pages_and_loses_no_user_file() {
             }
         }
     }
-    let o = run(&dir, &["build", "notes", "-o", "site"]);
+    let o = run(dir, &["build", "notes", "-o", "site"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let all = files(&dir.join("site"));
     assert!(
@@ -202,20 +207,20 @@ fn an_interrupted_build_leaves_whole_pages_and_loses_no_user_file() {
         "[\"users-own.html\",\"0000000000000000000000000000000000000000000000000000000000000000\"]\n",
     );
     std::fs::write(site.join(".notecheck-site"), manifest).unwrap();
-    let o = run(&dir, &["build", "notes", "-o", "site"]);
+    let o = run(dir, &["build", "notes", "-o", "site"]);
     assert_eq!(o.status.code(), Some(2), "still foreign: {}", stderr(&o));
-    let o = run(&dir, &["build", "notes", "-o", "site", "--force"]);
+    let o = run(dir, &["build", "notes", "-o", "site", "--force"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert_eq!(
         std::fs::read_to_string(site.join("users-own.html")).unwrap(),
         "mine"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn index_md_is_the_home_page_text_and_colliding_pages_get_free_names() {
     let dir = tmp("collide");
+    let dir = dir.path();
     std::fs::write(
         dir.join("notes/index.md"),
         "# Welcome\n\nStart with [the good note](good.md).\n\n```check #home\nlet x ∈ R^n\nx^T x = x^T x\n2 x = x\n```\n",
@@ -224,7 +229,7 @@ fn index_md_is_the_home_page_text_and_colliding_pages_get_free_names() {
     std::fs::write(dir.join("notes/good.md"), GOOD).unwrap();
     std::fs::create_dir_all(dir.join("notes/assets")).unwrap();
     std::fs::write(dir.join("notes/assets/style.md"), GOOD).unwrap();
-    let o = run(&dir, &["build", "notes", "-o", "site"]);
+    let o = run(dir, &["build", "notes", "-o", "site"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     // The home page's claims are checked and counted: 1 pass + 1 fail there.
     assert!(stdout(&o).contains("notes/index.md:"), "{}", stdout(&o));
@@ -245,7 +250,6 @@ fn index_md_is_the_home_page_text_and_colliding_pages_get_free_names() {
     assert!(index.contains("href=\"./assets-2/style.html\""));
     let css = std::fs::read_to_string(dir.join("site/assets/style.css")).unwrap();
     assert!(!css.contains("<html"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // ---- injection ----------------------------------------------------------------
@@ -329,6 +333,7 @@ fn assert_no_markup(what: &str, html: &str) {
 #[test]
 fn a_note_file_name_cannot_make_a_script_link() {
     let dir = tmp("names");
+    let dir = dir.path();
     let names = [
         "javascript:alert(1).md",
         "q?x#y%z.md",
@@ -339,7 +344,7 @@ fn a_note_file_name_cannot_make_a_script_link() {
     for n in names {
         std::fs::write(dir.join("notes").join(n), GOOD).unwrap();
     }
-    let o = run(&dir, &["build", "notes", "-o", "site"]);
+    let o = run(dir, &["build", "notes", "-o", "site"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let index = std::fs::read_to_string(dir.join("site/index.html")).unwrap();
     assert!(
@@ -357,7 +362,6 @@ fn a_note_file_name_cannot_make_a_script_link() {
         assert!(page.is_file(), "{n}");
         assert_no_markup(n, &std::fs::read_to_string(page).unwrap());
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A note with a payload in every place a note's text reaches an output.
@@ -382,8 +386,9 @@ tr(A) = javascript:alert(8)
 #[test]
 fn payloads_in_a_note_reach_no_page_or_report_as_markup() {
     let dir = tmp("payloads");
+    let dir = dir.path();
     std::fs::write(dir.join("notes/hostile.md"), HOSTILE).unwrap();
-    let o = run(&dir, &["build", "notes", "-o", "site"]);
+    let o = run(dir, &["build", "notes", "-o", "site"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     for f in ["index.html", "hostile.html"] {
         let html = std::fs::read_to_string(dir.join("site").join(f)).unwrap();
@@ -399,7 +404,7 @@ fn payloads_in_a_note_reach_no_page_or_report_as_markup() {
 
     // JUnit is XML with only JUnit's elements; JSON parses; GitHub
     // annotations are one line each.
-    let o = run(&dir, &["check", "notes", "--format", "junit"]);
+    let o = run(dir, &["check", "notes", "--format", "junit"]);
     let xml = stdout(&o);
     let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
     for n in doc.descendants().filter(|n| n.is_element()) {
@@ -420,7 +425,7 @@ fn payloads_in_a_note_reach_no_page_or_report_as_markup() {
             n.tag_name().name()
         );
     }
-    let o = run(&dir, &["check", "notes", "--format", "json"]);
+    let o = run(dir, &["check", "notes", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
     assert!(
         json["notes"][0]["title"]
@@ -428,7 +433,7 @@ fn payloads_in_a_note_reach_no_page_or_report_as_markup() {
             .unwrap()
             .contains("<script>")
     );
-    let o = run(&dir, &["check", "notes", "--format", "github"]);
+    let o = run(dir, &["check", "notes", "--format", "github"]);
     for line in stdout(&o).lines() {
         if line.starts_with("::") {
             assert!(
@@ -439,16 +444,16 @@ fn payloads_in_a_note_reach_no_page_or_report_as_markup() {
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn raw_html_passes_by_default_and_safe_removes_it() {
     let dir = tmp("safe");
+    let dir = dir.path();
     let note = "# Prose\n\n<div class=\"box\">a box</div>\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[click](javascript:alert(3)) [ok](https://example.org) [rel](good.md)\n\n## Head <b onclick=alert(4)>x</b>\n\n$\\frac{a}{b}$\n\n```check\nlet A ∈ R^{n×n}\n(A^T)^T = A\n```\n";
     std::fs::write(dir.join("notes/p.md"), note).unwrap();
     std::fs::write(dir.join("notes/good.md"), GOOD).unwrap();
-    let o = run(&dir, &["build", "notes", "-o", "open"]);
+    let o = run(dir, &["build", "notes", "-o", "open"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let open = std::fs::read_to_string(dir.join("open/p.html")).unwrap();
     assert!(
@@ -463,7 +468,7 @@ fn raw_html_passes_by_default_and_safe_removes_it() {
         ),
     ] {
         std::fs::write(dir.join("safe.yaml"), "safe: true\n").unwrap();
-        let o = run(&dir, &args);
+        let o = run(dir, &args);
         assert_eq!(o.status.code(), Some(0), "{out}: {}", stderr(&o));
         let page = std::fs::read_to_string(dir.join(out).join("p.html")).unwrap();
         assert_inert(out, &page);
@@ -491,7 +496,6 @@ fn raw_html_passes_by_default_and_safe_removes_it() {
         );
         assert!(page.contains("<b>x</b>"), "harmless heading markup kept");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // ---- the terminal ---------------------------------------------------------------
@@ -499,12 +503,13 @@ fn raw_html_passes_by_default_and_safe_removes_it() {
 #[test]
 fn control_characters_from_notes_are_shown_not_sent() {
     let dir = tmp("terminal");
+    let dir = dir.path();
     let name = "evil\u{1b}[2J\u{7}.md";
     let note = "# T\n\n```check #id\u{1b}]0;owned\u{7}\nlet A ∈ R^{n×n}\nA^T = A \u{1b}[31mred\u{202e}txt\r\n```\n";
     std::fs::write(dir.join("notes").join(name), note).unwrap();
     let t0 = Instant::now();
     for args in [vec!["check", "notes"], vec!["build", "notes", "-o", "site"]] {
-        let o = run(&dir, &args);
+        let o = run(dir, &args);
         let all = format!("{}{}", stdout(&o), stderr(&o));
         assert!(!all.contains('\u{1b}'), "ESC sent: {all:?}");
         assert!(!all.contains('\u{7}'), "BEL sent: {all:?}");
@@ -513,7 +518,7 @@ fn control_characters_from_notes_are_shown_not_sent() {
         assert!(all.contains('␛'), "shown as a symbol: {all}");
     }
     for format in ["github", "junit", "json"] {
-        let o = run(&dir, &["check", "notes", "--format", format]);
+        let o = run(dir, &["check", "notes", "--format", format]);
         let out = stdout(&o);
         assert!(
             !out.contains('\u{1b}') && !out.contains('\u{7}'),
@@ -527,7 +532,7 @@ fn control_characters_from_notes_are_shown_not_sent() {
             "path": name, "source_path": name, "parent_names": []}}]}
     ]);
     let mut child = bin()
-        .current_dir(&dir)
+        .current_dir(dir)
         .arg("mdbook")
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -547,5 +552,4 @@ fn control_characters_from_notes_are_shown_not_sent() {
         "{err:?}"
     );
     assert!(t0.elapsed() < Duration::from_secs(60));
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,7 +3,6 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -53,14 +52,14 @@ fn get(port: u16, path: &str) -> (u16, String, String) {
 
 #[test]
 fn serves_the_site_and_rebuilds_on_edit() {
-    let dir: PathBuf = std::env::temp_dir().join(format!("notecheck-serve-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
     std::fs::create_dir_all(dir.join("notes")).unwrap();
     let note = dir.join("notes/small.md");
     std::fs::write(&note, NOTE).unwrap();
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_notecheck"))
-        .current_dir(&dir)
+        .current_dir(dir)
         .args(["serve", "notes", "--port", "0", "-o", "site"])
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
@@ -130,7 +129,6 @@ fn serves_the_site_and_rebuilds_on_edit() {
         std::thread::sleep(Duration::from_millis(200));
     }
     drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Starts `notecheck serve` in `dir` (notes in `dir/notes`); the server,
@@ -169,13 +167,15 @@ fn start(dir: &std::path::Path) -> (Server, u16, mpsc::Receiver<String>) {
     (server, port, erx)
 }
 
-fn project(name: &str) -> PathBuf {
-    let dir: PathBuf =
-        std::env::temp_dir().join(format!("notecheck-serve-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("notes")).unwrap();
-    std::fs::write(dir.join("notes/small.md"), NOTE).unwrap();
-    dir
+/// A project with one note; the folder is removed when the guard drops.
+fn project(name: &str) -> tempfile::TempDir {
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("notecheck-serve-{name}-"))
+        .tempdir()
+        .unwrap();
+    std::fs::create_dir_all(tmp.path().join("notes")).unwrap();
+    std::fs::write(tmp.path().join("notes/small.md"), NOTE).unwrap();
+    tmp
 }
 
 /// Raw request, raw answer (status line and body).
@@ -191,7 +191,8 @@ fn raw(port: u16, request: &[u8]) -> String {
 #[test]
 fn thousands_of_idle_connections_do_not_stop_the_server() {
     let dir = project("idle");
-    let (server, port, _err) = start(&dir);
+    let dir = dir.path();
+    let (server, port, _err) = start(dir);
     // Open 2,000 connections that never send a request (bounded in time).
     let t0 = Instant::now();
     let mut idle = Vec::new();
@@ -226,7 +227,6 @@ fn thousands_of_idle_connections_do_not_stop_the_server() {
     drop(idle);
     assert_eq!(get(port, "/").0, 200);
     drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Waits (bounded) until `GET path` gives a page containing `needle`.
@@ -248,7 +248,8 @@ fn wait_for(port: u16, path: &str, needle: &str, what: &str) {
 #[test]
 fn a_failing_rebuild_keeps_the_last_good_site_and_later_fixes_are_picked_up() {
     let dir = project("failing");
-    let (server, port, err) = start(&dir);
+    let dir = dir.path();
+    let (server, port, err) = start(dir);
     let (code, _, before) = get(port, "/small.html");
     assert_eq!(code, 200);
     // A broken configuration: the rebuild fails.
@@ -281,13 +282,13 @@ fn a_failing_rebuild_keeps_the_last_good_site_and_later_fixes_are_picked_up() {
         "the fixed rebuild shows the edit",
     );
     drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_newer_edit_supersedes_a_slow_rebuild() {
     let dir = project("slow");
-    let (server, port, _err) = start(&dir);
+    let dir = dir.path();
+    let (server, port, _err) = start(dir);
     // A note that takes very long to check...
     std::fs::write(
         dir.join("notes/small.md"),
@@ -311,5 +312,4 @@ fn a_newer_edit_supersedes_a_slow_rebuild() {
         "the newer edit shows",
     );
     drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -359,58 +359,12 @@ impl Ids {
 
 fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(e);
-    match &e.kind {
-        ExprKind::Matrix(rows) => rows.iter().flatten().for_each(|x| visit(x, f)),
-        ExprKind::Neg(x)
-        | ExprKind::Transpose(x)
-        | ExprKind::Inverse(x)
-        | ExprKind::Apply(_, x)
-        | ExprKind::Subscript(x, _)
-        | ExprKind::Differential(x)
-        | ExprKind::Sum(_, _, x) => visit(x, f),
-        ExprKind::Binary(_, l, r) | ExprKind::Scale(l, r) | ExprKind::Pow(l, r) => {
-            visit(l, f);
-            visit(r, f);
-        }
-        ExprKind::Call(_, args, _) => args.iter().for_each(|a| visit(a, f)),
-        ExprKind::Deriv { y, x, .. } => {
-            visit(y, f);
-            visit(&x.view, f);
-        }
-        ExprKind::At(x, binds) => {
-            visit(x, f);
-            binds.iter().for_each(|(_, v)| visit(v, f));
-        }
-        _ => {}
-    }
+    e.children().into_iter().for_each(|x| visit(x, f));
 }
 
 /// Children first, so a node replaced by `f` is not visited again.
 fn visit_mut(e: &mut Expr, f: &mut dyn FnMut(&mut Expr)) {
-    match &mut e.kind {
-        ExprKind::Matrix(rows) => rows.iter_mut().flatten().for_each(|x| visit_mut(x, f)),
-        ExprKind::Neg(x)
-        | ExprKind::Transpose(x)
-        | ExprKind::Inverse(x)
-        | ExprKind::Apply(_, x)
-        | ExprKind::Subscript(x, _)
-        | ExprKind::Differential(x)
-        | ExprKind::Sum(_, _, x) => visit_mut(x, f),
-        ExprKind::Binary(_, l, r) | ExprKind::Scale(l, r) | ExprKind::Pow(l, r) => {
-            visit_mut(l, f);
-            visit_mut(r, f);
-        }
-        ExprKind::Call(_, args, _) => args.iter_mut().for_each(|a| visit_mut(a, f)),
-        ExprKind::Deriv { y, x, .. } => {
-            visit_mut(y, f);
-            visit_mut(&mut x.view, f);
-        }
-        ExprKind::At(x, binds) => {
-            visit_mut(x, f);
-            binds.iter_mut().for_each(|(_, v)| visit_mut(v, f));
-        }
-        _ => {}
-    }
+    e.children_mut().into_iter().for_each(|x| visit_mut(x, f));
     f(e);
 }
 

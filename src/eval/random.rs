@@ -491,16 +491,6 @@ impl RandomFunction {
         }
     }
 
-    /// Number of inputs p.
-    pub fn input_dim(&self) -> usize {
-        self.p
-    }
-
-    /// Number of outputs q.
-    pub fn output_dim(&self) -> usize {
-        self.q
-    }
-
     /// y = f(x). `x` must have p entries; otherwise every output is NaN
     /// (use [`RandomFunction::try_apply`] for an error instead).
     pub fn apply<T: Num>(&self, x: &[T]) -> Vec<T> {

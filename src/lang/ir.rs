@@ -151,13 +151,6 @@ impl Builtin {
             _ => return None,
         })
     }
-    pub fn is_elementwise(self) -> bool {
-        use Builtin::*;
-        matches!(
-            self,
-            Exp | Log | Sqrt | Abs | Sin | Cos | Tanh | Sigmoid | Relu | Step | Softplus
-        )
-    }
     pub fn arity(self) -> usize {
         if self == Builtin::Kron { 2 } else { 1 }
     }
@@ -218,6 +211,40 @@ pub enum ExprKind {
     At(Box<Expr>, Vec<(Base, Expr)>),
 }
 
+/// The body of [`Expr::children`] and [`Expr::children_mut`]: `$iter` is
+/// `iter` or `iter_mut`, `$m` is empty or `mut`.
+macro_rules! children_of {
+    ($kind:expr, $iter:ident $(, $m:tt)?) => {{
+        use ExprKind::*;
+        match $kind {
+            Num(_) | Var(_) | Def(_) | Family(..) | DimValue(_) | Identity(_) | Ones(_)
+            | Direction(_) | Delta(..) => vec![],
+            Matrix(rows) => rows.$iter().flatten().collect(),
+            Neg(x) | Transpose(x) | Inverse(x) | Apply(_, x) | Subscript(x, _)
+            | Differential(x) | Sum(_, _, x) => vec![x],
+            Binary(_, l, r) | Scale(l, r) | Pow(l, r) => vec![l, r],
+            Call(_, args, _) => args.$iter().collect(),
+            Deriv { y, x, .. } => vec![y, &$($m)? x.view],
+            At(x, binds) => std::iter::once(&$($m)? **x)
+                .chain(binds.$iter().map(|(_, v)| v))
+                .collect(),
+        }
+    }};
+}
+
+impl Expr {
+    /// The direct sub-expressions, left to right (a derivative's `y`, then
+    /// the view of its `x`): the one walk over the tree. The match lists
+    /// every kind, so a new kind must say what its children are.
+    pub fn children(&self) -> Vec<&Expr> {
+        children_of!(&self.kind, iter)
+    }
+
+    /// [`Expr::children`], mutable.
+    pub fn children_mut(&mut self) -> Vec<&mut Expr> {
+        children_of!(&mut self.kind, iter_mut, mut)
+    }
+}
 /// Every built-in function name, for "did you mean" suggestions.
 pub const BUILTIN_NAMES: &[&str] = &[
     "vec",

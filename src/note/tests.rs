@@ -131,17 +131,6 @@ fn settings_layering() {
 }
 
 #[test]
-fn dims_overlay() {
-    let n = parse("---\ndims: {n: 3}\n---\n");
-    let project: Dims = [("n".to_string(), 2), ("m".to_string(), 4)]
-        .into_iter()
-        .collect();
-    let d = n.dims(&project);
-    assert_eq!(d.get("n"), Some(&3));
-    assert_eq!(d.get("m"), Some(&4));
-}
-
-#[test]
 fn all_errors_sorted() {
     let src = "---\ncheck: {foo: 1}\n---\n```check bad\n```\n```check #x #y\n```\n";
     let n = parse(src);
@@ -151,8 +140,8 @@ fn all_errors_sorted() {
 
 #[test]
 fn read_note_from_disk() {
-    let dir = std::env::temp_dir().join(format!("notecheck-read-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path().to_path_buf();
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     let file = dir.join("sub").join("n.md");
     std::fs::write(&file, "\u{feff}# Hello\n\n```check\na = a\n```\n").unwrap();
@@ -176,7 +165,6 @@ fn read_note_from_disk() {
     assert_eq!(n.errors[0].line, 1);
     assert!(n.errors[0].message.contains("cannot read"));
     assert_eq!(n.title, "missing");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -320,4 +308,15 @@ fn special_and_huge_files_are_not_read() {
     assert!(n.errors.is_empty());
     assert_eq!(n.source, "# ok\n\ntext\n");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn check_blocks_after_display_math_keep_their_lines() {
+    let src = "# T\n\n$$\na\n\n- b\n$$\n\n```check\nx = x\n```\n";
+    let n = parse(src);
+    assert_eq!(n.blocks[0].fence_line, 9);
+    assert_eq!(n.blocks[0].body_line, 10);
+    assert_eq!(n.equations.len(), 1);
+    assert_eq!(n.equations[0].line, 3);
+    assert_eq!(n.masked.len(), n.source.len());
 }

@@ -67,12 +67,12 @@ pub fn walk(notes_dir: &Path) -> Result<Vec<PathBuf>, String> {
 mod tests {
     use super::*;
 
-    fn tmp(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("notecheck-walk-{}-{name}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        dir
+    /// (removed when the returned guard drops)
+    fn tmp(name: &str) -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix(&format!("notecheck-walk-{name}-"))
+            .tempdir()
+            .unwrap()
     }
 
     fn touch(root: &Path, rel: &str) {
@@ -84,6 +84,7 @@ mod tests {
     #[test]
     fn walks_recursively_sorted_and_skips_hidden_and_drafts() {
         let root = tmp("basic");
+        let root = root.path().to_path_buf();
         for f in [
             "b.md",
             "a.md",
@@ -123,20 +124,20 @@ mod tests {
                 "sub-x/a.md"
             ]
         );
-        fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
     fn root_named_with_underscore_is_walked() {
-        let root = tmp("u").join("_notes");
+        let u = tmp("u");
+        let root = u.path().join("_notes");
         touch(&root, "a.md");
         assert_eq!(walk(&root).unwrap().len(), 1);
-        fs::remove_dir_all(root.parent().unwrap()).unwrap();
     }
 
     #[test]
     fn missing_or_not_a_folder() {
         let root = tmp("missing");
+        let root = root.path().to_path_buf();
         let missing = root.join("nope");
         let e = walk(&missing).unwrap_err();
         assert_eq!(
@@ -147,24 +148,23 @@ mod tests {
         let e = walk(&root.join("f.md")).unwrap_err();
         assert!(e.ends_with("is not a folder"), "{e}");
         assert!(!e.contains('\n'));
-        fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
     fn empty_folder_is_empty_list() {
         let root = tmp("empty");
+        let root = root.path().to_path_buf();
         assert!(walk(&root).unwrap().is_empty());
-        fs::remove_dir_all(&root).unwrap();
     }
 
     #[cfg(unix)]
     #[test]
     fn symlink_cycles_terminate() {
         let root = tmp("cycle");
+        let root = root.path().to_path_buf();
         touch(&root, "sub/a.md");
         std::os::unix::fs::symlink(&root, root.join("sub/loop")).unwrap();
         let got = walk(&root).unwrap();
         assert!(!got.is_empty() && got.len() <= 2, "{got:?}");
-        fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -1,7 +1,7 @@
 //! Site rendering tests on hand-built notes and results.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::*;
 use crate::check::verdict::{
@@ -147,6 +147,7 @@ pub(super) fn result_for(
         title: note.title.clone(),
         errors: vec![],
         blocks,
+        equations: vec![],
         counts: Counts::default(),
         warnings: vec![],
     };
@@ -301,10 +302,13 @@ fn opts() -> SiteOptions {
     }
 }
 
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("notecheck-report-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+/// A fresh folder, removed when the guard drops; callers write the site
+/// to its (not yet existing) `site/`.
+fn tmpdir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("notecheck-report-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn read(p: &Path) -> String {
@@ -333,6 +337,7 @@ fn statuses(html: &str) -> Vec<(String, usize)> {
 fn note_page_has_claims_math_and_structure() {
     let (note, res) = small();
     let out = tmpdir("page");
+    let out = out.path().join("site");
     render_site(
         std::slice::from_ref(&note),
         std::slice::from_ref(&res),
@@ -455,6 +460,7 @@ fn index_page_lists_counts() {
     let plain = make_note("notes/plain.md", "plain.md", plain_src, "Plain");
     let plain_res = result_for(&plain, vec![]);
     let out = tmpdir("index");
+    let out = out.path().join("site");
     render_site(&[note, plain], &[res, plain_res], &opts(), &out).unwrap();
     let index = read(&out.join("index.html"));
     assert!(index.contains("<a href=\"./sub/small.html\">Small &lt;note&gt;</a>"));
@@ -473,7 +479,9 @@ fn index_page_lists_counts() {
 fn output_is_deterministic() {
     let (note, res) = small();
     let a = tmpdir("det-a");
+    let a = a.path().join("site");
     let b = tmpdir("det-b");
+    let b = b.path().join("site");
     render_site(
         std::slice::from_ref(&note),
         std::slice::from_ref(&res),
@@ -491,6 +499,7 @@ fn output_is_deterministic() {
 fn templates_can_be_overridden() {
     let (note, res) = small();
     let dir = tmpdir("tpl");
+    let dir = dir.path().join("site");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("index.html"),
@@ -528,8 +537,10 @@ fn blocks_missing_from_the_body_still_appear() {
     let (mut note, res) = small();
     // Pretend the Markdown had no check fences at all.
     note.source = "# Small <note>\n\nText only.\n".into();
+    note.masked = note.source.clone();
     note.body_start = 0;
     let out = tmpdir("unplaced");
+    let out = out.path().join("site");
     render_site(&[note], std::slice::from_ref(&res), &opts(), &out).unwrap();
     let page = read(&out.join("sub/small.html"));
     assert!(page.contains("id=\"unplaced-blocks\""));
@@ -543,7 +554,6 @@ fn blocks_missing_from_the_body_still_appear() {
 fn demo_site() {
     let (note, res) = demo();
     let out = Path::new("/tmp/demo-site");
-    let _ = std::fs::remove_dir_all(out);
     render_site(&note, &res, &opts(), out).unwrap();
 }
 
@@ -884,6 +894,7 @@ fn failures_show_their_diagnosis_and_where_the_sides_differ() {
     // The diagnosis is apart from the message.
     c.message = Some("the sides differ".into());
     let out = tmpdir("diagnosis");
+    let out = out.path().join("site");
     render_site(&[note], std::slice::from_ref(&res), &opts(), &out).unwrap();
     let page = read(&out.join("sub/small.html"));
     assert!(page.contains("<p class=\"claim-message\">the sides differ</p>\n<p class=\"diagnosis\"><strong>Diagnosis:</strong> holds after transposing the right side</p>"), "{page}");
@@ -902,6 +913,7 @@ fn failures_show_their_diagnosis_and_where_the_sides_differ() {
 fn pages_rendered_one_by_one_match_the_whole_site() {
     let (notes, results) = demo();
     let out = tmpdir("per-page");
+    let out = out.path().join("site");
     render_site(&notes, &results, &opts(), &out).unwrap();
 
     let site = Site::new(&opts()).unwrap();
