@@ -235,6 +235,15 @@ impl FrontMath {
 /// An empty file (or one with only comments) is the default configuration.
 pub fn load_project(path: &Path) -> Result<ProjectConfig, String> {
     let shown = path.display();
+    // Never open what is not a regular file (a FIFO would block).
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("{shown}: cannot read: {}", io_reason(&e)))?;
+    if !meta.is_file() {
+        return Err(format!("{shown}: not a regular file"));
+    }
+    if meta.len() > crate::note::MAX_NOTE_BYTES {
+        return Err(format!("{shown}: larger than 10 MB"));
+    }
     let bytes =
         std::fs::read(path).map_err(|e| format!("{shown}: cannot read: {}", io_reason(&e)))?;
     let text = String::from_utf8(bytes).map_err(|e| {
@@ -256,6 +265,7 @@ pub struct YamlProblem {
 
 /// Parse the text of a `notecheck.yaml`; see [`load_project`].
 pub fn parse_project(text: &str) -> Result<ProjectConfig, YamlProblem> {
+    too_deep(text)?;
     let mut config: ProjectConfig =
         serde_yaml::from_str(text).map_err(|e| yaml_problem(&e, text))?;
     let problems = validate_layer(text, &mut config.dims, &mut config.check);
@@ -273,12 +283,42 @@ pub fn parse_project(text: &str) -> Result<ProjectConfig, YamlProblem> {
 /// a negative tolerance, …) are reported in the returned list and removed
 /// from the result, which keeps the rest.
 pub fn parse_front_matter(text: &str) -> Result<(FrontMatter, Vec<YamlProblem>), YamlProblem> {
+    too_deep(text)?;
     let mut front: FrontMatter = serde_yaml::from_str(text).map_err(|e| yaml_problem(&e, text))?;
     if front.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
         front.title = None;
     }
     let problems = validate_layer(text, &mut front.dims, &mut front.check);
     Ok((front, problems))
+}
+
+/// Deepest nesting of YAML flow collections (`{…}`, `[…]`) read.
+const MAX_YAML_DEPTH: usize = 64;
+
+/// Refuse YAML nested deeper than [`MAX_YAML_DEPTH`] before the YAML
+/// parser sees it: its time grows with the square of the depth (100,000
+/// `{` took 40 s). Brackets inside strings count too; no real settings
+/// file nests anywhere near this.
+pub fn too_deep(text: &str) -> Result<(), YamlProblem> {
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_YAML_DEPTH {
+                    let (line, col) = crate::note::line_col(text, i);
+                    return Err(YamlProblem {
+                        line: line + 1,
+                        col,
+                        message: format!("nested more than {MAX_YAML_DEPTH} levels deep; not read"),
+                    });
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// A valid dimension symbol: one ASCII or Greek letter, then digits.
@@ -457,9 +497,15 @@ fn yaml_problem(err: &serde_yaml::Error, text: &str) -> YamlProblem {
         let found = message
             .strip_prefix("invalid type: ")
             .and_then(|m| m.split(", expected").next())
-            .unwrap_or("something else")
-            .to_string();
-        message = format!("expected `key: value` lines (a YAML mapping), found {found}");
+            .unwrap_or("something else");
+        // Only the kind ("a string", "a sequence"), never the text itself:
+        // a file that is one long string would be echoed whole.
+        let kind = match found.split([' ', '`', '"']).next().unwrap_or("") {
+            "" => "something else".to_string(),
+            k if k.starts_with(['a', 'e', 'i', 'o', 'u']) => format!("an {k}"),
+            k => format!("a {k}"),
+        };
+        message = format!("expected `key: value` lines (a YAML mapping), found {kind}");
     }
     YamlProblem { line, col, message }
 }
@@ -606,6 +652,22 @@ mod tests {
         assert!(e.contains(":1:8: not valid UTF-8"), "{e}");
         let e = load_project(&dir.join("nope.yaml")).unwrap_err();
         assert!(e.ends_with("cannot read: no such file"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        let deep = format!("check: {}x{}\n", "{".repeat(100_000), "}".repeat(100_000));
+        let started = std::time::Instant::now();
+        let p = err(&deep);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert_eq!((p.line, p.col), (1, 72));
+        assert!(
+            p.message.contains("nested more than 64 levels"),
+            "{}",
+            p.message
+        );
+        assert!(parse_front_matter(&deep).is_err());
+        assert!(parse_project("check: {trials: [1]}\n").is_err());
     }
 
     #[test]

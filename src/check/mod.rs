@@ -35,7 +35,17 @@ pub fn check(note: &Note, project: &ProjectConfig) -> NoteResult {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Tests make the next check panic, to exercise the safety net.
+    static FORCE_PANIC: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 fn check_unguarded(note: &Note, project: &ProjectConfig) -> NoteResult {
+    #[cfg(test)]
+    if FORCE_PANIC.with(|f| f.replace(false)) {
+        panic!("forced by a test");
+    }
     let settings = note
         .front
         .check
@@ -58,4 +68,68 @@ fn check_unguarded(note: &Note, project: &ProjectConfig) -> NoteResult {
         })
         .collect();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::verdict::Status;
+    use crate::note::parse_note;
+
+    fn note(src: &str) -> Note {
+        parse_note("t.md".into(), "t.md".into(), src.into())
+    }
+
+    #[test]
+    fn a_panic_is_one_error_in_its_note_and_the_next_note_is_checked() {
+        let project = ProjectConfig::default();
+        let n = note("# T\n\n```check\n1 + 1 = 2\n```\n");
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        FORCE_PANIC.with(|f| f.set(true));
+        let r = check(&n, &project);
+        std::panic::set_hook(hook);
+        assert_eq!(r.counts.error, 1);
+        let c = &r.errors[0];
+        assert_eq!((c.line, c.status), (1, Status::Error));
+        let m = c.message.as_deref().unwrap();
+        assert!(
+            m.contains("a bug in notecheck") && m.contains("forced by a test"),
+            "{m}"
+        );
+        // The budget opened by the panicking check was restored.
+        assert_eq!(
+            crate::eval::limits::max_entries(),
+            crate::eval::limits::DEFAULT_MAX_ENTRIES
+        );
+        let r = check(&n, &project);
+        assert_eq!((r.counts.pass, r.counts.error), (1, 0));
+    }
+
+    #[test]
+    fn block_options_set_the_limits() {
+        let project = ProjectConfig::default();
+        let n = note(
+            "```check max_entries=3\nlet v ∈ R^{4}\nv^T v = norm(v)^2\n```\n\n```check max_entries=0 timeout=-1\n1 = 1\n```\n",
+        );
+        let r = check(&n, &project);
+        let claims = r.claims();
+        let m = claims[0].message.as_deref().unwrap_or("");
+        assert!(
+            m.contains("4×1 value (4 entries), more than max_entries = 3"),
+            "{m}"
+        );
+        let bad: Vec<&str> = claims.iter().filter_map(|c| c.message.as_deref()).collect();
+        assert!(
+            bad.iter()
+                .any(|m| m.contains("max_entries must be at least 1")),
+            "{bad:?}"
+        );
+        assert!(
+            bad.iter()
+                .any(|m| m.contains("timeout must be a number of seconds > 0")),
+            "{bad:?}"
+        );
+        assert_eq!(claims.last().unwrap().status, Status::Pass);
+    }
 }

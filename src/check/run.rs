@@ -236,8 +236,12 @@ fn check_stmts(
                     .collect(),
             ),
         };
-        drop(statement_budget);
         let mut claims = claims;
+        if !matches!(s.kind, CompiledKind::Claims(_)) {
+            // A `let` or `show` that ran out of time.
+            claims.iter_mut().for_each(timed_out);
+        }
+        drop(statement_budget);
         for c in &mut claims {
             c.source = scope.source;
             if let Some(m) = &c.message {
@@ -929,13 +933,10 @@ fn structure_problem(kind: SpaceKind, v: &DMatrix<f64>) -> Option<String> {
     match kind {
         SpaceKind::R => None,
         SpaceKind::Sym if !sym => Some("the value is not symmetric".into()),
-        SpaceKind::Spd if !sym || v.clone().cholesky().is_none() => {
+        SpaceKind::Spd if !sym || !cholesky_succeeds(v) => {
             Some("the value is not symmetric positive definite".into())
         }
-        SpaceKind::Orth
-            if !square
-                || (v.transpose() * v - DMatrix::identity(v.ncols(), v.ncols())).amax() > 1e-9 =>
-        {
+        SpaceKind::Orth if !square || !orthogonal(v) => {
             Some("the value is not orthogonal (QᵀQ ≠ I)".into())
         }
         SpaceKind::Diag
@@ -956,6 +957,37 @@ fn structure_problem(kind: SpaceKind, v: &DMatrix<f64>) -> Option<String> {
             Some("the value is not one-hot (each row a single 1)".into())
         }
         _ => None,
+    }
+}
+
+/// Cholesky of a symmetric `v` runs to the end (positive pivots). Stops
+/// at the claim's deadline (the claim is then an `error` anyway).
+fn cholesky_succeeds(v: &DMatrix<f64>) -> bool {
+    let n = v.nrows();
+    let mut l = DMatrix::<f64>::zeros(n, n);
+    for j in 0..n {
+        if limits::expired() {
+            return false;
+        }
+        let d = v[(j, j)] - (0..j).map(|k| l[(j, k)] * l[(j, k)]).sum::<f64>();
+        if d.is_nan() || d <= 0.0 {
+            return false;
+        }
+        let d = d.sqrt();
+        l[(j, j)] = d;
+        for i in j + 1..n {
+            let s = v[(i, j)] - (0..j).map(|k| l[(i, k)] * l[(j, k)]).sum::<f64>();
+            l[(i, j)] = s / d;
+        }
+    }
+    true
+}
+
+/// QᵀQ = I up to 1e-9 (a product that stops at the claim's deadline).
+fn orthogonal(v: &DMatrix<f64>) -> bool {
+    match crate::eval::linalg::matmul(&v.transpose(), v) {
+        Ok(p) => (p - DMatrix::identity(v.ncols(), v.ncols())).amax() <= 1e-9,
+        Err(_) => false,
     }
 }
 
@@ -1152,3 +1184,7 @@ pub fn dims_str(d: &BTreeMap<String, u64>) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+#[path = "run_tests.rs"]
+mod tests;

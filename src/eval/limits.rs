@@ -103,6 +103,12 @@ pub fn max_entries() -> usize {
 pub fn entries(rows: usize, cols: usize) -> Result<usize, String> {
     let max = max_entries();
     match rows.checked_mul(cols) {
+        // A failed allocation aborts the process: make sure a large one
+        // can succeed first (`max_entries` may have been raised far above
+        // what the machine holds).
+        Some(n) if n <= max && n >= 1 << 20 && !memory_for(n) => Err(format!(
+            "the claim would build a {rows}×{cols} value ({n} entries), more than this machine's memory holds"
+        )),
         Some(n) if n <= max => Ok(n),
         Some(n) => Err(format!(
             "the claim would build a {rows}×{cols} value ({n} entries), more than max_entries = {max}"
@@ -111,6 +117,12 @@ pub fn entries(rows: usize, cols: usize) -> Result<usize, String> {
             "the claim would build a {rows}×{cols} value, which does not fit in memory (more than max_entries = {max})"
         )),
     }
+}
+
+/// Whether `n` entries (16 bytes each, as a dual number) can be allocated.
+fn memory_for(n: usize) -> bool {
+    let mut probe: Vec<[f64; 2]> = Vec::new();
+    probe.try_reserve_exact(n).is_ok()
 }
 
 /// Past the deadline? Marks the budget as spent (see [`check`]).
@@ -161,9 +173,9 @@ pub fn timeout_message() -> String {
     }
 }
 
-/// Seconds a whole note may take: ten claims' worth, at least a minute.
+/// Seconds a whole note may take: ten claims' worth.
 pub fn note_budget_secs(timeout: f64) -> f64 {
-    (10.0 * timeout).max(60.0)
+    10.0 * timeout
 }
 
 fn fmt_secs(s: f64) -> String {
@@ -229,6 +241,11 @@ mod tests {
         let e = entries(1 << 32, 1 << 32).unwrap_err();
         assert!(e.contains("does not fit"), "{e}");
         assert!(retain(500) && retain(300) && !retain(1));
+        // max_entries raised to everything: the memory is checked instead.
+        let _all = Budget::open(usize::MAX, 10.0, None);
+        let e = entries(1 << 30, 1 << 30).unwrap_err();
+        assert!(e.contains("more than this machine's memory holds"), "{e}");
+        assert_eq!(entries(1 << 10, 1 << 10), Ok(1 << 20));
     }
 
     #[test]

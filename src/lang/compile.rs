@@ -88,6 +88,10 @@ pub(super) struct Lines<'a> {
     pub first_line: usize,
     /// For an equation: its reading, and where its TeX starts in the note.
     pub tex: Option<TexPlace<'a>>,
+    /// Byte offsets of the body's `\n`s, so that a position costs a binary
+    /// search, not a scan (a block of many statements stays linear); empty
+    /// when not computed (a short equation), then the body is scanned.
+    pub newlines: Vec<usize>,
 }
 
 /// Where an equation's claim text comes from in the note.
@@ -98,7 +102,17 @@ pub(super) struct TexPlace<'a> {
     pub source: &'a str,
 }
 
-impl Lines<'_> {
+impl<'a> Lines<'a> {
+    /// The lines of a check block's body starting at file line `first_line`.
+    fn new(body: &'a str, first_line: usize) -> Lines<'a> {
+        Lines {
+            body,
+            first_line,
+            tex: None,
+            newlines: body.match_indices('\n').map(|(i, _)| i).collect(),
+        }
+    }
+
     pub(super) fn at(&self, offset: usize) -> (usize, usize) {
         if let Some(t) = &self.tex {
             let abs = t.start + t.reading.tex_offset(offset);
@@ -106,9 +120,20 @@ impl Lines<'_> {
             return (line0 + 1, col);
         }
         let offset = offset.min(self.body.len());
-        let before = self.body.get(..offset).unwrap_or(self.body);
-        let line = self.first_line + before.matches('\n').count();
-        let col = before.rsplit('\n').next().map_or(0, |s| s.chars().count()) + 1;
+        let (k, start) = if self.newlines.is_empty() {
+            let before = self.body.get(..offset).unwrap_or(self.body);
+            let start = before.rfind('\n').map_or(0, |p| p + 1);
+            (before.matches('\n').count(), start)
+        } else {
+            let k = self.newlines.partition_point(|&n| n < offset);
+            (k, if k == 0 { 0 } else { self.newlines[k - 1] + 1 })
+        };
+        let line = self.first_line + k;
+        let col = self
+            .body
+            .get(start.min(offset)..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
         (line, col)
     }
     pub(super) fn locate(&self, span: Span, message: String) -> Located {
@@ -234,11 +259,7 @@ pub fn compile(
             layout: settings.layout,
             einstein: settings.einstein,
         };
-        let lines = Lines {
-            body: &block.body,
-            first_line: block.body_line,
-            tex: None,
-        };
+        let lines = Lines::new(&block.body, block.body_line);
         let mut stmts = Vec::new();
         resolver.source = block.body.clone();
         for item in parser::parse_block(&block.body) {

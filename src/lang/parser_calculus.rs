@@ -4,6 +4,9 @@
 
 use super::*;
 
+/// Indices of one `∑_{ijk…}`.
+const MAX_SUM_INDICES: usize = 16;
+
 impl<'a> Parser<'a> {
     /// `d(Y)`, or `d(Y)/d(X)`, at the `(`.
     pub(super) fn differential(&mut self, d: Span) -> PResult<Expr> {
@@ -67,6 +70,12 @@ impl<'a> Parser<'a> {
                 other => Err(error(other.span(), "a sum's index is a letter, as in ∑_i")),
             })
             .collect::<PResult<Vec<_>>>()?;
+        // Each index nests one sum: bound the depth like parentheses (a
+        // sum over thousands of indices overflowed the stack of later stages).
+        if indices.len() > MAX_SUM_INDICES {
+            let message = format!("a sum over more than {MAX_SUM_INDICES} indices at once");
+            return Err(error(indices[0].span, message));
+        }
         let body = self.expr_bp(PRODUCT)?;
         let span = start.to(body.span);
         Ok(indices.into_iter().rev().fold(body, |body, index| {

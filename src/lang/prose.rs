@@ -99,6 +99,7 @@ pub(crate) fn inline(note: &Note, m: &InlineMath, base: &CheckSettings, resolver
             start: m.tex_start,
             source: &note.source,
         }),
+        newlines: Vec::new(),
     };
     let mut trial = resolver.clone();
     trial.source = reading.text.clone();
@@ -162,6 +163,7 @@ fn read_equation(
             start: eq.tex_start,
             source: &note.source,
         }),
+        newlines: Vec::new(),
     };
     let mut trial = resolver.clone();
     trial.source = reading.text.clone();

@@ -82,4 +82,10 @@ fn split_suggestion() {
         Some(vec!["W1".into(), "x".into()])
     );
     assert_eq!(split_name("zz", &known), None);
+    // Bounded: a 1 MB name is no suggestion, and costs nothing.
+    let started = std::time::Instant::now();
+    assert_eq!(split_name(&"Wx".repeat(500_000), &known), None);
+    let near = crate::lang::suggest::nearest_builtins(&format!("softmax{}", "x".repeat(1_000_000)));
+    assert_eq!(near, None);
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
 }

@@ -4,6 +4,9 @@
 
 use crate::lang::ir::BUILTIN_NAMES;
 
+/// Names longer than this (in characters) get no suggestion.
+const MAX_SUGGEST: usize = 64;
+
 /// Functions with another spelling in the claim language.
 pub(crate) fn spelled_otherwise(name: &str) -> Option<String> {
     let hint = match name {
@@ -32,6 +35,10 @@ pub(crate) fn spelled_otherwise(name: &str) -> Option<String> {
 
 /// The built-in names nearest to an unknown one, as "`a`" or "`a` or `b`".
 pub(crate) fn nearest_builtins(name: &str) -> Option<String> {
+    // Bounded: a long name is near no built-in (a 1 MB name costs nothing).
+    if name.chars().nth(MAX_SUGGEST).is_some() {
+        return None;
+    }
     let lower = name.to_lowercase();
     let mut scored: Vec<(usize, &str)> = BUILTIN_NAMES
         .iter()
@@ -79,8 +86,15 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Split an unknown name into known ones: `Wx` → `W x`.
 pub(crate) fn split_name(name: &str, known: &[String]) -> Option<Vec<String>> {
-    let chars: Vec<char> = name.chars().collect();
+    // Bounded: a name longer than this is no run-together product of
+    // declared names worth suggesting, and parts are never longer than the
+    // longest known name (a 1 MB name costs nothing).
+    let chars: Vec<char> = name.chars().take(MAX_SUGGEST + 1).collect();
     let n = chars.len();
+    if n > MAX_SUGGEST {
+        return None;
+    }
+    let longest = known.iter().map(|k| k.chars().count()).max().unwrap_or(0);
     // best[i]: a split of chars[..i] with the fewest parts.
     let mut best: Vec<Option<Vec<String>>> = vec![None; n + 1];
     best[0] = Some(Vec::new());
@@ -88,7 +102,7 @@ pub(crate) fn split_name(name: &str, known: &[String]) -> Option<Vec<String>> {
         let Some(prefix) = best[i].clone() else {
             continue;
         };
-        for j in i + 1..=n {
+        for j in i + 1..=n.min(i + longest) {
             let part: String = chars[i..j].iter().collect();
             if known.contains(&part) {
                 let mut v = prefix.clone();

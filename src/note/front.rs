@@ -117,6 +117,7 @@ pub fn dims_warnings(note: &super::Note) -> Vec<NoteError> {
 }
 
 fn salvage_title(yaml: &str) -> Option<String> {
+    crate::config::too_deep(yaml).ok()?;
     let value: serde_yaml::Value = serde_yaml::from_str(yaml).ok()?;
     let title = value.as_mapping()?.get("title")?.as_str()?.trim();
     (!title.is_empty()).then(|| title.to_string())

@@ -250,6 +250,67 @@ fn random_input_does_not_panic() {
 }
 
 #[test]
+fn cr_only_line_endings_are_line_breaks() {
+    assert_eq!(
+        normalize_line_endings("a\rb\r\nc\n\r".into()),
+        "a\nb\r\nc\n\n"
+    );
+    let n = parse("---\rtitle: Mac\r---\r# H\r\r```check\r1 = 1\r2 = 2\r```\r");
+    assert_eq!(n.title, "Mac");
+    assert_eq!(n.blocks.len(), 1);
+    assert_eq!(n.blocks[0].body_line, 7);
+    assert_eq!(n.blocks[0].body, "1 = 1\n2 = 2\n");
+}
+
+#[test]
+fn a_dimension_fixed_to_one_is_warned_about_at_its_key() {
+    let n = parse("---\ntitle: t\ndims:\n  m: 3\n  n: 1\n---\n# x\n");
+    let w = dims_warnings(&n);
+    assert_eq!(w.len(), 1);
+    assert_eq!((w[0].line, w[0].col), (5, 3));
+    assert!(
+        w[0].message.contains("dims fixes n = 1"),
+        "{}",
+        w[0].message
+    );
+    assert!(dims_warnings(&parse("---\ndims: {n: 2}\n---\n")).is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn special_and_huge_files_are_not_read() {
+    let dir = std::env::temp_dir().join(format!("notecheck-read-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("f.md");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let n = read_note(&fifo, &dir);
+    assert!(n.source.is_empty());
+    assert!(n.errors[0].message.contains("not a regular file (a FIFO)"));
+    let n = read_note(Path::new("/dev/null"), &dir);
+    assert!(n.errors[0].message.contains("(a device)"), "{:?}", n.errors);
+    let big = dir.join("big.md");
+    std::fs::write(&big, vec![b'#'; (MAX_NOTE_BYTES + 1) as usize]).unwrap();
+    let n = read_note(&big, &dir);
+    assert!(
+        n.errors[0].message.contains("more than the 10 MB"),
+        "{:?}",
+        n.errors
+    );
+    std::fs::write(&big, "# ok\r\rtext\r").unwrap();
+    let n = read_note(&big, &dir);
+    assert!(n.errors.is_empty());
+    assert_eq!(n.source, "# ok\n\ntext\n");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn check_blocks_after_display_math_keep_their_lines() {
     let src = "# T\n\n$$\na\n\n- b\n$$\n\n```check\nx = x\n```\n";
     let n = parse(src);

@@ -65,9 +65,12 @@ pub fn render(notes: &[CheckedNote<'_>], color: bool) -> String {
     let p = Paint::new(color);
     let mut out = String::new();
     for n in notes {
+        // Split once per note: a line lookup per problem would make a
+        // large note with many failures quadratic.
+        let lines: Vec<&str> = n.note.source.lines().collect();
         for c in n.result.claims() {
             if c.status.is_failure() {
-                problem(&mut out, &n.result.path, &n.note.source, c, &p);
+                problem(&mut out, &n.result.path, &lines, c, &p);
             }
         }
         for w in &n.result.warnings {
@@ -134,7 +137,32 @@ pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-fn problem(out: &mut String, path: &str, src: &str, c: &ClaimResult, p: &Paint) {
+/// Longest source line shown whole in an excerpt, in characters.
+const EXCERPT_MAX: usize = 160;
+
+/// The source line to show under a problem and the caret's column in it:
+/// a line longer than [`EXCERPT_MAX`] is cut to a window around the
+/// column, with "…" where text was left out (a note may be one huge line).
+fn excerpt(line: &str, col: usize) -> (String, usize) {
+    let n = line.chars().count();
+    if n <= EXCERPT_MAX {
+        return (line.to_string(), col);
+    }
+    let at = col.saturating_sub(1).min(n);
+    let start = at.saturating_sub(EXCERPT_MAX / 2);
+    let end = (start + EXCERPT_MAX).min(n);
+    let mut shown = String::new();
+    if start > 0 {
+        shown.push('…');
+    }
+    shown.extend(line.chars().skip(start).take(end - start));
+    if end < n {
+        shown.push('…');
+    }
+    (shown, at - start + 1 + usize::from(start > 0))
+}
+
+fn problem(out: &mut String, path: &str, lines: &[&str], c: &ClaimResult, p: &Paint) {
     let path = visible(path);
     let (col, word) = match c.status {
         Status::Fail => (p.red, "fail"),
@@ -153,10 +181,11 @@ fn problem(out: &mut String, path: &str, src: &str, c: &ClaimResult, p: &Paint) 
         head.push_str(": expected to fail (should-fail block), but it holds");
     }
     let _ = writeln!(out, "{}{head}{}", p.bold, p.reset);
-    if let Some(line) = src.lines().nth(c.line.saturating_sub(1)) {
+    if let Some(line) = lines.get(c.line.saturating_sub(1)).copied() {
         let num = c.line.to_string();
-        let _ = writeln!(out, "{} {num} |{} {}", p.dim, p.reset, visible(line));
-        let before: String = line.chars().take(c.col.saturating_sub(1)).collect();
+        let (line, at) = excerpt(line, c.col);
+        let _ = writeln!(out, "{} {num} |{} {}", p.dim, p.reset, visible(&line));
+        let before: String = line.chars().take(at.saturating_sub(1)).collect();
         let pad: String = visible(&before)
             .chars()
             .map(|ch| if ch == '\t' { '\t' } else { ' ' })

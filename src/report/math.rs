@@ -13,6 +13,35 @@ use super::tex::{
     self, Macros, REF_CLOSE, REF_OPEN, Reference, expand, macros_from_config, split_rows,
 };
 
+/// Deepest nesting of groups `{…}` and `\\left … \\right` that [`to_mathml`] typesets.
+const MAX_TEX_DEPTH: usize = 200;
+
+/// The deepest nesting of `{` and `\\left` in `latex` (escaped braces aside).
+fn tex_depth(latex: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let b = latex.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if b[i + 1..].starts_with(b"left") => {
+                depth += 1;
+                i += 4;
+            }
+            b'\\' if b[i + 1..].starts_with(b"right") => {
+                depth = depth.saturating_sub(1);
+                i += 5;
+            }
+            b'\\' => i += 1,
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        max = max.max(depth);
+        i += 1;
+    }
+    max
+}
+
 /// Typesets `latex` as a `<math>` element (`display="block"` when `display`),
 /// with the LaTeX source kept as
 /// `<semantics>…<annotation encoding="application/x-tex">…</annotation></semantics>`.
@@ -25,6 +54,13 @@ pub fn to_mathml(latex: &str, display: bool) -> Result<String, String> {
 /// [`to_mathml`] of `latex`, annotated with `source` (the formula as
 /// written, before its macros were expanded).
 fn typeset_as(latex: &str, source: &str, display: bool) -> Result<String, String> {
+    // Typesetting time grows with the square of the nesting depth: refuse
+    // absurd depths (a hostile or broken note) instead of hanging.
+    if tex_depth(latex) > MAX_TEX_DEPTH {
+        return Err(format!(
+            "the formula nests more than {MAX_TEX_DEPTH} levels deep; it is not typeset"
+        ));
+    }
     // Notes repeat their formulas (the same identities in many notes, a
     // symbol in many sentences): typeset each once per process, up to a
     // budget of memory.
@@ -652,6 +688,17 @@ fn add_number_cells(mathml: &str, cells: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_nesting_is_refused_quickly() {
+        assert_eq!(tex_depth(r"\left( {a} \right) \{ x"), 2);
+        let deep = format!("{}x{}", "{".repeat(100_000), "}".repeat(100_000));
+        let started = std::time::Instant::now();
+        let e = to_mathml(&deep, true).unwrap_err();
+        assert!(e.contains("nests more than 200 levels"), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(to_mathml(&format!("{}x{}", "{".repeat(50), "}".repeat(50)), false).is_ok());
+    }
 
     #[test]
     fn keeps_source_as_annotation() {
