@@ -16,8 +16,26 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs `f` on a thread with the stack the pipeline's own threads have
+/// (8 MiB, `pipeline::pool`), not the 2 MiB of a test thread: the
+/// nesting limits are set for the former, and a debug build's frames are
+/// large.
+fn with_pipeline_stack(f: impl FnOnce() + Send + 'static) {
+    let t = std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(f)
+        .expect("a thread");
+    if let Err(e) = t.join() {
+        std::panic::resume_unwind(e);
+    }
+}
+
 #[test]
 fn a_short_fuzz_run_finds_no_crash() {
+    with_pipeline_stack(short_run);
+}
+
+fn short_run() {
     let n = std::env::var("NOTECHECK_FUZZ_INPUTS")
         .ok()
         .and_then(|v| v.parse().ok())
