@@ -14,6 +14,15 @@ pub enum Flatten {
     RowMajor,
 }
 
+/// `latex: auto` checks the prose's display equations (spec section 6).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Latex {
+    #[default]
+    Auto,
+    Off,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Layout {
@@ -33,6 +42,7 @@ pub struct CheckSettings {
     pub flatten: Flatten,
     pub layout: Layout,
     pub einstein: bool,
+    pub latex: Latex,
     /// Seconds one claim may take before it is an `error` (spec §7).
     pub timeout: f64,
     /// Largest value (entries) a claim may build before it is an `error`.
@@ -51,6 +61,7 @@ impl Default for CheckSettings {
             flatten: Flatten::ColumnMajor,
             layout: Layout::Numerator,
             einstein: false,
+            latex: Latex::Auto,
             timeout: crate::eval::limits::DEFAULT_TIMEOUT,
             max_entries: crate::eval::limits::DEFAULT_MAX_ENTRIES as u64,
         }
@@ -70,6 +81,7 @@ pub struct CheckOverrides {
     pub flatten: Option<Flatten>,
     pub layout: Option<Layout>,
     pub einstein: Option<bool>,
+    pub latex: Option<Latex>,
     pub timeout: Option<f64>,
     pub max_entries: Option<u64>,
 }
@@ -104,6 +116,9 @@ impl CheckOverrides {
         }
         if let Some(v) = self.einstein {
             s.einstein = v;
+        }
+        if let Some(v) = self.latex {
+            s.latex = v;
         }
         if let Some(v) = self.timeout {
             s.timeout = v;

@@ -60,6 +60,9 @@ enum Command {
         /// Neither read nor write the check cache (.notecheck-cache/)
         #[arg(long)]
         no_cache: bool,
+        /// Also list every unchecked display equation with file:line and its reason
+        #[arg(short, long)]
+        verbose: bool,
         /// Warnings (formulas that cannot be typeset, missing files, broken links) fail the run (exit 1)
         #[arg(long)]
         strict: bool,
@@ -169,6 +172,7 @@ fn main() -> ExitCode {
             output: file,
             config,
             no_cache,
+            verbose,
             strict,
         } => {
             let config = config_path(config);
@@ -195,6 +199,12 @@ fn main() -> ExitCode {
                 return fail(&m);
             }
             let notes = &run.notes;
+            // `-v`: the unchecked display equations, before the human output.
+            let unchecked = if verbose {
+                output::human::unchecked_list(notes)
+            } else {
+                String::new()
+            };
             let emitter: Box<dyn Emitter> = match format {
                 Format::Human => Box::new(output::human::Human {
                     color: color() && file.is_none(),
@@ -213,10 +223,13 @@ fn main() -> ExitCode {
                     if let Err(e) = write_file(&f, &emitter.render(notes)) {
                         return fail(&e);
                     }
-                    print!("{}", output::human::render(notes, false));
+                    print!("{unchecked}{}", output::human::render(notes, false));
                 }
                 None => {
                     let mut so = std::io::stdout().lock();
+                    if format == Format::Human {
+                        let _ = so.write_all(unchecked.as_bytes());
+                    }
                     let _ = emitter.emit(notes, &mut so);
                     let _ = so.flush();
                 }

@@ -23,6 +23,7 @@
 //! every other field (known to this version or not) is passed through. Both
 //! mdBook 0.4 (`sections`) and 0.5 (`items`) are understood.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -36,7 +37,6 @@ use crate::note::{self, Note};
 use crate::report::blocks::{ClaimView, PageRenderer};
 use crate::report::html::escape;
 use crate::report::markdown::{RESERVED_IDS, block_anchor};
-use crate::report::render_math;
 
 /// Every renderer is supported: the output is Markdown with inline HTML.
 pub fn supports(_renderer: &str) -> bool {
@@ -142,7 +142,7 @@ fn preprocess_inner(input: &str, sink: Option<&mut dyn std::io::Write>) -> Resul
         use rayon::prelude::*;
         run.notes
             .par_iter()
-            .map(|c| rewrite(c.note, &c.result))
+            .map(|c| rewrite(c.note, &c.result, &project.config.math.macros))
             .collect()
     };
     for (note, result) in run.notes.iter().map(|c| (c.note, &c.result)) {
@@ -250,7 +250,8 @@ fn problem_line(path: &str, c: &crate::check::verdict::ClaimResult) -> String {
 
 /// The chapter's Markdown with the front matter removed, check blocks
 /// replaced by their rendered results and math by MathML.
-pub fn rewrite(note: &Note, result: &NoteResult) -> String {
+/// `macros` are the project's `math.macros`.
+pub fn rewrite(note: &Note, result: &NoteResult, macros: &BTreeMap<String, String>) -> String {
     let source = note.source.as_str();
     let body_start = note.body_start.min(source.len());
     let mut reps: Vec<(Range<usize>, String)> = Vec::new();
@@ -278,8 +279,18 @@ pub fn rewrite(note: &Note, result: &NoteResult) -> String {
         reps.push((range, format!("{}\n", single_line_html(&html))));
     }
 
-    // Math, found exactly as the site finds it.
-    let body = &source[body_start..];
+    // Math, found exactly as the site finds it (display math masked), and
+    // typeset in reading order in one math context, as a page's (macros,
+    // equation numbers, labels and references).
+    let mut formulas: Vec<(Range<usize>, Option<&note::Equation>, String, bool)> = note
+        .equations
+        .iter()
+        .map(|eq| {
+            let range = eq.range.start.min(source.len())..eq.range.end.min(source.len());
+            (range, Some(eq), eq.tex.clone(), true)
+        })
+        .collect();
+    let body = note.masked.get(body_start..).unwrap_or("");
     for (ev, r) in Parser::new_ext(body, note::markdown_options()).into_offset_iter() {
         let (tex, display) = match ev {
             Event::InlineMath(t) => (t, false),
@@ -287,17 +298,28 @@ pub fn rewrite(note: &Note, result: &NoteResult) -> String {
             _ => continue,
         };
         let range = (r.start + body_start)..(r.end + body_start);
-        if reps
-            .iter()
-            .any(|(o, _)| o.start < range.end && range.start < o.end)
-        {
+        let overlaps = |o: &Range<usize>| o.start < range.end && range.start < o.end;
+        if reps.iter().any(|(o, _)| overlaps(o)) || formulas.iter().any(|(o, ..)| overlaps(o)) {
             continue;
         }
-        reps.push((range, inline_html(&render_math(&tex, display))));
+        formulas.push((range, None, tex.to_string(), display));
+    }
+    formulas.sort_by_key(|(r, ..)| r.start);
+    let mut math = crate::report::lint::math_context(note, macros);
+    for (range, eq, tex, display) in formulas {
+        let m = math.render(&tex, display, range.start);
+        // Display equations: their math with verdict badges (spec section 6).
+        let html = match eq
+            .and_then(|eq| Some((eq, result.equations.iter().find(|r| r.index == eq.index)?)))
+        {
+            Some((eq, r)) => single_line_html(&crate::report::equation::render(&pr, eq, r, &m)),
+            None => inline_html(&m),
+        };
+        reps.push((range, html));
     }
 
     let mut head = String::new();
-    if !note.blocks.is_empty() || !result.errors.is_empty() {
+    if !note.blocks.is_empty() || !result.errors.is_empty() || !result.equations.is_empty() {
         head.push_str(STYLE);
         head.push_str("\n\n");
     }
@@ -325,7 +347,8 @@ pub fn rewrite(note: &Note, result: &NoteResult) -> String {
         pos = r.end;
     }
     out.push_str(&source[pos..]);
-    out
+    // `\eqref` and `\ref` now that every label is known.
+    math.resolve(&out)
 }
 
 fn find_block(result: &NoteResult, index: usize) -> Option<&BlockResult> {
@@ -398,6 +421,21 @@ fn inline_html(html: &str) -> String {
 /// The look of rendered check blocks inside any mdBook theme (light or
 /// dark): borders and tints only, colours that read on both.
 const STYLE: &str = "<style>\
+.equation{margin:1em 0;}\
+.eq-body{display:flex;gap:.75em;align-items:stretch;}\
+.eq-math{flex:1 1 auto;min-width:0;overflow-x:auto;}\
+.eq-badges{flex:0 0 auto;display:flex;flex-direction:column;justify-content:space-around;list-style:none;margin:0;padding:0;font-size:.8em;}\
+.eq-badges .claim{border:0;padding:0;margin:0;}\
+.eq-badges .claim-anchor{text-decoration:none;}\
+.equation .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);}\
+.equation .badge{font-size:.85em;border:1px solid;border-radius:1em;padding:0 .5em;white-space:nowrap;}\
+.equation .badge-pass,.equation .badge-xfail{color:#2da44e;}\
+.equation .badge-fail,.equation .badge-xpass{color:#cf222e;}\
+.equation .badge-error{color:#bf8700;}\
+.eq-marker{align-self:center;opacity:.6;font-size:.8em;cursor:help;}\
+.eq-evidence{font-size:.9em;}\
+.eq-evidence .claim{border-left:3px solid rgba(128,128,128,.4);padding:.1em .5em;margin:.2em 0;}\
+@media (max-width:640px){.eq-body{flex-direction:column;}.eq-badges{flex-direction:row;flex-wrap:wrap;gap:.3em .8em;}}\
 .check-block{border:1px solid rgba(128,128,128,.35);border-left:4px solid #2da44e;border-radius:4px;padding:.3em .8em;margin:1em 0;}\
 .check-block.should-fail{border-left-style:dashed;border-left-color:#9a6700;}\
 .check-block .block-head{font-size:.8em;opacity:.8;display:flex;gap:.6em;align-items:baseline;}\

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::check::verdict::{BlockResult, CheckedNote, ClaimResult};
+use crate::check::verdict::{BlockResult, CheckedNote, ClaimResult, Holder};
 
 /// The configuration file's name, looked for in the current folder and
 /// then in each parent.
@@ -85,13 +85,13 @@ impl Target {
         self.path.is_file()
     }
 
-    /// Whether `claim` (of `block`, `None` for a problem of the note
-    /// itself) is selected.
-    pub fn selects(&self, block: Option<&BlockResult>, claim: &ClaimResult) -> bool {
+    /// Whether `claim` (held by the note, a block or a prose equation) is
+    /// selected.
+    pub fn selects(&self, holder: Holder<'_>, claim: &ClaimResult) -> bool {
         match &self.select {
             Select::All => true,
             Select::Line(n) => claim.line == *n,
-            Select::Block(_) => block.is_some_and(|b| self.selects_block(b)),
+            Select::Block(_) => holder.block().is_some_and(|b| self.selects_block(b)),
         }
     }
 

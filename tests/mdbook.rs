@@ -227,6 +227,45 @@ fn project_settings_come_from_the_book_root() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[test]
+fn prose_equations_get_badges_in_the_book() {
+    let chapter_md = "# Prose\n\nLet $\\mathbf W \\in \\mathbb R^{n \\times m}$ and $\\mathbf x \\in \\mathbb R^m$.\n\n$$\n\\begin{aligned}\n\\mathbf f &= \\mathbf W \\mathbf x \\\\\n&= \\mathbf I \\mathbf W \\mathbf x\n\\end{aligned}\n$$\n\n$$\n\\frac{\\partial \\mathbf f}{\\partial \\mathbf x} = \\mathbf W^\\top % check: should-fail\n$$\n\n$$\n- a\n$$\n";
+    let input = serde_json::json!([
+        {"root": "/tmp/book", "config": {"book": {"title": "B", "src": "src"}},
+         "renderer": "html", "mdbook_version": "0.4.40"},
+        {"sections": [{"Chapter": {"name": "Prose", "content": chapter_md, "number": [1],
+          "sub_items": [], "path": "prose.md", "source_path": "prose.md", "parent_names": []}}],
+         "__non_exhaustive": null}
+    ]);
+    let o = run(&["mdbook"], &input.to_string());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let book: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut all = Vec::new();
+    chapters(&book["sections"], &mut all);
+    let md = chapter(&all, "prose.md")["content"].as_str().unwrap();
+    let html = as_mdbook_renders(md);
+    // One badge per relation, linked to the claim, on the equation itself.
+    assert!(html.contains("<div class=\"equation eq-checked"), "{html}");
+    let badges = html.split("<ul class=\"eq-badges\">").nth(1).unwrap_or("");
+    let badges = badges.split("</ul>").next().unwrap();
+    assert!(
+        badges.contains("data-status=\"pass\" data-line=\"8\""),
+        "{html}"
+    );
+    assert!(badges.contains("href=\"#L8\""), "{html}");
+    // One element per claim: the evidence below carries no data-status.
+    assert_eq!(html.matches("data-status=").count(), 2, "{html}");
+    assert!(html.contains("data-status=\"xfail\""), "{html}");
+    // The third equation is not Markdown (no list) and is not a claim.
+    assert!(!html.contains("<li>a"), "{html}");
+    assert!(html.contains("eq-unchecked"), "{html}");
+}
+
 /// `[context, book]` for a book at `root` whose chapters are `chapters`
 /// (`None`: a draft chapter, no path and no content).
 fn book_input(root: &std::path::Path, chapters: &[Option<(String, String)>]) -> String {

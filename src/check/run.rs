@@ -7,8 +7,8 @@ use nalgebra::DMatrix;
 use crate::check::diagnose;
 use crate::check::verdict::DerivativeFigure;
 use crate::check::verdict::{
-    BlockResult, ClaimResult, ClaimSource, Counts, Diagnosis, Evidence, Matrix, NoteResult, Shown,
-    Status, StmtKindTag, StmtResult,
+    BlockResult, ClaimResult, ClaimSource, Counts, Coverage, Diagnosis, EquationResult, Evidence,
+    Matrix, NoteResult, Shown, Status, StmtKindTag, StmtResult,
 };
 use crate::config::CheckSettings;
 use crate::eval::interp::{self, Evaluator, Trial};
@@ -44,11 +44,12 @@ pub fn check_note(
 ) -> NoteResult {
     let mut counts = Counts::default();
     // The whole note's budget: ten claims' worth of the longest timeout of
-    // its blocks, at least a minute (see ARCHITECTURE.md, Limits).
+    // its blocks and equations, at least a minute (see ARCHITECTURE.md, Limits).
     let longest = compiled
         .blocks
         .iter()
         .map(|b| b.settings.timeout)
+        .chain(compiled.equations.iter().map(|e| e.settings.timeout))
         .fold(0.0f64, f64::max);
     let note_deadline = std::time::Duration::try_from_secs_f64(limits::note_budget_secs(longest))
         .ok()
@@ -66,99 +67,18 @@ pub fn check_note(
             .iter()
             .map(|e| error_claim(e.line, e.col, id.clone(), None, "", e.message.clone()))
             .collect();
-        let mut stmts = Vec::new();
-        for s in &cb.stmts {
-            let ctx = Ctx {
-                program: &compiled.program,
-                settings: &cb.settings,
-                fixed,
+        let stmts = check_stmts(
+            &compiled.program,
+            &cb.stmts,
+            &cb.settings,
+            fixed,
+            Scope {
                 block: id.clone(),
-                label: s.label.clone(),
                 should_fail: block.should_fail,
-            };
-            // One budget per statement (`let`, `show`) and per claim.
-            let budget = || {
-                Budget::open(
-                    usize::try_from(cb.settings.max_entries).unwrap_or(usize::MAX),
-                    cb.settings.timeout,
-                    note_deadline,
-                )
-            };
-            let statement_budget = budget();
-            let mut shown = None;
-            let (kind, claims) = match &s.kind {
-                CompiledKind::Declare => (StmtKindTag::Declare, vec![]),
-                CompiledKind::Function => (StmtKindTag::Function, vec![]),
-                CompiledKind::Define(Ok(d)) => (
-                    StmtKindTag::Define,
-                    ctx.check_definition(*d, s.line, &s.text),
-                ),
-                CompiledKind::Define(Err(l)) | CompiledKind::Error(l) => {
-                    let tag = if matches!(s.kind, CompiledKind::Define(_)) {
-                        StmtKindTag::Define
-                    } else {
-                        StmtKindTag::Error
-                    };
-                    (tag, vec![ctx.error(l, &s.text)])
-                }
-                CompiledKind::Show(Ok(e)) => match ctx.show(e) {
-                    Ok(v) => {
-                        shown = Some(v);
-                        (StmtKindTag::Show, vec![])
-                    }
-                    Err(m) => (
-                        StmtKindTag::Show,
-                        vec![error_claim(
-                            s.line,
-                            1,
-                            id.clone(),
-                            s.label.clone(),
-                            &s.text,
-                            m,
-                        )],
-                    ),
-                },
-                CompiledKind::Show(Err(l)) => (StmtKindTag::Show, vec![ctx.error(l, &s.text)]),
-                CompiledKind::Claims(cs) => (
-                    StmtKindTag::Claim,
-                    cs.iter()
-                        .map(|c| match &c.result {
-                            Ok(claim) => {
-                                let _claim_budget = budget();
-                                let mut r = ctx.check_claim(claim);
-                                timed_out(&mut r);
-                                r.line = c.line;
-                                r.col = c.col;
-                                r.text = c.text.clone();
-                                r.latex = c.latex.clone();
-                                r
-                            }
-                            Err(l) => {
-                                let mut r = ctx.error(l, &c.text);
-                                r.latex = c.latex.clone();
-                                r
-                            }
-                        })
-                        .collect(),
-                ),
-            };
-            drop(statement_budget);
-            let mut claims = claims;
-            for c in &mut claims {
-                if let Some(m) = &c.message {
-                    c.message = Some(clip_message(m));
-                }
-            }
-            stmts.push(StmtResult {
-                line: s.line,
-                label: s.label.clone(),
-                kind,
-                text: s.text.clone(),
-                latex: s.latex.clone(),
-                claims,
-                shown,
-            });
-        }
+                source: ClaimSource::Check,
+                note_deadline,
+            },
+        );
         blocks.push(BlockResult {
             index: block.index,
             id,
@@ -170,12 +90,47 @@ pub fn check_note(
             errors: berrors,
         });
     }
+    let equations = compiled
+        .equations
+        .iter()
+        .map(|e| EquationResult {
+            index: e.index,
+            line: e.line,
+            coverage: match &e.coverage {
+                Ok(()) => Coverage::Checked,
+                Err(reason) => Coverage::Unchecked(reason.clone()),
+            },
+            should_fail: e.should_fail,
+            stmts: check_stmts(
+                &compiled.program,
+                &e.stmts,
+                &e.settings,
+                fixed,
+                Scope {
+                    block: None,
+                    should_fail: e.should_fail,
+                    source: ClaimSource::Latex,
+                    note_deadline,
+                },
+            ),
+            errors: e
+                .errors
+                .iter()
+                .map(|l| {
+                    let mut c = error_claim(l.line, l.col, None, None, "", l.message.clone());
+                    c.source = ClaimSource::Latex;
+                    c
+                })
+                .collect(),
+        })
+        .collect();
     let mut result = NoteResult {
         path: note.path.clone(),
         rel_path: note.rel_path.to_string_lossy().replace('\\', "/"),
         title: note.title.clone(),
         errors,
         blocks,
+        equations,
         counts: Counts::default(),
         warnings: Vec::new(),
     };
@@ -184,6 +139,122 @@ pub fn check_note(
     }
     result.counts = counts;
     result
+}
+
+/// Where a run of statements is checked: its block (`None` for a prose
+/// equation), whether it should fail, where its claims come from, and the
+/// note's deadline.
+struct Scope {
+    block: Option<String>,
+    should_fail: bool,
+    source: ClaimSource,
+    note_deadline: Option<std::time::Instant>,
+}
+
+/// Check a block's (or an equation's) compiled statements.
+fn check_stmts(
+    program: &Program,
+    compiled_stmts: &[crate::lang::compile::CompiledStmt],
+    settings: &CheckSettings,
+    fixed: &BTreeMap<String, u64>,
+    scope: Scope,
+) -> Vec<StmtResult> {
+    let id = scope.block;
+    let mut stmts = Vec::new();
+    for s in compiled_stmts {
+        let ctx = Ctx {
+            program,
+            settings,
+            fixed,
+            block: id.clone(),
+            label: s.label.clone(),
+            should_fail: scope.should_fail,
+        };
+        // One budget per statement (`let`, `show`) and per claim.
+        let budget = || {
+            Budget::open(
+                usize::try_from(settings.max_entries).unwrap_or(usize::MAX),
+                settings.timeout,
+                scope.note_deadline,
+            )
+        };
+        let statement_budget = budget();
+        let mut shown = None;
+        let (kind, claims) = match &s.kind {
+            CompiledKind::Declare => (StmtKindTag::Declare, vec![]),
+            CompiledKind::Function => (StmtKindTag::Function, vec![]),
+            CompiledKind::Define(Ok(d)) => (
+                StmtKindTag::Define,
+                ctx.check_definition(*d, s.line, &s.text),
+            ),
+            CompiledKind::Define(Err(l)) | CompiledKind::Error(l) => {
+                let tag = if matches!(s.kind, CompiledKind::Define(_)) {
+                    StmtKindTag::Define
+                } else {
+                    StmtKindTag::Error
+                };
+                (tag, vec![ctx.error(l, &s.text)])
+            }
+            CompiledKind::Show(Ok(e)) => match ctx.show(e) {
+                Ok(v) => {
+                    shown = Some(v);
+                    (StmtKindTag::Show, vec![])
+                }
+                Err(m) => (
+                    StmtKindTag::Show,
+                    vec![error_claim(
+                        s.line,
+                        1,
+                        id.clone(),
+                        s.label.clone(),
+                        &s.text,
+                        m,
+                    )],
+                ),
+            },
+            CompiledKind::Show(Err(l)) => (StmtKindTag::Show, vec![ctx.error(l, &s.text)]),
+            CompiledKind::Claims(cs) => (
+                StmtKindTag::Claim,
+                cs.iter()
+                    .map(|c| match &c.result {
+                        Ok(claim) => {
+                            let _claim_budget = budget();
+                            let mut r = ctx.check_claim(claim);
+                            timed_out(&mut r);
+                            r.line = c.line;
+                            r.col = c.col;
+                            r.text = c.text.clone();
+                            r.latex = c.latex.clone();
+                            r
+                        }
+                        Err(l) => {
+                            let mut r = ctx.error(l, &c.text);
+                            r.latex = c.latex.clone();
+                            r
+                        }
+                    })
+                    .collect(),
+            ),
+        };
+        drop(statement_budget);
+        let mut claims = claims;
+        for c in &mut claims {
+            c.source = scope.source;
+            if let Some(m) = &c.message {
+                c.message = Some(clip_message(m));
+            }
+        }
+        stmts.push(StmtResult {
+            line: s.line,
+            label: s.label.clone(),
+            kind,
+            text: s.text.clone(),
+            latex: s.latex.clone(),
+            claims,
+            shown,
+        });
+    }
+    stmts
 }
 
 /// The result of a note whose check panicked: one `error` at line 1.
@@ -196,6 +267,7 @@ pub fn crashed(note: &Note, message: &str) -> NoteResult {
         title: note.title.clone(),
         errors: vec![error_claim(1, 1, None, None, "", message.to_string())],
         blocks: Vec::new(),
+        equations: Vec::new(),
         counts,
         warnings: Vec::new(),
     }

@@ -304,6 +304,70 @@ impl Counts {
     }
 }
 
+/// Whether a display equation of the prose was checked (spec section 6).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Coverage {
+    /// Read as statements of the claim language and checked.
+    Checked,
+    /// Not a claim, for this reason (`undeclared x`, `\int`, …).
+    Unchecked(String),
+}
+
+/// One display equation (`$$…$$`) of the prose and its claims.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EquationResult {
+    /// Position among the note's display equations, from 0.
+    pub index: usize,
+    /// 1-based file line of the opening `$$`.
+    pub line: usize,
+    pub coverage: Coverage,
+    pub should_fail: bool,
+    /// Its statements (each row of an aligned chain is its own line).
+    pub stmts: Vec<StmtResult>,
+    /// `% check` problems: bad options, or a `% check` equation that could
+    /// not be checked, as `error` claims.
+    pub errors: Vec<ClaimResult>,
+}
+
+impl EquationResult {
+    /// Every claim of the equation (errors first, then statements).
+    pub fn claims(&self) -> impl Iterator<Item = &ClaimResult> {
+        self.errors
+            .iter()
+            .chain(self.stmts.iter().flat_map(|s| &s.claims))
+    }
+}
+
+/// A note's (or a site's) coverage of display equations.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct EquationCoverage {
+    /// Display equations.
+    pub display: usize,
+    /// Read and checked.
+    pub checked: usize,
+    /// Checked and every claim passed (`pass`/`xfail`).
+    pub passed: usize,
+    /// Checked with a `fail`, `error` or `xpass`.
+    pub failed: usize,
+    pub unchecked: usize,
+    /// Why equations were left unchecked: reason → count.
+    pub reasons: BTreeMap<String, usize>,
+}
+
+impl EquationCoverage {
+    pub fn merge(&mut self, o: &EquationCoverage) {
+        self.display += o.display;
+        self.checked += o.checked;
+        self.passed += o.passed;
+        self.failed += o.failed;
+        self.unchecked += o.unchecked;
+        for (k, v) in &o.reasons {
+            *self.reasons.entry(k.clone()).or_default() += v;
+        }
+    }
+}
+
 /// Everything checked in one note.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NoteResult {
@@ -313,6 +377,9 @@ pub struct NoteResult {
     /// Front matter problems, as `error` claims.
     pub errors: Vec<ClaimResult>,
     pub blocks: Vec<BlockResult>,
+    /// The prose's display equations, in document order.
+    #[serde(default)]
+    pub equations: Vec<EquationResult>,
     pub counts: Counts,
     /// Problems that fail no claim: a dimension fixed to 1, a formula that
     /// cannot be typeset, a missing image, a broken link (found afresh by
@@ -330,50 +397,111 @@ pub struct Warning {
 }
 
 impl NoteResult {
-    /// Every claim of the note in file order (note errors, block errors, statements).
+    /// Every claim of the note in file order (note errors, block errors,
+    /// statements, prose equations).
     pub fn claims(&self) -> Vec<&ClaimResult> {
         let mut v = self.located_claims();
         v.sort_by_key(|(_, c)| (c.line, c.col));
         v.into_iter().map(|(_, c)| c).collect()
     }
 
-    /// Every claim with the block that holds it (`None` for a problem of
-    /// the note itself), in structural order: note errors, then each block's
-    /// errors and statements.
-    pub fn located_claims(&self) -> Vec<(Option<&BlockResult>, &ClaimResult)> {
-        let mut v: Vec<(Option<&BlockResult>, &ClaimResult)> =
-            self.errors.iter().map(|c| (None, c)).collect();
+    /// Every claim with what holds it, in structural order: note errors,
+    /// then each block's errors and statements, then each display
+    /// equation's.
+    pub fn located_claims(&self) -> Vec<(Holder<'_>, &ClaimResult)> {
+        let mut v: Vec<(Holder<'_>, &ClaimResult)> =
+            self.errors.iter().map(|c| (Holder::Note, c)).collect();
         for b in &self.blocks {
-            v.extend(b.errors.iter().map(|c| (Some(b), c)));
+            v.extend(b.errors.iter().map(|c| (Holder::Block(b), c)));
             for s in &b.stmts {
-                v.extend(s.claims.iter().map(|c| (Some(b), c)));
+                v.extend(s.claims.iter().map(|c| (Holder::Block(b), c)));
             }
+        }
+        for e in &self.equations {
+            v.extend(e.claims().map(|c| (Holder::Equation(e), c)));
         }
         v
     }
 
+    /// The note's coverage of display equations.
+    pub fn coverage(&self) -> EquationCoverage {
+        let mut c = EquationCoverage {
+            display: self.equations.len(),
+            ..Default::default()
+        };
+        for e in &self.equations {
+            match &e.coverage {
+                Coverage::Checked => {
+                    c.checked += 1;
+                    if e.claims().any(|c| c.status.is_failure()) {
+                        c.failed += 1;
+                    } else {
+                        c.passed += 1;
+                    }
+                }
+                Coverage::Unchecked(reason) => {
+                    c.unchecked += 1;
+                    *c.reasons.entry(reason.clone()).or_default() += 1;
+                }
+            }
+        }
+        c
+    }
+
     /// Keeps only the claims `keep` accepts (a statement keeps its place
     /// and its other data); the counts are recomputed. `keep` sees each
-    /// block's id, index and options (its claims are being filtered).
-    pub fn retain_claims(
-        &mut self,
-        mut keep: impl FnMut(Option<&BlockResult>, &ClaimResult) -> bool,
-    ) {
-        self.errors.retain(|c| keep(None, c));
+    /// claim's holder: the note, a block (its id, index and options) or a
+    /// prose equation.
+    pub fn retain_claims(&mut self, mut keep: impl FnMut(Holder<'_>, &ClaimResult) -> bool) {
+        self.errors.retain(|c| keep(Holder::Note, c));
         for b in &mut self.blocks {
             let (errors, mut stmts) = (std::mem::take(&mut b.errors), std::mem::take(&mut b.stmts));
-            let errors = errors.into_iter().filter(|c| keep(Some(&*b), c)).collect();
+            let errors = errors
+                .into_iter()
+                .filter(|c| keep(Holder::Block(&*b), c))
+                .collect();
             for s in &mut stmts {
-                s.claims.retain(|c| keep(Some(&*b), c));
+                s.claims.retain(|c| keep(Holder::Block(&*b), c));
             }
             b.errors = errors;
             b.stmts = stmts;
+        }
+        for e in &mut self.equations {
+            let (errors, mut stmts) = (std::mem::take(&mut e.errors), std::mem::take(&mut e.stmts));
+            let errors = errors
+                .into_iter()
+                .filter(|c| keep(Holder::Equation(&*e), c))
+                .collect();
+            for s in &mut stmts {
+                s.claims.retain(|c| keep(Holder::Equation(&*e), c));
+            }
+            e.errors = errors;
+            e.stmts = stmts;
         }
         let mut counts = Counts::default();
         for c in self.claims() {
             counts.add(c.status);
         }
         self.counts = counts;
+    }
+}
+
+/// What holds a claim: the note itself (front matter, unreadable file), a
+/// check block, or a display equation of the prose.
+#[derive(Clone, Copy, Debug)]
+pub enum Holder<'a> {
+    Note,
+    Block(&'a BlockResult),
+    Equation(&'a EquationResult),
+}
+
+impl<'a> Holder<'a> {
+    /// The check block, if a block holds the claim.
+    pub fn block(self) -> Option<&'a BlockResult> {
+        match self {
+            Holder::Block(b) => Some(b),
+            _ => None,
+        }
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::config::CheckSettings;
 use crate::lang::ast::{self, Item, Rhs, Span, StmtKind};
 use crate::lang::ir::{Claim, Expr, Program};
+use crate::lang::prose;
 use crate::lang::resolve::{Meaning, Resolved, Resolver};
 use crate::lang::{latex, parser};
 use crate::note::Note;
@@ -55,33 +56,72 @@ pub struct CompiledBlock {
     pub stmts: Vec<CompiledStmt>,
 }
 
+/// A display equation of the prose, compiled (see [`super::prose`]).
+#[derive(Clone, Debug)]
+pub struct CompiledEquation {
+    pub index: usize,
+    /// 1-based file line of the opening `$$`.
+    pub line: usize,
+    pub settings: CheckSettings,
+    pub should_fail: bool,
+    /// `Ok` when checked, else why not (`undeclared x`, `\\int`, …).
+    pub coverage: Result<(), String>,
+    /// Its statements, located inside the math (empty when unchecked).
+    pub stmts: Vec<CompiledStmt>,
+    /// `% check` option problems, and the reason a `% check` equation
+    /// could not be checked.
+    pub errors: Vec<Located>,
+}
+
 #[derive(Clone, Debug)]
 pub struct CompiledNote {
     pub program: Program,
     pub blocks: Vec<CompiledBlock>,
+    /// Every display equation of the prose, in document order.
+    pub equations: Vec<CompiledEquation>,
 }
 
-/// Maps byte offsets of a block body to file lines and columns.
-struct Lines<'a> {
-    body: &'a str,
-    first_line: usize,
+/// Maps byte offsets of a block body (or of an equation's claim text) to
+/// file lines and columns.
+pub(super) struct Lines<'a> {
+    pub body: &'a str,
+    pub first_line: usize,
+    /// For an equation: its reading, and where its TeX starts in the note.
+    pub tex: Option<TexPlace<'a>>,
+}
+
+/// Where an equation's claim text comes from in the note.
+pub(super) struct TexPlace<'a> {
+    pub reading: &'a crate::lang::tex::Reading,
+    /// Byte offset of the TeX in the note's source.
+    pub start: usize,
+    pub source: &'a str,
 }
 
 impl Lines<'_> {
-    fn at(&self, offset: usize) -> (usize, usize) {
+    pub(super) fn at(&self, offset: usize) -> (usize, usize) {
+        if let Some(t) = &self.tex {
+            let abs = t.start + t.reading.tex_offset(offset);
+            let (line0, col) = crate::note::line_col(t.source, abs);
+            return (line0 + 1, col);
+        }
         let offset = offset.min(self.body.len());
         let before = self.body.get(..offset).unwrap_or(self.body);
         let line = self.first_line + before.matches('\n').count();
         let col = before.rsplit('\n').next().map_or(0, |s| s.chars().count()) + 1;
         (line, col)
     }
-    fn locate(&self, span: Span, message: String) -> Located {
+    pub(super) fn locate(&self, span: Span, message: String) -> Located {
         let (line, col) = self.at(span.start);
         Located { line, col, message }
     }
     /// The source text of `span`, without `#` comments (a chain's
-    /// continuation lines may carry them).
+    /// continuation lines may carry them); a prose equation's with its
+    /// LaTeX spellings shown as symbols.
     fn text(&self, span: Span) -> String {
+        if self.tex.is_some() {
+            return readable(self.body.get(span.start..span.end).unwrap_or("").trim());
+        }
         strip_comments(self.body.get(span.start..span.end).unwrap_or(""))
     }
 }
@@ -104,8 +144,40 @@ fn strip_comments(text: &str) -> String {
     lines.join("\n").trim().to_string()
 }
 
-/// Compile every check block of `note`; `base` is the note's settings
-/// (project and front matter), `fixed_dims` its fixed dimension values.
+/// A prose equation's claim text with the reader's LaTeX spellings shown
+/// as symbols: `(x^T \otimes I) \operatorname{vec}(W)` → `(x^T ⊗ I) vec(W)`.
+fn readable(text: &str) -> String {
+    let mut s = text.to_string();
+    for (from, to) in [
+        ("\\otimes", "⊗"),
+        ("\\odot", "⊙"),
+        ("\\oslash", "⊘"),
+        ("\\cdot", "·"),
+        ("\\times", "×"),
+        ("\\in", "∈"),
+        ("\\approx", "≈"),
+        ("\\neq", "≠"),
+        ("\\partial ", "∂"),
+        ("\\partial", "∂"),
+        ("\\sum", "∑"),
+        ("\\top", "T"),
+        ("\\to", "→"),
+    ] {
+        s = s.replace(from, to);
+    }
+    while let Some(i) = s.find("\\operatorname{") {
+        let rest = &s[i + 14..];
+        match rest.find('}') {
+            Some(j) => s = format!("{}{}{}", &s[..i], &rest[..j], &rest[j + 1..]),
+            None => break,
+        }
+    }
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Compile every check block and display equation of `note`, in document
+/// order in one scope; `base` is the note's settings (project and front
+/// matter), `fixed_dims` its fixed dimension values.
 pub fn compile(
     note: &Note,
     base: &CheckSettings,
@@ -113,7 +185,46 @@ pub fn compile(
 ) -> CompiledNote {
     let mut resolver = Resolver::new(fixed_dims.keys().cloned().collect());
     let mut blocks = Vec::new();
-    for block in &note.blocks {
+    let mut equations = Vec::new();
+    // Document order: check blocks, display equations, inline declarations.
+    let mut order: Vec<(usize, Part)> = note
+        .blocks
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (b.range.start, Part::Block(i)))
+        .collect();
+    order.extend(
+        note.equations
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.range.start, Part::Equation(i))),
+    );
+    if base.latex == crate::config::Latex::Auto {
+        order.extend(
+            note.inline_math
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.tex_start, Part::Inline(i))),
+        );
+    }
+    order.sort_by_key(|(at, _)| *at);
+    for (_, part) in order {
+        let block = match part {
+            Part::Block(i) => &note.blocks[i],
+            Part::Equation(i) => {
+                equations.push(prose::equation(
+                    note,
+                    &note.equations[i],
+                    base,
+                    &mut resolver,
+                ));
+                continue;
+            }
+            Part::Inline(i) => {
+                prose::inline(note, &note.inline_math[i], base, &mut resolver);
+                continue;
+            }
+        };
         let mut settings = block.overrides.apply(base);
         if block.einstein {
             settings.einstein = true;
@@ -126,6 +237,7 @@ pub fn compile(
         let lines = Lines {
             body: &block.body,
             first_line: block.body_line,
+            tex: None,
         };
         let mut stmts = Vec::new();
         resolver.source = block.body.clone();
@@ -153,7 +265,15 @@ pub fn compile(
     CompiledNote {
         program: resolver.program,
         blocks,
+        equations,
     }
+}
+
+#[derive(Clone, Copy)]
+enum Part {
+    Block(usize),
+    Equation(usize),
+    Inline(usize),
 }
 
 /// The whole line(s) around a span, for showing an unparsable statement.
@@ -169,7 +289,7 @@ fn line_span(body: &str, span: Span) -> Span {
     Span::new(start, end.max(start))
 }
 
-fn statement(
+pub(super) fn statement(
     resolver: &mut Resolver,
     s: &ast::Stmt,
     meaning: Meaning,

@@ -11,6 +11,7 @@ pub mod ir;
 pub mod latex;
 pub mod lexer;
 pub mod parser;
+pub mod prose;
 pub mod resolve;
 pub mod shape;
 pub mod suggest;

@@ -117,6 +117,14 @@ impl Resolver {
             || name == "I"
     }
 
+    /// [`Resolver::knows`] without the families: whether a plain name is
+    /// taken (`let L = ∑_i L_i` may follow the family `L_i`).
+    pub fn knows_plain(&self, name: &str) -> bool {
+        self.scope.contains_key(name)
+            || self.program.dim_symbols.iter().any(|d| d == name)
+            || name == "I"
+    }
+
     /// Resolve one statement written at file line `line`.
     pub fn statement(&mut self, stmt: &ast::Stmt, meaning: Meaning, line: usize) -> R<Resolved> {
         self.meaning = meaning;

@@ -99,12 +99,20 @@ struct Open {
 }
 
 /// Scan `source[body_start..]`; offsets and lines in the result are in `source`.
+#[cfg(test)]
 pub(crate) fn scan_body(source: &str, body_start: usize) -> Scan {
+    scan_masked(source, source, body_start)
+}
+
+/// Scan `masked[body_start..]` (the source with display math masked, same
+/// length): lines are counted and option text read in `original`.
+pub(crate) fn scan_masked(original: &str, masked: &str, body_start: usize) -> Scan {
+    let source = masked;
     let body_start = body_start.min(source.len());
     let body = source.get(body_start..).unwrap_or("");
     let mut scan = Scan::default();
     let mut lines = LineCounter {
-        text: source,
+        text: original,
         pos: 0,
         line: 1,
     };

@@ -287,7 +287,8 @@ fn merge(into: &mut CheckOverrides, from: CheckOverrides) {
         approx_rtol,
         flatten,
         layout,
-        einstein
+        einstein,
+        latex
     );
 }
 

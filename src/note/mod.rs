@@ -315,7 +315,7 @@ pub fn parse_note(path: String, rel_path: PathBuf, source: String) -> Note {
     let source = normalize_line_endings(source);
     let f = front::split_front(&source);
     let (masked, mut equations) = math::protect(&source, f.body_start);
-    let scan = blocks::scan_body(&masked, f.body_start);
+    let scan = blocks::scan_masked(&source, &masked, f.body_start);
     // `$$…$$` that does not open a line is display math too.
     for (range, tex) in scan.display {
         if !equations

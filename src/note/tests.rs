@@ -260,3 +260,14 @@ fn random_input_does_not_panic() {
         state = state.wrapping_add(7);
     }
 }
+
+#[test]
+fn check_blocks_after_display_math_keep_their_lines() {
+    let src = "# T\n\n$$\na\n\n- b\n$$\n\n```check\nx = x\n```\n";
+    let n = parse(src);
+    assert_eq!(n.blocks[0].fence_line, 9);
+    assert_eq!(n.blocks[0].body_line, 10);
+    assert_eq!(n.equations.len(), 1);
+    assert_eq!(n.equations[0].line, 3);
+    assert_eq!(n.masked.len(), n.source.len());
+}

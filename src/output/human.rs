@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::check::verdict::{CheckedNote, ClaimResult, Status};
-use crate::output::{Emitter, count_line, fmt_num, reproduce, trial_line, verdict_line};
+use crate::output::{Emitter, count_line, fmt_num, one_line, reproduce, trial_line, verdict_line};
 
 /// Colours for a terminal; all empty when colour is off.
 struct Paint {
@@ -80,6 +80,13 @@ pub fn render(notes: &[CheckedNote<'_>], color: bool) -> String {
     let col = if failed { p.red } else { p.green };
     let (word, rest) = verdict.split_once(':').unwrap_or((&verdict, ""));
     let _ = writeln!(out, "{col}{word}{}:{rest}", p.reset);
+    let mut cov = crate::check::verdict::EquationCoverage::default();
+    for n in notes {
+        cov.merge(&n.result.coverage());
+    }
+    if cov.display > 0 {
+        let _ = writeln!(out, "{}", coverage_line(&cov));
+    }
     let warnings: usize = notes.iter().map(|n| n.result.warnings.len()).sum();
     if warnings > 0 {
         let _ = writeln!(
@@ -194,4 +201,42 @@ fn fmt_matrix(rows: &[Vec<f64>]) -> String {
         .map(|r| r.iter().map(|&x| fmt_num(x)).collect::<Vec<_>>().join(" "))
         .collect();
     format!("[{}]", rows.join("; "))
+}
+
+/// `equations: 12 display, 9 checked (8 passed, 1 failed), 3 unchecked (undeclared x: 2; \int: 1)`.
+pub fn coverage_line(c: &crate::check::verdict::EquationCoverage) -> String {
+    let mut s = format!(
+        "equations: {} display, {} checked ({} passed, {} failed), {} unchecked",
+        c.display, c.checked, c.passed, c.failed, c.unchecked
+    );
+    if !c.reasons.is_empty() {
+        let mut reasons: Vec<(&String, &usize)> = c.reasons.iter().collect();
+        reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let parts: Vec<String> = reasons
+            .iter()
+            .map(|(r, n)| format!("{}: {n}", visible(&one_line(r))))
+            .collect();
+        s.push_str(&format!(" ({})", parts.join("; ")));
+    }
+    s
+}
+
+/// `notes/a.md:12: unchecked: undeclared x`, one line per unchecked display
+/// equation (for `notecheck check -v`).
+pub fn unchecked_list(notes: &[CheckedNote<'_>]) -> String {
+    let mut out = String::new();
+    for n in notes {
+        for e in &n.result.equations {
+            if let crate::check::verdict::Coverage::Unchecked(reason) = &e.coverage {
+                let _ = writeln!(
+                    out,
+                    "{}:{}: unchecked: {}",
+                    visible(&n.result.path),
+                    e.line,
+                    visible(&one_line(reason))
+                );
+            }
+        }
+    }
+    out
 }

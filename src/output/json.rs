@@ -32,19 +32,31 @@ pub fn render(notes: &[CheckedNote<'_>]) -> String {
                 .iter()
                 .map(|w| json!({"line": w.line, "col": w.col, "message": w.message}))
                 .collect();
-            json!({"path": n.result.path, "title": n.result.title, "claims": claims, "warnings": warnings})
+            json!({"path": n.result.path, "title": n.result.title, "claims": claims,
+                   "warnings": warnings, "equations": equations_json(&n.result.coverage())})
         })
         .collect();
     let t = totals(notes);
+    let mut cov = crate::check::verdict::EquationCoverage::default();
+    for n in notes {
+        cov.merge(&n.result.coverage());
+    }
     let doc = json!({
         "notes": notes_json,
         "summary": {"pass": t.pass, "fail": t.fail, "error": t.error, "xfail": t.xfail, "xpass": t.xpass,
-                    "warnings": notes.iter().map(|n| n.result.warnings.len()).sum::<usize>()},
+                    "warnings": notes.iter().map(|n| n.result.warnings.len()).sum::<usize>(),
+                    "equations": equations_json(&cov)},
     });
     let mut s =
         serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
+}
+
+/// `{"display": D, "checked": K, "unchecked": U, "passed", "failed", "reasons": {…}}` (spec 5, 6).
+fn equations_json(c: &crate::check::verdict::EquationCoverage) -> Value {
+    json!({"display": c.display, "checked": c.checked, "unchecked": c.unchecked,
+           "passed": c.passed, "failed": c.failed, "reasons": c.reasons})
 }
 
 fn claim(c: &ClaimResult) -> Value {

@@ -135,6 +135,7 @@ fn testcase(path: &str, l: &Located, name: String) -> TestCase {
     case.add_property(Property::new("line", c.line.to_string()));
     case.add_property(Property::new("col", c.col.to_string()));
     case.add_property(Property::new("place", l.place.as_str()));
+    case.add_property(Property::new("source", c.source.as_str()));
     case
 }
 

@@ -16,7 +16,7 @@ pub mod junit;
 use std::fmt::Write as _;
 use std::io;
 
-use crate::check::verdict::{BlockResult, CheckedNote, ClaimResult, Counts, Status};
+use crate::check::verdict::{CheckedNote, ClaimResult, Counts, Holder, Status};
 
 /// An output format: writes every checked note to `w`.
 pub trait Emitter {
@@ -130,21 +130,23 @@ pub fn fmt_num(x: f64) -> String {
 }
 
 /// A claim together with the name of what holds it: `#id` or `#block-N` of
-/// its check block, or `note` for a problem of the note itself (front
-/// matter, unreadable file).
+/// its check block, `#eq-N` of a prose equation, or `note` for a problem of
+/// the note itself (front matter, unreadable file).
 pub struct Located<'a> {
     pub place: String,
     pub claim: &'a ClaimResult,
 }
 
-/// `#id` or `#block-N` of a block; `note` without one.
-pub fn place(block: Option<&BlockResult>) -> String {
-    match block {
-        Some(b) => format!(
+/// `#id` or `#block-N` of a block, `#eq-N` of a prose equation; `note`
+/// for the note itself.
+pub fn place(holder: Holder<'_>) -> String {
+    match holder {
+        Holder::Block(b) => format!(
             "#{}",
             crate::report::markdown::block_anchor(b.id.as_deref(), b.index)
         ),
-        None => "note".to_string(),
+        Holder::Equation(e) => format!("#{}", crate::report::equation::equation_anchor(e.index)),
+        Holder::Note => "note".to_string(),
     }
 }
 

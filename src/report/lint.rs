@@ -51,6 +51,7 @@ pub fn lint_note(
     let body = render_body_with(
         note,
         &|_| String::new(),
+        &|_, _| None,
         (!title.is_empty()).then_some(title),
         &mut math,
         false,

@@ -47,6 +47,7 @@ pub const RESERVED_IDS: &[&str] = &[
     "note-errors",
     "body",
     "unplaced-blocks",
+    "coverage",
 ];
 
 /// The anchor of a check block: its `#id`, else `block-N` (N from 0).
@@ -74,14 +75,22 @@ pub fn options() -> Options {
 /// text, deduplicated within the page); relative links to `*.md` files are
 /// pointed at the rendered `*.html`.
 pub fn body_to_html(note: &Note, render_block: &dyn Fn(usize) -> String) -> RenderedBody {
-    render_body(note, render_block, None, false)
+    render_body(note, render_block, &|_, _| None, None, false)
 }
 
 /// [`body_to_html`]; with `drop_title`, a level-1 heading that opens the body
 /// and whose text is `drop_title` is left out (the page shows the title).
+///
+/// The body is read with its display math masked ([`Note::masked`]), so
+/// nothing inside `$$…$$` is Markdown; each display equation is typeset in
+/// the page's math context (macros, numbers, labels) and becomes
+/// `render_equation(i, its MathML)` (the math with verdict badges), or its
+/// plain math when that gives `None`. Math inside HTML blocks is typeset
+/// too.
 pub(crate) fn render_body(
     note: &Note,
     render_block: &dyn Fn(usize) -> String,
+    render_equation: &dyn Fn(usize, &str) -> Option<String>,
     drop_title: Option<&str>,
     safe: bool,
 ) -> RenderedBody {
@@ -89,6 +98,7 @@ pub(crate) fn render_body(
     render_body_with(
         note,
         render_block,
+        render_equation,
         drop_title,
         &mut MathContext::new(&[&front]),
         safe,
@@ -100,12 +110,18 @@ pub(crate) fn render_body(
 pub(crate) fn render_body_with(
     note: &Note,
     render_block: &dyn Fn(usize) -> String,
+    render_equation: &dyn Fn(usize, &str) -> Option<String>,
     drop_title: Option<&str>,
     math: &mut MathContext,
     safe: bool,
 ) -> RenderedBody {
     let start = note.body_start.min(note.source.len());
-    let body = &note.source[start..];
+    let body = note.masked_body();
+    let equation_at = |abs: usize| {
+        note.equations
+            .iter()
+            .find(|e| e.range.start <= abs && abs < e.range.end)
+    };
 
     let mut ids = IdSet::default();
     for r in RESERVED_IDS {
@@ -113,6 +129,9 @@ pub(crate) fn render_body_with(
     }
     for b in &note.blocks {
         ids.reserve(&block_anchor(b.id.as_deref(), b.index));
+    }
+    for e in &note.equations {
+        ids.reserve(&super::equation::equation_anchor(e.index));
     }
 
     let mut out: Vec<Event> = Vec::new();
@@ -127,7 +146,8 @@ pub(crate) fn render_body_with(
 
     let mut iter = Parser::new_ext(body, options())
         .into_offset_iter()
-        .map(|(ev, r)| (mark_user_html(ev, safe), r));
+        .map(|(ev, r)| (mark_user_html(ev, safe), r))
+        .peekable();
     while let Some((ev, range)) = iter.next() {
         let is_first = std::mem::replace(&mut first_event, false);
         let at = start + range.start;
@@ -137,8 +157,14 @@ pub(crate) fn render_body_with(
                     sec.2.push_str(t);
                     sec.2.push(' ');
                 }
-                Event::InlineMath(t) | Event::DisplayMath(t) => {
+                Event::InlineMath(t) => {
                     sec.2.push_str(&latex_plain(t));
+                    sec.2.push(' ');
+                }
+                // A prose equation reached the parser masked.
+                Event::DisplayMath(t) => {
+                    let tex = equation_at(at).map_or(t.as_ref(), |e| e.tex.as_str());
+                    sec.2.push_str(&latex_plain(tex));
                     sec.2.push(' ');
                 }
                 Event::SoftBreak | Event::HardBreak | Event::End(_) => sec.2.push(' '),
@@ -147,10 +173,42 @@ pub(crate) fn render_body_with(
         }
         match ev {
             Event::InlineMath(tex) => {
+                // In a table cell the parser reads `\|` as an escaped pipe;
+                // in math it is the norm bar: take the source as written.
+                let raw = note
+                    .source
+                    .get(start + range.start + 1..(start + range.end).saturating_sub(1))
+                    .filter(|r| r.contains("\\|") && !tex.contains("\\|"));
+                let tex = raw.map_or(tex.to_string(), str::to_string);
                 out.push(Event::InlineHtml(math.render(&tex, false, at).into()))
             }
             Event::DisplayMath(tex) => {
-                out.push(Event::InlineHtml(math.render(&tex, true, at).into()))
+                // The parser saw a prose equation masked: its TeX is the note's.
+                let html = match equation_at(at) {
+                    Some(e) => {
+                        let m = math.render(&e.tex, true, e.range.start);
+                        render_equation(e.index, &m).unwrap_or(m)
+                    }
+                    None => math.render(&tex, true, at),
+                };
+                out.push(Event::InlineHtml(html.into()))
+            }
+            Event::Html(ref html) | Event::InlineHtml(ref html) if html.contains('$') => {
+                let block = matches!(ev, Event::Html(_));
+                // Under `--safe` the author's HTML carries its mark.
+                let raw = html.strip_prefix(USER_HTML).unwrap_or(html);
+                let abs = (start + range.start)..(start + range.end);
+                for piece in html_with_math(note, raw, abs, render_equation, math) {
+                    let h = match piece {
+                        Piece::Author(h) if safe => format!("{USER_HTML}{h}"),
+                        Piece::Author(h) | Piece::Own(h) => h,
+                    };
+                    out.push(if block {
+                        Event::Html(h.into())
+                    } else {
+                        Event::InlineHtml(h.into())
+                    });
+                }
             }
             Event::Start(Tag::CodeBlock(k)) if !is_check_block(&k) => {
                 in_code = true;
@@ -305,6 +363,85 @@ pub(crate) fn render_body_with(
     }
 }
 
+/// A piece of raw HTML with math typeset: the author's HTML (`Author`) or
+/// a fragment of notecheck's own (MathML, an equation with its badges),
+/// kept apart so that `--safe` sanitizes only the author's.
+#[derive(Clone, Debug, PartialEq)]
+enum Piece {
+    Author(String),
+    Own(String),
+}
+
+/// Raw HTML at `abs` in the note with its math typeset. Display equations
+/// inside it (masked in the text the parser saw) come from the note, with
+/// their badges; when the event's text is not the source as written (an
+/// HTML block inside a block quote), only its own math is typeset.
+fn html_with_math(
+    note: &Note,
+    html: &str,
+    abs: std::ops::Range<usize>,
+    render_equation: &dyn Fn(usize, &str) -> Option<String>,
+    math: &mut MathContext,
+) -> Vec<Piece> {
+    if note.masked.get(abs.clone()) != Some(html) {
+        return math_pieces(html, abs.start, math);
+    }
+    let mut out = Vec::new();
+    let mut pos = abs.start;
+    for e in note
+        .equations
+        .iter()
+        .filter(|e| e.range.start >= abs.start && e.range.end <= abs.end)
+    {
+        out.extend(math_pieces(&note.source[pos..e.range.start], pos, math));
+        let m = math.render(&e.tex, true, e.range.start);
+        out.push(Piece::Own(render_equation(e.index, &m).unwrap_or(m)));
+        pos = e.range.end;
+    }
+    out.extend(math_pieces(&note.source[pos..abs.end], pos, math));
+    out
+}
+
+/// `$$…$$` and `$…$` inside raw HTML (a `<div>` block) typeset in the
+/// page's math context (`at`: the HTML's byte offset in the note), as the
+/// author's pieces and the typeset math between them; the tags are left
+/// as they are. A `\$` is a dollar sign.
+fn math_pieces(html: &str, at: usize, math: &mut MathContext) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut author = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find('$') {
+        if rest[..i].ends_with('\\') {
+            author.push_str(&rest[..=i]);
+            rest = &rest[i + 1..];
+            continue;
+        }
+        author.push_str(&rest[..i]);
+        let display = rest[i..].starts_with("$$");
+        let delim = if display { "$$" } else { "$" };
+        let body = &rest[i + delim.len()..];
+        match body.find(delim) {
+            Some(j) if j > 0 && (display || !body[..j].contains('\n')) => {
+                if !author.is_empty() {
+                    out.push(Piece::Author(std::mem::take(&mut author)));
+                }
+                let offset = at + (html.len() - rest.len()) + i;
+                out.push(Piece::Own(math.render(&body[..j], display, offset)));
+                rest = &body[j + delim.len()..];
+            }
+            _ => {
+                author.push_str(delim);
+                rest = body;
+            }
+        }
+    }
+    author.push_str(rest);
+    if !author.is_empty() {
+        out.push(Piece::Author(author));
+    }
+    out
+}
+
 fn is_check_block(k: &CodeBlockKind) -> bool {
     matches!(k, CodeBlockKind::Fenced(info) if info.split_whitespace().next() == Some("check"))
 }
@@ -389,13 +526,20 @@ fn safe_html(events: Vec<Event<'_>>) -> String {
     let mut used = vec![false; frags.len()];
     let mut out = String::with_capacity(clean.len() + frags.iter().map(String::len).sum::<usize>());
     let mut rest = clean.as_str();
+    let mut tag = TagState::default();
     while let Some(at) = rest.find(FRAG_OPEN) {
         out.push_str(&rest[..at]);
+        tag.scan(&rest[..at]);
         let after = &rest[at + FRAG_OPEN.len_utf8()..];
         let n = after
             .find(FRAG_CLOSE)
             .and_then(|e| Some((after[..e].parse::<usize>().ok()?, e)));
         match n {
+            // Math the author put inside a tag (an attribute's value) is
+            // never spliced there: it is added at the end instead.
+            Some((i, e)) if i < frags.len() && !used[i] && tag.inside => {
+                rest = &after[e + FRAG_CLOSE.len_utf8()..];
+            }
             Some((i, e)) if i < frags.len() && !used[i] => {
                 out.push_str(&frags[i]);
                 used[i] = true;
@@ -411,6 +555,34 @@ fn safe_html(events: Vec<Event<'_>>) -> String {
         }
     }
     out
+}
+
+/// Whether a point of serialized HTML is inside a tag (ammonia's output:
+/// no comments, `<` in text escaped, attribute values quoted).
+#[derive(Default)]
+struct TagState {
+    inside: bool,
+    quote: Option<char>,
+}
+
+impl TagState {
+    fn scan(&mut self, html: &str) {
+        for c in html.chars() {
+            match (self.inside, self.quote) {
+                (false, _) => self.inside = c == '<',
+                (true, Some(q)) => {
+                    if c == q {
+                        self.quote = None;
+                    }
+                }
+                (true, None) => match c {
+                    '"' | '\'' => self.quote = Some(c),
+                    '>' => self.inside = false,
+                    _ => {}
+                },
+            }
+        }
+    }
 }
 
 /// Cleans HTML written by a note's author (`--safe`): ammonia's safe
@@ -708,5 +880,173 @@ mod tests {
             latex_plain(r"\frac{\partial f}{\partial W}\,x^{\top}"),
             "∂f∂W x^T"
         );
+    }
+}
+
+#[cfg(test)]
+mod display_math_tests {
+    use super::*;
+
+    fn html(src: &str) -> String {
+        let note = crate::note::parse_note("t.md".into(), "t.md".into(), src.to_string());
+        body_to_html(&note, &|_| String::new()).html
+    }
+
+    /// The display equation's LaTeX reaches the typesetter whole: no
+    /// Markdown element appears inside it.
+    fn one_block(src: &str, forbidden: &[&str]) {
+        let h = html(src);
+        assert_eq!(h.matches("<math display=\"block\"").count(), 1, "{h}");
+        for f in forbidden {
+            assert!(!h.contains(f), "{f} in {h}");
+        }
+    }
+
+    #[test]
+    fn list_markers_inside_display_math() {
+        one_block("$$\na\n- b\n+ c\n1. d\n$$\n", &["<li>", "<ul>", "<ol>"]);
+    }
+
+    #[test]
+    fn setext_underlines_inside_display_math() {
+        one_block("$$\na\n=\nb\n---\n$$\n", &["<h1", "<h2", "<hr"]);
+    }
+
+    #[test]
+    fn blank_lines_inside_display_math() {
+        let h = html("$$\na = b\n\nc = d\n$$\n");
+        assert_eq!(h.matches("<math display=\"block\"").count(), 1, "{h}");
+        assert!(!h.contains("$$"), "{h}");
+    }
+
+    #[test]
+    fn quote_markers_and_emphasis_inside_display_math() {
+        one_block("$$\na *b* c\n> d\n*e*\n$$\n", &["<em>", "<blockquote>"]);
+        // A display equation inside a block quote stays in the quote.
+        let h = html("> $$\n> a\n> - b\n> $$\n");
+        assert!(h.contains("<blockquote>") && !h.contains("<li>"), "{h}");
+        assert_eq!(h.matches("<math display=\"block\"").count(), 1, "{h}");
+    }
+
+    #[test]
+    fn inline_math_in_table_cells_keeps_the_norm_bars() {
+        let h = html("| a | b |\n|---|---|\n| $\\|x\\|$ | 1 |\n");
+        assert!(h.contains("<table>"), "{h}");
+        assert!(
+            h.contains("‖") || h.contains("&#x2016;") || h.contains("∥"),
+            "{h}"
+        );
+    }
+
+    #[test]
+    fn math_inside_html_blocks() {
+        let h = html("<div class=\"box\">\n\n$$x^2$$ and $y$\n\n</div>\n\n<div>\n$a_1$\n</div>\n");
+        assert!(h.contains("<math"), "{h}");
+        assert!(!h.contains("$a_1$"), "{h}");
+    }
+
+    #[test]
+    fn display_equations_inside_html_blocks() {
+        let h = html("<div class=\"box\">\n$$\nx^2\n- y\n$$\n</div>\n");
+        assert_eq!(h.matches("<math display=\"block\"").count(), 1, "{h}");
+        assert!(!h.contains("xxx") && !h.contains("<li>"), "{h}");
+    }
+
+    #[test]
+    fn safe_mode_keeps_equation_badges_inside_html_blocks_and_cleans_the_authors_html() {
+        let src = "<div class=\"box\" onclick=\"steal()\">\n$$\nx^2 = y\n$$\n<script>alert(1)</script>$a$\n</div>\n\n$$\nz = w\n$$\n\n<span title=\"$q$\">t</span>\n";
+        let n = crate::note::parse_note("t.md".into(), "t.md".into(), src.to_string());
+        assert_eq!(n.equations.len(), 2);
+        let badge = |i: usize, m: &str| {
+            Some(format!(
+                "<div class=\"equation\" id=\"eq-{}\"><span class=\"eq-badge\" data-status=\"pass\" onmouseover=\"x()\">✓</span>{m}</div>",
+                i + 1
+            ))
+        };
+        let h = render_body(&n, &|_| String::new(), &badge, None, true).html;
+        // notecheck's own fragments stay as rendered, badges and all.
+        for i in 1..=2 {
+            assert!(h.contains(&format!("id=\"eq-{i}\"><span class=\"eq-badge\" data-status=\"pass\" onmouseover=\"x()\">")), "{h}");
+        }
+        assert_eq!(
+            h.matches("<math").count(),
+            4,
+            "two equations, the inline $a$ and $q$: {h}"
+        );
+        // The author's HTML around them is sanitized.
+        assert!(h.contains("class=\"box\""), "{h}");
+        assert!(
+            !h.contains("onclick") && !h.contains("<script") && !h.contains("alert"),
+            "{h}"
+        );
+        // Math inside an attribute is not spliced into the tag.
+        let span = h.split("<span title=").nth(1).expect("the span is kept");
+        let tag_end = span.find('>').unwrap();
+        assert!(!span[..tag_end].contains("<math"), "{h}");
+        // Without --safe the same source is left as written.
+        let raw = render_body(&n, &|_| String::new(), &badge, None, false).html;
+        assert!(
+            raw.contains("onclick=\"steal()\"") && raw.contains("<script>"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("id=\"eq-1\"") && raw.contains("id=\"eq-2\""),
+            "{raw}"
+        );
+    }
+
+    #[test]
+    fn prose_equations_are_typeset_in_the_pages_math_context() {
+        // A macro defined in the prose, a tag and a label on a prose
+        // equation, a reference before it in the text and one inside an
+        // HTML block after it.
+        let src = "$\\newcommand{\\R}{\\mathbb{R}}$ See \\eqref{eq:f}.\n\n$$\nf = \\R x \\tag{7} \\label{eq:f}\n$$\n\n$$\ng = x\n$$\n\n<div>\n$$\nh = x \\tag{8}\n$$\n</div>\n";
+        let n = crate::note::parse_note("t.md".into(), "t.md".into(), src.to_string());
+        assert_eq!(n.equations.len(), 3);
+        let seen = std::cell::RefCell::new(Vec::new());
+        let badge = |i: usize, m: &str| {
+            seen.borrow_mut().push((i, m.to_string()));
+            (i != 1).then(|| format!("<div class=\"equation\" id=\"eq-{}\">{m}<span class=\"eq-badge\">✓</span></div>", i + 1))
+        };
+        let r = render_body(&n, &|_| String::new(), &badge, None, false);
+        let h = &r.html;
+        // Each equation's math came from the context: the macro expanded
+        // (no error, no `\R` left), the tags as number cells with the
+        // label's anchor.
+        let seen = seen.into_inner();
+        assert_eq!(
+            seen.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+            vec![0, 1, 2]
+        );
+        assert!(
+            seen[0].1.contains("class=\"eqno\" id=\"eq-eq:f\""),
+            "{}",
+            seen[0].1
+        );
+        assert!(
+            seen[0].1.contains("(7)") && seen[0].1.contains("<mi>ℝ</mi>"),
+            "{}",
+            seen[0].1
+        );
+        assert!(seen[2].1.contains("(8)"), "{}", seen[2].1);
+        assert!(!h.contains("math-error"), "{h}");
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+        // The reference resolved once the page was read; badges kept.
+        assert!(
+            h.contains("<a class=\"eqref\" href=\"#eq-eq:f\">(7)</a>"),
+            "{h}"
+        );
+        assert_eq!(h.matches("eq-badge").count(), 2, "{h}");
+        // The equation without badges (`None`) is its plain math.
+        assert!(
+            !h.contains("id=\"eq-2\"") && h.matches("<math display=\"block\"").count() == 3,
+            "{h}"
+        );
+    }
+
+    #[test]
+    fn code_blocks_keep_their_dollars() {
+        let h = html("```\n$$\n- x\n$$\n```\n");
+        assert!(h.contains("$$") && !h.contains("<math"), "{h}");
     }
 }

@@ -17,6 +17,7 @@
 //! templates pre-rendered.
 
 pub mod blocks;
+pub mod equation;
 pub mod html;
 pub mod lint;
 pub mod markdown;
@@ -31,7 +32,9 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tera::{Context, Tera};
 
-use crate::check::verdict::{BlockResult, CheckedNote, Counts, NoteResult, Status};
+use crate::check::verdict::{
+    BlockResult, CheckedNote, Counts, EquationCoverage, NoteResult, Status,
+};
 use crate::note::Note;
 use blocks::{ClaimView, PageRenderer, badge_html, badge_info};
 use html::{escape, root_prefix};
@@ -116,6 +119,9 @@ pub struct IndexEntry {
     pub counts: Counts,
     /// The page's failing claims; `href`s relative to the page (`#L42`).
     pub problems: Vec<Problem>,
+    /// The note's display equations: checked, passed, failed, unchecked.
+    #[serde(default)]
+    pub equations: EquationCoverage,
     /// The page's prose sections and claims, for the search index.
     #[serde(default)]
     pub search: Vec<site::SearchItem>,
@@ -188,6 +194,7 @@ impl Site {
                 path: note.path.clone(),
                 counts: page.counts,
                 problems: page.problems,
+                equations: result.coverage(),
                 search: page.search,
                 assets: page.assets,
             },
@@ -223,6 +230,7 @@ impl Site {
                 path: note.path.clone(),
                 counts: c.counts,
                 problems: c.problems,
+                equations: result.coverage(),
                 search: c.search,
                 assets: c.assets,
             },
@@ -255,6 +263,7 @@ impl Site {
                                     counts: count_cells(&e.counts),
                                     total: e.counts.total(),
                                     overall: overall(&e.counts),
+                                    equations: coverage_cell(&e.equations),
                                 })
                             })
                             .collect::<Result<Vec<tera::Value>, _>>()
@@ -298,6 +307,13 @@ impl Site {
             total: totals.total(),
             overall: overall(&totals),
             site_chart,
+            equations: {
+                let mut c = EquationCoverage::default();
+                for e in entries.iter().chain(intro.map(|i| &i.entry)) {
+                    c.merge(&e.equations);
+                }
+                coverage_cell(&c)
+            },
         };
         let mut ctx = match tera::to_value(&ctx).map_err(json)? {
             tera::Value::Object(m) => m,
@@ -569,6 +585,11 @@ fn note_content(
             .iter()
             .map(|b| block_anchor(b.id.as_deref(), b.index)),
     );
+    reserved.extend(
+        note.equations
+            .iter()
+            .map(|e| equation::equation_anchor(e.index)),
+    );
     let mut pr = PageRenderer::new(&opts.command, &note.path, result, &reserved);
     if let Some(f) = figure_files {
         pr = pr.with_figure_files(f);
@@ -612,9 +633,15 @@ fn note_content(
     };
     let show_title = drop_title && !note.title.trim().is_empty();
     let mut math = lint::math_context(note, &opts.math_macros);
+    let render_equation = |i: usize, math_html: &str| -> Option<String> {
+        let eq = note.equations.get(i)?;
+        let r = result.equations.iter().find(|e| e.index == i)?;
+        Some(equation::render(&pr, eq, r, math_html))
+    };
     let body = render_body_with(
         note,
         &render_block,
+        &render_equation,
         show_title.then_some(note.title.trim()),
         &mut math,
         opts.safe,
@@ -759,6 +786,7 @@ fn render_note_page(
         body_html: body.html,
         unplaced_html,
         verdict_chart: plot::verdict_bars(&counts, "Verdicts in this note"),
+        equations: coverage_cell(&result.coverage()),
     };
     let html = render(tera, "note.html", &ctx)?;
     Ok(NotePage {
@@ -827,6 +855,8 @@ struct NoteCtx {
     unplaced_html: String,
     /// The note's verdicts as an SVG bar chart.
     verdict_chart: String,
+    /// The note's display equations.
+    equations: CoverageCell,
 }
 
 #[derive(Serialize)]
@@ -837,6 +867,43 @@ struct IndexRow<'a> {
     counts: Vec<CountCell>,
     total: usize,
     overall: Overall,
+    equations: CoverageCell,
+}
+
+/// A note's (or the site's) equation coverage as the index shows it.
+#[derive(Serialize)]
+struct CoverageCell {
+    display: usize,
+    checked: usize,
+    passed: usize,
+    failed: usize,
+    unchecked: usize,
+    /// `checked/display`, e.g. `9/12`; empty without display equations.
+    short: String,
+    /// Reasons grouped, most frequent first: `undeclared x: 2; \int: 1`.
+    reasons: String,
+}
+
+fn coverage_cell(c: &EquationCoverage) -> CoverageCell {
+    let mut reasons: Vec<(&String, &usize)> = c.reasons.iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    CoverageCell {
+        display: c.display,
+        checked: c.checked,
+        passed: c.passed,
+        failed: c.failed,
+        unchecked: c.unchecked,
+        short: if c.display == 0 {
+            String::new()
+        } else {
+            format!("{}/{}", c.checked, c.display)
+        },
+        reasons: reasons
+            .iter()
+            .map(|(r, n)| format!("{r}: {n}"))
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
 }
 
 /// The index page's context, besides `notes` (the [`IndexRow`]s) and
@@ -854,6 +921,8 @@ struct IndexCtx<'a> {
     overall: Overall,
     /// Every note's verdicts as an SVG bar chart.
     site_chart: String,
+    /// The site's display equations.
+    equations: CoverageCell,
 }
 
 /// `sidebar.html`'s context.

@@ -147,6 +147,7 @@ pub(super) fn result_for(
         title: note.title.clone(),
         errors: vec![],
         blocks,
+        equations: vec![],
         counts: Counts::default(),
         warnings: vec![],
     };
@@ -528,6 +529,7 @@ fn blocks_missing_from_the_body_still_appear() {
     let (mut note, res) = small();
     // Pretend the Markdown had no check fences at all.
     note.source = "# Small <note>\n\nText only.\n".into();
+    note.masked = note.source.clone();
     note.body_start = 0;
     let out = tmpdir("unplaced");
     render_site(&[note], std::slice::from_ref(&res), &opts(), &out).unwrap();

@@ -171,6 +171,10 @@ struct Reader<'a> {
     row_tag: Option<(String, usize)>,
     matrix: usize,
     norm_open: usize,
+    /// Names `W1` this equation declares or defines (`\mathbf W_1 = …`).
+    joined: Vec<String>,
+    /// Nesting of groups being read (bounded: no stack overflow on input).
+    depth: usize,
 }
 
 type R<T> = Result<T, Unsupported>;
@@ -195,6 +199,8 @@ pub fn read(tex: &str, known: &dyn Fn(&str) -> bool) -> Result<Reading, Unsuppor
         row_tag: None,
         matrix: 0,
         norm_open: 0,
+        joined: Vec::new(),
+        depth: 0,
     };
     r.seq(0, tex.len(), Mode::Math)?;
     r.end_row(tex.len());
@@ -231,7 +237,8 @@ impl Reader<'_> {
     /// End the current row: trailing punctuation dropped, the `\tag` label
     /// put in front (unless the row continues a chain), a newline.
     fn end_row(&mut self, at: usize) {
-        let trimmed = self.text.trim_end().len();
+        let row_start = self.row_start.min(self.text.len());
+        let trimmed = row_start + self.text[row_start..].trim_end().len();
         self.text.truncate(trimmed);
         self.map.truncate(trimmed);
         if self.text.len() > self.row_start && self.text.ends_with([',', '.', ';']) {
@@ -347,7 +354,14 @@ impl Reader<'_> {
             b'{' => self.matching(i, end)? + 1,
             b'\\' => {
                 let (name, j) = self.command_at(i, end);
-                if SIZES.contains(&name) {
+                if name == "begin" {
+                    let (a, b, _) = self.arg(j, end)?;
+                    let close = format!("\\end{{{}}}", &self.src[a..b]);
+                    match self.src[j..end].find(&close) {
+                        Some(k) => j + k + close.len(),
+                        None => return unsupported(i, "unbalanced \\begin"),
+                    }
+                } else if SIZES.contains(&name) {
                     self.balanced(self.skip_ws(j, end), end)?
                 } else if MATH_STYLES.contains(&name) || WORD_STYLES.contains(&name) {
                     self.arg(j, end)?.2
@@ -420,22 +434,64 @@ impl Reader<'_> {
     }
 
     fn seq(&mut self, start: usize, end: usize, mode: Mode) -> R<()> {
+        if self.depth >= 64 {
+            return unsupported(start, "nested too deeply");
+        }
+        self.depth += 1;
         let mut i = start;
         while i < end {
-            i = self.one(i, end, mode)?;
+            match self.one(i, end, mode) {
+                Ok(j) if j > i => i = j,
+                Ok(_) => i += self.src[i..].chars().next().map_or(1, char::len_utf8),
+                Err(e) => {
+                    self.depth -= 1;
+                    return Err(e);
+                }
+            }
         }
+        self.depth -= 1;
         Ok(())
     }
 
     /// Read one token at `i`; returns where the next one starts.
     fn one(&mut self, i: usize, end: usize, mode: Mode) -> R<usize> {
         let c = self.b[i];
+        if c == b'(' && mode == Mode::Math && self.text[self.row_start..].trim().is_empty() {
+            // A label `(2a)` at the start of a row.
+            if let Some(close) = self.src[i..end].find(')') {
+                let inner = &self.src[i + 1..i + close];
+                let digits = inner.trim_end_matches(|c: char| c.is_ascii_lowercase());
+                if !digits.is_empty()
+                    && digits
+                        .split('.')
+                        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                {
+                    self.emit(&self.src[i..=i + close], i);
+                    self.emit(" ", i + close);
+                    return Ok(i + close + 1);
+                }
+            }
+        }
         match c {
             b' ' | b'\t' | b'\r' | b'\n' | b'~' => {
                 if !self.text.ends_with([' ', '\n']) {
                     self.emit(" ", i);
                 }
                 Ok(i + 1)
+            }
+            b'&' if self.matrix == 0 && self.b.get(i + 1) == Some(&b'&') => {
+                // `&&` starts an annotation column: skip to the end of the row.
+                let mut j = i;
+                while j < end
+                    && !self.b[j..end].starts_with(b"\\\\")
+                    && !self.b[j..end].starts_with(b"\\end")
+                {
+                    if self.b[j] == b'{' {
+                        j = self.matching(j, end)?;
+                    }
+                    j += 1;
+                }
+                Ok(j.min(end))
             }
             b'&' => {
                 if self.matrix > 0 {
@@ -476,7 +532,7 @@ impl Reader<'_> {
                     Ok(i + 1)
                 }
             }
-            b'.' | b';' if self.rest_of_row_blank(i + 1, end) => Ok(i + 1),
+            b'.' | b';' | b'?' if self.rest_of_row_blank(i + 1, end) => Ok(i + 1),
             b'|' => unsupported(i, "|…|"),
             b'!' => unsupported(i, "!"),
             b':' if self.b.get(i + 1) == Some(&b'=') => {
@@ -619,6 +675,9 @@ impl Reader<'_> {
                     return Ok(after);
                 }
                 if MATRIX_ENVS.contains(&env) {
+                    if n == "begin" && self.illustration(after, end) {
+                        return unsupported(i, "matrix of entries (an illustration)");
+                    }
                     if n == "begin" {
                         self.matrix += 1;
                         self.emit_name(&format!("\\begin{{{env}}}"), i);
@@ -649,6 +708,31 @@ impl Reader<'_> {
             "frac" | "dfrac" | "tfrac" => {
                 let (na, nb, after_n) = self.arg(j, end)?;
                 let (da, db, after_d) = self.arg(after_n, end)?;
+                let num = self.src[na..nb].trim();
+                let d_op = self
+                    .strip_d(na, nb)
+                    .is_some_and(|r| self.src[r..nb].trim().is_empty());
+                if num == "\\partial" || d_op {
+                    // The operator form `\frac{\partial}{\partial X} Y`.
+                    let den = self.strip_d(da, db).unwrap_or(da);
+                    let den = if self.src[den..db].trim_start().starts_with("\\partial") {
+                        self.src[den..db]
+                            .find("\\partial")
+                            .map_or(den, |k| den + k + 8)
+                    } else {
+                        den
+                    };
+                    let y_start = self.skip_ws(after_d, end);
+                    let y_end = self.atom_end(y_start, end)?;
+                    self.emit_name("\\frac{\\partial ", i);
+                    self.emit("(", y_start);
+                    self.seq(y_start, y_end, mode)?;
+                    self.emit(")", y_end);
+                    self.emit("}{\\partial ", da);
+                    self.seq(den, db, mode)?;
+                    self.emit("}", db);
+                    return Ok(y_end);
+                }
                 match (self.strip_d(na, nb), self.strip_d(da, db)) {
                     (Some(nr), Some(dr)) => {
                         self.emit_name("\\frac{\\partial", i);
@@ -804,7 +888,7 @@ impl Reader<'_> {
                 };
                 if let Some(f) = func {
                     self.emit_name(&format!("\\operatorname{{{f}}}"), a);
-                    return Ok(after);
+                    return self.argument_of_function(after, end, mode);
                 }
                 if text_cmd {
                     let w = word.trim_matches(|c: char| c == ',' || c.is_whitespace());
@@ -844,9 +928,16 @@ impl Reader<'_> {
                 if !known {
                     return unsupported(i, cmd);
                 }
+                if FUNCTIONS.contains(&n) && mode == Mode::Math {
+                    self.emit_name(&cmd, i);
+                    return self.argument_of_function(j, end, mode);
+                }
                 if crate::lang::lexer::greek_letter_command(n) && mode == Mode::Math {
                     self.emit_name(&cmd, i);
                 } else {
+                    if self.text.ends_with(|c: char| c.is_alphanumeric()) {
+                        self.emit(" ", i);
+                    }
                     self.emit(&cmd, i);
                     if self.b.get(j).is_some_and(|c| is_word_byte(*c)) {
                         self.emit(" ", j);
@@ -855,6 +946,66 @@ impl Reader<'_> {
                 Ok(j)
             }
         }
+    }
+
+    /// Whether the matrix starting at `i` lists entries such as `x_{11}`,
+    /// `b_1`, `z_{i1}` or `\cdots`: an illustration of one size, not a claim.
+    fn illustration(&self, i: usize, end: usize) -> bool {
+        let body_end = self.src[i..end].find("\\end{").map_or(end, |k| i + k);
+        let body = &self.src[i..body_end];
+        let b = body.as_bytes();
+        (0..b.len()).any(|k| {
+            b[k] == b'_'
+                && (b.get(k + 1).is_some_and(u8::is_ascii_digit)
+                    || (b.get(k + 1) == Some(&b'{')
+                        && body[k + 1..]
+                            .split('}')
+                            .next()
+                            .is_some_and(|s| s.bytes().any(|c| c.is_ascii_digit()))))
+        }) || body.contains("dots")
+            || body.contains("\\partial")
+    }
+
+    /// After a function's name: `\log P_{ic}` is `\log(P_{ic})`, as TeX
+    /// writers mean it; `\log(x)` is left as it is.
+    fn argument_of_function(&mut self, i: usize, end: usize, mode: Mode) -> R<usize> {
+        let mut k = self.skip_ws(i, end);
+        while k < end && self.b[k] == b'\\' {
+            let (name, j) = self.command_at(k, end);
+            if !SPACING.contains(&name) {
+                break;
+            }
+            k = self.skip_ws(j, end);
+        }
+        let rest = &self.src[k..end];
+        if k >= end
+            || rest.starts_with('(')
+            || rest.starts_with("\\left")
+            || rest.starts_with("\\big")
+            || rest.starts_with("\\Big")
+            || rest.starts_with('^')
+            || rest.starts_with('_')
+        {
+            return Ok(i);
+        }
+        let e = self.atom_end(k, end)?;
+        self.emit("(", k);
+        self.seq(k, e, mode)?;
+        self.emit(")", e);
+        Ok(e)
+    }
+
+    /// Whether a declaration's `\in` (or the `,` of a list of names)
+    /// follows at `i`: then `\mathbf W_1` names `W1`.
+    fn declares_next(&self, i: usize, end: usize) -> bool {
+        let j = self.skip_ws(i, end);
+        let rest = &self.src[j..end];
+        (rest.starts_with("\\in") && !rest[3..].starts_with(|c: char| c.is_ascii_alphabetic()))
+            || rest.starts_with('∈')
+            || rest.starts_with('=')
+            || rest.starts_with("&=")
+            || rest.starts_with("& =")
+            || (rest.starts_with(',') && rest.contains("\\in"))
     }
 
     /// `\mathbf{…}` and the like: the argument's letters are symbols;
@@ -875,7 +1026,12 @@ impl Reader<'_> {
                 let sub = self.src[sa..sb].trim();
                 if !sub.is_empty() && sub.chars().all(|c| c.is_ascii_digit()) {
                     let joined = format!("{word}{sub}");
-                    if (self.known)(&joined) && !(self.known)(word) {
+                    if ((self.known)(&joined)
+                        || self.joined.contains(&joined)
+                        || self.declares_next(s_after, end))
+                        && !(self.known)(word)
+                    {
+                        self.joined.push(joined.clone());
                         self.emit_name(&joined, a);
                         return Ok(s_after);
                     }

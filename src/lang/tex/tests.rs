@@ -89,10 +89,258 @@ fn map_points_into_the_tex() {
 }
 
 #[test]
+fn deep_nesting_is_unsupported_not_a_crash() {
+    let deep = "{".repeat(100_000) + "x" + &"}".repeat(100_000);
+    assert_eq!(
+        read(&deep, &known(&[])).unwrap_err().reason,
+        "nested too deeply"
+    );
+    let fracs = "\\frac{".repeat(5000);
+    assert!(read(&fracs, &known(&[])).is_err());
+}
+
+#[test]
 fn never_panics() {
     for t in [
         "\\", "{", "}", "\\frac{", "_", "^{", "\\begin{", "\\nabla_", "\\|", "é\\é", "\\tag{", "$",
     ] {
         let _ = read(t, &known(&[]));
     }
+}
+
+#[test]
+fn operator_form() {
+    assert_eq!(
+        text("\\frac{\\partial}{\\partial \\mathbf{x}}(\\mathbf{x}^T \\mathbf{x}) = 2\\mathbf{x}")
+            .trim(),
+        "\\frac{\\partial ((x^T x))}{\\partial x} = 2 x"
+    );
+}
+
+#[test]
+fn label_at_row_start() {
+    assert_eq!(text("(2b)\\quad f = Wx").trim(), "(2b) f = W x");
+}
+
+#[test]
+fn declarations_annotations_and_questions() {
+    let t = read(
+        "\\mathbf W_1\\in\\mathbb R^{D\\times H},\\quad \\mathbf b_1\\in\\mathbb R^{1\\times H}.",
+        &known(&[]),
+    )
+    .unwrap()
+    .text;
+    let lines: Vec<&str> = t.lines().map(str::trim).collect();
+    assert_eq!(
+        lines,
+        vec!["W1 \\in ℝ^{D \\times H}", "b1 \\in ℝ^{1 \\times H}"]
+    );
+    let t = text(
+        "\\begin{aligned} f &= Wx && \\text{the output, } n \\times 1 \\\\ &= IWx && \\text{again} \\end{aligned}",
+    );
+    let lines: Vec<&str> = t.lines().map(str::trim).collect();
+    assert_eq!(lines, vec!["f = W x", "= I W x"]);
+    assert_eq!(
+        text("\\frac{\\partial\\, W x}{\\partial W} \\;?").trim(),
+        "\\frac{\\partial W x}{\\partial W}"
+    );
+}
+
+#[test]
+fn functions_without_parentheses() {
+    assert_eq!(
+        text("\\log P_{ic} + \\exp(x)").trim(),
+        "\\log(P_{ic}) + \\exp(x)"
+    );
+    assert_eq!(
+        text("\\operatorname{tr} \\mathbf W").trim(),
+        "\\operatorname{tr}(W)"
+    );
+}
+
+#[test]
+fn matrices_of_entries_are_illustrations() {
+    let r = |t: &str| {
+        read(t, &known(&["b"]))
+            .map(|r| r.text)
+            .map_err(|u| u.reason)
+    };
+    assert_eq!(
+        r("\\begin{bmatrix} b_1 & b_2 \\end{bmatrix}").unwrap_err(),
+        "matrix of entries (an illustration)"
+    );
+    assert!(r("\\begin{bmatrix} 1 & 0 \\\\ 0 & 1 \\end{bmatrix}").is_ok());
+}
+
+#[test]
+fn spacing_before_a_function_argument() {
+    assert_eq!(
+        text("\\operatorname{vec}\\!\\left(W\\right)^{T}").trim(),
+        "\\operatorname{vec} (W)^T"
+    );
+}
+
+/// Random TeX-like text through the reader: never a panic.
+#[test]
+fn random_tex_never_panics() {
+    const PIECES: &[&str] = &[
+        "\\frac",
+        "{",
+        "}",
+        "\\mathbf",
+        "W",
+        "x",
+        "_",
+        "^",
+        "\\\\",
+        "&",
+        "=",
+        "\\left(",
+        "\\right)",
+        "\\begin{aligned}",
+        "\\end{aligned}",
+        "\\begin{bmatrix}",
+        "\\end{bmatrix}",
+        "\\tag{",
+        "\\nabla",
+        "\\partial",
+        "d",
+        "\\text{",
+        "and",
+        ",",
+        "\\quad",
+        "\\|",
+        "é",
+        "∂",
+        " ",
+        "\\sum",
+        "1",
+        "\\log",
+        "\\operatorname{vec}",
+        "\\underbrace",
+        "\\",
+        "(",
+        ")",
+        "\\!",
+        "\\in",
+        "\\mathbb{R}",
+        "T",
+        "\\top",
+    ];
+    let mut state: u64 = 0x9e3779b97f4a7c15;
+    for _ in 0..3000 {
+        let mut t = String::new();
+        let len = (state >> 60) as usize + 1;
+        for _ in 0..len * 3 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            t.push_str(PIECES[(state % PIECES.len() as u64) as usize]);
+        }
+        if let Ok(r) = read(&t, &known(&["W", "x", "W1"])) {
+            assert_eq!(r.map.len(), r.text.len() + 1, "{t}");
+            for &m in &r.map {
+                assert!(m <= t.len() && t.is_char_boundary(m), "{t}");
+            }
+            let _ = crate::lang::parser::parse_block(&r.text);
+        }
+    }
+}
+
+/// Random notes with display and inline math through the note and lang
+/// stages: never a panic, and every located position is inside the file.
+#[test]
+fn random_prose_notes_never_panic() {
+    const PIECES: &[&str] = &[
+        "$$",
+        "$",
+        "\n",
+        "\n\n",
+        "> ",
+        "- ",
+        "```",
+        "\\mathbf W",
+        "\\in \\mathbb R^{n \\times m}",
+        " = ",
+        "x",
+        "\\\\",
+        "&=",
+        "\\begin{aligned}",
+        "\\end{aligned}",
+        "% check",
+        "% check: off",
+        "é",
+        "\\frac{\\partial f}{\\partial x}",
+        "W x",
+        ",\\quad ",
+        "\\tag{1}",
+        "f",
+        "\\sum_i",
+        "x_i",
+        "\\\\$",
+    ];
+    let mut state: u64 = 0x2545f4914f6cdd1d;
+    for _ in 0..400 {
+        let mut t = String::new();
+        for _ in 0..24 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            t.push_str(PIECES[(state % PIECES.len() as u64) as usize]);
+        }
+        let note = crate::note::parse_note("t.md".into(), "t.md".into(), t.clone());
+        assert_eq!(note.masked.len(), note.source.len());
+        let compiled = crate::lang::compile::compile(
+            &note,
+            &crate::config::CheckSettings::default(),
+            &Default::default(),
+        );
+        let lines = t.lines().count().max(1) + 1;
+        for e in &compiled.equations {
+            for s in &e.stmts {
+                assert!(s.line >= 1 && s.line <= lines, "{t:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_environment_and_spelling_of_section_6() {
+    let rows = |t: &str| -> Vec<String> {
+        text(t)
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    assert_eq!(
+        rows("\\begin{eqnarray} f &=& Wx \\\\ &=& IWx \\end{eqnarray}"),
+        ["f = W x", "= I W x"]
+    );
+    assert_eq!(
+        rows("\\begin{gather*} f = Wx \\\\ W x = f \\end{gather*}"),
+        ["f = W x", "W x = f"]
+    );
+    assert_eq!(
+        rows("\\begin{equation}\\begin{split} f &= Wx \\\\ &= IWx \\end{split}\\end{equation}"),
+        ["f = W x", "= I W x"]
+    );
+    assert_eq!(rows("\\begin{align*} f &= Wx \\end{align*}"), ["f = W x"]);
+    assert_eq!(
+        rows(
+            "\\boldsymbol{W} \\bm{x} = \\mathit{f}, \\quad \\overbrace{W x}^{\\text{f}} = {\\color{red} f}"
+        ),
+        ["W x = f", "(W x) = f"]
+    );
+    assert_eq!(
+        rows("\\text{(2a)}\\quad f = \\textcolor{blue}{W} x"),
+        ["(2a) f = W x"]
+    );
+    assert_eq!(rows("\\mathbf{1}_N^\\top \\mathbf W"), ["1_N^T W"]);
+    assert_eq!(
+        rows("\\delta_{im} x_n \\cdot W^{-1} \\odot W"),
+        ["\\delta_{im} x_n \\cdot W^{-1} \\odot W"]
+    );
+    assert_eq!(rows("\\Big( W \\bigr) \\; \\qquad \\! x"), ["( W ) x"]);
+    assert_eq!(rows("\\mathit{Wx} \\tag*{3}"), ["(3) W x"]);
 }

@@ -1,0 +1,383 @@
+//! The prose's own equations (spec section 6): a display equation →
+//! compiled statements in the note's scope, like a check block written at
+//! that line; an inline `\mathbf X \in \mathbb R^{N \times D}` → a
+//! declaration.
+//!
+//! The TeX is rewritten by [`crate::lang::tex`] and parsed by the claim
+//! language's own parser; then two prose forms are recognised on the
+//! parsed statements: `X ∈ S` whose names are all undeclared is a
+//! declaration (`let X ∈ S`), and `f = E = …` whose left side is a plain
+//! undeclared name (or an undeclared family `L_i`) defines it (`let f = E`)
+//! and checks the rest of the chain. An equation is checked only when
+//! every statement reads and every name is known: resolution happens on a
+//! copy of the scope, kept only when nothing is undeclared. Otherwise the
+//! equation is unchecked, with a short reason for the coverage report.
+
+use crate::config::{CheckSettings, Latex};
+use crate::lang::ast::{ExprKind, Item, Link, Rel, Rhs, Span, Stmt, StmtKind, Sub};
+use crate::lang::compile::{
+    CompiledEquation, CompiledKind, CompiledStmt, Lines, Located, TexPlace, statement,
+};
+use crate::lang::parser;
+use crate::lang::resolve::{Meaning, Resolver};
+use crate::lang::tex::{self, Reading};
+use crate::note::{CheckMode, Equation, InlineMath, Note};
+
+/// Compile one display equation at its place in the note.
+pub(crate) fn equation(
+    note: &Note,
+    eq: &Equation,
+    base: &CheckSettings,
+    resolver: &mut Resolver,
+) -> CompiledEquation {
+    let mut settings = eq.options.overrides.apply(base);
+    if eq.options.einstein {
+        settings.einstein = true;
+    }
+    let errors = eq
+        .options
+        .errors
+        .iter()
+        .map(|e| Located {
+            line: e.line,
+            col: e.col,
+            message: e.message.clone(),
+        })
+        .collect();
+    let mut out = CompiledEquation {
+        index: eq.index,
+        line: eq.line,
+        settings,
+        should_fail: eq.options.should_fail,
+        coverage: Ok(()),
+        stmts: Vec::new(),
+        errors,
+    };
+    let required = eq.options.mode == CheckMode::Required;
+    if eq.options.mode == CheckMode::Off {
+        out.coverage = Err("% check: off".to_string());
+        return out;
+    }
+    if base.latex == Latex::Off && !required {
+        out.coverage = Err("latex: off".to_string());
+        return out;
+    }
+    match read_equation(note, eq, &out.settings, resolver) {
+        Ok(stmts) => out.stmts = stmts,
+        Err((reason, at)) => {
+            if required {
+                let (line0, col) = crate::note::line_col(&note.source, at);
+                out.errors.push(Located {
+                    line: line0 + 1,
+                    col,
+                    message: format!(
+                        "this equation is marked '% check' but cannot be checked: {reason}"
+                    ),
+                });
+            }
+            out.coverage = Err(reason);
+        }
+    }
+    out
+}
+
+/// An inline math span: a declaration when it reads as one whose names are
+/// all undeclared; anything else is left alone.
+pub(crate) fn inline(note: &Note, m: &InlineMath, base: &CheckSettings, resolver: &mut Resolver) {
+    let Ok(reading) = tex::read(&m.tex, &|n| resolver.knows(n)) else {
+        return;
+    };
+    let Some(reading) = declarations(&reading, resolver, true) else {
+        return;
+    };
+    let items = parser::parse_block(&reading.text);
+    let lines = Lines {
+        body: &reading.text,
+        first_line: 1,
+        tex: Some(TexPlace {
+            reading: &reading,
+            start: m.tex_start,
+            source: &note.source,
+        }),
+    };
+    let mut trial = resolver.clone();
+    trial.source = reading.text.clone();
+    for item in &items {
+        let Item::Stmt(s) = item else { return };
+        let c = statement(&mut trial, s, meaning(base), &lines);
+        if !matches!(c.kind, CompiledKind::Declare | CompiledKind::Function) {
+            return;
+        }
+    }
+    *resolver = trial;
+}
+
+fn meaning(s: &CheckSettings) -> Meaning {
+    Meaning {
+        flatten: s.flatten,
+        layout: s.layout,
+        einstein: s.einstein,
+    }
+}
+
+/// The equation's statements, or why it is unchecked (with the source offset).
+fn read_equation(
+    note: &Note,
+    eq: &Equation,
+    settings: &CheckSettings,
+    resolver: &mut Resolver,
+) -> Result<Vec<CompiledStmt>, (String, usize)> {
+    let reading = tex::read(&eq.tex, &|n| resolver.knows(n))
+        .map_err(|u| (u.reason, eq.tex_start + u.offset))?;
+    let reading = declarations(&reading, resolver, false).unwrap_or(reading);
+    let at = |k: usize| eq.tex_start + reading.tex_offset(k);
+    const RELATIONS: &[&str] = &[
+        "=", "≈", "≠", "∈", "\\in", "\\approx", "\\neq", "\\ne", "<", ">", "\\le", "\\ge", "≤",
+        "≥", "\\prec", "\\succ", "⪯", "⪰", ":",
+    ];
+    if !RELATIONS.iter().any(|r| reading.text.contains(r)) {
+        let lead = eq.tex.len() - eq.tex.trim_start().len();
+        return Err((
+            "no relation (not a statement)".to_string(),
+            eq.tex_start + lead,
+        ));
+    }
+    let items = parser::parse_block(&reading.text);
+    let mut stmts = Vec::new();
+    for item in items {
+        match item {
+            Item::Error(e) => return Err((reason_of(&e.message), at(e.span.start))),
+            Item::Stmt(s) => stmts.push(s),
+        }
+    }
+    if stmts.is_empty() {
+        return Err(("no statement".to_string(), eq.range.start));
+    }
+    let (first_line0, _) = crate::note::line_col(&note.source, eq.tex_start);
+    let lines = Lines {
+        body: &reading.text,
+        first_line: first_line0 + 1,
+        tex: Some(TexPlace {
+            reading: &reading,
+            start: eq.tex_start,
+            source: &note.source,
+        }),
+    };
+    let mut trial = resolver.clone();
+    trial.source = reading.text.clone();
+    let mut out = Vec::new();
+    for s in stmts {
+        for s in prose_forms(s, &trial) {
+            let c = statement(&mut trial, &s, meaning(settings), &lines);
+            if let Some((reason, line, col)) = undeclared(&c) {
+                let off = offset_of(&note.source, line, col).unwrap_or(eq.range.start);
+                // `undeclared x_{11}`: the name as the TeX spells it here.
+                let reason = match (
+                    reason.strip_prefix("undeclared "),
+                    tex_name_at(&note.source, off),
+                ) {
+                    (Some(n), Some(t)) if t.starts_with(n) => format!("undeclared {t}"),
+                    _ => reason,
+                };
+                return Err((reason, off));
+            }
+            out.push(c);
+        }
+    }
+    *resolver = trial;
+    Ok(out)
+}
+
+/// The byte offset of 1-based `line`, `col` (in characters) in `source`.
+fn offset_of(source: &str, line: usize, col: usize) -> Option<usize> {
+    let start = if line <= 1 {
+        0
+    } else {
+        source.match_indices('\n').nth(line - 2)?.0 + 1
+    };
+    let rest = &source[start..];
+    Some(
+        start
+            + rest
+                .char_indices()
+                .nth(col - 1)
+                .map_or(rest.len(), |(i, _)| i),
+    )
+}
+
+/// A short, groupable reason for a parse error.
+fn reason_of(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown LaTeX command '") {
+        return rest.split('\'').next().unwrap_or(rest).to_string();
+    }
+    if message.starts_with("a claim needs a relation") {
+        return "no relation (not a statement)".to_string();
+    }
+    format!("does not read: {message}")
+}
+
+/// `undeclared x` when a statement uses a name nothing declared.
+fn undeclared(c: &CompiledStmt) -> Option<(String, usize, usize)> {
+    let mut errs: Vec<&Located> = Vec::new();
+    match &c.kind {
+        CompiledKind::Error(l) | CompiledKind::Define(Err(l)) | CompiledKind::Show(Err(l)) => {
+            errs.push(l)
+        }
+        CompiledKind::Claims(cs) => errs.extend(cs.iter().filter_map(|c| c.result.as_ref().err())),
+        _ => {}
+    }
+    errs.into_iter().find_map(|l| {
+        let m = l.message.as_str();
+        let quoted = |p: &str| {
+            m.find(p).map(|i| {
+                m[i + p.len()..]
+                    .split('\'')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+        };
+        if let Some(n) = quoted("unknown name '") {
+            Some((format!("undeclared {n}"), l.line, l.col))
+        } else {
+            quoted("unknown function '").map(|n| (format!("unknown function {n}"), l.line, l.col))
+        }
+    })
+}
+
+/// Lines that read as declarations of undeclared names get a `let` in
+/// front. With `only`, `None` unless every line is one.
+fn declarations(r: &Reading, resolver: &Resolver, only: bool) -> Option<Reading> {
+    let mut text = String::with_capacity(r.text.len() + 8);
+    let mut map = Vec::with_capacity(r.map.len() + 8);
+    let mut any = false;
+    let mut offset = 0;
+    for line in r.text.split_inclusive('\n') {
+        let body = line.trim();
+        let maybe = body.contains("\\in") || body.contains('∈') || body.contains("\\to");
+        let declares = maybe && {
+            let items = parser::parse_block(&format!("let {body}"));
+            items.len() == 1
+                && match &items[0] {
+                    Item::Stmt(Stmt {
+                        kind: StmtKind::Declare { names, .. },
+                        ..
+                    }) => names.iter().all(|n| !resolver.knows(&n.name)),
+                    Item::Stmt(Stmt {
+                        kind: StmtKind::FnDecl { name, .. },
+                        ..
+                    }) => !resolver.knows(&name.name),
+                    _ => false,
+                }
+        };
+        if declares {
+            any = true;
+            let lead = line.len() - line.trim_start().len();
+            let at = r.map.get(offset + lead).copied().unwrap_or(0);
+            text.push_str(&line[..lead]);
+            map.extend_from_slice(&r.map[offset..offset + lead]);
+            text.push_str("let ");
+            map.extend(std::iter::repeat_n(at, 4));
+            text.push_str(&line[lead..]);
+            map.extend_from_slice(&r.map[offset + lead..offset + line.len()]);
+        } else {
+            if only && !body.is_empty() {
+                return None;
+            }
+            text.push_str(line);
+            map.extend_from_slice(&r.map[offset..offset + line.len()]);
+        }
+        offset += line.len();
+    }
+    map.push(r.map.last().copied().unwrap_or(0));
+    (any || !only).then_some(Reading { text, map })
+}
+
+/// `f = E = …` with `f` (or a family `L_i`) undeclared: `let f = E`, then
+/// the rest of the chain `E = …` as a claim.
+fn prose_forms(s: Stmt, resolver: &Resolver) -> Vec<Stmt> {
+    let StmtKind::Claim { head, links } = &s.kind else {
+        return vec![s];
+    };
+    let Some(Link {
+        rel: Rel::Eq,
+        rhs: Rhs::Expr(first),
+        ..
+    }) = links.first()
+    else {
+        return vec![s];
+    };
+    let (name, indices) = match &head.kind {
+        ExprKind::Name(n) => (n.clone(), Vec::new()),
+        // A family `L_i = φ(Z_i)`, as the seed notes write it.
+        ExprKind::Subscript { base, subs } => match &base.kind {
+            ExprKind::Name(n) if subs.iter().all(|s| matches!(s, Sub::Letter(_))) => (
+                n.clone(),
+                subs.iter()
+                    .filter_map(|s| match s {
+                        Sub::Letter(i) => Some(i.clone()),
+                        Sub::Int(..) | Sub::Affine(_) => None,
+                    })
+                    .collect(),
+            ),
+            _ => return vec![s],
+        },
+        _ => return vec![s],
+    };
+    let taken = if indices.is_empty() {
+        resolver.knows_plain(&name.name)
+    } else {
+        resolver.knows(&name.name)
+    };
+    if taken || name.name.starts_with('d') && name.name.len() > 1 {
+        return vec![s];
+    }
+    let define = Stmt {
+        kind: StmtKind::Define {
+            name,
+            indices,
+            expr: first.clone(),
+        },
+        span: s.span,
+        label: if links.len() > 1 {
+            None
+        } else {
+            s.label.clone()
+        },
+    };
+    let mut out = vec![define];
+    if links.len() > 1 {
+        let end = s.span.end;
+        out.push(Stmt {
+            kind: StmtKind::Claim {
+                head: first.clone(),
+                links: links[1..].to_vec(),
+            },
+            span: Span::new(first.span.start, end),
+            label: s.label.clone(),
+        });
+    }
+    out
+}
+
+/// The name written at `off` with its subscript: `x_{11}`, `W_1`.
+fn tex_name_at(source: &str, off: usize) -> Option<String> {
+    let rest = source.get(off..)?;
+    let name_len = rest
+        .find(|c: char| !c.is_alphanumeric())
+        .unwrap_or(rest.len());
+    if name_len == 0 {
+        return None;
+    }
+    let mut end = name_len;
+    let after = &rest[end..];
+    if let Some(sub) = after.strip_prefix('_') {
+        if sub.starts_with('{') {
+            end += 1 + sub.find('}').map_or(0, |i| i + 1);
+        } else if let Some(c) = sub.chars().next().filter(|c| c.is_alphanumeric()) {
+            end += 1 + c.len_utf8();
+        }
+    }
+    let t = &rest[..end];
+    (t.len() <= 24 && !t.contains('\n')).then(|| t.to_string())
+}

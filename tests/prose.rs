@@ -1,0 +1,262 @@
+//! Prose display equations as claims (spec section 6), through the real binary.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+fn check(dir: &str) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+        .args(["check", dir, "--format", "json", "--no-cache"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn note<'a>(v: &'a Value, name: &str) -> &'a Value {
+    v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["path"].as_str().unwrap().ends_with(name))
+        .unwrap()
+}
+
+fn claim(n: &Value, line: u64) -> Vec<&Value> {
+    n["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["line"] == line)
+        .collect()
+}
+
+#[test]
+fn aligned_chain_rows_at_their_lines_with_the_planted_mistake_failing() {
+    let v = check("tests/fixtures/prose");
+    let n = note(&v, "chains.md");
+    // Row 1 (line 11): the definition `f = W x` from the previous equation is used.
+    assert_eq!(claim(n, 11)[0]["status"], "pass");
+    assert_eq!(claim(n, 11)[0]["col"], 12);
+    assert_eq!(claim(n, 12)[0]["status"], "pass");
+    assert_eq!(claim(n, 12)[0]["col"], 4);
+    let bad = claim(n, 13)[0];
+    assert_eq!(bad["status"], "fail");
+    assert_eq!(bad["source"], "latex");
+    // The diagnosis is its own field, apart from the message.
+    assert!(
+        bad["diagnosis"]
+            .as_str()
+            .unwrap()
+            .contains("Kronecker factors swapped"),
+        "{bad}"
+    );
+    // `% check: should-fail` on a wrong transpose.
+    assert_eq!(claim(n, 20)[0]["status"], "xfail");
+    // `% check` on an equation with no relation is an error at its line.
+    let e = claim(n, 34)[0];
+    assert_eq!(e["status"], "error");
+    assert!(e["message"].as_str().unwrap().contains("cannot be checked"));
+    // An unknown `% check` option is a clear error; the equation is still checked.
+    let opt = claim(n, 38);
+    assert!(opt.iter().any(|c| c["status"] == "pass"));
+    assert!(
+        opt.iter()
+            .any(|c| c["status"] == "error" && c["message"].as_str().unwrap().contains("bogus"))
+    );
+    let eq = &n["equations"];
+    assert_eq!(eq["display"], 7);
+    assert_eq!(eq["reasons"]["undeclared p_{11}"], 1);
+    assert_eq!(eq["reasons"]["\\int"], 1);
+}
+
+#[test]
+fn adapted_course_notes() {
+    let v = check("tests/fixtures/prose");
+    let n = note(&v, "study-hub-matrix-calculus.md");
+    // The three gradient identities of the original hold as written.
+    let passed: Vec<u64> = n["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "pass")
+        .map(|c| c["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(passed, vec![22, 26, 30]);
+    assert_eq!(n["equations"]["unchecked"], 1);
+    // Declarations and a definition from the prose; the rest is unchecked with reasons.
+    let n = note(&v, "basic-ml-dl-backprop.md");
+    assert_eq!(n["equations"]["display"], 7);
+    assert_eq!(n["equations"]["checked"], 4);
+    assert_eq!(n["equations"]["reasons"]["unknown function σ"], 1);
+    assert_eq!(
+        n["equations"]["reasons"]["no relation (not a statement)"],
+        1
+    );
+    assert_eq!(v["summary"]["equations"]["display"], 18);
+}
+
+#[test]
+fn latex_off_checks_no_equation() {
+    let dir = std::env::temp_dir().join("notecheck-prose-off");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/prose/chains.md"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("c.md"),
+        format!("---\ncheck:\n  latex: off\n---\n{src}"),
+    )
+    .unwrap();
+    let v = check(dir.to_str().unwrap());
+    let n = &v["notes"][0];
+    assert_eq!(n["equations"]["checked"], 0);
+    // Only the `% check` equations are still read (and they fail to check).
+    assert!(
+        n["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["status"] != "fail")
+    );
+}
+
+#[test]
+fn verbose_lists_unchecked_equations_and_a_coverage_line_ends_the_output() {
+    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+        .args(["check", "tests/fixtures/prose", "-v", "--no-cache"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("tests/fixtures/prose/chains.md:25: unchecked: undeclared p_{11}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("tests/fixtures/prose/chains.md:29: unchecked: \\int"),
+        "{text}"
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let n = lines.len();
+    assert!(
+        lines[n - 2].starts_with("equations: 18 display, 11 checked"),
+        "{text}"
+    );
+    assert!(lines[n - 1].ends_with("failed"), "{text}");
+    // The failing row is reported inside the math, with its LaTeX line.
+    assert!(text.contains("chains.md:13:4: fail"), "{text}");
+}
+
+#[test]
+fn the_seeds_own_equations() {
+    let v = check("tests/fixtures/prose-seed");
+    let n = note(&v, "seed-steps.md");
+    // The ill-formed Einstein step is an error on the seed's own line, named.
+    let step = claim(n, 9);
+    assert!(
+        step.iter()
+            .all(|c| c["status"] == "error" && c["label"] == "1c")
+    );
+    assert!(
+        step[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("index i appears 3 times")
+    );
+    // The aligned chain (1): one claim per row, at the column of its `&=`.
+    let chain = claim(n, 12);
+    assert_eq!(chain.len(), 3);
+    assert!(
+        chain
+            .iter()
+            .all(|c| c["status"] == "pass" && c["label"] == "1")
+    );
+    let src = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/prose-seed/seed-steps.md"),
+    )
+    .unwrap();
+    let line12: Vec<char> = src.lines().nth(11).unwrap().chars().collect();
+    for c in &chain {
+        let col = c["col"].as_u64().unwrap() as usize;
+        assert_eq!(line12[col - 1], '=', "{c}");
+    }
+    assert_eq!(claim(n, 14)[0]["status"], "pass");
+    // The seed's wrong shape, marked should-fail, is an expected failure.
+    let shape = claim(n, 23)[0];
+    assert_eq!(shape["status"], "xfail");
+    assert!(
+        shape["message"].as_str().unwrap().contains("60×2")
+            || shape["message"].as_str().unwrap().contains("×")
+    );
+}
+
+/// `notecheck check` of `args` in the crate's folder: (exit code, stdout).
+fn run(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+        .args(args)
+        .arg("--no-cache")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn equation_claims_carry_source_and_place_in_every_output_and_can_be_targeted() {
+    const NOTE: &str = "tests/fixtures/prose/chains.md";
+    // JSON: every claim of this note is a prose equation's.
+    let v = check(NOTE);
+    let claims = v["notes"][0]["claims"].as_array().unwrap();
+    assert!(claims.len() >= 5, "{v}");
+    assert!(claims.iter().all(|c| c["source"] == "latex"), "{v}");
+    // JUnit: the case of the planted mistake (line 13, the second display
+    // equation) names its equation and its source.
+    let (code, xml) = run(&["check", NOTE, "--format", "junit"]);
+    assert_eq!(code, 1);
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let prop = |case: roxmltree::Node, name: &str| {
+        case.descendants()
+            .find(|p| p.has_tag_name("property") && p.attribute("name") == Some(name))
+            .and_then(|p| p.attribute("value"))
+            .map(str::to_string)
+    };
+    let case = doc
+        .descendants()
+        .find(|c| c.has_tag_name("testcase") && prop(*c, "line").as_deref() == Some("13"))
+        .expect("a case at line 13");
+    assert_eq!(prop(case, "place").as_deref(), Some("#eq-2"));
+    assert_eq!(prop(case, "source").as_deref(), Some("latex"));
+    assert!(case.attribute("name").unwrap().starts_with("#eq-2 "));
+    assert!(case.children().any(|c| c.has_tag_name("failure")), "{xml}");
+    // GitHub: the annotation sits on the equation's line and names it.
+    let (_, gh) = run(&["check", NOTE, "--format", "github"]);
+    assert!(
+        gh.lines().any(|l| l.starts_with("::error file=")
+            && l.contains(",line=13,")
+            && l.contains("title=notecheck fail%3A #eq-2")),
+        "{gh}"
+    );
+    // Targeting a line of an equation reports that row's claim alone.
+    let (code, out) = run(&["check", &format!("{NOTE}:13"), "--format", "json"]);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let at: Vec<(u64, &str)> = v["notes"][0]["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["line"].as_u64().unwrap(), c["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(at, vec![(13, "fail")]);
+    let (code, _) = run(&["check", &format!("{NOTE}:12")]);
+    assert_eq!(code, 0, "the row above holds");
+}
