@@ -34,13 +34,17 @@ fn examples_dir() -> PathBuf {
 const EXPECTED: &[(&str, [u64; 5])] = &[
     ("claims.md", [18, 0, 0, 0, 0]),
     ("derivatives.md", [24, 0, 0, 1, 0]),
-    ("errors.md", [1, 0, 25, 0, 0]),
+    ("errors.md", [1, 0, 30, 0, 0]),
+    ("functions.md", [27, 0, 0, 3, 0]),
     ("expressions.md", [43, 0, 0, 0, 0]),
     ("getting-started.md", [4, 0, 0, 1, 0]),
     ("indices.md", [16, 0, 0, 0, 0]),
+    ("orders.md", [14, 0, 0, 4, 0]),
+    ("prose.md", [4, 0, 0, 1, 0]),
+    ("second-order.md", [14, 0, 0, 4, 0]),
     ("spaces.md", [24, 0, 0, 0, 0]),
     ("spellings.md", [14, 0, 0, 0, 0]),
-    ("verdicts.md", [0, 0, 0, 11, 0]),
+    ("verdicts.md", [0, 0, 0, 13, 0]),
     ("writing-notes.md", [4, 0, 0, 1, 0]),
 ];
 
