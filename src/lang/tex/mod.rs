@@ -388,6 +388,74 @@ impl Reader<'_> {
         Ok(j)
     }
 
+    /// Whether the factor list of an operator's operand ends at `k`: a
+    /// relation, `+`/`-`, punctuation, `&`, `\\`, a relation or spacing
+    /// command, a label, or an evaluation bar (`\big|`).
+    fn ends_term(&self, k: usize, end: usize) -> bool {
+        match self.b[k] {
+            b'=' | b'<' | b'>' | b'+' | b'-' | b'&' | b',' | b';' | b'.' | b'|' => true,
+            b'\\' => {
+                if self.b.get(k + 1) == Some(&b'\\') {
+                    return true;
+                }
+                let (name, j) = self.command_at(k, end);
+                const STOPS: &[&str] = &[
+                    "le",
+                    "leq",
+                    "ge",
+                    "geq",
+                    "lt",
+                    "gt",
+                    "ne",
+                    "neq",
+                    "approx",
+                    "in",
+                    "notin",
+                    "succ",
+                    "succeq",
+                    "prec",
+                    "preceq",
+                    "quad",
+                    "qquad",
+                    "text",
+                    "tag",
+                    "tag*",
+                    "label",
+                    "notag",
+                    "nonumber",
+                    "end",
+                    "mid",
+                    "vert",
+                    "cdots",
+                    "ldots",
+                    "iff",
+                    "implies",
+                    "to",
+                    "rightarrow",
+                    "Rightarrow",
+                    "equiv",
+                    "sim",
+                    "simeq",
+                    "cong",
+                    "pm",
+                    "mp",
+                ];
+                const BARS: &[&str] = &[
+                    "big", "Big", "bigg", "Bigg", "bigr", "Bigr", "biggr", "Biggr", "right",
+                ];
+                if STOPS.contains(&name) {
+                    return true;
+                }
+                if BARS.contains(&name) {
+                    let n = self.skip_ws(j, end);
+                    return self.b.get(n) == Some(&b'|') || self.src[n..end].starts_with("\\vert");
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+
     /// After the opening bracket at `i`: the end past its match (`\right)` too).
     fn balanced(&self, i: usize, end: usize) -> R<usize> {
         let mut depth = 0i32;
@@ -722,8 +790,21 @@ impl Reader<'_> {
                     } else {
                         den
                     };
+                    // The operator applies to the whole product after it
+                    // (`\frac{\partial}{\partial w} w^T w` is ∂(w^T w)/∂w),
+                    // up to a relation, a sum, a row or column break.
                     let y_start = self.skip_ws(after_d, end);
-                    let y_end = self.atom_end(y_start, end)?;
+                    let mut y_end = self.atom_end(y_start, end)?;
+                    loop {
+                        let k = self.skip_ws(y_end, end);
+                        if k >= end || self.ends_term(k, end) {
+                            break;
+                        }
+                        match self.atom_end(k, end) {
+                            Ok(e) if e > k => y_end = e,
+                            _ => break,
+                        }
+                    }
                     self.emit_name("\\frac{\\partial ", i);
                     self.emit("(", y_start);
                     self.seq(y_start, y_end, mode)?;

@@ -115,6 +115,12 @@ fn operator_form() {
             .trim(),
         "\\frac{\\partial ((x^T x))}{\\partial x} = 2 x"
     );
+    // Without parentheses the operator takes the whole product after it,
+    // up to the relation (not only the next factor).
+    let t = text("\\frac{\\partial}{\\partial \\mathbf w} \\mathbf w^T \\mathbf w = 2 \\mathbf w");
+    assert!(t.contains("(w^T w)"), "{t}");
+    let t = text("\\frac{\\partial}{\\partial x} x^T A x + c = d");
+    assert!(t.contains("(x^T A x)") && t.contains("+ c"), "{t}");
 }
 
 #[test]
