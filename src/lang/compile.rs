@@ -88,6 +88,9 @@ pub(super) struct Lines<'a> {
     pub first_line: usize,
     /// For an equation: its reading, and where its TeX starts in the note.
     pub tex: Option<TexPlace<'a>>,
+    /// Indentation each body line lost against its file line (see
+    /// `CheckBlock::body_indent`).
+    pub indent: &'a [usize],
     /// Byte offsets of the body's `\n`s, so that a position costs a binary
     /// search, not a scan (a block of many statements stays linear); empty
     /// when not computed (a short equation), then the body is scanned.
@@ -104,10 +107,11 @@ pub(super) struct TexPlace<'a> {
 
 impl<'a> Lines<'a> {
     /// The lines of a check block's body starting at file line `first_line`.
-    fn new(body: &'a str, first_line: usize) -> Lines<'a> {
+    fn new(body: &'a str, first_line: usize, indent: &'a [usize]) -> Lines<'a> {
         Lines {
             body,
             first_line,
+            indent,
             tex: None,
             newlines: body.match_indices('\n').map(|(i, _)| i).collect(),
         }
@@ -133,7 +137,8 @@ impl<'a> Lines<'a> {
             .body
             .get(start.min(offset)..offset)
             .map_or(0, |s| s.chars().count())
-            + 1;
+            + 1
+            + self.indent.get(k).copied().unwrap_or(0);
         (line, col)
     }
     pub(super) fn locate(&self, span: Span, message: String) -> Located {
@@ -259,7 +264,7 @@ pub fn compile(
             layout: settings.layout,
             einstein: settings.einstein,
         };
-        let lines = Lines::new(&block.body, block.body_line);
+        let lines = Lines::new(&block.body, block.body_line, &block.body_indent);
         let mut stmts = Vec::new();
         resolver.source = block.body.clone();
         for item in parser::parse_block(&block.body) {

@@ -92,6 +92,7 @@ pub(crate) fn inline(note: &Note, m: &InlineMath, base: &CheckSettings, resolver
     };
     let items = parser::parse_block(&reading.text);
     let lines = Lines {
+        indent: &[],
         body: &reading.text,
         first_line: 1,
         tex: Some(TexPlace {
@@ -156,6 +157,7 @@ fn read_equation(
     }
     let (first_line0, _) = crate::note::line_col(&note.source, eq.tex_start);
     let lines = Lines {
+        indent: &[],
         body: &reading.text,
         first_line: first_line0 + 1,
         tex: Some(TexPlace {

@@ -234,6 +234,24 @@ fn finish(source: &str, o: Open, end: usize, index: usize) -> CheckBlock {
     if !body.is_empty() && !body.ends_with('\n') {
         body.push('\n');
     }
+    // Each body line is the tail of its file line: what it lost in front is
+    // the list item's (or the fence's) indentation.
+    let first = source[o.start.min(source.len())..]
+        .find('\n')
+        .map_or(source.len(), |k| o.start + k + 1);
+    let body_indent: Vec<usize> = source[first.min(source.len())..]
+        .split('\n')
+        .zip(body.lines())
+        .map(|(f, b)| {
+            let f = f.trim_end_matches('\r');
+            f.chars().count().saturating_sub(b.chars().count())
+        })
+        .collect();
+    let body_indent = if body_indent.iter().all(|&k| k == 0) {
+        Vec::new()
+    } else {
+        body_indent
+    };
     CheckBlock {
         index,
         id: opts.id,
@@ -244,6 +262,7 @@ fn finish(source: &str, o: Open, end: usize, index: usize) -> CheckBlock {
         errors,
         body,
         body_line: o.fence_line + 1,
+        body_indent,
         fence_line: o.fence_line,
         range: o.start..end.max(o.start),
     }

@@ -84,6 +84,10 @@ pub struct CheckBlock {
     pub body: String,
     /// 1-based file line of the first body line.
     pub body_line: usize,
+    /// Characters of indentation each body line lost against its file line
+    /// (a block inside a list item), so that columns are the file's; empty
+    /// when none.
+    pub body_indent: Vec<usize>,
     /// 1-based file line of the opening fence.
     pub fence_line: usize,
     /// Byte range of the whole fenced block (fences included) in `source`.

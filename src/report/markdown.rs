@@ -792,6 +792,7 @@ mod tests {
             };
             blocks.push(CheckBlock {
                 index: blocks.len(),
+                body_indent: Vec::new(),
                 id: None,
                 should_fail: false,
                 hide: false,

@@ -49,6 +49,7 @@ pub(super) fn make_note(path: &str, rel: &str, source: &str, title: &str) -> Not
         let line_of = |off: usize| source[..off].matches('\n').count() + 1;
         blocks.push(CheckBlock {
             index: blocks.len(),
+            body_indent: Vec::new(),
             id: words
                 .iter()
                 .find_map(|w| w.strip_prefix('#'))
