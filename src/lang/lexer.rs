@@ -609,17 +609,21 @@ impl<'a> Lexer<'a> {
     }
 }
 
+/// Whether `body` is a label's text: `digits[.digits…][letters]` (`1c`, `2.2`).
+pub(crate) fn is_label(body: &str) -> bool {
+    let numeric = body.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    !numeric.is_empty()
+        && numeric
+            .split('.')
+            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()))
+}
+
 /// Length of a label `(digits[.digits…][letters])` at the start of `s`,
 /// when whitespace, a spacing command or the end of the text follows it.
 fn label_len(s: &str) -> Option<usize> {
     let inner = s.strip_prefix('(')?;
     let close = inner.find(')')?;
-    let body = &inner[..close];
-    let numeric = body.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let well_formed = !numeric.is_empty()
-        && numeric
-            .split('.')
-            .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()));
+    let well_formed = is_label(&inner[..close]);
     let after = &inner[close + 1..];
     let separated = after.chars().next().is_none_or(char::is_whitespace)
         || ["\\quad", "\\qquad", "\\,", "\\;", "\\:"]

@@ -245,7 +245,11 @@ impl Reader<'_> {
             self.text.pop();
             self.map.pop();
         }
-        if let Some((label, tag_at)) = self.row_tag.take() {
+        // A `\tag` that is not a label of the language (`\tag{ridge}`) is
+        // only typeset: the row is checked without a label.
+        if let Some((label, tag_at)) = self.row_tag.take()
+            && crate::lang::lexer::is_label(&label)
+        {
             let row = self.text[self.row_start..].trim_start();
             let continues =
                 row.starts_with(['=', '≈', '≠', '<', '>', '≤', '≥']) || row.starts_with("\\approx");

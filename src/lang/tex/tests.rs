@@ -350,3 +350,10 @@ fn every_environment_and_spelling_of_section_6() {
     assert_eq!(rows("\\Big( W \\bigr) \\; \\qquad \\! x"), ["( W ) x"]);
     assert_eq!(rows("\\mathit{Wx} \\tag*{3}"), ["(3) W x"]);
 }
+
+#[test]
+fn a_word_tag_is_only_typeset() {
+    let t = text("f = W x \\tag{ridge}");
+    assert!(!t.contains("ridge"), "{t}");
+    assert!(text("f = W x \\tag{2a}").contains("(2a)"));
+}
