@@ -148,6 +148,7 @@ pub(crate) fn render_body_with(
         .into_offset_iter()
         .map(|(ev, r)| (mark_user_html(ev, safe), r))
         .peekable();
+    let mut in_para = false;
     while let Some((ev, range)) = iter.next() {
         let is_first = std::mem::replace(&mut first_event, false);
         let at = start + range.start;
@@ -171,6 +172,11 @@ pub(crate) fn render_body_with(
                 _ => {}
             }
         }
+        match &ev {
+            Event::Start(Tag::Paragraph) => in_para = true,
+            Event::End(TagEnd::Paragraph) => in_para = false,
+            _ => {}
+        }
         match ev {
             Event::InlineMath(tex) => {
                 // In a table cell the parser reads `\|` as an escaped pipe;
@@ -187,7 +193,13 @@ pub(crate) fn render_body_with(
                 let html = match equation_at(at) {
                     Some(e) => {
                         let m = math.render(&e.tex, true, e.range.start);
-                        render_equation(e.index, &m).unwrap_or(m)
+                        match render_equation(e.index, &m) {
+                            // A `<div>` cannot stand in a paragraph (`$$` that
+                            // does not open a line): close it around the equation.
+                            Some(div) if in_para => format!("</p>\n{div}\n<p>"),
+                            Some(div) => div,
+                            None => m,
+                        }
                     }
                     None => math.render(&tex, true, at),
                 };
@@ -994,6 +1006,26 @@ mod display_math_tests {
             raw.contains("id=\"eq-1\"") && raw.contains("id=\"eq-2\""),
             "{raw}"
         );
+    }
+
+    #[test]
+    fn an_equation_inside_a_paragraph_closes_the_paragraph_around_it() {
+        let src = "Some text $$a = a$$ and more.\n";
+        let n = crate::note::parse_note("t.md".into(), "t.md".into(), src.to_string());
+        assert_eq!(n.equations.len(), 1);
+        let badge = |i: usize, m: &str| {
+            Some(format!(
+                "<div class=\"equation\" id=\"eq-{}\">{m}</div>",
+                i + 1
+            ))
+        };
+        let h = render_body(&n, &|_| String::new(), &badge, None, false).html;
+        assert!(!h.contains("<p><div"), "{h}");
+        assert!(
+            h.contains("<p>Some text </p>\n<div class=\"equation\""),
+            "{h}"
+        );
+        assert!(h.contains("</div>\n<p> and more.</p>"), "{h}");
     }
 
     #[test]
