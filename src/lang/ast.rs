@@ -7,24 +7,7 @@
 //! [`crate::lang::resolve`].
 
 /// Byte range `start..end` in the check block's body text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-}
-
-impl Span {
-    pub fn new(start: usize, end: usize) -> Span {
-        Span { start, end }
-    }
-    /// The smallest span covering both.
-    pub fn to(self, other: Span) -> Span {
-        Span {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
-    }
-}
+pub use crate::diag::Span;
 
 /// A name as written, normalised (`\mathbf{W}` → `W`, `\phi` → `φ`).
 #[derive(Clone, Debug, PartialEq)]

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::CheckSettings;
+use crate::diag::LineIndex;
 use crate::lang::ast::{self, Item, Rhs, Span, StmtKind};
 use crate::lang::ir::{Claim, Expr, Program};
 use crate::lang::prose;
@@ -84,17 +85,15 @@ pub struct CompiledNote {
 /// Maps byte offsets of a block body (or of an equation's claim text) to
 /// file lines and columns.
 pub(super) struct Lines<'a> {
-    pub body: &'a str,
+    /// The body's line index (a binary search per position, so that a
+    /// block of many statements stays linear).
+    pub index: LineIndex<'a>,
     pub first_line: usize,
     /// For an equation: its reading, and where its TeX starts in the note.
     pub tex: Option<TexPlace<'a>>,
     /// Indentation each body line lost against its file line (see
     /// `CheckBlock::body_indent`).
     pub indent: &'a [usize],
-    /// Byte offsets of the body's `\n`s, so that a position costs a binary
-    /// search, not a scan (a block of many statements stays linear); empty
-    /// when not computed (a short equation), then the body is scanned.
-    pub newlines: Vec<usize>,
 }
 
 /// Where an equation's claim text comes from in the note.
@@ -102,44 +101,34 @@ pub(super) struct TexPlace<'a> {
     pub reading: &'a crate::lang::tex::Reading,
     /// Byte offset of the TeX in the note's source.
     pub start: usize,
-    pub source: &'a str,
+    /// The note's source, indexed.
+    pub source: &'a LineIndex<'a>,
 }
 
 impl<'a> Lines<'a> {
     /// The lines of a check block's body starting at file line `first_line`.
     fn new(body: &'a str, first_line: usize, indent: &'a [usize]) -> Lines<'a> {
         Lines {
-            body,
+            index: LineIndex::new(body),
             first_line,
             indent,
             tex: None,
-            newlines: body.match_indices('\n').map(|(i, _)| i).collect(),
         }
+    }
+
+    fn body(&self) -> &'a str {
+        self.index.text()
     }
 
     pub(super) fn at(&self, offset: usize) -> (usize, usize) {
         if let Some(t) = &self.tex {
-            let abs = t.start + t.reading.tex_offset(offset);
-            let (line0, col) = crate::note::line_col(t.source, abs);
-            return (line0 + 1, col);
+            return t.source.line_col(t.start + t.reading.tex_offset(offset));
         }
-        let offset = offset.min(self.body.len());
-        let (k, start) = if self.newlines.is_empty() {
-            let before = self.body.get(..offset).unwrap_or(self.body);
-            let start = before.rfind('\n').map_or(0, |p| p + 1);
-            (before.matches('\n').count(), start)
-        } else {
-            let k = self.newlines.partition_point(|&n| n < offset);
-            (k, if k == 0 { 0 } else { self.newlines[k - 1] + 1 })
-        };
-        let line = self.first_line + k;
-        let col = self
-            .body
-            .get(start.min(offset)..offset)
-            .map_or(0, |s| s.chars().count())
-            + 1
-            + self.indent.get(k).copied().unwrap_or(0);
-        (line, col)
+        let (k, col) = self.index.line_col0(offset);
+        (
+            self.first_line + k,
+            col + self.indent.get(k).copied().unwrap_or(0),
+        )
     }
     pub(super) fn locate(&self, span: Span, message: String) -> Located {
         let (line, col) = self.at(span.start);
@@ -150,9 +139,9 @@ impl<'a> Lines<'a> {
     /// LaTeX spellings shown as symbols.
     fn text(&self, span: Span) -> String {
         if self.tex.is_some() {
-            return readable(self.body.get(span.start..span.end).unwrap_or("").trim());
+            return readable(self.body().get(span.start..span.end).unwrap_or("").trim());
         }
-        strip_comments(self.body.get(span.start..span.end).unwrap_or(""))
+        strip_comments(self.body().get(span.start..span.end).unwrap_or(""))
     }
 }
 

@@ -14,6 +14,7 @@
 //! equation is unchecked, with a short reason for the coverage report.
 
 use crate::config::{CheckSettings, Latex};
+use crate::diag::LineIndex;
 use crate::lang::ast::{ExprKind, Item, Link, Rel, Rhs, Span, Stmt, StmtKind, Sub};
 use crate::lang::compile::{
     CompiledEquation, CompiledKind, CompiledStmt, Lines, Located, TexPlace, statement,
@@ -91,16 +92,16 @@ pub(crate) fn inline(note: &Note, m: &InlineMath, base: &CheckSettings, resolver
         return;
     };
     let items = parser::parse_block(&reading.text);
+    let note_lines = LineIndex::new(&note.source);
     let lines = Lines {
         indent: &[],
-        body: &reading.text,
+        index: LineIndex::new(&reading.text),
         first_line: 1,
         tex: Some(TexPlace {
             reading: &reading,
             start: m.tex_start,
-            source: &note.source,
+            source: &note_lines,
         }),
-        newlines: Vec::new(),
     };
     let mut trial = resolver.clone();
     trial.source = reading.text.clone();
@@ -155,17 +156,17 @@ fn read_equation(
     if stmts.is_empty() {
         return Err(("no statement".to_string(), eq.range.start));
     }
-    let (first_line0, _) = crate::note::line_col(&note.source, eq.tex_start);
+    let note_lines = LineIndex::new(&note.source);
+    let (first_line0, _) = note_lines.line_col0(eq.tex_start);
     let lines = Lines {
         indent: &[],
-        body: &reading.text,
+        index: LineIndex::new(&reading.text),
         first_line: first_line0 + 1,
         tex: Some(TexPlace {
             reading: &reading,
             start: eq.tex_start,
-            source: &note.source,
+            source: &note_lines,
         }),
-        newlines: Vec::new(),
     };
     let mut trial = resolver.clone();
     trial.source = reading.text.clone();
