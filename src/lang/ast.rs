@@ -7,7 +7,7 @@
 //! [`crate::lang::resolve`].
 
 /// Byte range `start..end` in the check block's body text.
-pub use crate::diag::Span;
+pub use crate::diag::{Diagnostic, Span};
 
 /// A name as written, normalised (`\mathbf{W}` → `W`, `\phi` → `φ`).
 #[derive(Clone, Debug, PartialEq)]
@@ -308,18 +308,11 @@ pub struct Index {
     pub span: Span,
 }
 
-/// A parse error: where, and what went wrong, in words for the note's author.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ParseError {
-    pub span: Span,
-    pub message: String,
-}
-
 /// What the parser returns for a block: the statements it could parse and
 /// one error per statement it could not (parsing resumes at the next one).
 /// `items` is in source order; each is a statement or an error.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
     Stmt(Stmt),
-    Error(ParseError),
+    Error(Diagnostic),
 }
