@@ -791,14 +791,13 @@ impl Resolver {
             } else {
                 ("operand", "operand")
             };
-            err(
+            let (ls, rs) = (l.shape.subst(u), r.shape.subst(u));
+            Err(Diagnostic::error(
                 op_span,
-                format!(
-                    "shape mismatch in {what}: the left {a} is {}, the right {b} is {}",
-                    l.shape.subst(u),
-                    r.shape.subst(u)
-                ),
+                format!("shape mismatch in {what}: the left {a} is {ls}, the right {b} is {rs}"),
             )
+            .with_label(l.span, format!("left {a} is {ls}"))
+            .with_label(r.span, format!("right {b} is {rs}")))
         };
         let shape = match op {
             BinOp::Mul => {
