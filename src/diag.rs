@@ -9,7 +9,9 @@
 
 /// Byte range `start..end` in the text a diagnostic was found in (a check
 /// block's body, a statement, the note's source).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Span {
     pub start: usize,
     pub end: usize,
@@ -38,7 +40,7 @@ pub enum Severity {
 }
 
 /// A secondary place attached to a diagnostic ("left factor is m×n").
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Label {
     pub span: Span,
     pub text: String,
@@ -138,6 +140,19 @@ impl<'a> LineIndex<'a> {
         (line + 1, col)
     }
 
+    /// Byte offset of 1-based `line` and 1-based character column `col`
+    /// (clamped to the line and the text).
+    pub fn offset_of(&self, line: usize, col: usize) -> usize {
+        let start = self.line_start(line.saturating_sub(1));
+        let end = self.line_start(line).min(self.text.len());
+        let rest = &self.text[start.min(end)..end];
+        start
+            + rest
+                .char_indices()
+                .nth(col.saturating_sub(1))
+                .map_or(rest.len(), |(i, _)| i)
+    }
+
     /// Byte offset where 0-based line `line` starts (the end of the text
     /// past the last line).
     pub fn line_start(&self, line: usize) -> usize {
@@ -166,6 +181,10 @@ mod tests {
         assert_eq!(ix.line_col0(8), (3, 1));
         assert_eq!(ix.line_start(1), 3);
         assert_eq!(ix.line_start(9), 9);
+        assert_eq!(ix.offset_of(2, 2), 4);
+        assert_eq!(ix.offset_of(2, 3), 6);
+        assert_eq!(ix.offset_of(4, 1), 8);
+        assert_eq!(ix.offset_of(9, 9), 9);
     }
 
     #[test]
