@@ -344,3 +344,58 @@ pub fn unchecked_list(notes: &[CheckedNote<'_>]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::verdict::ClaimSource;
+    use crate::diag::{Diagnostic, Span};
+
+    fn error_at(line: usize, col: usize, d: &Diagnostic) -> ClaimResult {
+        ClaimResult {
+            line,
+            col,
+            block: None,
+            label: None,
+            text: String::new(),
+            source: ClaimSource::Check,
+            latex: None,
+            status: Status::Error,
+            message: Some(d.message.clone()),
+            max_abs_err: None,
+            rel_err: None,
+            evidence: None,
+            compared: None,
+            figure: None,
+            span: None,
+            labels: Vec::new(),
+            help: None,
+        }
+        .placed(d)
+    }
+
+    #[test]
+    fn a_snippet_underlines_the_span_labels_both_sides_and_shows_help() {
+        let source = "# T\n\n```check\nA W = W A\n```\n";
+        let at = source.find("A W").unwrap();
+        let d = Diagnostic::error(Span::new(at + 1, at + 2), "shape mismatch")
+            .with_label(Span::new(at, at + 1), "left factor is n×m")
+            .with_label(Span::new(at + 2, at + 3), "right factor is n×n")
+            .with_help("transpose W");
+        let index = LineIndex::new(source);
+        let shown = snippet(&index, &error_at(4, 2, &d), false).unwrap();
+        assert_eq!(
+            shown,
+            "  |\n4 | A W = W A\n  | -^- right factor is n×n\n  | |\n  | left factor is n×m\n  |\n  = help: transpose W"
+        );
+        // A whole claim is underlined, not one caret.
+        let claim = Diagnostic::error(Span::new(at, at + 9), "the sides differ");
+        let shown = snippet(&index, &error_at(4, 5, &claim), false).unwrap();
+        assert!(shown.contains("4 | A W = W A\n  | ^^^^^^^^^"), "{shown}");
+        // A control character in the line: no snippet (the caret excerpt
+        // shows it made visible).
+        let bad = "x\u{1b}[2J = y\n";
+        let d = Diagnostic::error(Span::new(0, 1), "unknown name 'x'");
+        assert!(snippet(&LineIndex::new(bad), &error_at(1, 1, &d), false).is_none());
+    }
+}
