@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod check;
 pub mod config;
+pub mod diag;
 pub mod eval;
 pub mod init;
 pub mod lang;
@@ -17,3 +18,5 @@ pub mod pipeline;
 pub mod report;
 pub mod serve;
 pub mod target;
+
+pub use diag::{Diagnostic, Label, LineIndex, Severity, Span};

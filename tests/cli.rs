@@ -190,7 +190,7 @@ fn human_output_points_into_the_note_and_ends_with_counts() {
         text.contains("tests/fixtures/broken/broken.md:14:7: error"),
         "{text}"
     );
-    assert!(text.contains(" 14 | W x = Wx"), "{text}");
+    assert!(text.contains("\n14 | W x = Wx\n   |       ^^\n"), "{text}");
     assert!(text.trim_end().ends_with("3 passed, 4 failed"), "{text}");
 }
 

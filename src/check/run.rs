@@ -117,8 +117,9 @@ pub fn check_note(
                 .errors
                 .iter()
                 .map(|l| {
-                    let mut c = error_claim(l.line, l.col, None, None, "", l.message.clone());
+                    let mut c = error_claim(l.line, l.col, None, None, "", l.message().to_string());
                     c.source = ClaimSource::Latex;
+                    c.place(&l.diag);
                     c
                 })
                 .collect(),
@@ -223,6 +224,7 @@ fn check_stmts(
                             timed_out(&mut r);
                             r.line = c.line;
                             r.col = c.col;
+                            r.span = Some(c.span);
                             r.text = c.text.clone();
                             r.latex = c.latex.clone();
                             r
@@ -349,6 +351,9 @@ fn error_claim(
         evidence: None,
         compared: None,
         figure: None,
+        span: None,
+        labels: Vec::new(),
+        help: None,
     }
 }
 
@@ -472,8 +477,9 @@ impl Ctx<'_> {
             self.block.clone(),
             self.label.clone(),
             text,
-            l.message.clone(),
+            l.message().to_string(),
         )
+        .placed(&l.diag)
     }
 
     fn trial(&self, t: u32) -> Trial<'_> {
@@ -544,6 +550,9 @@ impl Ctx<'_> {
             evidence: None,
             compared: None,
             figure: None,
+            span: None,
+            labels: Vec::new(),
+            help: None,
         }
     }
 

@@ -194,6 +194,30 @@ pub struct ClaimResult {
     /// Figures of a derivative claim: from the trial of the evidence when
     /// the claim fails, else from the first trial.
     pub figure: Option<DerivativeFigure>,
+    /// Byte range in the note's source of the claim, or of what its error
+    /// is about (underlined in the terminal; no other output shows it).
+    #[serde(default)]
+    pub span: Option<crate::diag::Span>,
+    /// An error's secondary labels (spans in the note's source).
+    #[serde(default)]
+    pub labels: Vec<crate::diag::Label>,
+    /// An error's help line.
+    #[serde(default)]
+    pub help: Option<String>,
+}
+
+impl ClaimResult {
+    /// Takes the span, labels and help of the diagnostic it reports.
+    pub fn place(&mut self, d: &crate::diag::Diagnostic) {
+        self.span = Some(d.span);
+        self.labels = d.labels.clone();
+        self.help = d.help.clone();
+    }
+    /// [`ClaimResult::place`], by value.
+    pub fn placed(mut self, d: &crate::diag::Diagnostic) -> ClaimResult {
+        self.place(d);
+        self
+    }
 }
 
 /// Data for a derivative claim's figures, from one trial.

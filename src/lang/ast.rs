@@ -7,24 +7,7 @@
 //! [`crate::lang::resolve`].
 
 /// Byte range `start..end` in the check block's body text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-}
-
-impl Span {
-    pub fn new(start: usize, end: usize) -> Span {
-        Span { start, end }
-    }
-    /// The smallest span covering both.
-    pub fn to(self, other: Span) -> Span {
-        Span {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
-    }
-}
+pub use crate::diag::{Diagnostic, Span};
 
 /// A name as written, normalised (`\mathbf{W}` → `W`, `\phi` → `φ`).
 #[derive(Clone, Debug, PartialEq)]
@@ -325,18 +308,11 @@ pub struct Index {
     pub span: Span,
 }
 
-/// A parse error: where, and what went wrong, in words for the note's author.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ParseError {
-    pub span: Span,
-    pub message: String,
-}
-
 /// What the parser returns for a block: the statements it could parse and
 /// one error per statement it could not (parsing resumes at the next one).
 /// `items` is in source order; each is a statement or an error.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
     Stmt(Stmt),
-    Error(ParseError),
+    Error(Diagnostic),
 }

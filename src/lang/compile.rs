@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::CheckSettings;
+use crate::diag::{Diagnostic, LineIndex};
 use crate::lang::ast::{self, Item, Rhs, Span, StmtKind};
 use crate::lang::ir::{Claim, Expr, Program};
 use crate::lang::prose;
@@ -11,18 +12,29 @@ use crate::lang::resolve::{Meaning, Resolved, Resolver};
 use crate::lang::{latex, parser};
 use crate::note::Note;
 
-/// A message at a 1-based file line and column.
+/// A [`Diagnostic`] placed in the note: its spans are byte ranges of the
+/// note's source, `line` and `col` (1-based, characters) where its span
+/// starts (for a check block inside a list item, counting the indentation
+/// the block's body lost; for a prose equation, through the TeX reading).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Located {
     pub line: usize,
     pub col: usize,
-    pub message: String,
+    pub diag: Diagnostic,
+}
+
+impl Located {
+    pub fn message(&self) -> &str {
+        &self.diag.message
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct CompiledClaim {
     pub line: usize,
     pub col: usize,
+    /// Byte range of `lhs rel rhs` in the note's source.
+    pub span: Span,
     /// Source text `lhs rel rhs`.
     pub text: String,
     pub latex: Option<String>,
@@ -84,17 +96,17 @@ pub struct CompiledNote {
 /// Maps byte offsets of a block body (or of an equation's claim text) to
 /// file lines and columns.
 pub(super) struct Lines<'a> {
-    pub body: &'a str,
+    /// The body's line index (a binary search per position, so that a
+    /// block of many statements stays linear).
+    pub index: LineIndex<'a>,
     pub first_line: usize,
     /// For an equation: its reading, and where its TeX starts in the note.
     pub tex: Option<TexPlace<'a>>,
     /// Indentation each body line lost against its file line (see
     /// `CheckBlock::body_indent`).
     pub indent: &'a [usize],
-    /// Byte offsets of the body's `\n`s, so that a position costs a binary
-    /// search, not a scan (a block of many statements stays linear); empty
-    /// when not computed (a short equation), then the body is scanned.
-    pub newlines: Vec<usize>,
+    /// The note's source, indexed (to place spans in it).
+    pub file: &'a LineIndex<'a>,
 }
 
 /// Where an equation's claim text comes from in the note.
@@ -102,57 +114,90 @@ pub(super) struct TexPlace<'a> {
     pub reading: &'a crate::lang::tex::Reading,
     /// Byte offset of the TeX in the note's source.
     pub start: usize,
-    pub source: &'a str,
+    /// The note's source, indexed.
+    pub source: &'a LineIndex<'a>,
 }
 
 impl<'a> Lines<'a> {
     /// The lines of a check block's body starting at file line `first_line`.
-    fn new(body: &'a str, first_line: usize, indent: &'a [usize]) -> Lines<'a> {
+    fn new(
+        body: &'a str,
+        first_line: usize,
+        indent: &'a [usize],
+        file: &'a LineIndex<'a>,
+    ) -> Lines<'a> {
         Lines {
-            body,
+            index: LineIndex::new(body),
             first_line,
             indent,
             tex: None,
-            newlines: body.match_indices('\n').map(|(i, _)| i).collect(),
+            file,
         }
+    }
+
+    /// Byte offset in the note's source of byte `offset` of the body (a
+    /// body line is the tail of its file line).
+    pub(super) fn source_offset(&self, offset: usize) -> usize {
+        if let Some(t) = &self.tex {
+            return t.start + t.reading.tex_offset(offset);
+        }
+        let body = self.body();
+        let (k, _) = self.index.line_col0(offset);
+        let mut offset = offset.min(body.len());
+        while !body.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let bs = self.index.line_start(k);
+        let file_line = (self.first_line + k).saturating_sub(1);
+        let fs = self.file.line_start(file_line);
+        let src = self.file.text();
+        let fe = self.file.line_start(file_line + 1).min(src.len());
+        let ftext = src[fs.min(fe)..fe]
+            .trim_end_matches('\n')
+            .trim_end_matches('\r');
+        let be = self.index.line_start(k + 1).min(body.len());
+        let btext = body[bs.min(be)..be].trim_end_matches('\n');
+        let lost = if bs < body.len() {
+            ftext.len().saturating_sub(btext.len())
+        } else {
+            0
+        };
+        (fs + lost + (offset - bs.min(offset))).min(src.len())
+    }
+
+    fn body(&self) -> &'a str {
+        self.index.text()
     }
 
     pub(super) fn at(&self, offset: usize) -> (usize, usize) {
         if let Some(t) = &self.tex {
-            let abs = t.start + t.reading.tex_offset(offset);
-            let (line0, col) = crate::note::line_col(t.source, abs);
-            return (line0 + 1, col);
+            return t.source.line_col(t.start + t.reading.tex_offset(offset));
         }
-        let offset = offset.min(self.body.len());
-        let (k, start) = if self.newlines.is_empty() {
-            let before = self.body.get(..offset).unwrap_or(self.body);
-            let start = before.rfind('\n').map_or(0, |p| p + 1);
-            (before.matches('\n').count(), start)
-        } else {
-            let k = self.newlines.partition_point(|&n| n < offset);
-            (k, if k == 0 { 0 } else { self.newlines[k - 1] + 1 })
-        };
-        let line = self.first_line + k;
-        let col = self
-            .body
-            .get(start.min(offset)..offset)
-            .map_or(0, |s| s.chars().count())
-            + 1
-            + self.indent.get(k).copied().unwrap_or(0);
-        (line, col)
+        let (k, col) = self.index.line_col0(offset);
+        (
+            self.first_line + k,
+            col + self.indent.get(k).copied().unwrap_or(0),
+        )
     }
-    pub(super) fn locate(&self, span: Span, message: String) -> Located {
-        let (line, col) = self.at(span.start);
-        Located { line, col, message }
+    /// A diagnostic of the body placed in the note.
+    pub(super) fn locate(&self, d: Diagnostic) -> Located {
+        let (line, col) = self.at(d.span.start);
+        let place = |s: Span| Span::new(self.source_offset(s.start), self.source_offset(s.end));
+        let mut diag = d;
+        diag.span = place(diag.span);
+        for l in &mut diag.labels {
+            l.span = place(l.span);
+        }
+        Located { line, col, diag }
     }
     /// The source text of `span`, without `#` comments (a chain's
     /// continuation lines may carry them); a prose equation's with its
     /// LaTeX spellings shown as symbols.
     fn text(&self, span: Span) -> String {
         if self.tex.is_some() {
-            return readable(self.body.get(span.start..span.end).unwrap_or("").trim());
+            return readable(self.body().get(span.start..span.end).unwrap_or("").trim());
         }
-        strip_comments(self.body.get(span.start..span.end).unwrap_or(""))
+        strip_comments(self.body().get(span.start..span.end).unwrap_or(""))
     }
 }
 
@@ -214,6 +259,7 @@ pub fn compile(
     fixed_dims: &BTreeMap<String, u64>,
 ) -> CompiledNote {
     let mut resolver = Resolver::new(fixed_dims.keys().cloned().collect());
+    let note_lines = LineIndex::new(&note.source);
     let mut blocks = Vec::new();
     let mut equations = Vec::new();
     // Document order: check blocks, display equations, inline declarations.
@@ -264,13 +310,18 @@ pub fn compile(
             layout: settings.layout,
             einstein: settings.einstein,
         };
-        let lines = Lines::new(&block.body, block.body_line, &block.body_indent);
+        let lines = Lines::new(
+            &block.body,
+            block.body_line,
+            &block.body_indent,
+            &note_lines,
+        );
         let mut stmts = Vec::new();
         resolver.source = block.body.clone();
         for item in parser::parse_block(&block.body) {
             stmts.push(match item {
                 Item::Error(e) => {
-                    let loc = lines.locate(e.span, e.message.clone());
+                    let loc = lines.locate(e.clone());
                     CompiledStmt {
                         line: loc.line,
                         label: None,
@@ -325,13 +376,11 @@ pub(super) fn statement(
     let text = lines.text(s.span);
     let latex = Some(latex::stmt(s));
     let kind = match resolver.statement(s, meaning, line) {
-        Err(d) => CompiledKind::Error(lines.locate(d.span, d.message)),
+        Err(d) => CompiledKind::Error(lines.locate(d)),
         Ok(Resolved::Declare) => CompiledKind::Declare,
         Ok(Resolved::Function) => CompiledKind::Function,
-        Ok(Resolved::Define(r)) => {
-            CompiledKind::Define(r.map_err(|d| lines.locate(d.span, d.message)))
-        }
-        Ok(Resolved::Show(r)) => CompiledKind::Show(r.map_err(|d| lines.locate(d.span, d.message))),
+        Ok(Resolved::Define(r)) => CompiledKind::Define(r.map_err(|d| lines.locate(d))),
+        Ok(Resolved::Show(r)) => CompiledKind::Show(r.map_err(|d| lines.locate(d))),
         Ok(Resolved::Claims(cs)) => {
             let StmtKind::Claim { head, links } = &s.kind else {
                 unreachable!("claims come from claim statements")
@@ -350,13 +399,17 @@ pub(super) fn statement(
                 out.push(CompiledClaim {
                     line: l,
                     col,
+                    span: Span::new(
+                        lines.source_offset(c.span.start),
+                        lines.source_offset(c.span.end),
+                    ),
                     text: lines
                         .text(c.span)
                         .split_whitespace()
                         .collect::<Vec<_>>()
                         .join(" "),
                     latex: Some(latex::link(lhs, &links[c.link_index])),
-                    result: c.result.map_err(|d| lines.locate(d.span, d.message)),
+                    result: c.result.map_err(|d| lines.locate(d)),
                 });
             }
             CompiledKind::Claims(out)

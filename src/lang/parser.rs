@@ -37,7 +37,7 @@
 //!   an error rather than a risk to the stack of later stages.
 
 use super::ast::{
-    BinOp, Dim, DimFactor, Expr, ExprKind, Ident, Index, Item, Link, ParseError, Rel, Rhs, Space,
+    BinOp, Diagnostic, Dim, DimFactor, Expr, ExprKind, Ident, Index, Item, Link, Rel, Rhs, Space,
     SpaceKind, Span, Stmt, StmtKind, Sub,
 };
 use super::lexer::{Tok, Token, is_letter, lex};
@@ -58,7 +58,7 @@ pub fn parse_block(src: &str) -> Vec<Item> {
     items
 }
 
-type PResult<T> = Result<T, ParseError>;
+type PResult<T> = Result<T, Diagnostic>;
 
 /// Binding powers.
 const ADD: u8 = 1;
@@ -75,11 +75,8 @@ const MAX_TOKENS: usize = 1000;
 
 const SPACE_NAMES: &str = "a space (R, Sym, SPD, Orth, Diag, Pos, OneHot)";
 
-fn error(span: Span, message: impl Into<String>) -> ParseError {
-    ParseError {
-        span,
-        message: message.into(),
-    }
+fn error(span: Span, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::error(span, message)
 }
 
 fn node(kind: ExprKind, span: Span) -> Expr {
@@ -107,7 +104,7 @@ struct Logical<'t> {
 
 enum Unit<'t> {
     Stmt(Logical<'t>),
-    Error(ParseError),
+    Error(Diagnostic),
 }
 
 fn units(tokens: &[Token]) -> Vec<Unit<'_>> {
@@ -220,7 +217,7 @@ fn parse_logical(src: &str, s: &Logical) -> Vec<Item> {
     vec![Item::Stmt(stmt)]
 }
 
-fn not_a_claim(kind: &StmtKind, span: Span) -> ParseError {
+fn not_a_claim(kind: &StmtKind, span: Span) -> Diagnostic {
     let what = match kind {
         StmtKind::Declare { .. } | StmtKind::FnDecl { .. } => "a declaration",
         StmtKind::Define { .. } => "a definition",
@@ -371,7 +368,7 @@ impl<'a> Parser<'a> {
 
     /// "expected WHAT after 'PREV', found 'X'", at X (or at PREV when the
     /// statement ends).
-    fn expected(&self, what: &str) -> ParseError {
+    fn expected(&self, what: &str) -> Diagnostic {
         let after = match self.pos.checked_sub(1).and_then(|i| self.toks.get(i)) {
             Some(prev) => format!(" after '{}'", self.text(prev.span)),
             None => String::new(),
@@ -385,7 +382,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn unexpected(&self) -> ParseError {
+    fn unexpected(&self) -> Diagnostic {
         match self.token() {
             None => error(self.end_span(), "unexpected end of the statement"),
             Some(t) if t.tok == Tok::Times => error(

@@ -195,7 +195,7 @@ impl<'a> Parser<'a> {
         prefix: &str,
         suffix: &str,
         in_parens: bool,
-    ) -> ParseError {
+    ) -> Diagnostic {
         let name = self.text(span);
         let (parts, on_x) = split_dims(name);
         let with = |middle: String| format!("{prefix}{middle}{suffix}");

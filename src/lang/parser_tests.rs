@@ -147,7 +147,7 @@ fn ex(src: &str) -> String {
 }
 
 /// The single error of `src`.
-fn err(src: &str) -> ParseError {
+fn err(src: &str) -> Diagnostic {
     match parse_block(src).as_slice() {
         [Item::Error(e)] => e.clone(),
         other => panic!("{src:?}: expected one error, got {other:?}"),

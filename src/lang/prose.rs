@@ -14,6 +14,7 @@
 //! equation is unchecked, with a short reason for the coverage report.
 
 use crate::config::{CheckSettings, Latex};
+use crate::diag::{Diagnostic, LineIndex};
 use crate::lang::ast::{ExprKind, Item, Link, Rel, Rhs, Span, Stmt, StmtKind, Sub};
 use crate::lang::compile::{
     CompiledEquation, CompiledKind, CompiledStmt, Lines, Located, TexPlace, statement,
@@ -34,14 +35,18 @@ pub(crate) fn equation(
     if eq.options.einstein {
         settings.einstein = true;
     }
+    let note_lines = LineIndex::new(&note.source);
     let errors = eq
         .options
         .errors
         .iter()
-        .map(|e| Located {
-            line: e.line,
-            col: e.col,
-            message: e.message.clone(),
+        .map(|e| {
+            let at = note_lines.offset_of(e.line, e.col);
+            Located {
+                line: e.line,
+                col: e.col,
+                diag: Diagnostic::error(Span::new(at, at), e.message.clone()),
+            }
         })
         .collect();
     let mut out = CompiledEquation {
@@ -66,12 +71,15 @@ pub(crate) fn equation(
         Ok(stmts) => out.stmts = stmts,
         Err((reason, at)) => {
             if required {
-                let (line0, col) = crate::note::line_col(&note.source, at);
+                let (line, col) = note_lines.line_col(at);
                 out.errors.push(Located {
-                    line: line0 + 1,
+                    line,
                     col,
-                    message: format!(
-                        "this equation is marked '% check' but cannot be checked: {reason}"
+                    diag: Diagnostic::error(
+                        Span::new(at, at),
+                        format!(
+                            "this equation is marked '% check' but cannot be checked: {reason}"
+                        ),
                     ),
                 });
             }
@@ -91,16 +99,17 @@ pub(crate) fn inline(note: &Note, m: &InlineMath, base: &CheckSettings, resolver
         return;
     };
     let items = parser::parse_block(&reading.text);
+    let note_lines = LineIndex::new(&note.source);
     let lines = Lines {
         indent: &[],
-        body: &reading.text,
+        index: LineIndex::new(&reading.text),
         first_line: 1,
         tex: Some(TexPlace {
             reading: &reading,
             start: m.tex_start,
-            source: &note.source,
+            source: &note_lines,
         }),
-        newlines: Vec::new(),
+        file: &note_lines,
     };
     let mut trial = resolver.clone();
     trial.source = reading.text.clone();
@@ -155,17 +164,18 @@ fn read_equation(
     if stmts.is_empty() {
         return Err(("no statement".to_string(), eq.range.start));
     }
-    let (first_line0, _) = crate::note::line_col(&note.source, eq.tex_start);
+    let note_lines = LineIndex::new(&note.source);
+    let (first_line0, _) = note_lines.line_col0(eq.tex_start);
     let lines = Lines {
         indent: &[],
-        body: &reading.text,
+        index: LineIndex::new(&reading.text),
         first_line: first_line0 + 1,
         tex: Some(TexPlace {
             reading: &reading,
             start: eq.tex_start,
-            source: &note.source,
+            source: &note_lines,
         }),
-        newlines: Vec::new(),
+        file: &note_lines,
     };
     let mut trial = resolver.clone();
     trial.source = reading.text.clone();
@@ -231,7 +241,7 @@ fn undeclared(c: &CompiledStmt) -> Option<(String, usize, usize)> {
         _ => {}
     }
     errs.into_iter().find_map(|l| {
-        let m = l.message.as_str();
+        let m = l.message();
         let quoted = |p: &str| {
             m.find(p).map(|i| {
                 m[i + p.len()..]

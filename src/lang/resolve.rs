@@ -14,20 +14,12 @@ use crate::lang::ir::{
 };
 use crate::lang::shape::{Dim, Shape, Unifier};
 
-/// A problem at a place in the block body.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Diagnostic {
-    pub span: Span,
-    pub message: String,
-}
+pub use crate::diag::Diagnostic;
 
 type R<T> = Result<T, Diagnostic>;
 
 fn err<T>(span: Span, message: impl Into<String>) -> R<T> {
-    Err(Diagnostic {
-        span,
-        message: message.into(),
-    })
+    Err(Diagnostic::error(span, message))
 }
 
 /// Settings that change what an expression means.
@@ -799,14 +791,13 @@ impl Resolver {
             } else {
                 ("operand", "operand")
             };
-            err(
+            let (ls, rs) = (l.shape.subst(u), r.shape.subst(u));
+            Err(Diagnostic::error(
                 op_span,
-                format!(
-                    "shape mismatch in {what}: the left {a} is {}, the right {b} is {}",
-                    l.shape.subst(u),
-                    r.shape.subst(u)
-                ),
+                format!("shape mismatch in {what}: the left {a} is {ls}, the right {b} is {rs}"),
             )
+            .with_label(l.span, format!("left {a} is {ls}"))
+            .with_label(r.span, format!("right {b} is {rs}")))
         };
         let shape = match op {
             BinOp::Mul => {
@@ -1015,10 +1006,7 @@ impl Resolver {
         let ye = self.term(y)?;
         let xe = self.expr(x)?;
         let xe = self.inline_reshapes(xe, x.span)?;
-        let base = view_base(&xe).ok_or_else(|| Diagnostic {
-            span: x.span,
-            message: VIEW_ERROR.to_string(),
-        })?;
+        let base = view_base(&xe).ok_or_else(|| Diagnostic::error(x.span, VIEW_ERROR))?;
         let mut free = ye.free.clone();
         self.merge_free(&mut free, &xe.free, span)?;
         let (ys, xs) = (ye.shape.clone(), xe.shape.clone());

@@ -18,11 +18,13 @@ fn errors(body: &str) -> Vec<Option<String>> {
         .stmts
         .iter()
         .map(|s| match &s.kind {
-            CompiledKind::Error(l) => Some(l.message.clone()),
+            CompiledKind::Error(l) => Some(l.message().to_string()),
             CompiledKind::Claims(cs) => cs
                 .iter()
-                .find_map(|c| c.result.as_ref().err().map(|l| l.message.clone())),
-            CompiledKind::Define(Err(l)) | CompiledKind::Show(Err(l)) => Some(l.message.clone()),
+                .find_map(|c| c.result.as_ref().err().map(|l| l.message().to_string())),
+            CompiledKind::Define(Err(l)) | CompiledKind::Show(Err(l)) => {
+                Some(l.message().to_string())
+            }
             _ => None,
         })
         .collect()
@@ -88,4 +90,35 @@ fn split_suggestion() {
     let near = crate::lang::suggest::nearest_builtins(&format!("softmax{}", "x".repeat(1_000_000)));
     assert_eq!(near, None);
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
+}
+
+#[test]
+fn a_shape_mismatch_labels_both_factors_in_the_note_source() {
+    // The block sits in a list item: its body lost three columns.
+    let source = "# T\n\n1. item\n\n   ```check\n   let A ∈ R^{m×n}\n   let B ∈ R^{k×n}\n   A B = A\n   ```\n";
+    let note = parse_note("t.md".into(), "t.md".into(), source.to_string());
+    let c = compile(&note, &CheckSettings::default(), &BTreeMap::new());
+    let claim = c.blocks[0]
+        .stmts
+        .iter()
+        .find_map(|s| match &s.kind {
+            CompiledKind::Claims(cs) => Some(&cs[0]),
+            _ => None,
+        })
+        .unwrap();
+    let l = claim.result.as_ref().unwrap_err();
+    assert!(
+        l.message().starts_with("shape mismatch in a product"),
+        "{l:?}"
+    );
+    // Line 8 of the file, the product's operator (the space between A and B)
+    // at the file's column.
+    assert_eq!((l.line, l.col), (8, 5));
+    let text = |s: crate::diag::Span| &source[s.start..s.end];
+    assert_eq!(l.diag.labels.len(), 2);
+    assert_eq!(text(l.diag.labels[0].span), "A");
+    assert_eq!(l.diag.labels[0].text, "left factor is m×n");
+    assert_eq!(text(l.diag.labels[1].span), "B");
+    assert_eq!(l.diag.labels[1].text, "right factor is k×n");
+    assert_eq!(text(claim.span), "A B = A");
 }

@@ -66,30 +66,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
-/// Counts lines incrementally (offsets must not decrease).
-struct LineCounter<'a> {
-    text: &'a str,
-    pos: usize,
-    line: usize,
-}
-
-impl LineCounter<'_> {
-    /// 1-based line of `offset`.
-    fn line_of(&mut self, offset: usize) -> usize {
-        let offset = offset.min(self.text.len());
-        if offset < self.pos {
-            self.pos = 0;
-            self.line = 1;
-        }
-        self.line += self.text.as_bytes()[self.pos..offset]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count();
-        self.pos = offset;
-        self.line
-    }
-}
-
 struct Open {
     start: usize,
     fence_line: usize,
@@ -111,11 +87,7 @@ pub(crate) fn scan_masked(original: &str, masked: &str, body_start: usize) -> Sc
     let body_start = body_start.min(source.len());
     let body = source.get(body_start..).unwrap_or("");
     let mut scan = Scan::default();
-    let mut lines = LineCounter {
-        text: original,
-        pos: 0,
-        line: 1,
-    };
+    let lines = crate::diag::LineIndex::new(original);
     let mut heading: Option<String> = None;
     let mut open: Option<Open> = None;
     for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
@@ -161,7 +133,7 @@ pub(crate) fn scan_masked(original: &str, masked: &str, body_start: usize) -> Sc
                 let (options_at, options) = raw_options(source, start);
                 open = Some(Open {
                     start,
-                    fence_line: lines.line_of(start),
+                    fence_line: lines.line_col(start).0,
                     body: String::new(),
                     options_at,
                     options,
@@ -170,7 +142,7 @@ pub(crate) fn scan_masked(original: &str, masked: &str, body_start: usize) -> Sc
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
                 if let Some(message) = near_miss_info(&info) {
                     scan.warnings.push(NoteError {
-                        line: lines.line_of(start),
+                        line: lines.line_col(start).0,
                         col: 1,
                         message,
                     });

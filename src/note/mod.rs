@@ -117,16 +117,7 @@ pub fn markdown_options() -> pulldown_cmark::Options {
 /// For a check block, the file line of body offset `k` is
 /// `block.body_line + line_col(&block.body, k).0`.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
-    (
-        before.matches('\n').count(),
-        before[line_start..].chars().count() + 1,
-    )
+    crate::diag::LineIndex::new(text).line_col0(offset)
 }
 
 /// A path as the user would type it: relative to the current directory when

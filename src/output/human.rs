@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use crate::check::verdict::{CheckedNote, ClaimResult, Status};
+use crate::diag::LineIndex;
 use crate::output::{Emitter, count_line, fmt_num, one_line, reproduce, trial_line, verdict_line};
 
 /// Colours for a terminal; all empty when colour is off.
@@ -68,9 +69,10 @@ pub fn render(notes: &[CheckedNote<'_>], color: bool) -> String {
         // Split once per note: a line lookup per problem would make a
         // large note with many failures quadratic.
         let lines: Vec<&str> = n.note.source.lines().collect();
+        let index = LineIndex::new(&n.note.source);
         for c in n.result.claims() {
             if c.status.is_failure() {
-                problem(&mut out, &n.result.path, &lines, c, &p);
+                problem(&mut out, &n.result.path, &lines, &index, c, &p);
             }
         }
         for w in &n.result.warnings {
@@ -162,7 +164,71 @@ fn excerpt(line: &str, col: usize) -> (String, usize) {
     (shown, at - start + 1 + usize::from(start > 0))
 }
 
-fn problem(out: &mut String, path: &str, lines: &[&str], c: &ClaimResult, p: &Paint) {
+/// The source lines under `c`'s span and labels with the whole span
+/// underlined and each label under its span (rendered by
+/// annotate-snippets), or `None` when there is no span or the lines are
+/// too long or hold characters a terminal would act on (then the line is
+/// shown with a caret, see [`excerpt`]).
+fn snippet(index: &LineIndex, c: &ClaimResult, color: bool) -> Option<String> {
+    use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+    let text = index.text();
+    let mut span = c.span?;
+    // A span over several lines (a chain's link, from its left side on the
+    // line before) is underlined on the line of its relation only.
+    if index.line_col0(span.start).0 != index.line_col0(span.end).0 {
+        span.start = span.start.max(index.offset_of(c.line, c.col)).min(span.end);
+        let (k, _) = index.line_col0(span.start);
+        let eol = index.line_start(k + 1).saturating_sub(1).max(span.start);
+        span.end = span.end.min(eol);
+    }
+    let spans = || std::iter::once(span).chain(c.labels.iter().map(|l| l.span));
+    let first = spans().map(|s| index.line_col0(s.start).0).min()?;
+    let last = spans().map(|s| index.line_col0(s.end).0).max()?;
+    let base = index.line_start(first);
+    let end = index.line_start(last + 1).min(text.len());
+    let shown = text.get(base..end)?.trim_end_matches('\n');
+    if shown.contains('\r')
+        || shown.lines().any(|l| l.chars().count() > EXCERPT_MAX)
+        || visible(shown) != shown
+        || spans().any(|s| s.start < base || s.end > base + shown.len() || s.end < s.start)
+    {
+        return None;
+    }
+    let level = match c.status {
+        Status::Xpass => Level::WARNING,
+        _ => Level::ERROR,
+    };
+    let mut snip = Snippet::source(shown)
+        .line_start(first + 1)
+        .fold(false)
+        .annotation(AnnotationKind::Primary.span(span.start - base..span.end - base));
+    for l in &c.labels {
+        snip = snip.annotation(
+            AnnotationKind::Context
+                .span(l.span.start - base..l.span.end - base)
+                .label(l.text.as_str()),
+        );
+    }
+    let mut group = Group::with_level(level).element(snip);
+    if let Some(h) = &c.help {
+        group = group.element(Level::HELP.message(h.as_str()));
+    }
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    Some(renderer.render(&[group]))
+}
+
+fn problem(
+    out: &mut String,
+    path: &str,
+    lines: &[&str],
+    index: &LineIndex,
+    c: &ClaimResult,
+    p: &Paint,
+) {
     let path = visible(path);
     let (col, word) = match c.status {
         Status::Fail => (p.red, "fail"),
@@ -181,7 +247,9 @@ fn problem(out: &mut String, path: &str, lines: &[&str], c: &ClaimResult, p: &Pa
         head.push_str(": expected to fail (should-fail block), but it holds");
     }
     let _ = writeln!(out, "{}{head}{}", p.bold, p.reset);
-    if let Some(line) = lines.get(c.line.saturating_sub(1)).copied() {
+    if let Some(shown) = snippet(index, c, !p.reset.is_empty()) {
+        let _ = writeln!(out, "{shown}");
+    } else if let Some(line) = lines.get(c.line.saturating_sub(1)).copied() {
         let num = c.line.to_string();
         let (line, at) = excerpt(line, c.col);
         let _ = writeln!(out, "{} {num} |{} {}", p.dim, p.reset, visible(&line));
@@ -275,4 +343,59 @@ pub fn unchecked_list(notes: &[CheckedNote<'_>]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::verdict::ClaimSource;
+    use crate::diag::{Diagnostic, Span};
+
+    fn error_at(line: usize, col: usize, d: &Diagnostic) -> ClaimResult {
+        ClaimResult {
+            line,
+            col,
+            block: None,
+            label: None,
+            text: String::new(),
+            source: ClaimSource::Check,
+            latex: None,
+            status: Status::Error,
+            message: Some(d.message.clone()),
+            max_abs_err: None,
+            rel_err: None,
+            evidence: None,
+            compared: None,
+            figure: None,
+            span: None,
+            labels: Vec::new(),
+            help: None,
+        }
+        .placed(d)
+    }
+
+    #[test]
+    fn a_snippet_underlines_the_span_labels_both_sides_and_shows_help() {
+        let source = "# T\n\n```check\nA W = W A\n```\n";
+        let at = source.find("A W").unwrap();
+        let d = Diagnostic::error(Span::new(at + 1, at + 2), "shape mismatch")
+            .with_label(Span::new(at, at + 1), "left factor is n×m")
+            .with_label(Span::new(at + 2, at + 3), "right factor is n×n")
+            .with_help("transpose W");
+        let index = LineIndex::new(source);
+        let shown = snippet(&index, &error_at(4, 2, &d), false).unwrap();
+        assert_eq!(
+            shown,
+            "  |\n4 | A W = W A\n  | -^- right factor is n×n\n  | |\n  | left factor is n×m\n  |\n  = help: transpose W"
+        );
+        // A whole claim is underlined, not one caret.
+        let claim = Diagnostic::error(Span::new(at, at + 9), "the sides differ");
+        let shown = snippet(&index, &error_at(4, 5, &claim), false).unwrap();
+        assert!(shown.contains("4 | A W = W A\n  | ^^^^^^^^^"), "{shown}");
+        // A control character in the line: no snippet (the caret excerpt
+        // shows it made visible).
+        let bad = "x\u{1b}[2J = y\n";
+        let d = Diagnostic::error(Span::new(0, 1), "unknown name 'x'");
+        assert!(snippet(&LineIndex::new(bad), &error_at(1, 1, &d), false).is_none());
+    }
 }

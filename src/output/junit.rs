@@ -270,6 +270,9 @@ mod tests {
             evidence: None,
             compared: None,
             figure: None,
+            span: None,
+            labels: Vec::new(),
+            help: None,
         }
     }
 

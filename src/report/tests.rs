@@ -99,6 +99,9 @@ pub(super) fn claim(line: usize, text: &str, latex: Option<&str>, status: Status
         evidence: None,
         compared: None,
         figure: None,
+        span: None,
+        labels: Vec::new(),
+        help: None,
     }
 }
 
