@@ -14,7 +14,6 @@
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Instant;
 
 use notecheck::config::{CheckOverrides, ProjectConfig};
@@ -30,12 +29,12 @@ fn big() -> bool {
     BIG.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// The panic of the current input: "file:line:col: message".
-static LAST_PANIC: Mutex<Option<String>> = Mutex::new(None);
-
 thread_local! {
     /// Inside [`run_one`]: panics are recorded, not printed.
     static IN_RUN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The first panic of the run on this thread (thread-local, so that
+    /// runs on other threads, such as tests side by side, never see it).
+    static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Record panics of the inputs (site and message) instead of printing
@@ -61,11 +60,12 @@ fn install() {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        if let Ok(mut last) = LAST_PANIC.lock()
-            && last.is_none()
-        {
-            *last = Some(format!("{site}: {msg}"));
-        }
+        LAST_PANIC.with(|last| {
+            let mut last = last.borrow_mut();
+            if last.is_none() {
+                *last = Some(format!("{site}: {msg}"));
+            }
+        });
     }));
 }
 
@@ -530,14 +530,12 @@ pub fn run_one(text: &str, project: &ProjectConfig, site: &notecheck::report::Si
 
 /// Run `f`, recording the first panic in it (caught there or not).
 pub fn watch(f: impl FnOnce()) -> Outcome {
-    if let Ok(mut last) = LAST_PANIC.lock() {
-        *last = None;
-    }
+    LAST_PANIC.with(|last| *last.borrow_mut() = None);
     install_hook();
     IN_RUN.with(|r| r.set(true));
     let _ = panic::catch_unwind(AssertUnwindSafe(f));
     IN_RUN.with(|r| r.set(false));
-    match LAST_PANIC.lock().ok().and_then(|mut l| l.take()) {
+    match LAST_PANIC.with(|l| l.borrow_mut().take()) {
         Some(p) => Outcome::Crash(p),
         None => Outcome::Ok,
     }

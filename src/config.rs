@@ -295,7 +295,7 @@ pub fn parse_front_matter(text: &str) -> Result<(FrontMatter, Vec<YamlProblem>),
 /// Deepest nesting of YAML flow collections (`{…}`, `[…]`) read.
 const MAX_YAML_DEPTH: usize = 64;
 
-/// Refuse YAML nested deeper than [`MAX_YAML_DEPTH`] before the YAML
+/// Refuse YAML nested deeper than `MAX_YAML_DEPTH` before the YAML
 /// parser sees it: its time grows with the square of the depth (100,000
 /// `{` took 40 s). Brackets inside strings count too; no real settings
 /// file nests anywhere near this.

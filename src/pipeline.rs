@@ -33,7 +33,7 @@ pub struct Project {
     pub config: ProjectConfig,
     pub notes_dir: PathBuf,
     pub notes: Vec<Note>,
-    /// The notes' paths, computed on first use (see [`note_paths`]).
+    /// The notes' paths, computed on first use (see `note_paths`).
     pub note_paths: OnceLock<BTreeSet<String>>,
     /// Write into an output folder that holds files notecheck did not
     /// write (`--force`; they are never removed).
