@@ -42,7 +42,7 @@ pub(crate) fn nearest_builtins(name: &str) -> Option<String> {
     let lower = name.to_lowercase();
     let mut scored: Vec<(usize, &str)> = BUILTIN_NAMES
         .iter()
-        .map(|b| (edit_distance(&lower, b), *b))
+        .map(|b| (crate::diag::edit_distance(&lower, b), *b))
         .filter(|(d, b)| {
             let limit = if b.len() <= 3 { 1 } else { 2 };
             *d <= limit || (lower.len() >= 4 && (b.starts_with(&lower) || lower.starts_with(b)))
@@ -57,31 +57,6 @@ pub(crate) fn nearest_builtins(name: &str) -> Option<String> {
         .map(|(_, b)| format!("`{b}`"))
         .collect();
     Some(names.join(" or "))
-}
-
-/// Damerau–Levenshtein distance (adjacent swaps count one).
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 /// Split an unknown name into known ones: `Wx` → `W x`.

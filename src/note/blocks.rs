@@ -33,37 +33,14 @@ pub fn near_miss_info(info: &str) -> Option<String> {
     }
     let lower = w.to_lowercase();
     let near = lower == "check"
-        || (lower.len() >= 4 && lower.len() <= 7 && edit_distance(&lower, "check") <= 2);
+        || (lower.len() >= 4
+            && lower.len() <= 7
+            && crate::diag::edit_distance(&lower, "check") <= 2);
     near.then(|| {
         format!(
             "the fenced block's info string '{word}' is not 'check', so the block is not checked; did you mean ```check?"
         )
     })
-}
-
-/// Damerau–Levenshtein distance (an adjacent swap counts one).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 struct Open {

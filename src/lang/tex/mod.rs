@@ -54,35 +54,9 @@ pub struct Unsupported {
     pub reason: String,
 }
 
-/// Built-in functions that `\text{…}`, `\mathrm{…}`, `\operatorname{…}` name.
-pub const FUNCTIONS: &[&str] = &[
-    "vec",
-    "tr",
-    "det",
-    "logdet",
-    "inv",
-    "diag",
-    "kron",
-    "sum",
-    "mean",
-    "norm",
-    "exp",
-    "log",
-    "sqrt",
-    "abs",
-    "sin",
-    "cos",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "step",
-    "softplus",
-    "softmax",
-    "logsumexp",
-    "pinv",
-    "adj",
-    "eigvals",
-];
+/// Built-in functions that `\text{…}`, `\mathrm{…}`, `\operatorname{…}` name:
+/// the language's own list.
+pub use crate::lang::ir::BUILTIN_NAMES as FUNCTIONS;
 
 const ALIGN_ENVS: &[&str] = &[
     "aligned",
