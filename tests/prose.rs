@@ -260,3 +260,91 @@ fn equation_claims_carry_source_and_place_in_every_output_and_can_be_targeted() 
     let (code, _) = run(&["check", &format!("{NOTE}:12")]);
     assert_eq!(code, 0, "the row above holds");
 }
+
+/// `notecheck check DIR --format json` with `DIR/notecheck.yaml`.
+fn check_project(dir: &str) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+        .args(["check", dir, "--format", "json", "--no-cache", "--config"])
+        .arg(format!("{dir}/notecheck.yaml"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn statuses(n: &Value, line: u64) -> Vec<String> {
+    claim(n, line)
+        .iter()
+        .map(|c| c["status"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn note_macros_reach_the_claim_reader() {
+    let started = std::time::Instant::now();
+    let v = check_project("tests/fixtures/prose-tex");
+    let n = note(&v, "macros.md");
+    // `\newcommand` in inline math and in a display, `\DeclareMathOperator`,
+    // an argument macro (`\norm`), the front matter's `\vy` and the
+    // project's `\mC`: the true equations pass.
+    assert_eq!(statuses(n, 27), ["pass", "pass"]);
+    assert_eq!(statuses(n, 33), ["pass"]);
+    assert_eq!(statuses(n, 38), ["pass"]);
+    assert_eq!(statuses(n, 46), ["pass"]);
+    assert_eq!(statuses(n, 50), ["pass"]);
+    // The planted mistakes fail, at their row and at the column of their
+    // relation in the file as written (before expansion).
+    let bad = claim(n, 39)[0];
+    assert_eq!(
+        (bad["status"].as_str(), bad["col"].as_u64()),
+        (Some("fail"), Some(4))
+    );
+    let bad = claim(n, 54)[0];
+    assert_eq!(
+        (bad["status"].as_str(), bad["col"].as_u64()),
+        (Some("fail"), Some(18))
+    );
+    assert!(
+        bad["message"].as_str().unwrap().contains("sides differ"),
+        "{bad}"
+    );
+    // A display that only defines macros shows nothing and is no equation;
+    // the one that declares `\mB` after defining it is read.
+    let eq = &n["equations"];
+    assert_eq!(eq["display"], 8, "{eq}");
+    assert_eq!(eq["checked"], 7, "{eq}");
+    // A macro defined in terms of itself: unchecked with the reason, quickly.
+    assert_eq!(eq["unchecked"], 1, "{eq}");
+    let reasons = eq["reasons"].as_object().unwrap();
+    assert!(
+        reasons
+            .keys()
+            .any(|r| r.contains("defined in terms of itself")),
+        "{eq}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn an_equation_marked_check_whose_macros_do_not_expand_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("m.md"),
+        "# M\n\n$$\n\\newcommand\\a{\\a\\a}\n\\a = 1 % check\n$$\n\n$$\n\\newcommand{\\b}[2]{#1 + #2}\n2 = \\b{1}\n$$\n",
+    )
+    .unwrap();
+    let v = check(dir.path().to_str().unwrap());
+    let n = &v["notes"][0];
+    let e = claim(n, 4)[0];
+    assert_eq!(e["status"], "error", "{n}");
+    assert!(
+        e["message"].as_str().unwrap().contains("cannot be checked"),
+        "{e}"
+    );
+    // A missing argument: unchecked with the macro's message.
+    let reasons = n["equations"]["reasons"].as_object().unwrap();
+    assert!(
+        reasons.keys().any(|r| r.contains("\\b takes 2 argument")),
+        "{n}"
+    );
+}

@@ -52,7 +52,8 @@ fn check_unguarded(note: &Note, project: &ProjectConfig) -> NoteResult {
         .apply(&project.check.apply(&CheckSettings::default()));
     let mut dims: BTreeMap<String, u64> = project.dims.clone();
     dims.extend(note.front.dims.iter().map(|(k, v)| (k.clone(), *v)));
-    let compiled = crate::lang::compile::compile(note, &settings, &dims);
+    let compiled =
+        crate::lang::compile::compile_with_macros(note, &settings, &dims, &project.math.macros);
     let mut result = run::check_note(note, &compiled, &dims);
     // The note stage's warnings: a near-miss fence (```chek), a dimension
     // fixed to 1.

@@ -258,6 +258,19 @@ pub fn compile(
     base: &CheckSettings,
     fixed_dims: &BTreeMap<String, u64>,
 ) -> CompiledNote {
+    compile_with_macros(note, base, fixed_dims, &BTreeMap::new())
+}
+
+/// [`compile`] with the project's `math.macros` (the front matter's and
+/// the note's own definitions are read from the note), which the prose's
+/// equations may use.
+pub fn compile_with_macros(
+    note: &Note,
+    base: &CheckSettings,
+    fixed_dims: &BTreeMap<String, u64>,
+    project_macros: &BTreeMap<String, String>,
+) -> CompiledNote {
+    let mut tex_macros = prose::NoteMacros::new(note, project_macros);
     let mut resolver = Resolver::new(fixed_dims.keys().cloned().collect());
     let note_lines = LineIndex::new(&note.source);
     let mut blocks = Vec::new();
@@ -275,29 +288,34 @@ pub fn compile(
             .enumerate()
             .map(|(i, e)| (e.range.start, Part::Equation(i))),
     );
-    if base.latex == crate::config::Latex::Auto {
-        order.extend(
-            note.inline_math
-                .iter()
-                .enumerate()
-                .map(|(i, m)| (m.tex_start, Part::Inline(i))),
-        );
-    }
+    order.extend(
+        note.inline_math
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.tex_start, Part::Inline(i))),
+    );
     order.sort_by_key(|(at, _)| *at);
     for (_, part) in order {
         let block = match part {
             Part::Block(i) => &note.blocks[i],
             Part::Equation(i) => {
-                equations.push(prose::equation(
+                equations.extend(prose::equation(
                     note,
                     &note.equations[i],
                     base,
                     &mut resolver,
+                    &mut tex_macros,
                 ));
                 continue;
             }
             Part::Inline(i) => {
-                prose::inline(note, &note.inline_math[i], base, &mut resolver);
+                prose::inline(
+                    note,
+                    &note.inline_math[i],
+                    base,
+                    &mut resolver,
+                    &mut tex_macros,
+                );
                 continue;
             }
         };

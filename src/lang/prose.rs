@@ -13,6 +13,8 @@
 //! copy of the scope, kept only when nothing is undeclared. Otherwise the
 //! equation is unchecked, with a short reason for the coverage report.
 
+use std::collections::BTreeMap;
+
 use crate::config::{CheckSettings, Latex};
 use crate::diag::{Diagnostic, LineIndex};
 use crate::lang::ast::{ExprKind, Item, Link, Rel, Rhs, Span, Stmt, StmtKind, Sub};
@@ -21,16 +23,48 @@ use crate::lang::compile::{
 };
 use crate::lang::parser;
 use crate::lang::resolve::{Meaning, Resolver};
+use crate::lang::tex::macros::{self, Macros};
 use crate::lang::tex::{self, Reading};
 use crate::note::{CheckMode, Equation, InlineMath, Note};
 
-/// Compile one display equation at its place in the note.
+/// The note's LaTeX macros as the claim reader sees them: the project's
+/// `math.macros`, the front matter's, then each `\newcommand` (and the
+/// like) met in document order, as the page typesets them.
+pub(crate) struct NoteMacros {
+    table: Macros,
+}
+
+impl NoteMacros {
+    pub(crate) fn new(note: &Note, project: &BTreeMap<String, String>) -> NoteMacros {
+        let mut table = Macros::new();
+        macros::macros_from_config(project, &mut table);
+        if let Some(front) = note.front.math.macros() {
+            macros::macros_from_config(front, &mut table);
+        }
+        NoteMacros { table }
+    }
+
+    /// `tex` with the macros expanded (and the definitions it holds
+    /// recorded), as text with a byte map back into `tex`; `None` when
+    /// there is nothing to expand.
+    fn expand(&mut self, tex: &str) -> Result<Option<macros::Expanded>, String> {
+        if self.table.is_empty() && !macros::may_define(tex) {
+            return Ok(None);
+        }
+        let e = macros::expand_for_claims(tex, &mut self.table)?;
+        Ok((e.text != tex).then_some(e))
+    }
+}
+
+/// Compile one display equation at its place in the note; `None` for an
+/// equation that only defines macros (it shows nothing, as in LaTeX).
 pub(crate) fn equation(
     note: &Note,
     eq: &Equation,
     base: &CheckSettings,
     resolver: &mut Resolver,
-) -> CompiledEquation {
+    macros: &mut NoteMacros,
+) -> Option<CompiledEquation> {
     let mut settings = eq.options.overrides.apply(base);
     if eq.options.einstein {
         settings.einstein = true;
@@ -59,15 +93,24 @@ pub(crate) fn equation(
         errors,
     };
     let required = eq.options.mode == CheckMode::Required;
+    let lead = eq.tex.len() - eq.tex.trim_start().len();
+    // Definitions count wherever they are, as in the page.
+    let expanded = match macros.expand(&eq.tex) {
+        Ok(Some(e)) if e.text.trim().is_empty() && !eq.tex.trim().is_empty() => return None,
+        Ok(e) => Ok(e),
+        Err(m) if m.contains("macro") => Err((m, eq.tex_start + lead)),
+        Err(m) => Err((format!("macros: {m}"), eq.tex_start + lead)),
+    };
     if eq.options.mode == CheckMode::Off {
         out.coverage = Err("% check: off".to_string());
-        return out;
+        return Some(out);
     }
     if base.latex == Latex::Off && !required {
         out.coverage = Err("latex: off".to_string());
-        return out;
+        return Some(out);
     }
-    match read_equation(note, eq, &out.settings, resolver) {
+    let read = expanded.and_then(|e| read_equation(note, eq, e.as_ref(), &out.settings, resolver));
+    match read {
         Ok(stmts) => out.stmts = stmts,
         Err((reason, at)) => {
             if required {
@@ -86,15 +129,33 @@ pub(crate) fn equation(
             out.coverage = Err(reason);
         }
     }
-    out
+    Some(out)
 }
 
 /// An inline math span: a declaration when it reads as one whose names are
 /// all undeclared; anything else is left alone.
-pub(crate) fn inline(note: &Note, m: &InlineMath, base: &CheckSettings, resolver: &mut Resolver) {
-    let Ok(reading) = tex::read(&m.tex, &|n| resolver.knows(n)) else {
+pub(crate) fn inline(
+    note: &Note,
+    m: &InlineMath,
+    base: &CheckSettings,
+    resolver: &mut Resolver,
+    macros: &mut NoteMacros,
+) {
+    let Ok(expanded) = macros.expand(&m.tex) else {
         return;
     };
+    if base.latex == Latex::Off {
+        return;
+    }
+    let tex = expanded
+        .as_ref()
+        .map_or(m.tex.as_str(), |e| e.text.as_str());
+    let Ok(mut reading) = tex::read(tex, &|n| resolver.knows(n)) else {
+        return;
+    };
+    if let Some(e) = &expanded {
+        back_to_source(&mut reading, &e.map);
+    }
     let Some(reading) = declarations(&reading, resolver, true) else {
         return;
     };
@@ -131,15 +192,31 @@ fn meaning(s: &CheckSettings) -> Meaning {
     }
 }
 
-/// The equation's statements, or why it is unchecked (with the source offset).
+/// A reading of expanded TeX mapped back to the TeX as written.
+fn back_to_source(reading: &mut Reading, map: &[usize]) {
+    let end = map.last().copied().unwrap_or(0);
+    for k in reading.map.iter_mut() {
+        *k = map.get(*k).copied().unwrap_or(end);
+    }
+}
+
+/// The equation's statements, or why it is unchecked (with the source
+/// offset). `expanded`: its TeX with the note's macros expanded, if any.
 fn read_equation(
     note: &Note,
     eq: &Equation,
+    expanded: Option<&macros::Expanded>,
     settings: &CheckSettings,
     resolver: &mut Resolver,
 ) -> Result<Vec<CompiledStmt>, (String, usize)> {
-    let reading = tex::read(&eq.tex, &|n| resolver.knows(n))
-        .map_err(|u| (u.reason, eq.tex_start + u.offset))?;
+    let tex = expanded.map_or(eq.tex.as_str(), |e| e.text.as_str());
+    let source_of =
+        |k: usize| expanded.map_or(k, |e| e.map.get(k).copied().unwrap_or(eq.tex.len()));
+    let mut reading = tex::read(tex, &|n| resolver.knows(n))
+        .map_err(|u| (u.reason, eq.tex_start + source_of(u.offset)))?;
+    if let Some(e) = expanded {
+        back_to_source(&mut reading, &e.map);
+    }
     let reading = declarations(&reading, resolver, false).unwrap_or(reading);
     let at = |k: usize| eq.tex_start + reading.tex_offset(k);
     const RELATIONS: &[&str] = &[

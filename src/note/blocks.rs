@@ -14,7 +14,9 @@ pub(crate) struct Scan {
     pub warnings: Vec<NoteError>,
     /// Display math met by the Markdown parser: (byte range of `$$…$$`, tex).
     pub display: Vec<(std::ops::Range<usize>, String)>,
-    /// Inline math that holds `\in` or `∈` (a possible prose declaration).
+    /// Inline math that holds `\in` or `∈` (a possible prose declaration)
+    /// or a possible macro definition (`\newcommand`, `\def`,
+    /// `\DeclareMathOperator`).
     pub inline_math: Vec<super::InlineMath>,
 }
 
@@ -87,7 +89,10 @@ pub(crate) fn scan_masked(original: &str, masked: &str, body_start: usize) -> Sc
                     // Masked equations come back as `x…`; the note keeps those.
                     let tex = source.get(start + 2..end - 2).unwrap_or("").to_string();
                     scan.display.push((start..end, tex));
-                } else if t.contains("\\in") || t.contains('∈') {
+                } else if ["\\in", "∈", "command", "\\def", "Declare"]
+                    .iter()
+                    .any(|w| t.contains(w))
+                {
                     scan.inline_math.push(super::InlineMath {
                         tex_start: start + 1,
                         tex: t.to_string(),

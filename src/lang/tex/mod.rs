@@ -25,6 +25,8 @@
 //! Anything it does not know (`\int`, `\cdots`, `\begin{cases}`, `|x|`) is
 //! [`Unsupported`]: the equation is then unchecked, with that reason.
 
+pub mod macros;
+
 /// An equation rewritten in the claim language.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reading {
