@@ -348,3 +348,51 @@ fn an_equation_marked_check_whose_macros_do_not_expand_is_an_error() {
         "{n}"
     );
 }
+
+#[test]
+fn sum_bounds_in_the_prose_are_honoured_or_the_equation_is_unchecked() {
+    let v = check_project("tests/fixtures/prose-tex");
+    let n = note(&v, "bounds.md");
+    // `\sum_{i=1}^{N}` nested in a norm, `\sum\limits_{n=0}^{N-1}`, bounds in
+    // the other order, `i \in [N]`, and `\sum_{i,j=1}^{N}`: true, they pass.
+    for line in [9, 15, 22, 23, 27] {
+        assert_eq!(statuses(n, line), ["pass"], "line {line}: {n}");
+    }
+    // The planted mistake (the sides sum over different axes) fails.
+    let bad = claim(n, 33)[0];
+    assert_eq!(
+        (bad["status"].as_str(), bad["col"].as_u64()),
+        (Some("fail"), Some(22))
+    );
+    // A bound that disagrees with its index's axis is an error at the bound
+    // (read as `\sum_j` it would have passed).
+    let e = claim(n, 39)[0];
+    assert_eq!(
+        (e["status"].as_str(), e["col"].as_u64()),
+        (Some("error"), Some(13))
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("upper bound N differs"),
+        "{e}"
+    );
+    // Bounds the language cannot write: unchecked, each with its reason.
+    let eq = &n["equations"];
+    assert_eq!(
+        (eq["display"].as_u64(), eq["checked"].as_u64()),
+        (Some(9), Some(6)),
+        "{eq}"
+    );
+    let reasons = &eq["reasons"];
+    assert_eq!(reasons["\\sum_{i=2}^{N}: part of the range"], 1, "{eq}");
+    assert_eq!(reasons["\\sum_{i=1}^{M}: undeclared M"], 1, "{eq}");
+    assert_eq!(
+        reasons["\\sum_{i=0}^{N-1}: 0-based, with the index in an affine subscript"], 1,
+        "{eq}"
+    );
+    for line in [46, 50, 54] {
+        assert!(claim(n, line).is_empty(), "line {line} is not checked");
+    }
+}

@@ -19,13 +19,15 @@
 //!   `,` `.` `;` of a row is punctuation; `\tag{2a}` is the row's label;
 //! - `\underbrace{E}_{…}`, `\overbrace{E}^{…}`, `\boxed`, colours, sizes,
 //!   spacing, `\label`, `\nonumber` change nothing; `\|x\|` is `norm(x)`;
-//! - `\sum_{i=1}^{N}` is `\sum_{i}` (the range comes from the axis);
+//! - `\sum_{i=1}^{N}` is the bounded sum `∑_{i=1}^{N}`, `\sum_{i=0}^{N-1}`
+//!   too; a bound that is not the whole range is unsupported (see `sums`);
 //! - `:=`, `\coloneqq`, `\triangleq`, `\equiv` are `=`.
 //!
 //! Anything it does not know (`\int`, `\cdots`, `\begin{cases}`, `|x|`) is
 //! [`Unsupported`]: the equation is then unchecked, with that reason.
 
 pub mod macros;
+mod sums;
 
 /// An equation rewritten in the claim language.
 #[derive(Clone, Debug, PartialEq)]
@@ -895,25 +897,7 @@ impl Reader<'_> {
                 self.emit(" \\cdot ", i);
                 Ok(j)
             }
-            "sum" => {
-                self.emit_name("\\sum", i);
-                let k = self.skip_ws(j, end);
-                if self.b.get(k) == Some(&b'_') {
-                    let (a, b, after) = self.arg(k + 1, end)?;
-                    let inner = &self.src[a..b];
-                    if let Some(eq) = inner.find('=') {
-                        self.emit("_{", a);
-                        self.seq(a, a + eq, Mode::Script)?;
-                        self.emit("}", a + eq);
-                        let k2 = self.skip_ws(after, end);
-                        if self.b.get(k2) == Some(&b'^') {
-                            return Ok(self.arg(k2 + 1, end)?.2);
-                        }
-                        return Ok(after);
-                    }
-                }
-                Ok(j)
-            }
+            "sum" => self.sum(i, j, end),
             _ if MATH_STYLES.contains(&n) => {
                 let (a, b, after) = self.arg(j, end)?;
                 self.styled_name(a, b, after, end, mode)

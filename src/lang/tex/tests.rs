@@ -58,7 +58,7 @@ fn decorations_change_nothing() {
         text("\\left( \\underbrace{W x}_{\\text{f}} \\right) \\color{red} \\,\\!\\;").trim(),
         "( (W x) )"
     );
-    assert_eq!(text("\\sum_{i=1}^{N} x_i").trim(), "\\sum_{i} x_i");
+    assert_eq!(text("\\sum_{i} x_i").trim(), "\\sum_{i} x_i");
     assert_eq!(text("\\|\\mathbf x\\|_2^2").trim(), "norm(x)^2");
     assert_eq!(
         text("\\mathbf{X} \\in \\mathbb{R}^{N \\times D}").trim(),
@@ -356,4 +356,73 @@ fn a_word_tag_is_only_typeset() {
     let t = text("f = W x \\tag{ridge}");
     assert!(!t.contains("ridge"), "{t}");
     assert!(text("f = W x \\tag{2a}").contains("(2a)"));
+}
+
+#[test]
+fn sum_bounds_map_onto_the_language() {
+    let r = |t: &str| read(t, &known(&["N", "x", "K"])).map(|r| r.text.trim().to_string());
+    assert_eq!(
+        r("\\sum_{i=1}^{N} x_i = 1").unwrap(),
+        "\\sum_{i=1}^{N} x_i = 1"
+    );
+    assert_eq!(
+        r("\\sum_{i=1}^N x_i = 1").unwrap(),
+        "\\sum_{i=1}^{N} x_i = 1"
+    );
+    assert_eq!(
+        r("\\sum^{N}_{i=1} x_i = 1").unwrap(),
+        "\\sum_{i=1}^{N} x_i = 1"
+    );
+    assert_eq!(
+        r("\\sum\\limits_{i=0}^{N-1} x_i = 1").unwrap(),
+        "\\sum_{i=1}^{N} x_i = 1"
+    );
+    assert_eq!(
+        r("\\sum_{i=1}^{3} x_i = 1").unwrap(),
+        "\\sum_{i=1}^{3} x_i = 1"
+    );
+    assert_eq!(
+        r("\\sum_{i \\in [N]} x_i = 1").unwrap(),
+        "\\sum_{i=1}^{N} x_i = 1"
+    );
+    assert_eq!(
+        r("\\sum_{i,j=1}^{N} K_{ij} = 1").unwrap(),
+        "\\sum_{i=1}^{N} \\sum_{j=1}^{N} K_{ij} = 1"
+    );
+    assert_eq!(r("\\sum_{ij} K_{ij} = 1").unwrap(), "\\sum_{ij} K_{ij} = 1");
+    assert_eq!(r("\\sum_i x_i = 1").unwrap(), "\\sum_{i} x_i = 1");
+    // Bounds that are not the whole range, or not the language's: unchecked.
+    let why = |t: &str| r(t).unwrap_err().reason;
+    assert_eq!(
+        why("\\sum_{i=2}^{N} x_i = 1"),
+        "\\sum_{i=2}^{N}: part of the range"
+    );
+    assert_eq!(
+        why("\\sum_{i=1}^{N-1} x_i = 1"),
+        "\\sum_{i=1}^{N-1}: the upper bound is not a dimension"
+    );
+    assert_eq!(
+        why("\\sum_{i=0}^{N} x_i = 1"),
+        "\\sum_{i=0}^{N}: part of the range"
+    );
+    assert_eq!(
+        why("\\sum_{i=1}^{M} x_i = 1"),
+        "\\sum_{i=1}^{M}: undeclared M"
+    );
+    assert_eq!(why("\\sum_{i=1} x_i = 1"), "\\sum_{i=1}: no upper bound");
+    assert_eq!(why("\\sum^{N} x_i = 1"), "\\sum^{N} without its index");
+    assert_eq!(
+        why("\\sum_i^N x_i = 1"),
+        "\\sum_{i}^{N}: an upper bound needs the lower one"
+    );
+    assert_eq!(
+        why("\\sum_{i=1}^{\\infty} x_i = 1"),
+        "\\sum_{i=1}^{\\infty}: the upper bound is not a dimension"
+    );
+    assert!(why("\\sum_{i=0}^{N-1} x_{i+1} = 1").contains("affine"));
+    assert!(
+        why("\\sum_{j \\neq i} x_j = 1").contains("\\neq"),
+        "{}",
+        why("\\sum_{j \\neq i} x_j = 1")
+    );
 }
