@@ -268,6 +268,7 @@ pub fn parse_project(text: &str) -> Result<ProjectConfig, YamlProblem> {
     too_deep(text)?;
     let mut config: ProjectConfig =
         serde_yaml::from_str(text).map_err(|e| yaml_problem(&e, text))?;
+    crate::lang::tex::macros::restore_yaml_arguments(&mut config.math.macros, text);
     let problems = validate_layer(text, &mut config.dims, &mut config.check);
     match problems.into_iter().next() {
         Some(p) => Err(p),
@@ -287,6 +288,9 @@ pub fn parse_front_matter(text: &str) -> Result<(FrontMatter, Vec<YamlProblem>),
     let mut front: FrontMatter = serde_yaml::from_str(text).map_err(|e| yaml_problem(&e, text))?;
     if front.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
         front.title = None;
+    }
+    if let FrontMath::Config(c) = &mut front.math {
+        crate::lang::tex::macros::restore_yaml_arguments(&mut c.macros, text);
     }
     let problems = validate_layer(text, &mut front.dims, &mut front.check);
     Ok((front, problems))

@@ -396,3 +396,55 @@ fn sum_bounds_in_the_prose_are_honoured_or_the_equation_is_unchecked() {
         assert!(claim(n, line).is_empty(), "line {line} is not checked");
     }
 }
+
+#[test]
+fn yaml_macro_arguments_typeset_and_numeric_labels_get_their_own_anchors() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // Unquoted, ` #1` would be a YAML comment: the body is given back.
+    std::fs::write(
+        root.join("notecheck.yaml"),
+        "math:\n  macros:\n    \\norm: \\left\\| #1 \\right\\|\n",
+    )
+    .unwrap();
+    std::fs::create_dir(root.join("notes")).unwrap();
+    std::fs::write(
+        root.join("notes/n.md"),
+        "# N\n\nLet $\\mathbf x \\in \\mathbb R^n$.\n\n$$\n\\begin{equation}\n\\norm{\\mathbf x}^2 = \\mathbf x^\\top \\mathbf x \\label{1}\n\\end{equation}\n$$\n\n$$\n\\begin{equation}\n\\norm{2 \\mathbf x} = 2 \\norm{\\mathbf x} \\label{2}\n\\end{equation}\n$$\n\nBy $\\eqref{1}$ and \\eqref{2}.\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+        .args(["build", "--no-cache", "--strict"])
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(!stdout.contains("warning"), "{stdout}");
+    let page = std::fs::read_to_string(root.join("site/n.html")).unwrap();
+    assert!(!page.contains("math-error"), "the norm is typeset");
+    // Every id of the page is unique; the labels `1` and `2` do not take
+    // the display equations' `eq-1`, `eq-2`.
+    let ids: Vec<&str> = page
+        .split(" id=\"")
+        .skip(1)
+        .map(|t| t.split('"').next().unwrap())
+        .collect();
+    let mut unique = ids.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(ids.len(), unique.len(), "{ids:?}");
+    assert!(
+        ids.contains(&"eq-1") && ids.contains(&"eq-label-1"),
+        "{ids:?}"
+    );
+    // The references link to the labels' anchors.
+    assert!(page.contains("href=\"#eq-label-1\">(1)</a>"), "{page}");
+    assert!(page.contains("href=\"#eq-label-2\">(2)</a>"), "{page}");
+    // Both equations, read through the project's macro, pass.
+    let v = check_project(root.to_str().unwrap());
+    let n = &v["notes"][0];
+    assert_eq!(statuses(n, 7), ["pass"], "{n}");
+    assert_eq!(statuses(n, 13), ["pass"], "{n}");
+}

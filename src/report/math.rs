@@ -339,8 +339,10 @@ const LINK_CLOSE: char = '\u{E003}';
 pub struct MathContext {
     macros: Macros,
     counter: u32,
-    /// label → (what `\ref` shows, what `\eqref` shows).
-    labels: BTreeMap<String, (String, String)>,
+    /// label → (what `\ref` shows, what `\eqref` shows, its anchor).
+    labels: BTreeMap<String, (String, String, String)>,
+    /// The anchors given to labels so far.
+    anchors: std::collections::BTreeSet<String>,
     refs: Vec<Reference>,
     /// Where each of `refs` was met.
     ref_at: Vec<usize>,
@@ -349,17 +351,25 @@ pub struct MathContext {
 }
 
 /// The anchor of an equation label: `eq-` and the label, with characters
-/// other than letters, digits, `-`, `_`, `.` and `:` as `-`.
+/// other than letters, digits, `-`, `_`, `.` and `:` as `-`. A label of
+/// digits only is `eq-label-1`: `eq-1`, `eq-2`, … are the anchors of the
+/// page's display equations (`report::equation::equation_anchor`).
 pub fn label_anchor(label: &str) -> String {
-    let mut s = String::from("eq-");
-    s.extend(label.chars().map(|c| {
-        if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':') {
-            c
-        } else {
-            '-'
-        }
-    }));
-    s
+    let clean: String = label
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if clean.bytes().all(|b| b.is_ascii_digit()) {
+        format!("eq-label-{clean}")
+    } else {
+        format!("eq-{clean}")
+    }
 }
 
 impl MathContext {
@@ -467,9 +477,20 @@ impl MathContext {
                     String::new()
                 }
                 Some(l) => {
+                    // Two labels may clean to one anchor (`a b`, `a-b`):
+                    // the later one gets `-2`, `-3`, ….
+                    let base = label_anchor(l);
+                    let mut anchor = base.clone();
+                    let mut k = 2;
+                    while self.anchors.contains(&anchor) {
+                        anchor = format!("{base}-{k}");
+                        k += 1;
+                    }
+                    self.anchors.insert(anchor.clone());
+                    let id = format!(" id=\"{}\"", escape(&anchor));
                     self.labels
-                        .insert(l.clone(), (plain.clone(), shown.clone()));
-                    format!(" id=\"{}\"", escape(&label_anchor(l)))
+                        .insert(l.clone(), (plain.clone(), shown.clone(), anchor));
+                    id
                 }
                 None => String::new(),
             };
@@ -556,7 +577,7 @@ impl MathContext {
                 continue;
             };
             let shown = match self.labels.get(&r.label) {
-                Some((plain, shown)) => {
+                Some((plain, shown, _)) => {
                     if r.eqref {
                         shown.clone()
                     } else {
@@ -576,10 +597,10 @@ impl MathContext {
                     "(??)".to_string()
                 }
             };
-            if link && self.labels.contains_key(&r.label) {
+            if link && let Some((_, _, anchor)) = self.labels.get(&r.label) {
                 out.push_str(&format!(
                     "<a class=\"eqref\" href=\"#{}\">{}</a>",
-                    escape(&label_anchor(&r.label)),
+                    escape(anchor),
                     escape(&shown)
                 ));
             } else {
@@ -794,6 +815,25 @@ mod tests {
             h.contains("<mtext>2</mtext>") && h.contains("<mtext>3</mtext>"),
             "{h}"
         );
+    }
+
+    #[test]
+    fn label_anchors_are_unique_and_never_an_equations_anchor() {
+        assert_eq!(label_anchor("1"), "eq-label-1");
+        assert_eq!(label_anchor("eq:1"), "eq-eq:1");
+        let (h, w) = page(&[
+            (r"\begin{equation} a \label{a b} \end{equation}", true),
+            (r"\begin{equation} b \label{a-b} \end{equation}", true),
+            (r"\begin{equation} c \label{7} \end{equation}", true),
+            (r"\eqref{a b} \eqref{a-b} \eqref{7}", false),
+        ]);
+        assert!(w.is_empty(), "{w:?}");
+        assert!(
+            h.contains("id=\"eq-a-b\"") && h.contains("id=\"eq-a-b-2\""),
+            "{h}"
+        );
+        assert!(h.contains("id=\"eq-label-7\""), "{h}");
+        assert!(!h.contains("id=\"eq-7\""), "{h}");
     }
 
     #[test]

@@ -63,6 +63,48 @@ pub fn macros_from_config(table: &BTreeMap<String, String>, into: &mut Macros) {
     }
 }
 
+/// `math.macros` as YAML read them, with the arguments YAML took for a
+/// comment given back: in `\norm: \left\| #1 \right\|` (unquoted), ` #`
+/// starts a YAML comment, so the value read is `\left\|`. A value whose
+/// line in `yaml` continues with ` #` and a digit (an argument, never how a
+/// comment starts) is the whole rest of that line, as the author meant.
+pub fn restore_yaml_arguments(table: &mut BTreeMap<String, String>, yaml: &str) {
+    if !yaml.contains(" #") {
+        return;
+    }
+    for line in yaml.lines() {
+        let Some((key, value)) = line.split_once(": ") else {
+            continue;
+        };
+        let key = key.trim().trim_start_matches("- ");
+        let key = key
+            .strip_prefix('\'')
+            .and_then(|k| k.strip_suffix('\''))
+            .map(str::to_string)
+            .or_else(|| {
+                key.strip_prefix('"')
+                    .and_then(|k| k.strip_suffix('"'))
+                    .map(|k| k.replace("\\\\", "\\"))
+            })
+            .unwrap_or_else(|| key.to_string());
+        let value = value.trim();
+        if value.starts_with(['\'', '"', '|', '>', '{', '[']) {
+            continue;
+        }
+        let Some(p) = value.find(" #") else {
+            continue;
+        };
+        if !value[p + 2..].starts_with(|c: char| c.is_ascii_digit()) {
+            continue;
+        }
+        if let Some(v) = table.get_mut(&key)
+            && v.trim() == value[..p].trim()
+        {
+            *v = value.to_string();
+        }
+    }
+}
+
 /// A reference met while expanding: `\eqref` (true) or `\ref` (false).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Reference {
@@ -588,6 +630,20 @@ mod tests {
             expand_for_claims(r"\vx z", &mut m).unwrap().text,
             r"\mathbf{z}"
         );
+    }
+
+    #[test]
+    fn yaml_comments_that_are_arguments_are_given_back() {
+        let yaml = "math:\n  macros:\n    \\norm: \\left\\| #1 \\right\\|\n    '\\R': \\mathbb{R}  # the reals\n    \\q: '#1 # #2'\n";
+        let mut t: BTreeMap<String, String> = serde_yaml::from_str::<serde_yaml::Value>(yaml)
+            .ok()
+            .and_then(|v| serde_yaml::from_value(v["math"]["macros"].clone()).ok())
+            .unwrap();
+        assert_eq!(t["\\norm"], "\\left\\|");
+        restore_yaml_arguments(&mut t, yaml);
+        assert_eq!(t["\\norm"], "\\left\\| #1 \\right\\|");
+        assert_eq!(t["\\R"], "\\mathbb{R}");
+        assert_eq!(t["\\q"], "#1 # #2");
     }
 
     #[test]
