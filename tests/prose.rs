@@ -448,3 +448,37 @@ fn yaml_macro_arguments_typeset_and_numeric_labels_get_their_own_anchors() {
     assert_eq!(statuses(n, 7), ["pass"], "{n}");
     assert_eq!(statuses(n, 13), ["pass"], "{n}");
 }
+
+#[test]
+fn the_second_order_note_carries_its_claims_in_its_equations() {
+    let v = check("notes/09-second-order.md");
+    let n = &v["notes"][0];
+    let claims = n["claims"].as_array().unwrap();
+    // Every claim is a prose equation's; none is in a check block any more.
+    assert!(claims.iter().all(|c| c["source"] == "latex"), "{n}");
+    let count = |s: &str| claims.iter().filter(|c| c["status"] == s).count();
+    assert_eq!(
+        (count("pass"), count("xfail"), claims.len()),
+        (20, 3, 23),
+        "{n}"
+    );
+    // `\Big|_{\mathbf w = \hat{\mathbf w}}`: the gradient vanishes at the optimum.
+    assert_eq!(statuses(n, 78), ["pass"]);
+    // The ridge Hessian's chain `= … \succ 0`, one claim per relation.
+    assert_eq!(statuses(n, 96), ["pass", "pass"]);
+    // The bounded entry sum of the logistic Hessian.
+    assert_eq!(statuses(n, 139), ["pass"]);
+    // The forgotten factor 2 is an expected failure that names the factor.
+    let slip = claim(n, 168)[0];
+    assert_eq!(slip["status"], "xfail");
+    assert!(
+        slip["diagnosis"].as_str().unwrap().contains("factor 2"),
+        "{slip}"
+    );
+    let eq = &n["equations"];
+    assert_eq!(
+        (eq["display"].as_u64(), eq["checked"].as_u64()),
+        (Some(17), Some(16)),
+        "{eq}"
+    );
+}

@@ -582,7 +582,12 @@ impl Reader<'_> {
                     Ok(i + 1)
                 }
             }
-            b'.' | b';' | b'?' if self.rest_of_row_blank(i + 1, end) => Ok(i + 1),
+            b'.' | b';' | b'?' | b':' if self.rest_of_row_blank(i + 1, end) => Ok(i + 1),
+            // An evaluation bar `E \Big|_{X = V}` (the size dropped before it).
+            b'|' if self.b.get(self.skip_ws(i + 1, end)) == Some(&b'_') => {
+                self.emit(" |", i);
+                Ok(i + 1)
+            }
             b'|' => unsupported(i, "|…|"),
             b'!' => unsupported(i, "!"),
             b':' if self.b.get(i + 1) == Some(&b'=') => {
@@ -749,11 +754,57 @@ impl Reader<'_> {
                 let (a, b, after) = self.arg(j, end)?;
                 match self.src[a..b].trim() {
                     "R" => {
+                        // `\mathbb R_{>0}`, `\mathbb R_+`, `\mathbb R_{++}`:
+                        // positive entries, the language's `Pos`.
+                        let k = self.skip_ws(after, end);
+                        if self.b.get(k) == Some(&b'_') {
+                            let (sa, sb, s_after) = self.arg(k + 1, end)?;
+                            let sub: String = self.src[sa..sb].split_whitespace().collect();
+                            if matches!(sub.as_str(), ">0" | "+" | "++" | "\\gt0") {
+                                self.emit_name("Pos", i);
+                                return Ok(s_after);
+                            }
+                        }
                         self.emit_name("ℝ", i);
                         Ok(after)
                     }
                     other => unsupported(i, format!("\\mathbb{{{other}}}")),
                 }
+            }
+            "hat" | "widehat" | "bar" | "overline" | "tilde" | "widetilde" => {
+                // `\hat{\mathbf w}`: the accented name `ŵ`, as the language
+                // writes it (`\hat{w}`).
+                let (a, b, after) = self.arg(j, end)?;
+                let mut inner = self.src[a..b].trim();
+                loop {
+                    let before = inner;
+                    for st in MATH_STYLES {
+                        let cmd = format!("\\{st}");
+                        if let Some(r) = inner.strip_prefix(cmd.as_str()) {
+                            let r = r.trim();
+                            inner = r
+                                .strip_prefix('{')
+                                .and_then(|r| r.strip_suffix('}'))
+                                .unwrap_or(r)
+                                .trim();
+                        }
+                    }
+                    if let Some(r) = inner.strip_prefix('{').and_then(|r| r.strip_suffix('}')) {
+                        inner = r.trim();
+                    }
+                    if inner == before {
+                        break;
+                    }
+                }
+                let letter = inner.len() == 1 && inner.as_bytes()[0].is_ascii_alphabetic()
+                    || inner
+                        .strip_prefix('\\')
+                        .is_some_and(crate::lang::lexer::greek_letter_command);
+                if !letter {
+                    return unsupported(i, format!("\\{n}"));
+                }
+                self.emit_name(&format!("\\{n}{{{inner}}}"), i);
+                Ok(after)
             }
             "frac" | "dfrac" | "tfrac" => {
                 let (na, nb, after_n) = self.arg(j, end)?;

@@ -426,3 +426,30 @@ fn sum_bounds_map_onto_the_language() {
         why("\\sum_{j \\neq i} x_j = 1")
     );
 }
+
+#[test]
+fn accents_positive_reals_evaluation_bars_and_a_closing_colon() {
+    let r = |t: &str| read(t, &known(&["J", "w"])).map(|r| r.text.trim().to_string());
+    assert_eq!(r("\\hat{\\mathbf w} = w").unwrap(), "\\hat{w} = w");
+    assert_eq!(
+        r("\\tilde{\\boldsymbol{\\beta}} = w").unwrap(),
+        "\\tilde{\\beta} = w"
+    );
+    assert_eq!(r("\\bar w = w").unwrap(), "\\bar{w} = w");
+    assert_eq!(r("\\hat{x y}").unwrap_err().reason, "\\hat");
+    assert_eq!(
+        r("\\lambda \\in \\mathbb R_{>0}").unwrap(),
+        "\\lambda \\in Pos"
+    );
+    assert_eq!(
+        r("\\lambda \\in \\mathbb{R}_+").unwrap(),
+        "\\lambda \\in Pos"
+    );
+    assert_eq!(r("w \\in \\mathbb{R}^n").unwrap(), "w \\in ℝ^n");
+    assert_eq!(
+        r("J\\Big|_{\\mathbf w = \\hat{\\mathbf w}} \\le J").unwrap(),
+        "J |_{w = \\hat{w}} \\le J"
+    );
+    assert_eq!(r("|w| = 1").unwrap_err().reason, "|…|");
+    assert_eq!(r("J = w :").unwrap(), "J = w");
+}
