@@ -96,7 +96,14 @@ pub(crate) fn equation(
     let lead = eq.tex.len() - eq.tex.trim_start().len();
     // Definitions count wherever they are, as in the page.
     let expanded = match macros.expand(&eq.tex) {
-        Ok(Some(e)) if e.text.trim().is_empty() && !eq.tex.trim().is_empty() => return None,
+        Ok(Some(e))
+            if e.text.trim().is_empty()
+                && !eq.tex.trim().is_empty()
+                && eq.options.mode != CheckMode::Required
+                && eq.options.errors.is_empty() =>
+        {
+            return None;
+        }
         Ok(e) => Ok(e),
         Err(m) if m.contains("macro") => Err((m, eq.tex_start + lead)),
         Err(m) => Err((format!("macros: {m}"), eq.tex_start + lead)),
