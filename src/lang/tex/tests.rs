@@ -232,6 +232,15 @@ fn random_tex_never_panics() {
         "\\mathbb{R}",
         "T",
         "\\top",
+        "\\hat",
+        "\\limits",
+        "i=0",
+        "N-1",
+        "|",
+        "\\Big|",
+        "i \\in [N]",
+        "\\mathbb R_{>0}",
+        ":",
     ];
     let mut state: u64 = 0x9e3779b97f4a7c15;
     for _ in 0..3000 {
@@ -284,9 +293,20 @@ fn random_prose_notes_never_panic() {
         "\\sum_i",
         "x_i",
         "\\\\$",
+        "\\newcommand{\\v}[1]{\\mathbf{#1}}",
+        "\\v{x}",
+        "\\v",
+        "\\DeclareMathOperator{\\Tr}{tr}",
+        "\\Tr(W)",
+        "\\def\\a{\\a\\a}",
+        "\\a",
+        "\\sum_{i=1}^{n}",
+        "\\sum_{i=0}^{n-1} x_{i+1}",
+        "\\hat{\\mathbf w}",
+        "\\Big|_{x = W}",
     ];
     let mut state: u64 = 0x2545f4914f6cdd1d;
-    for _ in 0..400 {
+    for _ in 0..800 {
         let mut t = String::new();
         for _ in 0..24 {
             state ^= state << 13;
