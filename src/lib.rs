@@ -7,6 +7,7 @@ pub mod cache;
 pub mod check;
 pub mod config;
 pub mod diag;
+pub mod error;
 pub mod eval;
 pub mod init;
 pub mod lang;
@@ -20,3 +21,4 @@ pub mod serve;
 pub mod target;
 
 pub use diag::{Diagnostic, Label, LineIndex, Severity, Span};
+pub use error::{Error, Result};
