@@ -65,7 +65,12 @@ impl fmt::Display for Error {
                 doing,
                 path,
                 source,
-            } => write!(f, "cannot {doing} {}: {}", path.display(), io_reason(source)),
+            } => write!(
+                f,
+                "cannot {doing} {}: {}",
+                path.display(),
+                io_reason(source)
+            ),
             Error::Invalid {
                 path,
                 line,

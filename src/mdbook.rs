@@ -179,7 +179,10 @@ fn project_config(context: &Value, root: &Path) -> Result<(ProjectConfig, PathBu
     let named = context["config"]["preprocessor"]["notecheck"]["config"].as_str();
     let path = root.join(named.unwrap_or("notecheck.yaml"));
     if path.is_file() {
-        Ok((crate::config::load_project(&path)?, path))
+        Ok((
+            crate::config::load_project(&path).map_err(|e| e.to_string())?,
+            path,
+        ))
     } else if named.is_some() {
         Err(format!(
             "{}: no such file (named by [preprocessor.notecheck] config)",

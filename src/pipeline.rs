@@ -84,7 +84,7 @@ pub fn load(notes_arg: Option<&Path>, config_path: &Path) -> Result<Project, Str
 pub fn load_target(target: Option<&Target>, config_path: &Path) -> Result<Project, String> {
     let root = crate::target::config_base(config_path);
     let mut config = if config_path.is_file() {
-        crate::config::load_project(config_path)?
+        crate::config::load_project(config_path).map_err(|e| e.to_string())?
     } else {
         ProjectConfig::default()
     };

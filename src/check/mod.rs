@@ -56,15 +56,19 @@ fn check_unguarded(note: &Note, project: &ProjectConfig) -> NoteResult {
     let mut result = run::check_note(note, &compiled, &dims);
     // The note stage's warnings: a near-miss fence (```chek), a dimension
     // fixed to 1.
+    let lines = note.line_index();
     result.warnings = note
         .warnings
         .iter()
         .cloned()
         .chain(crate::note::dims_warnings(note))
-        .map(|w| verdict::Warning {
-            line: w.line,
-            col: w.col,
-            message: w.message,
+        .map(|w| {
+            let (line, col) = lines.line_col(w.span.start);
+            verdict::Warning {
+                line,
+                col,
+                message: w.message,
+            }
         })
         .collect();
     result

@@ -54,18 +54,20 @@ pub fn check_note(
     let note_deadline = std::time::Duration::try_from_secs_f64(limits::note_budget_secs(longest))
         .ok()
         .and_then(|d| std::time::Instant::now().checked_add(d));
-    let errors: Vec<ClaimResult> = note
-        .errors
-        .iter()
-        .map(|e| error_claim(e.line, e.col, None, None, "", e.message.clone()))
-        .collect();
+    // The note stage's errors, at their line and column in the file.
+    let lines = note.line_index();
+    let note_error = |d: &crate::diag::Diagnostic, block: Option<String>| {
+        let (line, col) = lines.line_col(d.span.start);
+        error_claim(line, col, block, None, "", d.message.clone()).placed(d)
+    };
+    let errors: Vec<ClaimResult> = note.errors.iter().map(|e| note_error(e, None)).collect();
     let mut blocks = Vec::new();
     for (block, cb) in note.blocks.iter().zip(&compiled.blocks) {
         let id = block.id.clone();
         let berrors: Vec<ClaimResult> = block
             .errors
             .iter()
-            .map(|e| error_claim(e.line, e.col, id.clone(), None, "", e.message.clone()))
+            .map(|e| note_error(e, id.clone()))
             .collect();
         let stmts = check_stmts(
             &compiled.program,

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::config::io_reason;
+use crate::error::io_reason;
 
 /// Every `*.md` file below `notes_dir`, recursively, sorted by path
 /// components. Files and folders whose name starts with `.` or `_` are
