@@ -25,6 +25,12 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// An I/O failure not about a file (a port, a child process, a
+    /// standard stream): "cannot {doing}: {reason}".
+    System {
+        doing: String,
+        source: std::io::Error,
+    },
     /// A file's text is wrong at a place (a `notecheck.yaml` key, a value
     /// that is not UTF-8): "{path}:{line}:{col}: {message}".
     Invalid {
@@ -66,6 +72,7 @@ impl fmt::Display for Error {
                 path,
                 source,
             } => write!(f, "cannot {doing} {}: {}", path.display(), io_reason(source)),
+            Error::System { doing, source } => write!(f, "cannot {doing}: {}", io_reason(source)),
             Error::Invalid {
                 path,
                 line,
@@ -100,7 +107,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Io { source, .. } => Some(source),
+            Error::Io { source, .. } | Error::System { source, .. } => Some(source),
             _ => None,
         }
     }

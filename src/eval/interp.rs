@@ -217,7 +217,7 @@ fn need_scalar<T: Num>(m: &DMatrix<T>, what: &str) -> ER<T> {
             "{what} needs a scalar, got {}×{}",
             m.nrows(),
             m.ncols()
-        ))
+        ).into())
     }
 }
 
@@ -472,7 +472,7 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
                         "function output has {} entries, expected {}",
                         out.len(),
                         r * c
-                    ));
+                    ).into());
                 }
                 DMatrix::from_vec(r, c, out)
             }
@@ -658,7 +658,7 @@ fn index_value(idx: &BTreeMap<String, usize>, r: &IndexRef, len: usize) -> ER<us
             "position {} is out of range: the axis has {} entries",
             v + 1,
             len
-        ));
+        ).into());
     }
     Ok(v)
 }
@@ -1059,7 +1059,7 @@ fn fd_agrees(
     }
     Err(format!(
         "engine disagreement: the exact derivative and central finite differences differ (relative difference {worst:.2e} along a random direction); please report this note"
-    ))
+    ).into())
 }
 
 /// A derivative value rearranged back into its |Y|×|X| Jacobian (the

@@ -108,14 +108,14 @@ pub fn entries(rows: usize, cols: usize) -> Result<usize, String> {
         // what the machine holds).
         Some(n) if n <= max && n >= 1 << 20 && !memory_for(n) => Err(format!(
             "the claim would build a {rows}×{cols} value ({n} entries), more than this machine's memory holds"
-        )),
+        ).into()),
         Some(n) if n <= max => Ok(n),
         Some(n) => Err(format!(
             "the claim would build a {rows}×{cols} value ({n} entries), more than max_entries = {max}"
-        )),
+        ).into()),
         None => Err(format!(
             "the claim would build a {rows}×{cols} value, which does not fit in memory (more than max_entries = {max})"
-        )),
+        ).into()),
     }
 }
 

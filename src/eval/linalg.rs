@@ -58,7 +58,7 @@ fn zip<T: Num>(
             "shape mismatch in '{op}': {} and {}",
             shape(a),
             shape(b)
-        ));
+        ).into());
     }
     Ok(a.zip_map(b, f))
 }
@@ -76,7 +76,7 @@ pub fn matmul<T: Num>(a: &DMatrix<T>, b: &DMatrix<T>) -> Result<DMatrix<T>, Stri
             "shape mismatch in matrix product: {} times {}",
             shape(a),
             shape(b)
-        ));
+        ).into());
     }
     Ok(product(a, b))
 }
@@ -149,7 +149,7 @@ pub fn unvec<T: Num>(
             "cannot reshape {} ({} entries) to {rows}×{cols}",
             shape(v),
             v.len()
-        ));
+        ).into());
     }
     Ok(if row_major {
         DMatrix::from_row_slice(rows, cols, v.as_slice())
@@ -170,7 +170,7 @@ pub fn map<T: Num>(a: &DMatrix<T>, f: impl Fn(T) -> T) -> DMatrix<T> {
 /// Sum of the diagonal of a square matrix.
 pub fn trace<T: Num>(a: &DMatrix<T>) -> Result<T, String> {
     if !a.is_square() {
-        return Err(format!("tr of a non-square matrix ({})", shape(a)));
+        return Err(format!("tr of a non-square matrix ({})", shape(a)).into());
     }
     let mut s = T::zero();
     for i in 0..a.nrows() {
@@ -196,7 +196,7 @@ pub fn diag<T: Num>(a: &DMatrix<T>) -> Result<DMatrix<T>, String> {
     Err(format!(
         "diag needs a vector or a square matrix, not {}",
         shape(a)
-    ))
+    ).into())
 }
 
 /// Sum of all entries.
@@ -289,7 +289,7 @@ const SINGULAR_RTOL: f64 = 4.0 * f64::EPSILON;
 /// (they do not count as singular).
 pub fn lu<T: Num>(a: &DMatrix<T>) -> Result<Lu<T>, String> {
     if !a.is_square() {
-        return Err(format!("not a square matrix ({})", shape(a)));
+        return Err(format!("not a square matrix ({})", shape(a)).into());
     }
     let n = a.nrows();
     let mut m = a.clone();
@@ -409,7 +409,7 @@ impl<T: Num> Lu<T> {
 /// Determinant of a square matrix (LU with partial pivoting).
 pub fn det<T: Num>(a: &DMatrix<T>) -> Result<T, String> {
     if !a.is_square() {
-        return Err(format!("det of a non-square matrix ({})", shape(a)));
+        return Err(format!("det of a non-square matrix ({})", shape(a)).into());
     }
     Ok(lu(a)?.det())
 }
@@ -417,7 +417,7 @@ pub fn det<T: Num>(a: &DMatrix<T>) -> Result<T, String> {
 /// ln |det a|, as ∑ ln |u_ii| (no overflow for large determinants).
 pub fn logdet<T: Num>(a: &DMatrix<T>) -> Result<T, String> {
     if !a.is_square() {
-        return Err(format!("logdet of a non-square matrix ({})", shape(a)));
+        return Err(format!("logdet of a non-square matrix ({})", shape(a)).into());
     }
     Ok(lu(a)?.logdet())
 }

@@ -505,7 +505,7 @@ impl RandomFunction {
             return Err(format!(
                 "function of {p} inputs applied to {} values",
                 x.len()
-            ));
+            ).into());
         }
         let s = 1.0 / (p.max(1) as f64).sqrt();
         let mut sq = T::zero();

@@ -76,7 +76,7 @@ pub fn adj<T: Num>(a: &DMatrix<T>) -> ER<DMatrix<T>> {
             "adj needs a square matrix, got {}×{}",
             n,
             a.ncols()
-        ));
+        ).into());
     }
     if n == 1 {
         return Ok(linalg::scalar(T::one()));
@@ -107,7 +107,7 @@ pub fn eigvals<T: Num>(a: &DMatrix<T>) -> ER<DMatrix<T>> {
             "eigvals needs a square matrix, got {}×{}",
             n,
             a.ncols()
-        ));
+        ).into());
     }
     let scale = a.iter().fold(0.0f64, |m, x| m.max(x.re().abs()));
     let mut asym = 0.0f64;
@@ -122,7 +122,7 @@ pub fn eigvals<T: Num>(a: &DMatrix<T>) -> ER<DMatrix<T>> {
     if asym > 1e-3 * scale.max(1e-300) {
         return Err(format!(
             "eigvals needs a symmetric matrix; this one differs from its transpose by up to {asym:.3e}"
-        ));
+        ).into());
     }
     // Symmetrise exactly (also the tangents), then rotate.
     let half = T::from_f64(0.5);
