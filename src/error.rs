@@ -71,7 +71,12 @@ impl fmt::Display for Error {
                 doing,
                 path,
                 source,
-            } => write!(f, "cannot {doing} {}: {}", path.display(), io_reason(source)),
+            } => write!(
+                f,
+                "cannot {doing} {}: {}",
+                path.display(),
+                io_reason(source)
+            ),
             Error::System { doing, source } => write!(f, "cannot {doing}: {}", io_reason(source)),
             Error::Invalid {
                 path,

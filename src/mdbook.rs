@@ -33,8 +33,8 @@ use serde_json::{Map, Value};
 
 use crate::check::verdict::{BlockResult, Counts, NoteResult};
 use crate::config::ProjectConfig;
-use crate::note::{self, Note};
 use crate::error::{Error, Result};
+use crate::note::{self, Note};
 use crate::report::blocks::{ClaimView, PageRenderer};
 use crate::report::html::escape;
 use crate::report::markdown::{RESERVED_IDS, block_anchor};

@@ -24,9 +24,9 @@ use rayon::prelude::*;
 use crate::cache::{self, Cache, FileRecord, Key, PageRecord, SiteManifest};
 use crate::check::verdict::{CheckedNote, NoteResult};
 use crate::config::ProjectConfig;
+use crate::error::{Error, Result};
 use crate::note::{self, Note};
 use crate::outdir::OutDir;
-use crate::error::{Error, Result};
 use crate::target::Target;
 
 /// The project as found on disk.
@@ -397,12 +397,7 @@ pub fn render(project: &Project, notes: &[CheckedNote<'_>], out: &Path) -> Resul
 /// contents changed are written, and pages written earlier for notes that
 /// are gone are removed. Without a cache every page is rendered and
 /// written. Returns whether any file of the site changed.
-pub fn render_with(
-    project: &Project,
-    run: &CheckRun,
-    out: &Path,
-    cache: &Cache,
-) -> Result<bool> {
+pub fn render_with(project: &Project, run: &CheckRun, out: &Path, cache: &Cache) -> Result<bool> {
     let t0 = Instant::now();
     if project.notes.len() != run.notes.len() {
         return Err(Error::Internal(format!(
@@ -472,28 +467,27 @@ pub fn build<'p>(
         )
     });
     #[allow(clippy::type_complexity)]
-    let outcomes: Vec<((CheckedNote, bool), Option<Result<PageRecord>>)> =
-        pool().install(|| {
-            // Load the templates on this thread while the others check.
-            let (_, outcomes) = rayon::join(
-                || plan.as_ref().map(|p| p.site().is_ok()),
-                || {
-                    project
-                        .notes
-                        .par_iter()
-                        .zip(keys)
-                        .map(|(n, key)| {
-                            let (result, hit) = check_one(project, cache, n, &key);
-                            let checked = CheckedNote::new(n, key, result);
-                            let page = plan.as_ref().map(|p| p.page(&checked));
-                            done.fetch_add(1, Ordering::Relaxed);
-                            ((checked, hit), page)
-                        })
-                        .collect()
-                },
-            );
-            outcomes
-        });
+    let outcomes: Vec<((CheckedNote, bool), Option<Result<PageRecord>>)> = pool().install(|| {
+        // Load the templates on this thread while the others check.
+        let (_, outcomes) = rayon::join(
+            || plan.as_ref().map(|p| p.site().is_ok()),
+            || {
+                project
+                    .notes
+                    .par_iter()
+                    .zip(keys)
+                    .map(|(n, key)| {
+                        let (result, hit) = check_one(project, cache, n, &key);
+                        let checked = CheckedNote::new(n, key, result);
+                        let page = plan.as_ref().map(|p| p.page(&checked));
+                        done.fetch_add(1, Ordering::Relaxed);
+                        ((checked, hit), page)
+                    })
+                    .collect()
+            },
+        );
+        outcomes
+    });
     drop(bar);
     let (outcomes, records): (Vec<_>, Vec<_>) = outcomes.into_iter().unzip();
     let run = check_run(outcomes, cache, started, progress);
@@ -601,10 +595,9 @@ impl SiteBuild {
     /// its file untouched, else rendered (and written when its text changed).
     fn page(&self, checked: &CheckedNote<'_>) -> Result<PageRecord> {
         let key = cache::combine("page", &[&self.site_key, &checked.key]);
-        let i = *self
-            .index_of
-            .get(&checked.note.rel_path)
-            .ok_or_else(|| Error::Internal(format!("{}: not a note of this build", checked.note.path)))?;
+        let i = *self.index_of.get(&checked.note.rel_path).ok_or_else(|| {
+            Error::Internal(format!("{}: not a note of this build", checked.note.path))
+        })?;
         let Some(rel) = &self.paths.pages[i] else {
             // The home page's text: rendered into the index (see `finish`).
             let intro = self.site()?.intro(checked.note, &checked.result)?;
@@ -673,11 +666,7 @@ impl SiteBuild {
 
     /// After every page: the index, the assets, the removal of pages of
     /// notes that are gone, the new record. Returns whether any file changed.
-    fn finish(
-        self,
-        records: Vec<Result<PageRecord>>,
-        cache: &Cache,
-    ) -> Result<bool> {
+    fn finish(self, records: Vec<Result<PageRecord>>, cache: &Cache) -> Result<bool> {
         let t0 = Instant::now();
         let out = self.out.as_path();
         let mut pages: Vec<PageRecord> = records.into_iter().collect::<Result<_, _>>()?;
@@ -860,11 +849,7 @@ mod tests {
         try_build_in(dir, cache, false).unwrap()
     }
 
-    fn try_build_in(
-        dir: &Path,
-        cache: &Cache,
-        force: bool,
-    ) -> Result<(usize, usize, bool)> {
+    fn try_build_in(dir: &Path, cache: &Cache, force: bool) -> Result<(usize, usize, bool)> {
         let mut project = load(Some(&dir.join("notes")), &dir.join("notecheck.yaml")).unwrap();
         project.force = force;
         let (run, changed) = build(&project, cache, &dir.join("site"), false)?;

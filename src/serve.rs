@@ -28,8 +28,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crate::cache::{self, Cache};
-use crate::pipeline;
 use crate::error::{Error, Result};
+use crate::pipeline;
 
 /// How `serve` was asked to run.
 #[derive(Clone, Debug, Default)]
@@ -164,12 +164,7 @@ fn serving(doing: String, source: std::io::Error) -> Error {
 
 /// Check (through the cache) and render; prints the problems and the
 /// summary as `build` does. Returns whether any file of the site changed.
-fn build(
-    project: &pipeline::Project,
-    cache: &Cache,
-    out: &Path,
-    progress: bool,
-) -> Result<bool> {
+fn build(project: &pipeline::Project, cache: &Cache, out: &Path, progress: bool) -> Result<bool> {
     let (run, rendered) = pipeline::build(project, cache, out, progress)?;
     let color = crate::output::human::stdout_color();
     print!("{}", crate::output::human::render(&run.notes, color));
@@ -205,11 +200,7 @@ fn watched_state(notes_dir: &Path, config: &Path, templates: Option<&Path>) -> W
 }
 
 /// Serves `root` on `listener` from a background thread.
-fn start_server(
-    listener: TcpListener,
-    root: PathBuf,
-    version: Arc<AtomicU64>,
-) -> Result<()> {
+fn start_server(listener: TcpListener, root: PathBuf, version: Arc<AtomicU64>) -> Result<()> {
     listener
         .set_nonblocking(true)
         .map_err(|e| serving("serve".into(), e))?;

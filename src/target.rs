@@ -5,8 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
 use crate::check::verdict::{BlockResult, CheckedNote, ClaimResult, Holder};
+use crate::error::Error;
 
 /// The configuration file's name, looked for in the current folder and
 /// then in each parent.

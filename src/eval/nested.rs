@@ -270,9 +270,7 @@ fn affine_position(
             .ok_or("a subscript position overflows")?;
     }
     if total < 1 {
-        return Err(format!(
-            "a subscript position is {total}; positions are 1-based"
-        ).into());
+        return Err(format!("a subscript position is {total}; positions are 1-based").into());
     }
     Ok(total as u64)
 }

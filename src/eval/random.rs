@@ -502,10 +502,7 @@ impl RandomFunction {
     pub fn try_apply<T: Num>(&self, x: &[T]) -> Result<Vec<T>, String> {
         let (p, q, h) = (self.p, self.q, self.h);
         if x.len() != p {
-            return Err(format!(
-                "function of {p} inputs applied to {} values",
-                x.len()
-            ).into());
+            return Err(format!("function of {p} inputs applied to {} values", x.len()).into());
         }
         let s = 1.0 / (p.max(1) as f64).sqrt();
         let mut sq = T::zero();

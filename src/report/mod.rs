@@ -35,8 +35,8 @@ use tera::{Context, Tera};
 use crate::check::verdict::{
     BlockResult, CheckedNote, Counts, EquationCoverage, NoteResult, Status,
 };
-use crate::note::Note;
 use crate::error::{Error, Result};
+use crate::note::Note;
 use blocks::{ClaimView, PageRenderer, badge_html, badge_info};
 use html::{escape, root_prefix};
 use markdown::{RESERVED_IDS, block_anchor, render_body_with};
@@ -239,11 +239,7 @@ impl Site {
     }
 
     /// [`Site::index`], with the home page's text `intro`.
-    pub fn index_with(
-        &self,
-        entries: &[IndexEntry],
-        intro: Option<&Intro>,
-    ) -> Result<String> {
+    pub fn index_with(&self, entries: &[IndexEntry], intro: Option<&Intro>) -> Result<String> {
         use rayon::prelude::*;
         let json = |e: serde_json::Error| template("template context", &e);
         let mut totals = Counts::default();
@@ -490,11 +486,7 @@ pub fn site_file(out: &Path, rel: &str) -> PathBuf {
 
 /// Writes the site into `out`: `out/<rel_path with .md → .html>` per note
 /// (subfolders kept), `out/index.html`, `out/assets/style.css`.
-pub fn render_site(
-    notes: &[CheckedNote<'_>],
-    opts: &SiteOptions,
-    out: &Path,
-) -> Result<()> {
+pub fn render_site(notes: &[CheckedNote<'_>], opts: &SiteOptions, out: &Path) -> Result<()> {
     use rayon::prelude::*;
     let site = Site::new(opts)?;
     let paths = page_paths(&notes.iter().map(|c| c.note).collect::<Vec<_>>());
@@ -1006,8 +998,9 @@ fn load_templates(dir: Option<&Path>) -> Result<(Tera, String, String)> {
     let mut sources: Vec<(&str, String)> = Vec::new();
     for (name, default) in DEFAULT_TEMPLATES {
         let text = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
-            Some(p) => std::fs::read_to_string(&p)
-                .map_err(|e| Error::io("read template", &p, e))?,
+            Some(p) => {
+                std::fs::read_to_string(&p).map_err(|e| Error::io("read template", &p, e))?
+            }
             None => default.to_string(),
         };
         sources.push((name, text));
