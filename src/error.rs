@@ -37,7 +37,7 @@ pub enum Error {
         path: PathBuf,
         line: usize,
         col: usize,
-        diagnostic: Diagnostic,
+        diagnostic: Box<Diagnostic>,
     },
     /// The input is not what the command reads (a notes folder that does
     /// not exist, a target that selects nothing, mdBook JSON that is not).
@@ -160,8 +160,10 @@ mod tests {
             path: "notecheck.yaml".into(),
             line: 4,
             col: 3,
-            diagnostic: Diagnostic::error(Span::new(0, 1), "check: unknown key `bogus`")
-                .with_help("expected one of trials, seed"),
+            diagnostic: Box::new(
+                Diagnostic::error(Span::new(0, 1), "check: unknown key `bogus`")
+                    .with_help("expected one of trials, seed"),
+            ),
         };
         assert_eq!(
             e.to_string(),

@@ -499,7 +499,7 @@ impl RandomFunction {
     }
 
     /// y = f(x), or an error when `x` does not have p entries.
-    pub fn try_apply<T: Num>(&self, x: &[T]) -> Result<Vec<T>, String> {
+    pub fn try_apply<T: Num>(&self, x: &[T]) -> crate::eval::ER<Vec<T>> {
         let (p, q, h) = (self.p, self.q, self.h);
         if x.len() != p {
             return Err(format!("function of {p} inputs applied to {} values", x.len()).into());
