@@ -394,7 +394,7 @@ impl FileRecord {
         rel: &str,
         text: &str,
         old: Option<&FileRecord>,
-    ) -> Result<(FileRecord, bool), String> {
+    ) -> crate::error::Result<(FileRecord, bool)> {
         let out = dir.root();
         let hash = *blake3::hash(text.as_bytes()).as_bytes();
         if let Some(o) = old

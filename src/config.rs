@@ -254,7 +254,7 @@ pub fn load_project(path: &Path) -> crate::error::Result<ProjectConfig> {
             path: path.to_path_buf(),
             line,
             col,
-            diagnostic,
+            diagnostic: Box::new(diagnostic),
         }
     };
     let text = String::from_utf8(bytes).map_err(|e| {

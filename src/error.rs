@@ -25,13 +25,19 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// An I/O failure not about a file (a port, a child process, a
+    /// standard stream): "cannot {doing}: {reason}".
+    System {
+        doing: String,
+        source: std::io::Error,
+    },
     /// A file's text is wrong at a place (a `notecheck.yaml` key, a value
     /// that is not UTF-8): "{path}:{line}:{col}: {message}".
     Invalid {
         path: PathBuf,
         line: usize,
         col: usize,
-        diagnostic: Diagnostic,
+        diagnostic: Box<Diagnostic>,
     },
     /// The input is not what the command reads (a notes folder that does
     /// not exist, a target that selects nothing, mdBook JSON that is not).
@@ -71,6 +77,7 @@ impl fmt::Display for Error {
                 path.display(),
                 io_reason(source)
             ),
+            Error::System { doing, source } => write!(f, "cannot {doing}: {}", io_reason(source)),
             Error::Invalid {
                 path,
                 line,
@@ -105,7 +112,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Io { source, .. } => Some(source),
+            Error::Io { source, .. } | Error::System { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -153,8 +160,10 @@ mod tests {
             path: "notecheck.yaml".into(),
             line: 4,
             col: 3,
-            diagnostic: Diagnostic::error(Span::new(0, 1), "check: unknown key `bogus`")
-                .with_help("expected one of trials, seed"),
+            diagnostic: Box::new(
+                Diagnostic::error(Span::new(0, 1), "check: unknown key `bogus`")
+                    .with_help("expected one of trials, seed"),
+            ),
         };
         assert_eq!(
             e.to_string(),

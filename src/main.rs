@@ -119,8 +119,8 @@ enum Format {
     Github,
 }
 
-fn fail(msg: &str) -> ExitCode {
-    eprintln!("notecheck: {}", output::human::visible(msg));
+fn fail(e: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("notecheck: {}", output::human::visible(&e.to_string()));
     ExitCode::from(2)
 }
 
@@ -278,7 +278,7 @@ fn init(dir: &Path, force: bool) -> ExitCode {
             println!("next: {cd}notecheck check   (then `notecheck build` for the site)");
             ExitCode::SUCCESS
         }
-        Err(e) => fail(&e.to_string()),
+        Err(e) => fail(&e),
     }
 }
 
@@ -292,7 +292,10 @@ fn mdbook(command: Option<MdbookCommand>) -> ExitCode {
     }
     let mut input = String::new();
     if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut input) {
-        return fail(&format!("cannot read the book from standard input: {e}"));
+        return fail(&notecheck::Error::System {
+            doing: "read the book from standard input".into(),
+            source: e,
+        });
     }
     let mut so = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let outcome = match notecheck::mdbook::preprocess_to(&input, &mut so) {
@@ -300,7 +303,10 @@ fn mdbook(command: Option<MdbookCommand>) -> ExitCode {
         Err(m) => return fail(&m),
     };
     if let Err(e) = so.flush() {
-        return fail(&format!("cannot write the book: {e}"));
+        return fail(&notecheck::Error::System {
+            doing: "write the book".into(),
+            source: e,
+        });
     }
     for p in &outcome.problems {
         eprintln!("{}", output::human::visible(p));
@@ -335,8 +341,8 @@ fn progress() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
 }
 
-fn write_file(f: &Path, s: &str) -> Result<(), String> {
-    std::fs::write(f, s).map_err(|e| format!("cannot write {}: {e}", f.display()))
+fn write_file(f: &Path, s: &str) -> notecheck::Result<()> {
+    std::fs::write(f, s).map_err(|e| notecheck::Error::io("write", f, e))
 }
 
 /// `--config` when given, else `notecheck.yaml` in the current folder or

@@ -211,7 +211,7 @@ fn check_stmts(
                         id.clone(),
                         s.label.clone(),
                         &s.text,
-                        m,
+                        m.to_string(),
                     )],
                 ),
             },
@@ -430,7 +430,10 @@ struct Odometer {
 }
 
 impl Odometer {
-    fn new(free: &BTreeMap<String, Dim>, dims: &BTreeMap<String, u64>) -> Result<Odometer, String> {
+    fn new(
+        free: &BTreeMap<String, Dim>,
+        dims: &BTreeMap<String, u64>,
+    ) -> crate::eval::ER<Odometer> {
         let mut sizes = Vec::new();
         for (name, range) in free {
             sizes.push(
@@ -442,7 +445,11 @@ impl Odometer {
         let total = sizes
             .iter()
             .try_fold(1usize, |acc, s| acc.checked_mul(*s))
-            .ok_or("the claim's free indices have more combinations than can be counted")?;
+            .ok_or_else(|| {
+                crate::eval::EvalError::TooLarge(
+                    "the claim's free indices have more combinations than can be counted".into(),
+                )
+            })?;
         Ok(Odometer {
             names: free.keys().cloned().collect(),
             total,
@@ -511,12 +518,12 @@ impl Ctx<'_> {
                 self.block.clone(),
                 self.label.clone(),
                 text,
-                m,
+                m.to_string(),
             )],
         }
     }
 
-    fn show(&self, e: &Expr) -> Result<Shown, String> {
+    fn show(&self, e: &Expr) -> crate::eval::ER<Shown> {
         let trial = self.trial(1);
         let mut ev = Evaluator::plain(&trial);
         let v = ev.eval(e)?;
@@ -645,7 +652,7 @@ impl Ctx<'_> {
             }
         }
         let Some(w) = worst else {
-            return self.errored(result, "nothing to compare".into());
+            return self.errored(result, "nothing to compare");
         };
         result.max_abs_err = Some(max_abs);
         result.rel_err = Some(max_rel);
@@ -816,9 +823,9 @@ impl Ctx<'_> {
         }
     }
 
-    fn errored(&self, mut r: ClaimResult, message: String) -> ClaimResult {
+    fn errored(&self, mut r: ClaimResult, message: impl std::fmt::Display) -> ClaimResult {
         r.status = Status::Error;
-        r.message = Some(message);
+        r.message = Some(message.to_string());
         r
     }
 
@@ -918,7 +925,7 @@ impl Ctx<'_> {
 }
 
 /// Axes of the tensor view of a derivative: Y's axes then X's.
-fn tensor_axes(e: &Expr, ev: &mut Evaluator<f64>) -> Result<Option<Vec<usize>>, String> {
+fn tensor_axes(e: &Expr, ev: &mut Evaluator<f64>) -> crate::eval::ER<Option<Vec<usize>>> {
     let ExprKind::Deriv { y, x, .. } = &e.kind else {
         return Ok(None);
     };

@@ -499,13 +499,10 @@ impl RandomFunction {
     }
 
     /// y = f(x), or an error when `x` does not have p entries.
-    pub fn try_apply<T: Num>(&self, x: &[T]) -> Result<Vec<T>, String> {
+    pub fn try_apply<T: Num>(&self, x: &[T]) -> crate::eval::ER<Vec<T>> {
         let (p, q, h) = (self.p, self.q, self.h);
         if x.len() != p {
-            return Err(format!(
-                "function of {p} inputs applied to {} values",
-                x.len()
-            ));
+            return Err(format!("function of {p} inputs applied to {} values", x.len()).into());
         }
         let s = 1.0 / (p.max(1) as f64).sqrt();
         let mut sq = T::zero();

@@ -173,7 +173,7 @@ pub fn copy_assets(
     notes_dir: &Path,
     dir: &crate::outdir::OutDir,
     entries: &[super::IndexEntry],
-) -> Result<Vec<String>, String> {
+) -> crate::error::Result<Vec<String>> {
     let all: BTreeSet<&str> = entries
         .iter()
         .flat_map(|e| e.assets.iter().map(String::as_str))
