@@ -271,7 +271,7 @@ pub fn rewrite(note: &Note, result: &NoteResult, macros: &BTreeMap<String, Strin
             .iter()
             .map(|b| block_anchor(b.id.as_deref(), b.index)),
     );
-    let pr = PageRenderer::new("mdbook build", &note.path, result, &reserved);
+    let pr = PageRenderer::new(&note.path, result, &reserved);
 
     for b in &note.blocks {
         let html = match find_block(result, b.index) {

@@ -158,6 +158,7 @@ pub fn load_target(target: Option<&Target>, config_path: &Path) -> Result<Projec
 
 /// Check every note (in parallel, without a cache); one note's problems
 /// never stop another. One per note, in the notes' order.
+#[cfg(test)]
 pub fn check_all(project: &Project) -> Vec<CheckedNote<'_>> {
     check_all_with(project, &Cache::new(None), false).notes
 }
@@ -218,12 +219,6 @@ pub fn check_all_with<'p>(project: &'p Project, cache: &Cache, progress: bool) -
     let run = check_run(outcomes, cache, started, progress);
     timing("check", started);
     run
-}
-
-/// One note checked without a cache (mdBook chapters), with its key.
-pub fn check_note<'n>(note: &'n Note, config: &ProjectConfig) -> CheckedNote<'n> {
-    let key = cache::note_key(&cache::project_key(config), note);
-    CheckedNote::new(note, key, crate::check::check(note, config))
 }
 
 /// A note's result from `cache`, or checked (and stored); true when cached.
@@ -397,6 +392,7 @@ pub fn render(project: &Project, notes: &[CheckedNote<'_>], out: &Path) -> Resul
 /// contents changed are written, and pages written earlier for notes that
 /// are gone are removed. Without a cache every page is rendered and
 /// written. Returns whether any file of the site changed.
+#[cfg(test)]
 pub fn render_with(project: &Project, run: &CheckRun, out: &Path, cache: &Cache) -> Result<bool> {
     let t0 = Instant::now();
     if project.notes.len() != run.notes.len() {
@@ -430,7 +426,7 @@ pub fn render_with(project: &Project, run: &CheckRun, out: &Path, cache: &Cache)
     Ok(changed)
 }
 
-/// [`check_all_with`] and [`render_with`] in one parallel pass: each note's
+/// [`check_all_with`] and `render_with` in one parallel pass: each note's
 /// page is rendered as soon as the note is checked, so that checking and
 /// rendering overlap. Returns the run and whether any file of the site
 /// changed.

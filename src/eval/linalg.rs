@@ -135,6 +135,7 @@ pub fn vec<T: Num>(a: &DMatrix<T>, row_major: bool) -> DMatrix<T> {
 
 /// Inverse of [`vec()`]: an `n·m × 1` (or any shape with `rows·cols`
 /// entries) back to `rows × cols` in the same order.
+#[cfg(test)]
 pub fn unvec<T: Num>(
     v: &DMatrix<T>,
     rows: usize,
@@ -154,10 +155,6 @@ pub fn unvec<T: Num>(
     } else {
         DMatrix::from_column_slice(rows, cols, v.as_slice())
     })
-}
-
-pub fn transpose<T: Num>(a: &DMatrix<T>) -> DMatrix<T> {
-    a.transpose()
 }
 
 /// `f` applied to every entry.
@@ -551,7 +548,7 @@ mod tests {
         assert_eq!(mean_all(&d), 6.0 / 9.0);
         assert_eq!(norm(&m(2, 1, &[3.0, 4.0])), 5.0);
         assert_eq!(map(&v, |x| x * 10.0), v.map(|x| x * 10.0));
-        assert_eq!(transpose(&v).shape(), (1, 3));
+        assert_eq!(v.transpose().shape(), (1, 3));
     }
 
     #[test]

@@ -30,6 +30,7 @@ fn mix64(mut z: u64) -> u64 {
 
 /// FNV-1a (64-bit) of the UTF-8 bytes: a stable hash for deriving streams
 /// from names (unlike `std::hash`, fixed across Rust versions).
+#[cfg(test)]
 pub fn hash_str(s: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in s.as_bytes() {

@@ -3,7 +3,6 @@
 //! Nothing here knows the claim language: a check block is its info-string
 //! options and its body text with the line it starts on.
 
-use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use crate::config::{CheckOverrides, CheckSettings, FrontMatter};
@@ -15,7 +14,6 @@ mod math;
 mod options;
 mod walk;
 
-pub use blocks::is_check_info;
 pub use front::dims_warnings;
 pub use math::{CheckMode, Equation, EquationOptions, InlineMath};
 pub use walk::walk;
@@ -89,9 +87,6 @@ pub struct CheckBlock {
     pub range: std::ops::Range<usize>,
 }
 
-/// Dimension values fixed for a note: project `dims` overlaid by front matter `dims`.
-pub type Dims = BTreeMap<String, u64>;
-
 /// The Markdown extensions notecheck reads notes with (math, tables,
 /// strikethrough, task lists, footnotes). Render with the same options so
 /// that the check blocks found here are the ones rendered.
@@ -144,7 +139,7 @@ pub fn display_path(path: &Path) -> String {
 /// U+FFFD with an error at the first one; a leading byte order mark is
 /// dropped from `source`.
 ///
-/// `path` is [`display_path`] of `file`; `rel_path` is `file` relative to
+/// `path` is `display_path` of `file`; `rel_path` is `file` relative to
 /// `notes_root` (the file name when `file` is not below it).
 pub fn read_note(file: &Path, notes_root: &Path) -> Note {
     let path = display_path(file);

@@ -259,7 +259,7 @@ pub fn step_summary(notes: &[CheckedNote<'_>]) -> String {
     s
 }
 
-/// Appends [`step_summary`] to the file named by `$GITHUB_STEP_SUMMARY`.
+/// Appends `step_summary` to the file named by `$GITHUB_STEP_SUMMARY`.
 /// `Ok(false)` when the variable is not set (not on GitHub Actions).
 pub fn write_step_summary(notes: &[CheckedNote<'_>]) -> crate::error::Result<bool> {
     let Some(file) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|f| !f.is_empty()) else {

@@ -41,8 +41,7 @@ use blocks::{ClaimView, PageRenderer, badge_html, badge_info};
 use html::{escape, root_prefix};
 use markdown::{RESERVED_IDS, block_anchor, render_body_with};
 
-pub use markdown::{RenderedBody, body_to_html};
-pub use math::{render_math, to_mathml};
+pub use markdown::RenderedBody;
 
 /// The built-in templates, overridable one by one.
 pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
@@ -80,7 +79,7 @@ pub struct SiteOptions {
 
 /// The site's templates and options, loaded once. Pages are rendered one
 /// by one ([`Site::page`], from any thread: `Site` is `Sync`), the index
-/// from every page's [`IndexEntry`] ([`Site::index`]), so that a rebuild can
+/// from every page's `IndexEntry` (`Site::index`), so that a rebuild can
 /// render only the pages whose inputs changed.
 pub struct Site {
     tera: Tera,
@@ -167,7 +166,7 @@ impl Site {
         &self.opts
     }
 
-    /// Renders a checked note's page, at [`page_path`].
+    /// Renders a checked note's page, at `page_path`.
     pub fn page(&self, checked: &CheckedNote<'_>) -> Result<Page> {
         self.page_at(
             checked.note,
@@ -177,7 +176,7 @@ impl Site {
     }
 
     /// Renders `note`'s page from its `result`, to be written at `href`
-    /// (relative to the site folder, `/`-separated; see [`page_paths`]).
+    /// (relative to the site folder, `/`-separated; see `page_paths`).
     pub fn page_at(&self, note: &Note, result: &NoteResult, href: &str) -> Result<Page> {
         let href = href.to_string();
         let depth = href.matches('/').count();
@@ -583,7 +582,7 @@ fn note_content(
             .iter()
             .map(|e| equation::equation_anchor(e.index)),
     );
-    let mut pr = PageRenderer::new(&opts.command, &note.path, result, &reserved);
+    let mut pr = PageRenderer::new(&note.path, result, &reserved);
     if let Some(f) = figure_files {
         pr = pr.with_figure_files(f);
     }
