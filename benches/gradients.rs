@@ -7,10 +7,10 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use notecheck::ProjectConfig;
 use notecheck::check;
-use notecheck::config::ProjectConfig;
-use notecheck::eval::interp::{Evaluator, Trial};
-use notecheck::note::parse_note;
+use notecheck::parse_note;
+use notecheck::{Evaluator, Trial};
 
 const NETWORK: &str = "let X ∈ R^{N×D}
 let Y ∈ OneHot^{N×C}
@@ -60,7 +60,7 @@ fn time_check(src: &str, runs: usize) -> f64 {
         (0..runs)
             .map(|_| {
                 let t = Instant::now();
-                let r = check::check(&n, &project);
+                let r = check(&n, &project);
                 assert_eq!(r.counts.failed(), 0, "{:?}", r.claims());
                 t.elapsed().as_secs_f64()
             })
@@ -73,7 +73,7 @@ fn main() {
     let src = note("");
     let n = parse_note("bench.md".into(), PathBuf::from("bench.md"), src.clone());
     let dims = n.front.dims.clone();
-    let compiled = notecheck::lang::compile::compile(&n, &Default::default(), &dims);
+    let compiled = notecheck::compile(&n, &Default::default(), &dims);
     let loss = compiled
         .program
         .defs

@@ -11,11 +11,11 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use notecheck::CompiledKind;
+use notecheck::ProjectConfig;
 use notecheck::check;
-use notecheck::config::ProjectConfig;
-use notecheck::eval::interp::{Evaluator, Trial};
-use notecheck::lang::compile::CompiledKind;
-use notecheck::note::parse_note;
+use notecheck::parse_note;
+use notecheck::{Evaluator, Trial};
 
 const N: u64 = 100;
 
@@ -66,7 +66,7 @@ fn time_check(src: &str, runs: usize) -> f64 {
         (0..runs)
             .map(|_| {
                 let t = Instant::now();
-                let r = check::check(&n, &project);
+                let r = check(&n, &project);
                 assert_eq!(r.counts.failed(), 0, "{:?}", r.claims());
                 t.elapsed().as_secs_f64()
             })
@@ -79,7 +79,7 @@ fn time_def(name: &str, runs: usize) -> f64 {
     let src = note(DEFS);
     let n = parse_note("bench.md".into(), PathBuf::from("bench.md"), src);
     let dims = n.front.dims.clone();
-    let compiled = notecheck::lang::compile::compile(&n, &Default::default(), &dims);
+    let compiled = notecheck::compile(&n, &Default::default(), &dims);
     let def = compiled
         .program
         .defs

@@ -6,9 +6,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use notecheck::ProjectConfig;
 use notecheck::check;
-use notecheck::config::ProjectConfig;
-use notecheck::note::parse_note;
+use notecheck::parse_note;
 
 fn main() {
     let src = "---\ndims: {m: 12, n: 12, k: 12, l: 12}\ncheck:\n  trials: 1\n---\n\n```check\nlet W ∈ R^{k×l}\nlet ψ : R^{k×l} → R^{m×n}\nlet A = ψ(W)\n∂A_ij/∂W_kl = ∂A_ij/∂W_kl\n```\n";
@@ -21,7 +21,7 @@ fn main() {
     let mut times = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
-        let r = check::check(&note, &project);
+        let r = check(&note, &project);
         times.push(t.elapsed().as_secs_f64());
         assert_eq!(r.counts.pass, 1, "{:?}", r.claims());
     }

@@ -16,8 +16,8 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use notecheck::config::{CheckOverrides, ProjectConfig};
-use notecheck::note::parse_note;
+use notecheck::parse_note;
+use notecheck::{CheckOverrides, ProjectConfig};
 
 use super::vocab::{self, Gen};
 
@@ -285,7 +285,7 @@ pub fn input(g: &mut Gen, seeds: &[String]) -> String {
         text = mutate(g, text, seeds);
     }
     // As `read_note`: larger note files are skipped, never parsed.
-    let max = notecheck::note::MAX_NOTE_BYTES as usize;
+    let max = notecheck::MAX_NOTE_BYTES as usize;
     if text.len() > max {
         let cut = char_boundary(&text, max);
         text.truncate(cut);
@@ -515,16 +515,17 @@ pub enum Outcome {
 }
 
 /// Run one input through the whole pipeline.
-pub fn run_one(text: &str, project: &ProjectConfig, site: &notecheck::report::Site) -> Outcome {
+pub fn run_one(text: &str, project: &ProjectConfig, site: &notecheck::Site) -> Outcome {
     watch(|| {
         let note = parse_note("fuzz.md".into(), PathBuf::from("fuzz.md"), text.to_string());
-        let result = notecheck::check::check(&note, project);
-        let checked = [notecheck::check::verdict::CheckedNote::new(
-            &note, [0; 32], result,
-        )];
+        let result = notecheck::check(&note, project);
+        let checked = [notecheck::CheckedNote::new(&note, [0; 32], result)];
         let _ = site.page(&checked[0]);
-        let _ = notecheck::output::human::render(&checked, false);
-        let _ = notecheck::output::json::render(&checked);
+        let _ = notecheck::formats::human(&checked, false);
+        let _ = {
+            use notecheck::formats::Emitter;
+            notecheck::formats::Json.render(&checked)
+        };
     })
 }
 
@@ -542,8 +543,8 @@ pub fn watch(f: impl FnOnce()) -> Outcome {
 }
 
 /// The site renderer, with `--safe` or without.
-pub fn site(safe: bool) -> notecheck::report::Site {
-    let opts = notecheck::report::SiteOptions {
+pub fn site(safe: bool) -> notecheck::Site {
+    let opts = notecheck::SiteOptions {
         title: "fuzz".into(),
         templates_dir: None,
         version: "0".into(),
@@ -551,7 +552,7 @@ pub fn site(safe: bool) -> notecheck::report::Site {
         safe,
         ..Default::default()
     };
-    notecheck::report::Site::new(&opts).expect("the default templates load")
+    notecheck::Site::new(&opts).expect("the default templates load")
 }
 
 /// A fuzzing campaign's figures.

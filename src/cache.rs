@@ -113,10 +113,14 @@ pub fn project_key(config: &ProjectConfig) -> Key {
 
 /// The key of one note's result under the project key `project`.
 pub fn note_key(project: &Key, note: &Note) -> Key {
+    let lines = note.line_index();
     let errors: Vec<String> = note
         .errors
         .iter()
-        .map(|e| format!("{}:{}:{}", e.line, e.col, e.message))
+        .map(|e| {
+            let (line, col) = lines.line_col(e.span.start);
+            format!("{line}:{col}:{}", e.message)
+        })
         .collect();
     KeyHasher::new("note")
         .field(project)
@@ -390,7 +394,7 @@ impl FileRecord {
         rel: &str,
         text: &str,
         old: Option<&FileRecord>,
-    ) -> Result<(FileRecord, bool), String> {
+    ) -> crate::error::Result<(FileRecord, bool)> {
         let out = dir.root();
         let hash = *blake3::hash(text.as_bytes()).as_bytes();
         if let Some(o) = old

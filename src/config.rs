@@ -7,6 +7,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::diag::{Diagnostic, LineIndex, Span};
+use crate::error::Error;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Flatten {
@@ -230,41 +233,48 @@ impl FrontMath {
 
 /// Read and parse the project configuration (`notecheck.yaml`).
 ///
-/// The error is one line: `FILE:LINE:COL: problem`, e.g.
-/// ``notecheck.yaml:4:3: check: unknown key `bogus`, expected one of …``.
-/// An empty file (or one with only comments) is the default configuration.
-pub fn load_project(path: &Path) -> Result<ProjectConfig, String> {
+/// The error prints as one line: [`Error::Invalid`] is `FILE:LINE:COL:
+/// problem`, e.g. ``notecheck.yaml:4:3: check: unknown key `bogus`,
+/// expected one of …``. An empty file (or one with only comments) is the
+/// default configuration.
+pub fn load_project(path: &Path) -> crate::error::Result<ProjectConfig> {
     let shown = path.display();
     // Never open what is not a regular file (a FIFO would block).
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("{shown}: cannot read: {}", io_reason(&e)))?;
+    let meta = std::fs::metadata(path).map_err(|e| Error::io("read", path, e))?;
     if !meta.is_file() {
-        return Err(format!("{shown}: not a regular file"));
+        return Err(Error::Input(format!("{shown}: not a regular file")));
     }
     if meta.len() > crate::note::MAX_NOTE_BYTES {
-        return Err(format!("{shown}: larger than 10 MB"));
+        return Err(Error::Input(format!("{shown}: larger than 10 MB")));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("{shown}: cannot read: {}", io_reason(&e)))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+    let invalid = |text: &str, diagnostic: Diagnostic| {
+        let (line, col) = LineIndex::new(text).line_col(diagnostic.span.start);
+        Error::Invalid {
+            path: path.to_path_buf(),
+            line,
+            col,
+            diagnostic: Box::new(diagnostic),
+        }
+    };
     let text = String::from_utf8(bytes).map_err(|e| {
         let lossy = String::from_utf8_lossy(e.as_bytes());
-        let (line, col) = crate::note::line_col(&lossy, e.utf8_error().valid_up_to());
-        let line = line + 1;
-        format!("{shown}:{line}:{col}: not valid UTF-8")
+        let at = e.utf8_error().valid_up_to();
+        let bad = e
+            .utf8_error()
+            .error_len()
+            .unwrap_or(e.as_bytes().len() - at);
+        invalid(
+            &lossy,
+            Diagnostic::error(Span::new(at, at + bad), "not valid UTF-8"),
+        )
     })?;
-    parse_project(&text).map_err(|p| format!("{shown}:{}:{}: {}", p.line, p.col, p.message))
+    parse_project(&text).map_err(|d| invalid(&text, d))
 }
 
-/// A problem in a YAML text, at a 1-based line and column of that text.
-#[derive(Clone, Debug, PartialEq)]
-pub struct YamlProblem {
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
-}
-
-/// Parse the text of a `notecheck.yaml`; see [`load_project`].
-pub fn parse_project(text: &str) -> Result<ProjectConfig, YamlProblem> {
+/// Parse the text of a `notecheck.yaml`; see [`load_project`]. The
+/// diagnostic's span is a byte range of `text`.
+pub fn parse_project(text: &str) -> Result<ProjectConfig, Diagnostic> {
     too_deep(text)?;
     let mut config: ProjectConfig =
         serde_yaml::from_str(text).map_err(|e| yaml_problem(&e, text))?;
@@ -276,14 +286,15 @@ pub fn parse_project(text: &str) -> Result<ProjectConfig, YamlProblem> {
     }
 }
 
-/// Parse a front matter's YAML text (without the `---` lines). Lines and
-/// columns of problems are relative to `text`.
+/// Parse a front matter's YAML text (without the `---` lines). The spans
+/// of problems are byte ranges of `text` (the note stage shifts them into
+/// the note's source).
 ///
 /// A syntax or type error (unknown key, wrong type, …) gives `Err` with the
 /// first problem. Semantically invalid values (a dimension 0, `trials: 0`,
 /// a negative tolerance, …) are reported in the returned list and removed
 /// from the result, which keeps the rest.
-pub fn parse_front_matter(text: &str) -> Result<(FrontMatter, Vec<YamlProblem>), YamlProblem> {
+pub fn parse_front_matter(text: &str) -> Result<(FrontMatter, Vec<Diagnostic>), Diagnostic> {
     too_deep(text)?;
     let mut front: FrontMatter = serde_yaml::from_str(text).map_err(|e| yaml_problem(&e, text))?;
     if front.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
@@ -302,20 +313,19 @@ const MAX_YAML_DEPTH: usize = 64;
 /// Refuse YAML nested deeper than `MAX_YAML_DEPTH` before the YAML
 /// parser sees it: its time grows with the square of the depth (100,000
 /// `{` took 40 s). Brackets inside strings count too; no real settings
-/// file nests anywhere near this.
-pub fn too_deep(text: &str) -> Result<(), YamlProblem> {
+/// file nests anywhere near this. The diagnostic is at the first bracket
+/// too deep.
+pub fn too_deep(text: &str) -> Result<(), Diagnostic> {
     let mut depth = 0usize;
     for (i, b) in text.bytes().enumerate() {
         match b {
             b'{' | b'[' => {
                 depth += 1;
                 if depth > MAX_YAML_DEPTH {
-                    let (line, col) = crate::note::line_col(text, i);
-                    return Err(YamlProblem {
-                        line: line + 1,
-                        col,
-                        message: format!("nested more than {MAX_YAML_DEPTH} levels deep; not read"),
-                    });
+                    return Err(Diagnostic::error(
+                        Span::new(i, i + 1),
+                        format!("nested more than {MAX_YAML_DEPTH} levels deep; not read"),
+                    ));
                 }
             }
             b'}' | b']' => depth = depth.saturating_sub(1),
@@ -393,12 +403,13 @@ pub(crate) fn clear_override(o: &mut CheckOverrides, key: &str) {
 }
 
 /// Check `dims` and `check` values; invalid entries are removed and reported
-/// at the line of their key (found by a textual search; line 1 if not found).
+/// at their `key: value` (found by a textual search; at the start of the
+/// text if not found).
 fn validate_layer(
     text: &str,
     dims: &mut BTreeMap<String, u64>,
     check: &mut CheckOverrides,
-) -> Vec<YamlProblem> {
+) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let bad_dims: Vec<(String, String)> = dims
         .iter()
@@ -419,42 +430,49 @@ fn validate_layer(
         .collect();
     for (k, message) in bad_dims {
         dims.remove(&k);
-        let (line, col) = find_key(text, "dims", &k);
-        problems.push(YamlProblem { line, col, message });
+        problems.push(Diagnostic::error(find_key(text, "dims", &k), message));
     }
     for (key, message) in override_problems(check) {
         clear_override(check, key);
-        let (line, col) = find_key(text, "check", key);
-        problems.push(YamlProblem {
-            line,
-            col,
-            message: format!("check: {message}"),
-        });
+        problems.push(Diagnostic::error(
+            find_key(text, "check", key),
+            format!("check: {message}"),
+        ));
     }
-    problems.sort_by_key(|p| (p.line, p.col));
+    problems.sort_by_key(|p| p.span.start);
     problems
 }
 
-/// Where `key:` appears (after the `parent:` line when there is one):
-/// 1-based line and column; (1, 1) when not found.
-pub(crate) fn find_key(text: &str, parent: &str, key: &str) -> (usize, usize) {
-    let lines: Vec<&str> = text.lines().collect();
+/// Where `key:` appears (after the `parent:` line when there is one): the
+/// byte span of `key: value` in `text` (of the key alone when its value is
+/// not on its line); an empty span at 0 when not found.
+pub(crate) fn find_key(text: &str, parent: &str, key: &str) -> Span {
+    let lines: Vec<(usize, &str)> = line_starts(text).collect();
     let find_from = |from: usize, k: &str| -> Option<(usize, usize)> {
         lines
             .iter()
             .enumerate()
             .skip(from)
-            .find_map(|(i, l)| key_col(l, k).map(|c| (i, c)))
+            .find_map(|(i, (start, l))| key_at(l, k).map(|p| (i, start + p)))
     };
     let start = find_from(0, parent).map_or(0, |(i, _)| i);
     match find_from(start, key).or_else(|| find_from(0, key)) {
-        Some((i, c)) => (i + 1, c),
-        None => (1, 1),
+        Some((_, at)) => entry_span(text, at),
+        None => Span::new(0, 0),
     }
 }
 
-/// Column (1-based, chars) of `key:` in `line` as a mapping key.
-fn key_col(line: &str, key: &str) -> Option<usize> {
+/// Each line of `text` (without its `\n`) with the byte offset it starts at.
+fn line_starts(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_inclusive('\n').scan(0, |at, l| {
+        let start = *at;
+        *at += l.len();
+        Some((start, l.trim_end_matches('\n')))
+    })
+}
+
+/// Byte offset of `key:` in `line` as a mapping key.
+fn key_at(line: &str, key: &str) -> Option<usize> {
     let line = line.split(" #").next().unwrap_or(line);
     let mut search = 0;
     while let Some(pos) = line
@@ -468,33 +486,104 @@ fn key_col(line: &str, key: &str) -> Option<usize> {
             .trim_start();
         let starts_ok = before.is_none_or(|c| c.is_whitespace() || "{,-\"'".contains(c));
         if starts_ok && after.starts_with(':') {
-            return Some(line[..pos].chars().count() + 1);
+            return Some(pos);
         }
         search = pos + key.len();
     }
     None
 }
 
-/// Turn a serde_yaml error into a one-line problem at the right place.
-fn yaml_problem(err: &serde_yaml::Error, text: &str) -> YamlProblem {
+/// The byte span of the YAML token at byte `at` of `text`, on its line: a
+/// quoted scalar to its closing quote, a flow collection to its closing
+/// bracket, else a plain scalar or key up to `: `, `,`, `]`, `}`, ` #` or
+/// the end of the line (trailing blanks left out). Empty at the end of a
+/// line.
+fn token_span(text: &str, at: usize) -> Span {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let rest = text[at..line_end].trim_end_matches('\r');
+    let len = match rest.chars().next() {
+        None => 0,
+        Some(q @ ('"' | '\'')) => {
+            let mut escaped = false;
+            rest.char_indices()
+                .skip(1)
+                .find(|&(_, c)| {
+                    let close = c == q && !escaped;
+                    escaped = q == '"' && c == '\\' && !escaped;
+                    close
+                })
+                .map_or(rest.len(), |(i, c)| i + c.len_utf8())
+        }
+        Some('[' | '{') => {
+            let mut depth = 0usize;
+            rest.char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '[' | '{' => depth += 1,
+                        ']' | '}' => depth = depth.saturating_sub(1),
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .map_or(rest.len(), |(i, _)| i + 1)
+        }
+        Some(_) => {
+            let b = rest.as_bytes();
+            let stop = (0..b.len())
+                .find(|&i| {
+                    matches!(b[i], b',' | b']' | b'}')
+                        || (b[i] == b':' && b.get(i + 1).is_none_or(|c| c.is_ascii_whitespace()))
+                        || (b[i] == b'#' && i > 0 && b[i - 1].is_ascii_whitespace())
+                })
+                .unwrap_or(b.len());
+            rest[..stop].trim_end().len()
+        }
+    };
+    Span::new(at, at + len)
+}
+
+/// The span of a mapping entry whose key starts at byte `at`: `key: value`
+/// when the value is on the key's line, else the key alone.
+fn entry_span(text: &str, at: usize) -> Span {
+    let key = token_span(text, at);
+    let after = &text[key.end..];
+    let Some(value) = after.trim_start_matches([' ', '\t']).strip_prefix(':') else {
+        return key;
+    };
+    let value_at = text.len() - value.trim_start_matches([' ', '\t']).len();
+    let value = token_span(text, value_at);
+    if value.end > value.start && !text[value_at..].starts_with('#') {
+        key.to(value)
+    } else {
+        key
+    }
+}
+
+/// Turn a serde_yaml error into a one-line problem at the right place:
+/// the token (key or value) serde_yaml points at.
+fn yaml_problem(err: &serde_yaml::Error, text: &str) -> Diagnostic {
     let full = err.to_string();
     let mut message = strip_location(&full).to_string();
-    let (mut line, mut col) = err
+    // serde_yaml's index is a byte offset (see the test
+    // `yaml_locations_are_byte_offsets`).
+    let mut span = err
         .location()
-        .map_or((1, 1), |l| (l.line().max(1), l.column().max(1)));
+        .map_or(Span::new(0, 0), |l| token_span(text, l.index()));
     message = message
         .replace("unknown field", "unknown key")
         .replace("duplicate field", "duplicate key");
     if let Some(k) = quoted_after(&message, "duplicate key `") {
         // serde_yaml reports duplicates at the start of the document:
         // point at the second occurrence instead.
-        let hits: Vec<(usize, usize)> = text
-            .lines()
-            .enumerate()
-            .filter_map(|(i, l)| key_col(l, &k).map(|c| (i + 1, c)))
+        let hits: Vec<usize> = line_starts(text)
+            .filter_map(|(start, l)| key_at(l, &k).map(|p| start + p))
             .collect();
-        if let Some(&(l, c)) = hits.get(1) {
-            (line, col) = (l, c);
+        if let Some(&at) = hits.get(1) {
+            span = entry_span(text, at);
         }
     }
     if message.contains("expected struct ") && !message.contains(": invalid type") {
@@ -511,7 +600,7 @@ fn yaml_problem(err: &serde_yaml::Error, text: &str) -> YamlProblem {
         };
         message = format!("expected `key: value` lines (a YAML mapping), found {kind}");
     }
-    YamlProblem { line, col, message }
+    Diagnostic::error(span, message)
 }
 
 fn quoted_after(message: &str, prefix: &str) -> Option<String> {
@@ -535,30 +624,32 @@ fn strip_location(message: &str) -> &str {
     message
 }
 
-pub(crate) fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => {
-            let s = e.to_string();
-            strip_os_error(&s).to_string()
-        }
-    }
-}
-
-fn strip_os_error(s: &str) -> &str {
-    match s.rfind(" (os error ") {
-        Some(p) => &s[..p],
-        None => s,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn err(text: &str) -> YamlProblem {
-        parse_project(text).unwrap_err()
+    /// A problem as the outputs show it: line, column, message, and the
+    /// text its span underlines.
+    #[derive(Debug)]
+    struct At {
+        line: usize,
+        col: usize,
+        message: String,
+        spanned: String,
+    }
+
+    fn at(text: &str, d: Diagnostic) -> At {
+        let (line, col) = LineIndex::new(text).line_col(d.span.start);
+        At {
+            line,
+            col,
+            message: d.message,
+            spanned: text[d.span.start..d.span.end].to_string(),
+        }
+    }
+
+    fn err(text: &str) -> At {
+        at(text, parse_project(text).unwrap_err())
     }
 
     #[test]
@@ -588,6 +679,7 @@ mod tests {
     fn unknown_top_level_key_names_key_and_line() {
         let p = err("title: x\n\nnotse: n\n");
         assert_eq!((p.line, p.col), (3, 1));
+        assert_eq!(p.spanned, "notse");
         assert!(
             p.message.starts_with("unknown key `notse`"),
             "{}",
@@ -600,6 +692,7 @@ mod tests {
     fn unknown_nested_key_under_check() {
         let p = err("title: x\ncheck:\n  trials: 3\n  # comment\n  flaten: row-major\n");
         assert_eq!((p.line, p.col), (5, 3));
+        assert_eq!(p.spanned, "flaten");
         assert!(
             p.message.contains("check: unknown key `flaten`"),
             "{}",
@@ -607,7 +700,7 @@ mod tests {
         );
         // Flow style.
         let p = err("check: {trials: 3, sed: 1}\n");
-        assert_eq!(p.line, 1);
+        assert_eq!((p.line, p.col, p.spanned.as_str()), (1, 20, "sed"));
         assert!(p.message.contains("`sed`"));
         // Key whose value is a nested block.
         let p = err("check:\n  trials: 3\n  extra:\n    - 1\n");
@@ -621,15 +714,21 @@ mod tests {
         assert!(p.message.contains("check.flatten"), "{}", p.message);
         let p = err("dims:\n  n: 3\n  m: 0\n");
         assert_eq!((p.line, p.col), (3, 3));
-        let p = err("check:\n  seed: 1\n  dim_range: [5, 2]\n");
+        assert_eq!(p.spanned, "m: 0");
+        let p = err("check:\n  seed: 1\n  dim_range: [5, 2]  # swapped\n");
         assert_eq!(p.line, 3);
-        assert!(p.message.contains("dim_range"));
+        assert_eq!(p.spanned, "dim_range: [5, 2]");
+        assert!(p.message.contains("dim_range"), "{p:?}");
+        let p = err("check: {seed: 1, trials: 0}\n");
+        assert_eq!((p.col, p.spanned.as_str()), (18, "trials: 0"));
         let p = err("dims: {nm: 2}\n");
         assert!(p.message.contains("'nm'"));
         let p = err("- a\n- b\n");
         assert!(p.message.contains("mapping"), "{}", p.message);
         let p = err("title: a\ntitle: b\n");
-        assert_eq!(p.line, 2);
+        assert_eq!((p.line, p.col, p.spanned.as_str()), (2, 1, "title: b"));
+        let p = err("title: 'a, b'\ntitle: \"x \\\" y\"  # again\n");
+        assert_eq!(p.spanned, "title: \"x \\\" y\"");
         let p = err("title: [\n");
         assert!(p.line >= 1);
     }
@@ -640,7 +739,7 @@ mod tests {
         let dir = dir.path();
         let file = dir.join("notecheck.yaml");
         std::fs::write(&file, "notes: n\ncheck:\n  trials: 2\n  bogus: 1\n").unwrap();
-        let e = load_project(&file).unwrap_err();
+        let e = load_project(&file).unwrap_err().to_string();
         assert!(
             e.starts_with(&format!(
                 "{}:4:3: check: unknown key `bogus`",
@@ -653,9 +752,42 @@ mod tests {
         assert_eq!(load_project(&file).unwrap().notes, Some(PathBuf::from("n")));
         std::fs::write(&file, b"title: \xff\n").unwrap();
         let e = load_project(&file).unwrap_err();
-        assert!(e.contains(":1:8: not valid UTF-8"), "{e}");
-        let e = load_project(&dir.join("nope.yaml")).unwrap_err();
-        assert!(e.ends_with("cannot read: no such file"), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::Invalid {
+                    line: 1,
+                    col: 8,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.to_string().ends_with(":1:8: not valid UTF-8"), "{e}");
+        // Multi-byte characters before the bad byte: the column counts characters.
+        std::fs::write(
+            &file,
+            "title: \u{e9}\u{e9}"
+                .bytes()
+                .chain([0xff])
+                .collect::<Vec<u8>>(),
+        )
+        .unwrap();
+        let e = load_project(&file).unwrap_err().to_string();
+        assert!(e.ends_with(":1:10: not valid UTF-8"), "{e}");
+        let nope = dir.join("nope.yaml");
+        let e = load_project(&nope).unwrap_err();
+        assert!(matches!(e, Error::Io { doing: "read", .. }), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            format!("cannot read {}: no such file", nope.display())
+        );
+        let e = load_project(dir).unwrap_err();
+        assert!(matches!(e, Error::Input(_)), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            format!("{}: not a regular file", dir.display())
+        );
     }
 
     #[test]
@@ -664,7 +796,7 @@ mod tests {
         let started = std::time::Instant::now();
         let p = err(&deep);
         assert!(started.elapsed() < std::time::Duration::from_secs(1));
-        assert_eq!((p.line, p.col), (1, 72));
+        assert_eq!((p.line, p.col, p.spanned.as_str()), (1, 72, "{"));
         assert!(
             p.message.contains("nested more than 64 levels"),
             "{}",
@@ -675,12 +807,52 @@ mod tests {
     }
 
     #[test]
+    fn yaml_locations_are_byte_offsets() {
+        // serde_yaml's `Location::index` counts bytes (its line and column
+        // count lines and characters): multi-byte text before the error.
+        let text = "title: «Matrix ∂ calculus» é\ncheck:\n  trials: viele\n";
+        let e = serde_yaml::from_str::<ProjectConfig>(text).unwrap_err();
+        let l = e.location().unwrap();
+        assert!(text[l.index()..].starts_with("viele"), "{l:?}");
+        assert_eq!(
+            LineIndex::new(text).line_col(l.index()),
+            (l.line(), l.column())
+        );
+        let p = err(text);
+        assert_eq!((p.line, p.col, p.spanned.as_str()), (3, 11, "viele"));
+        assert!(p.message.contains("check.trials"), "{}", p.message);
+        // A key after multi-byte text on its own line.
+        let text = "title: ∂∂\ncheck: {seed: 1, «x»: 2}\n";
+        let p = err(text);
+        assert_eq!((p.line, p.col, p.spanned.as_str()), (2, 18, "«x»"));
+    }
+
+    #[test]
+    fn token_spans() {
+        let t = "a: 'q, r'  # c\nb: [1, [2]], c\nkey:\n";
+        let s = |at: usize| {
+            let sp = token_span(t, at);
+            &t[sp.start..sp.end]
+        };
+        assert_eq!(s(0), "a");
+        assert_eq!(s(3), "'q, r'");
+        assert_eq!(s(t.find('[').unwrap()), "[1, [2]]");
+        assert_eq!(s(t.find("1,").unwrap()), "1");
+        assert_eq!(s(t.find("key").unwrap()), "key");
+        assert_eq!(s(t.len() - 1), "");
+        assert_eq!(s(t.len() + 5), "");
+        let sp = entry_span(t, t.find("key").unwrap());
+        assert_eq!(&t[sp.start..sp.end], "key");
+        assert_eq!(find_key(t, "x", "nope"), Span::new(0, 0));
+    }
+
+    #[test]
     fn locations_helpers() {
         assert_eq!(strip_location("x at line 3 column 4"), "x");
         assert_eq!(strip_location("x at line three"), "x at line three");
-        assert_eq!(key_col("  trials: 3", "trials"), Some(3));
-        assert_eq!(key_col("check: {trials: 0}", "trials"), Some(9));
-        assert_eq!(key_col("  mytrials: 3", "trials"), None);
+        assert_eq!(key_at("  trials: 3", "trials"), Some(2));
+        assert_eq!(key_at("check: {trials: 0}", "trials"), Some(8));
+        assert_eq!(key_at("  mytrials: 3", "trials"), None);
         assert!(is_dim_symbol("n") && is_dim_symbol("n1") && is_dim_symbol("N"));
         assert!(!is_dim_symbol("nm") && !is_dim_symbol("1") && !is_dim_symbol(""));
     }

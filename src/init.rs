@@ -5,8 +5,9 @@
 //! files live in `templates/init/` and are built into the binary. Existing
 //! files are never overwritten unless `force` is set.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
 
 /// The scaffold: path inside the project → contents.
 pub const FILES: &[(&str, &str)] = &[
@@ -24,40 +25,10 @@ pub const FILES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Why `init` did not (fully) run.
-#[derive(Debug, PartialEq)]
-pub enum InitError {
-    /// These files exist already (nothing was written).
-    Exists(Vec<PathBuf>),
-    /// A file or folder could not be written.
-    Io(String),
-}
-
-impl fmt::Display for InitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InitError::Exists(paths) => {
-                let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-                let (verb, it) = if names.len() == 1 {
-                    ("exists", "it")
-                } else {
-                    ("exist", "them")
-                };
-                write!(
-                    f,
-                    "{} already {verb}; nothing was written (use --force to overwrite {it})",
-                    names.join(", ")
-                )
-            }
-            InitError::Io(m) => f.write_str(m),
-        }
-    }
-}
-
 /// Creates the scaffold in `dir` (created when missing). Returns the files
 /// written, in [`FILES`] order. Without `force`, if any of the files exists,
 /// nothing is written and the error names every one that exists.
-pub fn init(dir: &Path, force: bool) -> Result<Vec<PathBuf>, InitError> {
+pub fn init(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
     let targets: Vec<(PathBuf, &str)> = FILES
         .iter()
         .map(|(rel, text)| {
@@ -77,17 +48,15 @@ pub fn init(dir: &Path, force: bool) -> Result<Vec<PathBuf>, InitError> {
             .map(|(p, _)| p.clone())
             .collect();
         if !existing.is_empty() {
-            return Err(InitError::Exists(existing));
+            return Err(Error::Exists(existing));
         }
     }
     let mut written = Vec::new();
     for (path, text) in targets {
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| InitError::Io(format!("cannot create {}: {e}", parent.display())))?;
+            std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
         }
-        std::fs::write(&path, text)
-            .map_err(|e| InitError::Io(format!("cannot write {}: {e}", path.display())))?;
+        std::fs::write(&path, text).map_err(|e| Error::io("write", &path, e))?;
         written.push(path);
     }
     Ok(written)

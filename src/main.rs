@@ -6,9 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use notecheck::output::{self, Emitter};
-use notecheck::pipeline;
-use notecheck::target::Target;
+use notecheck::Target;
+use notecheck::formats::{self as output, Emitter};
 
 #[derive(Parser)]
 #[command(
@@ -119,8 +118,8 @@ enum Format {
     Github,
 }
 
-fn fail(msg: &str) -> ExitCode {
-    eprintln!("notecheck: {}", output::human::visible(msg));
+fn fail(e: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("notecheck: {}", output::visible(&e.to_string()));
     ExitCode::from(2)
 }
 
@@ -138,7 +137,7 @@ fn main() -> ExitCode {
         } => {
             let config = config_path(config);
             let target = notes.as_deref().map(Target::parse);
-            let mut project = match pipeline::load_target(target.as_ref(), &config) {
+            let mut project = match notecheck::load_target(target.as_ref(), &config) {
                 Ok(p) => p,
                 Err(m) => return fail(&m),
             };
@@ -146,7 +145,7 @@ fn main() -> ExitCode {
             project.config.safe |= safe;
             let cache = cache_for(&config, no_cache);
             let out = project.out_dir(out);
-            let mut run = match pipeline::build(&project, &cache, &out, progress()) {
+            let mut run = match notecheck::build(&project, &cache, &out, progress()) {
                 Ok((run, _)) => run,
                 Err(m) => return fail(&m),
             };
@@ -155,13 +154,10 @@ fn main() -> ExitCode {
             if let Some(Err(m)) = target.map(|t| t.apply(&mut run.notes)) {
                 return fail(&m);
             }
-            print!(
-                "{}",
-                output::human::render(&run.notes, output::human::stdout_color())
-            );
+            print!("{}", output::human(&run.notes, output::stdout_color()));
             println!(
                 "site written to {}",
-                output::human::visible(&out.display().to_string())
+                output::visible(&out.display().to_string())
             );
             exit(&run.notes, strict)
         }
@@ -176,7 +172,7 @@ fn main() -> ExitCode {
         } => {
             let config = config_path(config);
             let target = notes.as_deref().map(Target::parse);
-            let project = match pipeline::load_target(target.as_ref(), &config) {
+            let project = match notecheck::load_target(target.as_ref(), &config) {
                 Ok(p) => p,
                 Err(m) => return fail(&m),
             };
@@ -186,13 +182,12 @@ fn main() -> ExitCode {
                     .iter()
                     .map(|n| PathBuf::from(&n.path))
                     .collect();
-                if let Err(m) = notecheck::outdir::check_report_file(f, &project.notes_dir, &notes)
-                {
+                if let Err(m) = notecheck::check_report_file(f, &project.notes_dir, &notes) {
                     return fail(&m);
                 }
             }
             let cache = cache_for(&config, no_cache);
-            let mut run = pipeline::check_all_with(&project, &cache, progress());
+            let mut run = notecheck::check_all_with(&project, &cache, progress());
             eprintln!("{}", run.summary());
             if let Some(Err(m)) = target.map(|t| t.apply(&mut run.notes)) {
                 return fail(&m);
@@ -200,21 +195,21 @@ fn main() -> ExitCode {
             let notes = &run.notes;
             // `-v`: the unchecked display equations, before the human output.
             let unchecked = if verbose {
-                output::human::unchecked_list(notes)
+                output::unchecked_list(notes)
             } else {
                 String::new()
             };
             let emitter: Box<dyn Emitter> = match format {
-                Format::Human => Box::new(output::human::Human {
-                    color: output::human::stdout_color() && file.is_none(),
+                Format::Human => Box::new(output::Human {
+                    color: output::stdout_color() && file.is_none(),
                 }),
-                Format::Json => Box::new(output::json::Json),
-                Format::Junit => Box::new(output::junit::Junit),
+                Format::Json => Box::new(output::Json),
+                Format::Junit => Box::new(output::Junit),
                 Format::Github => {
-                    if let Err(e) = output::github::write_step_summary(notes) {
+                    if let Err(e) = output::write_step_summary(notes) {
                         eprintln!("notecheck: warning: {e}");
                     }
-                    Box::new(output::github::Github)
+                    Box::new(output::Github)
                 }
             };
             match file {
@@ -222,7 +217,7 @@ fn main() -> ExitCode {
                     if let Err(e) = write_file(&f, &emitter.render(notes)) {
                         return fail(&e);
                     }
-                    print!("{unchecked}{}", output::human::render(notes, false));
+                    print!("{unchecked}{}", output::human(notes, false));
                 }
                 None => {
                     let mut so = std::io::stdout().lock();
@@ -244,7 +239,7 @@ fn main() -> ExitCode {
             force,
             safe,
         } => {
-            let opts = notecheck::serve::ServeOptions {
+            let opts = notecheck::ServeOptions {
                 notes,
                 config: config_path(config),
                 out,
@@ -254,7 +249,7 @@ fn main() -> ExitCode {
                 force,
                 safe,
             };
-            match notecheck::serve::serve(&opts) {
+            match notecheck::serve(&opts) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(m) => fail(&m),
             }
@@ -265,7 +260,7 @@ fn main() -> ExitCode {
 }
 
 fn init(dir: &Path, force: bool) -> ExitCode {
-    match notecheck::init::init(dir, force) {
+    match notecheck::init(dir, force) {
         Ok(files) => {
             for f in &files {
                 println!("created {}", f.display());
@@ -278,13 +273,13 @@ fn init(dir: &Path, force: bool) -> ExitCode {
             println!("next: {cd}notecheck check   (then `notecheck build` for the site)");
             ExitCode::SUCCESS
         }
-        Err(e) => fail(&e.to_string()),
+        Err(e) => fail(&e),
     }
 }
 
 fn mdbook(command: Option<MdbookCommand>) -> ExitCode {
     if let Some(MdbookCommand::Supports { renderer }) = command {
-        return if notecheck::mdbook::supports(&renderer) {
+        return if notecheck::book_supports(&renderer) {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)
@@ -292,18 +287,24 @@ fn mdbook(command: Option<MdbookCommand>) -> ExitCode {
     }
     let mut input = String::new();
     if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut input) {
-        return fail(&format!("cannot read the book from standard input: {e}"));
+        return fail(&notecheck::Error::System {
+            doing: "read the book from standard input".into(),
+            source: e,
+        });
     }
     let mut so = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let outcome = match notecheck::mdbook::preprocess_to(&input, &mut so) {
+    let outcome = match notecheck::preprocess_book_to(&input, &mut so) {
         Ok(o) => o,
         Err(m) => return fail(&m),
     };
     if let Err(e) = so.flush() {
-        return fail(&format!("cannot write the book: {e}"));
+        return fail(&notecheck::Error::System {
+            doing: "write the book".into(),
+            source: e,
+        });
     }
     for p in &outcome.problems {
-        eprintln!("{}", output::human::visible(p));
+        eprintln!("{}", output::visible(p));
     }
     let t = &outcome.counts;
     if t.failed() > 0 {
@@ -326,8 +327,8 @@ fn mdbook(command: Option<MdbookCommand>) -> ExitCode {
 }
 
 /// The check cache next to the configuration file, or none (`--no-cache`).
-fn cache_for(config: &Path, no_cache: bool) -> notecheck::cache::Cache {
-    notecheck::cache::Cache::new((!no_cache).then(|| notecheck::cache::dir_for(config)))
+fn cache_for(config: &Path, no_cache: bool) -> notecheck::Cache {
+    notecheck::Cache::new((!no_cache).then(|| notecheck::cache_dir(config)))
 }
 
 /// A progress bar only on an interactive terminal, never in CI.
@@ -335,8 +336,8 @@ fn progress() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
 }
 
-fn write_file(f: &Path, s: &str) -> Result<(), String> {
-    std::fs::write(f, s).map_err(|e| format!("cannot write {}: {e}", f.display()))
+fn write_file(f: &Path, s: &str) -> notecheck::Result<()> {
+    std::fs::write(f, s).map_err(|e| notecheck::Error::io("write", f, e))
 }
 
 /// `--config` when given, else `notecheck.yaml` in the current folder or
@@ -344,13 +345,13 @@ fn write_file(f: &Path, s: &str) -> Result<(), String> {
 fn config_path(config: Option<PathBuf>) -> PathBuf {
     config.unwrap_or_else(|| {
         std::env::current_dir()
-            .map(|d| notecheck::target::find_config(&d))
-            .unwrap_or_else(|_| PathBuf::from(notecheck::target::CONFIG_FILE))
+            .map(|d| notecheck::find_config(&d))
+            .unwrap_or_else(|_| PathBuf::from(notecheck::CONFIG_FILE))
     })
 }
 
 /// 1 when a claim fails, or with `strict` when there is a warning.
-fn exit(notes: &[notecheck::check::verdict::CheckedNote<'_>], strict: bool) -> ExitCode {
+fn exit(notes: &[notecheck::CheckedNote<'_>], strict: bool) -> ExitCode {
     let warned = strict && notes.iter().any(|n| !n.result.warnings.is_empty());
     if output::totals(notes).failed() > 0 || warned {
         ExitCode::from(1)

@@ -33,6 +33,7 @@ use serde_json::{Map, Value};
 
 use crate::check::verdict::{BlockResult, Counts, NoteResult};
 use crate::config::ProjectConfig;
+use crate::error::{Error, Result};
 use crate::note::{self, Note};
 use crate::report::blocks::{ClaimView, PageRenderer};
 use crate::report::html::escape;
@@ -61,27 +62,29 @@ pub struct Outcome {
 /// Reads `[context, book]` (mdBook's preprocessor input), checks and
 /// rewrites every chapter. `Err` when the input is not what mdBook sends or
 /// the configuration cannot be read.
-pub fn preprocess(input: &str) -> Result<Outcome, String> {
+pub fn preprocess(input: &str) -> Result<Outcome> {
     preprocess_inner(input, None)
 }
 
 /// [`preprocess`], writing the book straight to `sink` (a large book is
 /// never held twice, as a value and as text). Nothing is written on `Err`.
-pub fn preprocess_to(input: &str, sink: &mut dyn std::io::Write) -> Result<Outcome, String> {
+pub fn preprocess_to(input: &str, sink: &mut dyn std::io::Write) -> Result<Outcome> {
     preprocess_inner(input, Some(sink))
 }
 
-fn preprocess_inner(input: &str, sink: Option<&mut dyn std::io::Write>) -> Result<Outcome, String> {
+fn preprocess_inner(input: &str, sink: Option<&mut dyn std::io::Write>) -> Result<Outcome> {
     let value: Value = serde_json::from_str(input)
-        .map_err(|e| format!("the input is not mdBook's preprocessor JSON: {e}"))?;
+        .map_err(|e| Error::Input(format!("the input is not mdBook's preprocessor JSON: {e}")))?;
     let Value::Array(mut pair) = value else {
-        return Err("the input is not mdBook's preprocessor JSON: expected [context, book]".into());
+        return Err(Error::Input(
+            "the input is not mdBook's preprocessor JSON: expected [context, book]".into(),
+        ));
     };
     if pair.len() != 2 {
-        return Err(format!(
+        return Err(Error::Input(format!(
             "the input is not mdBook's preprocessor JSON: expected [context, book], got {} items",
             pair.len()
-        ));
+        )));
     }
     let mut book = pair.pop().unwrap_or(Value::Null);
     let context = pair.pop().unwrap_or(Value::Null);
@@ -105,10 +108,10 @@ fn preprocess_inner(input: &str, sink: Option<&mut dyn std::io::Write>) -> Resul
         None => None,
     };
     let Some(items) = items else {
-        return Err(
+        return Err(Error::Input(
             "the input is not mdBook's preprocessor JSON: the book has no `sections` (or `items`)"
                 .into(),
-        );
+        ));
     };
 
     let mut out = Outcome {
@@ -169,22 +172,25 @@ fn preprocess_inner(input: &str, sink: Option<&mut dyn std::io::Write>) -> Resul
         Some(w) => serde_json::to_writer(w, &book),
         None => serde_json::to_string(&book).map(|b| out.book = b),
     }
-    .map_err(|e| format!("cannot write the book: {e}"))?;
+    .map_err(|e| Error::System {
+        doing: "write the book".into(),
+        source: e.into(),
+    })?;
     Ok(out)
 }
 
 /// `notecheck.yaml` in the book's root, or `[preprocessor.notecheck] config`;
 /// and the file's path (the cache goes next to it).
-fn project_config(context: &Value, root: &Path) -> Result<(ProjectConfig, PathBuf), String> {
+fn project_config(context: &Value, root: &Path) -> Result<(ProjectConfig, PathBuf)> {
     let named = context["config"]["preprocessor"]["notecheck"]["config"].as_str();
     let path = root.join(named.unwrap_or("notecheck.yaml"));
     if path.is_file() {
         Ok((crate::config::load_project(&path)?, path))
     } else if named.is_some() {
-        Err(format!(
+        Err(Error::Input(format!(
             "{}: no such file (named by [preprocessor.notecheck] config)",
             path.display()
-        ))
+        )))
     } else {
         Ok((ProjectConfig::default(), path))
     }
@@ -265,7 +271,7 @@ pub fn rewrite(note: &Note, result: &NoteResult, macros: &BTreeMap<String, Strin
             .iter()
             .map(|b| block_anchor(b.id.as_deref(), b.index)),
     );
-    let pr = PageRenderer::new("mdbook build", &note.path, result, &reserved);
+    let pr = PageRenderer::new(&note.path, result, &reserved);
 
     for b in &note.blocks {
         let html = match find_block(result, b.index) {

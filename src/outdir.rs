@@ -24,6 +24,8 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::error::{Error, Result};
+
 /// The list of files notecheck wrote into an output folder, in that folder.
 pub const MANIFEST: &str = ".notecheck-site";
 
@@ -70,7 +72,7 @@ pub fn canonical(path: &Path) -> PathBuf {
 
 /// Refuses an output folder `out` that is the notes folder, lies inside it
 /// or contains it.
-pub fn check_not_notes(out: &Path, notes_dir: &Path) -> Result<(), String> {
+pub fn check_not_notes(out: &Path, notes_dir: &Path) -> Result<()> {
     let o = canonical(out);
     let n = canonical(notes_dir);
     let why = if o == n {
@@ -82,24 +84,24 @@ pub fn check_not_notes(out: &Path, notes_dir: &Path) -> Result<(), String> {
     } else {
         return Ok(());
     };
-    Err(format!(
+    Err(Error::Refused(format!(
         "refusing to write the site into '{}': it {why} '{}'; choose another --out",
         out.display(),
         notes_dir.display()
-    ))
+    )))
 }
 
 /// Refuses a report file (`check --output FILE`) that is one of `notes` or
 /// lies inside the notes folder.
-pub fn check_report_file(file: &Path, notes_dir: &Path, notes: &[PathBuf]) -> Result<(), String> {
+pub fn check_report_file(file: &Path, notes_dir: &Path, notes: &[PathBuf]) -> Result<()> {
     let f = canonical(file);
     let n = canonical(notes_dir);
     if f.starts_with(&n) || notes.iter().any(|p| canonical(p) == f) {
-        return Err(format!(
+        return Err(Error::Refused(format!(
             "refusing to write the report to '{}': it is a note or lies inside the notes folder '{}'",
             file.display(),
             notes_dir.display()
-        ));
+        )));
     }
     Ok(())
 }
@@ -161,17 +163,16 @@ impl OutDir {
     /// files, removes temporary files left by an interrupted build, and
     /// refuses a folder holding a file notecheck did not write (unless
     /// `force`). `Err` is one line for the user.
-    pub fn open(out: &Path, force: bool) -> Result<OutDir, String> {
+    pub fn open(out: &Path, force: bool) -> Result<OutDir> {
         match fs::symlink_metadata(out) {
             Ok(m) if !m.is_dir() && !fs::metadata(out).is_ok_and(|m| m.is_dir()) => {
-                return Err(format!(
+                return Err(Error::Refused(format!(
                     "the output '{}' is not a folder; choose another --out",
                     out.display()
-                ));
+                )));
             }
             Ok(_) => {}
-            Err(_) => fs::create_dir_all(out)
-                .map_err(|e| format!("cannot create '{}': {e}", out.display()))?,
+            Err(_) => fs::create_dir_all(out).map_err(|e| Error::io("create", out, e))?,
         }
         let (mut owned, pending) = read_manifest(out);
         for (rel, hash) in pending {
@@ -206,11 +207,11 @@ impl OutDir {
             }
         }
         if let Some(first) = foreign {
-            return Err(format!(
+            return Err(Error::Refused(format!(
                 "refusing to write into '{}': it holds files notecheck did not write (such as '{}'); choose another --out, empty it, or pass --force",
                 out.display(),
                 crate::output::human::visible(&first)
-            ));
+            )));
         }
         // Forget files that are gone.
         owned.retain(|rel| fs::symlink_metadata(join(out, rel)).is_ok());
@@ -218,7 +219,7 @@ impl OutDir {
             .create(true)
             .append(true)
             .open(out.join(MANIFEST))
-            .map_err(|e| format!("cannot write '{}': {e}", out.join(MANIFEST).display()))?;
+            .map_err(|e| Error::io("write", out.join(MANIFEST), e))?;
         Ok(OutDir {
             root: out.to_path_buf(),
             owned: Mutex::new(owned),
@@ -237,13 +238,13 @@ impl OutDir {
     }
 
     /// Writes `bytes` to `rel` atomically and records it as notecheck's.
-    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
         if !is_plain(rel) {
-            return Err(format!("internal error: bad site path {rel:?}"));
+            return Err(Error::Internal(format!("bad site path {rel:?}")));
         }
         let path = join(&self.root, rel);
         let dir = path.parent().unwrap_or(&self.root);
-        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
         // A folder inside the site that is a link to elsewhere is not written through.
         if dir != self.root.as_path() {
             let inside = match (fs::canonicalize(dir), fs::canonicalize(&self.root)) {
@@ -251,11 +252,11 @@ impl OutDir {
                 _ => false,
             };
             if !inside {
-                return Err(format!(
+                return Err(Error::Refused(format!(
                     "refusing to write {}: its folder leads out of '{}'",
                     path.display(),
                     self.root.display()
-                ));
+                )));
             }
         }
         let tmp = dir.join(format!(
@@ -288,7 +289,7 @@ impl OutDir {
             }
             Err(e) => {
                 let _ = fs::remove_file(&tmp);
-                Err(format!("cannot write {}: {e}", path.display()))
+                Err(Error::io("write", path, e))
             }
         }
     }
@@ -325,7 +326,7 @@ impl OutDir {
     }
 
     /// Rewrites the list as the files owned now (atomically).
-    pub fn commit(&self) -> Result<(), String> {
+    pub fn commit(&self) -> Result<()> {
         let mut text = String::from("{\"notecheck-site\":1}\n");
         for rel in self.owned() {
             text.push_str(&serde_json::Value::String(rel).to_string());
@@ -344,7 +345,7 @@ impl OutDir {
             .and_then(|()| fs::rename(&tmp, self.root.join(MANIFEST)))
             .map_err(|e| {
                 let _ = fs::remove_file(&tmp);
-                format!("cannot write {}: {e}", self.root.join(MANIFEST).display())
+                Error::io("write", self.root.join(MANIFEST), e)
             })?;
         let journal = OpenOptions::new()
             .append(true)
@@ -388,6 +389,8 @@ mod tests {
         drop(m);
         fs::write(d.join(".notecheck-tmp-1-2"), "half").unwrap();
         let err = OutDir::open(&d, false).unwrap_err();
+        assert!(matches!(err, Error::Refused(_)), "{err:?}");
+        let err = err.to_string();
         assert!(err.contains("b.html") && err.contains("--force"), "{err}");
         let o = OutDir::open(&d, true).unwrap();
         assert!(o.owns("a.html") && !o.owns("b.html"));
@@ -414,6 +417,8 @@ mod tests {
         );
         let o = OutDir::open(&d, true).unwrap();
         let err = o.write("sub/x.html", b"x").unwrap_err();
+        assert!(matches!(err, Error::Refused(_)), "{err:?}");
+        let err = err.to_string();
         assert!(err.contains("leads out"), "{err}");
         assert_eq!(fs::read_dir(&elsewhere).unwrap().count(), 0);
         o.write("y.html", b"y").unwrap();

@@ -24,6 +24,7 @@ use rayon::prelude::*;
 use crate::cache::{self, Cache, FileRecord, Key, PageRecord, SiteManifest};
 use crate::check::verdict::{CheckedNote, NoteResult};
 use crate::config::ProjectConfig;
+use crate::error::{Error, Result};
 use crate::note::{self, Note};
 use crate::outdir::OutDir;
 use crate::target::Target;
@@ -73,7 +74,7 @@ fn pool() -> &'static rayon::ThreadPool {
 /// note of `notes_arg` (a folder), or of `notes:` in the configuration, or
 /// of `notes` beside the configuration file.
 /// `Err` is the one line to print before exiting with status 2.
-pub fn load(notes_arg: Option<&Path>, config_path: &Path) -> Result<Project, String> {
+pub fn load(notes_arg: Option<&Path>, config_path: &Path) -> Result<Project> {
     load_target(notes_arg.map(Target::all).as_ref(), config_path)
 }
 
@@ -81,7 +82,7 @@ pub fn load(notes_arg: Option<&Path>, config_path: &Path) -> Result<Project, Str
 /// of claims is applied after checking, see [`Target::apply`]). Relative
 /// `notes`, `out` and `templates` in the configuration are taken from the
 /// configuration file's folder.
-pub fn load_target(target: Option<&Target>, config_path: &Path) -> Result<Project, String> {
+pub fn load_target(target: Option<&Target>, config_path: &Path) -> Result<Project> {
     let root = crate::target::config_base(config_path);
     let mut config = if config_path.is_file() {
         crate::config::load_project(config_path)?
@@ -131,10 +132,10 @@ pub fn load_target(target: Option<&Target>, config_path: &Path) -> Result<Projec
         && !notes_dir.exists()
         && (t.spec.contains([':', '#']) || t.path.extension().is_some_and(|e| e == "md"))
     {
-        return Err(format!(
+        return Err(Error::Input(format!(
             "'{}' matches nothing: give a notes folder, a note, NOTE:LINE or NOTE#BLOCK-ID",
             t.spec
-        ));
+        )));
     }
     let files = note::walk(&notes_dir)?;
     let notes = pool().install(|| {
@@ -157,6 +158,7 @@ pub fn load_target(target: Option<&Target>, config_path: &Path) -> Result<Projec
 
 /// Check every note (in parallel, without a cache); one note's problems
 /// never stop another. One per note, in the notes' order.
+#[cfg(test)]
 pub fn check_all(project: &Project) -> Vec<CheckedNote<'_>> {
     check_all_with(project, &Cache::new(None), false).notes
 }
@@ -217,12 +219,6 @@ pub fn check_all_with<'p>(project: &'p Project, cache: &Cache, progress: bool) -
     let run = check_run(outcomes, cache, started, progress);
     timing("check", started);
     run
-}
-
-/// One note checked without a cache (mdBook chapters), with its key.
-pub fn check_note<'n>(note: &'n Note, config: &ProjectConfig) -> CheckedNote<'n> {
-    let key = cache::note_key(&cache::project_key(config), note);
-    CheckedNote::new(note, key, crate::check::check(note, config))
 }
 
 /// A note's result from `cache`, or checked (and stored); true when cached.
@@ -381,7 +377,7 @@ pub fn site_options(project: &Project) -> crate::report::SiteOptions {
 
 /// Render the checked notes into a site at `out` (refused when `out` is
 /// the notes folder or around it, or holds files notecheck did not write).
-pub fn render(project: &Project, notes: &[CheckedNote<'_>], out: &Path) -> Result<(), String> {
+pub fn render(project: &Project, notes: &[CheckedNote<'_>], out: &Path) -> Result<()> {
     crate::outdir::check_not_notes(out, &project.notes_dir)?;
     drop(OutDir::open(out, project.force)?);
     crate::report::render_site(notes, &site_options(project), out)
@@ -396,19 +392,15 @@ pub fn render(project: &Project, notes: &[CheckedNote<'_>], out: &Path) -> Resul
 /// contents changed are written, and pages written earlier for notes that
 /// are gone are removed. Without a cache every page is rendered and
 /// written. Returns whether any file of the site changed.
-pub fn render_with(
-    project: &Project,
-    run: &CheckRun,
-    out: &Path,
-    cache: &Cache,
-) -> Result<bool, String> {
+#[cfg(test)]
+pub fn render_with(project: &Project, run: &CheckRun, out: &Path, cache: &Cache) -> Result<bool> {
     let t0 = Instant::now();
     if project.notes.len() != run.notes.len() {
-        return Err(format!(
-            "internal error: {} notes but {} results",
+        return Err(Error::Internal(format!(
+            "{} notes but {} results",
             project.notes.len(),
             run.notes.len()
-        ));
+        )));
     }
     let keys: Vec<Key> = run.notes.iter().map(|n| n.key).collect();
     let Some(plan) = SiteBuild::prepare(project, &keys, out, cache)? else {
@@ -423,7 +415,7 @@ pub fn render_with(
             "rendering pages",
         )
     });
-    let records: Vec<Result<PageRecord, String>> = pool().install(|| {
+    let records: Vec<Result<PageRecord>> = pool().install(|| {
         run.notes
             .par_iter()
             .map(|checked| plan.page(checked))
@@ -434,7 +426,7 @@ pub fn render_with(
     Ok(changed)
 }
 
-/// [`check_all_with`] and [`render_with`] in one parallel pass: each note's
+/// [`check_all_with`] and `render_with` in one parallel pass: each note's
 /// page is rendered as soon as the note is checked, so that checking and
 /// rendering overlap. Returns the run and whether any file of the site
 /// changed.
@@ -443,7 +435,7 @@ pub fn build<'p>(
     cache: &Cache,
     out: &Path,
     progress: bool,
-) -> Result<(CheckRun<'p>, bool), String> {
+) -> Result<(CheckRun<'p>, bool)> {
     let started = Instant::now();
     let project_key = cache::project_key(&project.config);
     let keys: Vec<Key> = pool().install(|| {
@@ -471,28 +463,27 @@ pub fn build<'p>(
         )
     });
     #[allow(clippy::type_complexity)]
-    let outcomes: Vec<((CheckedNote, bool), Option<Result<PageRecord, String>>)> =
-        pool().install(|| {
-            // Load the templates on this thread while the others check.
-            let (_, outcomes) = rayon::join(
-                || plan.as_ref().map(|p| p.site().is_ok()),
-                || {
-                    project
-                        .notes
-                        .par_iter()
-                        .zip(keys)
-                        .map(|(n, key)| {
-                            let (result, hit) = check_one(project, cache, n, &key);
-                            let checked = CheckedNote::new(n, key, result);
-                            let page = plan.as_ref().map(|p| p.page(&checked));
-                            done.fetch_add(1, Ordering::Relaxed);
-                            ((checked, hit), page)
-                        })
-                        .collect()
-                },
-            );
-            outcomes
-        });
+    let outcomes: Vec<((CheckedNote, bool), Option<Result<PageRecord>>)> = pool().install(|| {
+        // Load the templates on this thread while the others check.
+        let (_, outcomes) = rayon::join(
+            || plan.as_ref().map(|p| p.site().is_ok()),
+            || {
+                project
+                    .notes
+                    .par_iter()
+                    .zip(keys)
+                    .map(|(n, key)| {
+                        let (result, hit) = check_one(project, cache, n, &key);
+                        let checked = CheckedNote::new(n, key, result);
+                        let page = plan.as_ref().map(|p| p.page(&checked));
+                        done.fetch_add(1, Ordering::Relaxed);
+                        ((checked, hit), page)
+                    })
+                    .collect()
+            },
+        );
+        outcomes
+    });
     drop(bar);
     let (outcomes, records): (Vec<_>, Vec<_>) = outcomes.into_iter().unzip();
     let run = check_run(outcomes, cache, started, progress);
@@ -501,7 +492,7 @@ pub fn build<'p>(
         Some(plan) => {
             let records = records
                 .into_iter()
-                .map(|r| r.unwrap_or_else(|| Err("internal error: a page is missing".into())))
+                .map(|r| r.unwrap_or_else(|| Err(Error::Internal("a page is missing".into()))))
                 .collect();
             pool().install(|| plan.finish(records, cache))?
         }
@@ -547,7 +538,7 @@ impl SiteBuild {
         keys: &[Key],
         out: &Path,
         cache: &Cache,
-    ) -> Result<Option<SiteBuild>, String> {
+    ) -> Result<Option<SiteBuild>> {
         let opts = site_options(project);
         let templates = cache::templates_key(opts.templates_dir.as_deref());
         let opts_text = format!("{opts:?}");
@@ -598,12 +589,11 @@ impl SiteBuild {
 
     /// A checked note's page: as recorded when its inputs are unchanged and
     /// its file untouched, else rendered (and written when its text changed).
-    fn page(&self, checked: &CheckedNote<'_>) -> Result<PageRecord, String> {
+    fn page(&self, checked: &CheckedNote<'_>) -> Result<PageRecord> {
         let key = cache::combine("page", &[&self.site_key, &checked.key]);
-        let i = *self
-            .index_of
-            .get(&checked.note.rel_path)
-            .ok_or_else(|| format!("{}: not a note of this build", checked.note.path))?;
+        let i = *self.index_of.get(&checked.note.rel_path).ok_or_else(|| {
+            Error::Internal(format!("{}: not a note of this build", checked.note.path))
+        })?;
         let Some(rel) = &self.paths.pages[i] else {
             // The home page's text: rendered into the index (see `finish`).
             let intro = self.site()?.intro(checked.note, &checked.result)?;
@@ -659,11 +649,11 @@ impl SiteBuild {
 
     /// The templates, loaded on first use (parsing them takes a few
     /// milliseconds: [`build`] starts it beside the first checks).
-    fn site(&self) -> Result<&crate::report::Site, String> {
+    fn site(&self) -> Result<&crate::report::Site> {
         self.site
-            .get_or_init(|| crate::report::Site::new(&self.opts))
+            .get_or_init(|| crate::report::Site::new(&self.opts).map_err(|e| e.to_string()))
             .as_ref()
-            .map_err(Clone::clone)
+            .map_err(|e| Error::Template(e.clone()))
     }
 
     fn out_dir(&self) -> &Path {
@@ -672,11 +662,7 @@ impl SiteBuild {
 
     /// After every page: the index, the assets, the removal of pages of
     /// notes that are gone, the new record. Returns whether any file changed.
-    fn finish(
-        self,
-        records: Vec<Result<PageRecord, String>>,
-        cache: &Cache,
-    ) -> Result<bool, String> {
+    fn finish(self, records: Vec<Result<PageRecord>>, cache: &Cache) -> Result<bool> {
         let t0 = Instant::now();
         let out = self.out.as_path();
         let mut pages: Vec<PageRecord> = records.into_iter().collect::<Result<_, _>>()?;
@@ -859,11 +845,7 @@ mod tests {
         try_build_in(dir, cache, false).unwrap()
     }
 
-    fn try_build_in(
-        dir: &Path,
-        cache: &Cache,
-        force: bool,
-    ) -> Result<(usize, usize, bool), String> {
+    fn try_build_in(dir: &Path, cache: &Cache, force: bool) -> Result<(usize, usize, bool)> {
         let mut project = load(Some(&dir.join("notes")), &dir.join("notecheck.yaml")).unwrap();
         project.force = force;
         let (run, changed) = build(&project, cache, &dir.join("site"), false)?;
@@ -921,6 +903,8 @@ mod tests {
         std::fs::write(out.join("mine.html"), "mine").unwrap();
         std::fs::remove_file(dir.join("notes/sub/extra.md")).unwrap();
         let err = try_build_in(dir, &cache, false).err().unwrap();
+        assert!(matches!(err, Error::Refused(_)), "{err:?}");
+        let err = err.to_string();
         assert!(
             err.contains("mine.html") && err.contains("--force"),
             "{err}"

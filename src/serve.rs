@@ -28,6 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use crate::cache::{self, Cache};
+use crate::error::{Error, Result};
 use crate::pipeline;
 
 /// How `serve` was asked to run.
@@ -59,7 +60,7 @@ pub const MAX_REQUEST_HEAD: usize = 32 * 1024;
 
 /// Build, serve and watch until the process is interrupted. `Err` is a
 /// problem that stops it before serving (first load or render, port in use).
-pub fn serve(opts: &ServeOptions) -> Result<(), String> {
+pub fn serve(opts: &ServeOptions) -> Result<()> {
     let cache = Cache::new(opts.use_cache.then(|| cache::dir_for(&opts.config)));
     // The first build must succeed: it decides the output folder.
     let mut project = pipeline::load(opts.notes.as_deref(), &opts.config)?;
@@ -68,7 +69,7 @@ pub fn serve(opts: &ServeOptions) -> Result<(), String> {
     let out = project.out_dir(opts.out.clone());
     // Claim the port first: a port in use is reported before a long build.
     let listener = TcpListener::bind(("127.0.0.1", opts.port))
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", opts.port))?;
+        .map_err(|e| serving(format!("listen on 127.0.0.1:{}", opts.port), e))?;
     build(&project, &cache, &out, opts.progress)?;
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(opts.port);
     let version = Arc::new(AtomicU64::new(1));
@@ -137,8 +138,8 @@ pub fn serve(opts: &ServeOptions) -> Result<(), String> {
 
 /// `notecheck build` for the same notes, configuration and folder, as a
 /// child process that can be stopped.
-fn spawn_rebuild(opts: &ServeOptions, out: &Path) -> Result<Child, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("cannot rebuild: {e}"))?;
+fn spawn_rebuild(opts: &ServeOptions, out: &Path) -> Result<Child> {
+    let exe = std::env::current_exe().map_err(|e| serving("rebuild".into(), e))?;
     let mut cmd = Command::new(exe);
     cmd.arg("build");
     if let Some(n) = &opts.notes {
@@ -154,17 +155,16 @@ fn spawn_rebuild(opts: &ServeOptions, out: &Path) -> Result<Child, String> {
     if opts.safe {
         cmd.arg("--safe");
     }
-    cmd.spawn().map_err(|e| format!("cannot rebuild: {e}"))
+    cmd.spawn().map_err(|e| serving("rebuild".into(), e))
+}
+
+fn serving(doing: String, source: std::io::Error) -> Error {
+    Error::System { doing, source }
 }
 
 /// Check (through the cache) and render; prints the problems and the
 /// summary as `build` does. Returns whether any file of the site changed.
-fn build(
-    project: &pipeline::Project,
-    cache: &Cache,
-    out: &Path,
-    progress: bool,
-) -> Result<bool, String> {
+fn build(project: &pipeline::Project, cache: &Cache, out: &Path, progress: bool) -> Result<bool> {
     let (run, rendered) = pipeline::build(project, cache, out, progress)?;
     let color = crate::output::human::stdout_color();
     print!("{}", crate::output::human::render(&run.notes, color));
@@ -200,21 +200,17 @@ fn watched_state(notes_dir: &Path, config: &Path, templates: Option<&Path>) -> W
 }
 
 /// Serves `root` on `listener` from a background thread.
-fn start_server(
-    listener: TcpListener,
-    root: PathBuf,
-    version: Arc<AtomicU64>,
-) -> Result<(), String> {
+fn start_server(listener: TcpListener, root: PathBuf, version: Arc<AtomicU64>) -> Result<()> {
     listener
         .set_nonblocking(true)
-        .map_err(|e| format!("cannot serve: {e}"))?;
+        .map_err(|e| serving("serve".into(), e))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .max_blocking_threads(8)
         .enable_all()
         .thread_name("notecheck-serve")
         .build()
-        .map_err(|e| format!("cannot serve: {e}"))?;
+        .map_err(|e| serving("serve".into(), e))?;
     std::thread::spawn(move || {
         rt.block_on(async move {
             let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {

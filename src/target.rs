@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::check::verdict::{BlockResult, CheckedNote, ClaimResult, Holder};
+use crate::error::Error;
 
 /// The configuration file's name, looked for in the current folder and
 /// then in each parent.
@@ -109,7 +110,7 @@ impl Target {
     /// Keeps only the selected claims of `notes` (every note was checked in
     /// full, so names defined elsewhere in a note are known). `Err` is the
     /// message for a selection that matches nothing.
-    pub fn apply(&self, notes: &mut [CheckedNote<'_>]) -> Result<(), String> {
+    pub fn apply(&self, notes: &mut [CheckedNote<'_>]) -> crate::error::Result<()> {
         if self.select == Select::All {
             return Ok(());
         }
@@ -123,13 +124,14 @@ impl Target {
             kept += n.result.counts.total();
         }
         match &self.select {
-            Select::Line(n) if kept == 0 => Err(format!(
+            Select::Line(n) if kept == 0 => Err(Error::Input(format!(
                 "no claim at {}:{n} (a claim is at the line of its relation symbol)",
                 self.path.display()
-            )),
-            Select::Block(id) if !block_found => {
-                Err(format!("no check block #{id} in {}", self.path.display()))
-            }
+            ))),
+            Select::Block(id) if !block_found => Err(Error::Input(format!(
+                "no check block #{id} in {}",
+                self.path.display()
+            ))),
             _ => Ok(()),
         }
     }

@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use notecheck::config::ProjectConfig;
-use notecheck::note::parse_note;
+use notecheck::ProjectConfig;
+use notecheck::parse_note;
 
 #[path = "../fuzz/vocab.rs"]
 #[allow(dead_code)]
@@ -18,7 +18,7 @@ fn random_statements_never_panic() {
     let project = ProjectConfig::default();
     let mut notes = Vec::new();
     let mut results = Vec::new();
-    let mut totals = notecheck::check::verdict::Counts::default();
+    let mut totals = notecheck::Counts::default();
     for k in 0..240 {
         if k % 60 == 0 {
             g = Gen(0x9E37_79B9_7F4A_7C15 ^ (k as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
@@ -41,7 +41,7 @@ fn random_statements_never_panic() {
             PathBuf::from(format!("fuzz{k}.md")),
             src,
         );
-        let r = notecheck::check::check(&note, &project);
+        let r = notecheck::check(&note, &project);
         assert!(r.counts.total() >= 25, "every statement gives a verdict");
         if k == 0 {
             eprintln!("counts of the first note: {:?}", r.counts);
@@ -56,19 +56,19 @@ fn random_statements_never_panic() {
     );
     let out = tempfile::tempdir().unwrap();
     let out = out.path();
-    let opts = notecheck::report::SiteOptions {
+    let opts = notecheck::SiteOptions {
         title: "fuzz".into(),
         templates_dir: None,
         version: "0".into(),
         command: "notecheck check".into(),
         ..Default::default()
     };
-    let checked: Vec<notecheck::check::verdict::CheckedNote> = notes
+    let checked: Vec<notecheck::CheckedNote> = notes
         .iter()
         .zip(results)
-        .map(|(n, r)| notecheck::check::verdict::CheckedNote::new(n, [0; 32], r))
+        .map(|(n, r)| notecheck::CheckedNote::new(n, [0; 32], r))
         .collect();
-    notecheck::report::render_site(&checked, &opts, out).expect("renders");
+    notecheck::render_site(&checked, &opts, out).expect("renders");
 }
 
 #[test]

@@ -102,19 +102,6 @@ fn close(a: &DMatrix<f64>, b: &DMatrix<f64>, rtol: f64) -> bool {
     a.shape() == b.shape() && (a - b).norm() <= 1e-10 + rtol * a.norm().max(b.norm())
 }
 
-/// When the shapes differ.
-pub fn shapes(l: &DMatrix<f64>, r: &DMatrix<f64>) -> Option<String> {
-    shapes_in(
-        l,
-        r,
-        &Context {
-            flatten_matters: true,
-            derivative: true,
-            ..Context::default()
-        },
-    )
-}
-
 /// When the shapes differ, for a claim that contains `ctx`.
 pub fn shapes_in(l: &DMatrix<f64>, r: &DMatrix<f64>, ctx: &Context) -> Option<String> {
     if l.shape() == (r.ncols(), r.nrows()) {
@@ -182,6 +169,7 @@ fn name_factor(c: f64, dims: &BTreeMap<String, u64>) -> Option<String> {
 }
 
 /// When the shapes agree but the values do not.
+#[cfg(test)]
 pub fn values(
     l: &DMatrix<f64>,
     r: &DMatrix<f64>,
@@ -256,19 +244,6 @@ pub fn values_in(
         }
     }
     None
-}
-
-/// The last resort: the same entries, in another order.
-pub fn reordered(l: &DMatrix<f64>, r: &DMatrix<f64>) -> Option<String> {
-    reordered_in(
-        l,
-        r,
-        &Context {
-            flatten_matters: true,
-            kron: true,
-            ..Context::default()
-        },
-    )
 }
 
 /// The same entries in another order, named only by the reorderings the

@@ -57,15 +57,19 @@ fn check_unguarded(note: &Note, project: &ProjectConfig) -> NoteResult {
     let mut result = run::check_note(note, &compiled, &dims);
     // The note stage's warnings: a near-miss fence (```chek), a dimension
     // fixed to 1.
+    let lines = note.line_index();
     result.warnings = note
         .warnings
         .iter()
         .cloned()
         .chain(crate::note::dims_warnings(note))
-        .map(|w| verdict::Warning {
-            line: w.line,
-            col: w.col,
-            message: w.message,
+        .map(|w| {
+            let (line, col) = lines.line_col(w.span.start);
+            verdict::Warning {
+                line,
+                col,
+                message: w.message,
+            }
         })
         .collect();
     result
@@ -105,6 +109,42 @@ mod tests {
         );
         let r = check(&n, &project);
         assert_eq!((r.counts.pass, r.counts.error), (1, 0));
+    }
+
+    #[test]
+    fn note_diagnostics_become_errors_and_warnings_at_their_spans() {
+        let src = "---\ntitle: «∂»\ncheck:\n  trials: viele\n---\n# é\n\n1. ü ∂:\n\n   ```check #a bogus\n   1 = 1\n   ```\n\n```check #a\n```\n\n$$\na = a % check: off hide\n$$\n\n- ∂ ```x```\n\n  ```chek\n  ```\n";
+        let n = note(src);
+        let r = check(&n, &ProjectConfig::default());
+        let errors: Vec<(usize, usize, &str)> = r
+            .claims()
+            .into_iter()
+            .filter(|c| c.status == Status::Error)
+            .map(|c| (c.line, c.col, c.message.as_deref().unwrap()))
+            .collect();
+        let diags = n.all_errors();
+        assert_eq!(diags.len(), 4, "{diags:?}");
+        assert_eq!(errors.len(), diags.len(), "{errors:?}");
+        let at = |d: &crate::diag::Diagnostic| &src[d.span.start..d.span.end];
+        let spanned: Vec<&str> = diags.iter().map(|d| at(d)).collect();
+        assert_eq!(spanned, ["viele", "bogus", "#a", "hide"]);
+        for (e, d) in errors.iter().zip(&diags) {
+            assert_eq!((e.0, e.1), n.line_col(d.span.start), "{d:?}");
+            assert!(e.2.ends_with(&d.message), "{e:?} {d:?}");
+        }
+        assert_eq!((errors[0].0, errors[0].1), (4, 11));
+        assert_eq!((errors[1].0, errors[1].1), (10, 16));
+        // The claims carry the spans, for the terminal's underline.
+        let c = r
+            .claims()
+            .into_iter()
+            .find(|c| c.status == Status::Error)
+            .unwrap();
+        assert_eq!(c.span, Some(diags[0].span));
+        // The near-miss fence is a warning at the fence in the list item.
+        assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+        assert_eq!((r.warnings[0].line, r.warnings[0].col), (23, 3));
+        assert!(r.warnings[0].message.contains("'chek'"));
     }
 
     #[test]

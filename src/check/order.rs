@@ -89,7 +89,7 @@ impl Ctx<'_> {
             }
         }
         let Some((breach, sample)) = worst else {
-            return self.errored(result, "nothing to compare".into());
+            return self.errored(result, "nothing to compare");
         };
         let holds = breach.excess <= 0.0;
         if !holds {
@@ -183,13 +183,14 @@ fn loewner(
     r: &DMatrix<f64>,
     rtol: f64,
     atol: f64,
-) -> Result<Breach, String> {
+) -> crate::eval::ER<Breach> {
     if !l.is_square() {
         return Err(format!(
             "{} compares square symmetric matrices; the sides are {}",
             rel.symbol(),
             shape_str(l)
-        ));
+        )
+        .into());
     }
     let (d, name) = match rel {
         Rel::Succ | Rel::Succeq if r.iter().all(|x| *x == 0.0) => (l - r, "the left side"),
@@ -203,7 +204,8 @@ fn loewner(
         return Err(format!(
             "{} compares symmetric matrices, and {name} is not symmetric (it differs from its transpose by up to {asym:.3e})",
             rel.symbol()
-        ));
+        )
+        .into());
     }
     let sym = (&d + d.transpose()) * 0.5;
     let eig = nalgebra::SymmetricEigen::new(sym);

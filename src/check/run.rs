@@ -23,6 +23,8 @@ use crate::note::Note;
 mod explain;
 #[path = "order.rs"]
 mod order;
+#[path = "space.rs"]
+mod space;
 
 use explain::{contains_derivative, factor_across_trials, symbolic_shape};
 
@@ -54,18 +56,20 @@ pub fn check_note(
     let note_deadline = std::time::Duration::try_from_secs_f64(limits::note_budget_secs(longest))
         .ok()
         .and_then(|d| std::time::Instant::now().checked_add(d));
-    let errors: Vec<ClaimResult> = note
-        .errors
-        .iter()
-        .map(|e| error_claim(e.line, e.col, None, None, "", e.message.clone()))
-        .collect();
+    // The note stage's errors, at their line and column in the file.
+    let lines = note.line_index();
+    let note_error = |d: &crate::diag::Diagnostic, block: Option<String>| {
+        let (line, col) = lines.line_col(d.span.start);
+        error_claim(line, col, block, None, "", d.message.clone()).placed(d)
+    };
+    let errors: Vec<ClaimResult> = note.errors.iter().map(|e| note_error(e, None)).collect();
     let mut blocks = Vec::new();
     for (block, cb) in note.blocks.iter().zip(&compiled.blocks) {
         let id = block.id.clone();
         let berrors: Vec<ClaimResult> = block
             .errors
             .iter()
-            .map(|e| error_claim(e.line, e.col, id.clone(), None, "", e.message.clone()))
+            .map(|e| note_error(e, id.clone()))
             .collect();
         let stmts = check_stmts(
             &compiled.program,
@@ -209,7 +213,7 @@ fn check_stmts(
                         id.clone(),
                         s.label.clone(),
                         &s.text,
-                        m,
+                        m.to_string(),
                     )],
                 ),
             },
@@ -428,7 +432,10 @@ struct Odometer {
 }
 
 impl Odometer {
-    fn new(free: &BTreeMap<String, Dim>, dims: &BTreeMap<String, u64>) -> Result<Odometer, String> {
+    fn new(
+        free: &BTreeMap<String, Dim>,
+        dims: &BTreeMap<String, u64>,
+    ) -> crate::eval::ER<Odometer> {
         let mut sizes = Vec::new();
         for (name, range) in free {
             sizes.push(
@@ -440,7 +447,11 @@ impl Odometer {
         let total = sizes
             .iter()
             .try_fold(1usize, |acc, s| acc.checked_mul(*s))
-            .ok_or("the claim's free indices have more combinations than can be counted")?;
+            .ok_or_else(|| {
+                crate::eval::EvalError::TooLarge(
+                    "the claim's free indices have more combinations than can be counted".into(),
+                )
+            })?;
         Ok(Odometer {
             names: free.keys().cloned().collect(),
             total,
@@ -509,12 +520,12 @@ impl Ctx<'_> {
                 self.block.clone(),
                 self.label.clone(),
                 text,
-                m,
+                m.to_string(),
             )],
         }
     }
 
-    fn show(&self, e: &Expr) -> Result<Shown, String> {
+    fn show(&self, e: &Expr) -> crate::eval::ER<Shown> {
         let trial = self.trial(1);
         let mut ev = Evaluator::plain(&trial);
         let v = ev.eval(e)?;
@@ -643,7 +654,7 @@ impl Ctx<'_> {
             }
         }
         let Some(w) = worst else {
-            return self.errored(result, "nothing to compare".into());
+            return self.errored(result, "nothing to compare");
         };
         result.max_abs_err = Some(max_abs);
         result.rel_err = Some(max_rel);
@@ -814,189 +825,10 @@ impl Ctx<'_> {
         }
     }
 
-    fn errored(&self, mut r: ClaimResult, message: String) -> ClaimResult {
+    fn errored(&self, mut r: ClaimResult, message: impl std::fmt::Display) -> ClaimResult {
         r.status = Status::Error;
-        r.message = Some(message);
+        r.message = Some(message.to_string());
         r
-    }
-
-    fn check_space(&self, claim: &Claim, kind: SpaceKind, axes: &[Dim], text: &str) -> ClaimResult {
-        let mut result = self.blank();
-        let mut failure: Option<(String, Sample)> = None;
-        for t in 1..=self.settings.trials.max(1) {
-            if let Err(m) = limits::check() {
-                return self.errored(result, m);
-            }
-            let trial = self.trial(t);
-            let mut odometer = match Odometer::new(&claim.free, &trial.dims) {
-                Ok(a) => a,
-                Err(m) => return self.errored(result, m),
-            };
-            let want: Option<Vec<usize>> = axes.iter().map(|d| d.eval(&trial.dims)).collect();
-            let Some(want) = want else {
-                return self.errored(result, format!("a dimension of {text} has no value"));
-            };
-            let mut ev = Evaluator::plain(&trial);
-            while odometer.advance(&mut ev.idx) {
-                let v = match ev.eval(&claim.lhs) {
-                    Ok(v) => v,
-                    Err(m) => return self.errored(result, m),
-                };
-                if let Some(m) = not_finite(&v) {
-                    let at = index_note(&ev.idx);
-                    return self.errored(
-                        result,
-                        format!("not finite in trial {t}: the value {m}{at}"),
-                    );
-                }
-                if t == 1 && result.figure.is_none() {
-                    result.figure = figure(t, &trial, &ev.idx, &claim.lhs, None, &v, None);
-                }
-                let got_axes = if want.len() > 2 {
-                    match tensor_axes(&claim.lhs, &mut ev) {
-                        Ok(Some(ax)) => ax,
-                        Ok(None) => {
-                            return self.errored(
-                                result,
-                                format!("{text} has {} axes: only a derivative ∂Y/∂X has a tensor view with more than two", want.len()),
-                            );
-                        }
-                        Err(m) => return self.errored(result, m),
-                    }
-                } else {
-                    vec![v.nrows(), v.ncols()]
-                };
-                let want_matrix = match (want.len(), kind.is_square()) {
-                    (0, _) => vec![1, 1],
-                    (1, true) => vec![want[0], want[0]],
-                    (1, false) => vec![want[0], 1],
-                    _ => want.clone(),
-                };
-                let problem = if got_axes != want_matrix {
-                    Some(format!(
-                        "the value is {}, but {text} is {} here",
-                        axes_str(&got_axes),
-                        axes_str(&want_matrix)
-                    ))
-                } else {
-                    structure_problem(kind, &v)
-                };
-                if let Some(p) = problem
-                    && failure.is_none()
-                {
-                    let s = compare(t, v.clone(), v, 0.0, 0.0);
-                    failure = Some((p, s.at_point(&trial.dims, &ev.idx)));
-                }
-            }
-        }
-        let holds = failure.is_none();
-        if let Some((p, s)) = failure {
-            result.message = Some(format!("{p} (trial {}, {})", s.trial, dims_str(&s.dims)));
-            // The figures show the trial (and index values) of the evidence.
-            if result.figure.is_some() {
-                let trial = self.trial(s.trial);
-                result.figure = figure(
-                    s.trial,
-                    &trial,
-                    &s.zero_based_indices(),
-                    &claim.lhs,
-                    None,
-                    &s.lhs,
-                    None,
-                );
-            }
-            let mut ev = self.evidence(&s, None);
-            ev.rhs = None;
-            ev.rhs_shape = None;
-            ev.space = Some(text.to_string());
-            result.evidence = Some(ev);
-        }
-        self.finish(holds, result)
-    }
-}
-
-/// Axes of the tensor view of a derivative: Y's axes then X's.
-fn tensor_axes(e: &Expr, ev: &mut Evaluator<f64>) -> Result<Option<Vec<usize>>, String> {
-    let ExprKind::Deriv { y, x, .. } = &e.kind else {
-        return Ok(None);
-    };
-    let yv = ev.eval(y)?;
-    let xv = ev.eval(&x.view)?;
-    let axes = |m: &DMatrix<f64>| -> Vec<usize> {
-        match m.shape() {
-            (1, 1) => vec![],
-            (r, 1) => vec![r],
-            (r, c) => vec![r, c],
-        }
-    };
-    let mut v = axes(&yv);
-    v.extend(axes(&xv));
-    Ok(Some(v))
-}
-
-fn structure_problem(kind: SpaceKind, v: &DMatrix<f64>) -> Option<String> {
-    let scale = v.iter().fold(1.0f64, |m, x| m.max(x.abs()));
-    let tol = 1e-9 * scale;
-    let square = v.nrows() == v.ncols();
-    let sym = square && (v - v.transpose()).amax() <= tol;
-    match kind {
-        SpaceKind::R => None,
-        SpaceKind::Sym if !sym => Some("the value is not symmetric".into()),
-        SpaceKind::Spd if !sym || !cholesky_succeeds(v) => {
-            Some("the value is not symmetric positive definite".into())
-        }
-        SpaceKind::Orth if !square || !orthogonal(v) => {
-            Some("the value is not orthogonal (QᵀQ ≠ I)".into())
-        }
-        SpaceKind::Diag
-            if (0..v.nrows()).any(|i| (0..v.ncols()).any(|j| i != j && v[(i, j)].abs() > tol)) =>
-        {
-            Some("the value is not diagonal".into())
-        }
-        SpaceKind::Pos if v.iter().any(|x| *x <= 0.0) => {
-            Some("the value has entries that are not positive".into())
-        }
-        SpaceKind::OneHot
-            if (0..v.nrows()).any(|i| {
-                let row = v.row(i);
-                row.iter().filter(|x| **x == 1.0).count() != 1
-                    || row.iter().any(|x| *x != 0.0 && *x != 1.0)
-            }) =>
-        {
-            Some("the value is not one-hot (each row a single 1)".into())
-        }
-        _ => None,
-    }
-}
-
-/// Cholesky of a symmetric `v` runs to the end (positive pivots). Stops
-/// at the claim's deadline (the claim is then an `error` anyway).
-fn cholesky_succeeds(v: &DMatrix<f64>) -> bool {
-    let n = v.nrows();
-    let mut l = DMatrix::<f64>::zeros(n, n);
-    for j in 0..n {
-        if limits::expired() {
-            return false;
-        }
-        let d = v[(j, j)] - (0..j).map(|k| l[(j, k)] * l[(j, k)]).sum::<f64>();
-        if d.is_nan() || d <= 0.0 {
-            return false;
-        }
-        let d = d.sqrt();
-        l[(j, j)] = d;
-        for i in j + 1..n {
-            let s = v[(i, j)] - (0..j).map(|k| l[(i, k)] * l[(j, k)]).sum::<f64>();
-            l[(i, j)] = s / d;
-        }
-    }
-    true
-}
-
-/// QᵀQ = I up to 1e-9 (a product that stops at the claim's deadline).
-fn orthogonal(v: &DMatrix<f64>) -> bool {
-    match crate::eval::linalg::matmul(&v.transpose(), v) {
-        Ok(p) => (p - DMatrix::identity(v.ncols(), v.ncols())).amax() <= 1e-9,
-        Err(_) => false,
     }
 }
 

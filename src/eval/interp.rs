@@ -29,7 +29,7 @@ use crate::lang::ast::BinOp;
 use crate::lang::ir::{Base, Builtin, Expr, ExprKind, IndexRef, Program, Target};
 use nested::shape_derivative_t as shape_derivative;
 
-pub type ER<T> = Result<T, String>;
+pub use crate::eval::{ER, EvalError};
 
 pub use lift::Lift;
 
@@ -213,11 +213,7 @@ fn need_scalar<T: Num>(m: &DMatrix<T>, what: &str) -> ER<T> {
     if m.nrows() == 1 && m.ncols() == 1 {
         Ok(m[(0, 0)])
     } else {
-        Err(format!(
-            "{what} needs a scalar, got {}×{}",
-            m.nrows(),
-            m.ncols()
-        ))
+        Err(format!("{what} needs a scalar, got {}×{}", m.nrows(), m.ncols()).into())
     }
 }
 
@@ -347,12 +343,14 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
         let saved = std::mem::replace(&mut self.idx, bind);
         let r = self.eval(&self.prog().defs[d].expr);
         self.idx = saved;
-        r.map_err(|m| {
-            format!(
-                "'{}' (defined at line {}) cannot be evaluated: {m}",
-                self.prog().defs[d].name,
-                self.prog().defs[d].line
-            )
+        r.map_err(|e| {
+            e.map_message(|m| {
+                format!(
+                    "'{}' (defined at line {}) cannot be evaluated: {m}",
+                    self.prog().defs[d].name,
+                    self.prog().defs[d].line
+                )
+            })
         })
     }
 
@@ -472,7 +470,8 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
                         "function output has {} entries, expected {}",
                         out.len(),
                         r * c
-                    ));
+                    )
+                    .into());
                 }
                 DMatrix::from_vec(r, c, out)
             }
@@ -658,7 +657,8 @@ fn index_value(idx: &BTreeMap<String, usize>, r: &IndexRef, len: usize) -> ER<us
             "position {} is out of range: the axis has {} entries",
             v + 1,
             len
-        ));
+        )
+        .into());
     }
     Ok(v)
 }
@@ -762,7 +762,7 @@ fn simple_view(
                     vec![index_value(idx, i, br)? + index_value(idx, j, bc)? * br],
                     (1, 1),
                 ),
-                _ => return Err("one subscript selects a row, two an entry".to_string()),
+                _ => return Err("one subscript selects a row, two an entry".into()),
             })
         })()),
         _ => None,
@@ -937,7 +937,7 @@ fn differential(
             return Ok(exact);
         }
     }
-    Err("engine disagreement: the exact differential and central finite differences differ; please report this note".into())
+    Err(EvalError::Engine("engine disagreement: the exact differential and central finite differences differ; please report this note".into()))
 }
 
 /// Y and its exact derivative along `dir` (a tangent of the base binding).
@@ -1059,7 +1059,7 @@ fn fd_agrees(
     }
     Err(format!(
         "engine disagreement: the exact derivative and central finite differences differ (relative difference {worst:.2e} along a random direction); please report this note"
-    ))
+    ).into())
 }
 
 /// A derivative value rearranged back into its |Y|×|X| Jacobian (the

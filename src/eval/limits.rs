@@ -100,22 +100,24 @@ pub fn max_entries() -> usize {
 }
 
 /// `rows·cols`, checked: `Err` when it overflows or exceeds `max_entries`.
-pub fn entries(rows: usize, cols: usize) -> Result<usize, String> {
+pub fn entries(rows: usize, cols: usize) -> crate::eval::ER<usize> {
     let max = max_entries();
     match rows.checked_mul(cols) {
         // A failed allocation aborts the process: make sure a large one
         // can succeed first (`max_entries` may have been raised far above
         // what the machine holds).
-        Some(n) if n <= max && n >= 1 << 20 && !memory_for(n) => Err(format!(
-            "the claim would build a {rows}×{cols} value ({n} entries), more than this machine's memory holds"
-        )),
+        Some(n) if n <= max && n >= 1 << 20 && !memory_for(n) => {
+            Err(crate::eval::EvalError::TooLarge(format!(
+                "the claim would build a {rows}×{cols} value ({n} entries), more than this machine's memory holds"
+            )))
+        }
         Some(n) if n <= max => Ok(n),
-        Some(n) => Err(format!(
+        Some(n) => Err(crate::eval::EvalError::TooLarge(format!(
             "the claim would build a {rows}×{cols} value ({n} entries), more than max_entries = {max}"
-        )),
-        None => Err(format!(
+        ))),
+        None => Err(crate::eval::EvalError::TooLarge(format!(
             "the claim would build a {rows}×{cols} value, which does not fit in memory (more than max_entries = {max})"
-        )),
+        ))),
     }
 }
 
@@ -144,9 +146,9 @@ pub fn expired() -> bool {
 }
 
 /// `Err` with the timeout message once the deadline has passed.
-pub fn check() -> Result<(), String> {
+pub fn check() -> crate::eval::ER<()> {
     if expired() {
-        Err(timeout_message())
+        Err(crate::eval::EvalError::Timeout(timeout_message()))
     } else {
         Ok(())
     }
@@ -205,11 +207,11 @@ pub fn retain(n: usize) -> bool {
 }
 
 /// The error for a value that must be kept but exceeds the allowance.
-pub fn retain_message() -> String {
-    format!(
+pub fn retain_message() -> crate::eval::EvalError {
+    crate::eval::EvalError::TooLarge(format!(
         "the claim's values together hold more than {} entries ({RETAIN_FACTOR} × max_entries)",
         max_entries().saturating_mul(RETAIN_FACTOR)
-    )
+    ))
 }
 
 /// Entries counted by [`retain`] so far in this claim.
@@ -237,13 +239,15 @@ mod tests {
         let _b = Budget::open(100, 10.0, None);
         assert_eq!(entries(10, 10), Ok(100));
         let e = entries(10, 11).unwrap_err();
+        assert!(matches!(e, crate::eval::EvalError::TooLarge(_)), "{e:?}");
+        let e = e.to_string();
         assert!(e.contains("10×11") && e.contains("110 entries"), "{e}");
-        let e = entries(1 << 32, 1 << 32).unwrap_err();
+        let e = entries(1 << 32, 1 << 32).unwrap_err().to_string();
         assert!(e.contains("does not fit"), "{e}");
         assert!(retain(500) && retain(300) && !retain(1));
         // max_entries raised to everything: the memory is checked instead.
         let _all = Budget::open(usize::MAX, 10.0, None);
-        let e = entries(1 << 30, 1 << 30).unwrap_err();
+        let e = entries(1 << 30, 1 << 30).unwrap_err().to_string();
         assert!(e.contains("more than this machine's memory holds"), "{e}");
         assert_eq!(entries(1 << 10, 1 << 10), Ok(1 << 20));
     }
@@ -257,13 +261,15 @@ mod tests {
                 assert_eq!(max_entries(), 7);
                 assert!(expired());
                 let e = check().unwrap_err();
+                assert!(matches!(e, crate::eval::EvalError::Timeout(_)), "{e:?}");
+                let e = e.to_string();
                 assert!(e.contains("took longer than 0 s"), "{e}");
             }
             assert_eq!(max_entries(), 5);
             assert!(check().is_ok());
             let past = Instant::now();
             let _n = Budget::open(5, 1000.0, Some(past));
-            assert!(check().unwrap_err().contains("note's budget"));
+            assert!(check().unwrap_err().message().contains("note's budget"));
         }
         assert_eq!(max_entries(), DEFAULT_MAX_ENTRIES);
         assert!(!expired());

@@ -38,12 +38,12 @@ pub fn scale<T: Num>(a: &DMatrix<T>, s: T) -> DMatrix<T> {
 }
 
 /// `a + b` (same shape).
-pub fn add<T: Num>(a: &DMatrix<T>, b: &DMatrix<T>) -> Result<DMatrix<T>, String> {
+pub fn add<T: Num>(a: &DMatrix<T>, b: &DMatrix<T>) -> crate::eval::ER<DMatrix<T>> {
     zip(a, b, "+", |x, y| x + y)
 }
 
 /// `a - b` (same shape).
-pub fn sub<T: Num>(a: &DMatrix<T>, b: &DMatrix<T>) -> Result<DMatrix<T>, String> {
+pub fn sub<T: Num>(a: &DMatrix<T>, b: &DMatrix<T>) -> crate::eval::ER<DMatrix<T>> {
     zip(a, b, "-", |x, y| x - y)
 }
 
@@ -52,19 +52,15 @@ fn zip<T: Num>(
     b: &DMatrix<T>,
     op: &str,
     f: impl Fn(T, T) -> T,
-) -> Result<DMatrix<T>, String> {
+) -> crate::eval::ER<DMatrix<T>> {
     if a.shape() != b.shape() {
-        return Err(format!(
-            "shape mismatch in '{op}': {} and {}",
-            shape(a),
-            shape(b)
-        ));
+        return Err(format!("shape mismatch in '{op}': {} and {}", shape(a), shape(b)).into());
     }
     Ok(a.zip_map(b, f))
 }
 
 /// Matrix product; a 1×1 factor scales the other factor.
-pub fn matmul<T: Num>(a: &DMatrix<T>, b: &DMatrix<T>) -> Result<DMatrix<T>, String> {
+pub fn matmul<T: Num>(a: &DMatrix<T>, b: &DMatrix<T>) -> crate::eval::ER<DMatrix<T>> {
     if is_scalar(a) {
         return Ok(scale(b, a[(0, 0)]));
     }
@@ -76,7 +72,8 @@ pub fn matmul<T: Num>(a: &DMatrix<T>, b: &DMatrix<T>) -> Result<DMatrix<T>, Stri
             "shape mismatch in matrix product: {} times {}",
             shape(a),
             shape(b)
-        ));
+        )
+        .into());
     }
     Ok(product(a, b))
 }
@@ -106,12 +103,12 @@ fn product<T: Num>(a: &DMatrix<T>, b: &DMatrix<T>) -> DMatrix<T> {
 }
 
 /// Element-wise product `a ⊙ b` (same shape).
-pub fn hadamard<T: Num>(a: &DMatrix<T>, b: &DMatrix<T>) -> Result<DMatrix<T>, String> {
+pub fn hadamard<T: Num>(a: &DMatrix<T>, b: &DMatrix<T>) -> crate::eval::ER<DMatrix<T>> {
     zip(a, b, "⊙", |x, y| x * y)
 }
 
 /// Element-wise division `a ⊘ b` (same shape).
-pub fn hadamard_div<T: Num>(a: &DMatrix<T>, b: &DMatrix<T>) -> Result<DMatrix<T>, String> {
+pub fn hadamard_div<T: Num>(a: &DMatrix<T>, b: &DMatrix<T>) -> crate::eval::ER<DMatrix<T>> {
     zip(a, b, "⊘", |x, y| x / y)
 }
 
@@ -138,18 +135,20 @@ pub fn vec<T: Num>(a: &DMatrix<T>, row_major: bool) -> DMatrix<T> {
 
 /// Inverse of [`vec()`]: an `n·m × 1` (or any shape with `rows·cols`
 /// entries) back to `rows × cols` in the same order.
+#[cfg(test)]
 pub fn unvec<T: Num>(
     v: &DMatrix<T>,
     rows: usize,
     cols: usize,
     row_major: bool,
-) -> Result<DMatrix<T>, String> {
+) -> crate::eval::ER<DMatrix<T>> {
     if v.len() != rows * cols {
         return Err(format!(
             "cannot reshape {} ({} entries) to {rows}×{cols}",
             shape(v),
             v.len()
-        ));
+        )
+        .into());
     }
     Ok(if row_major {
         DMatrix::from_row_slice(rows, cols, v.as_slice())
@@ -158,19 +157,15 @@ pub fn unvec<T: Num>(
     })
 }
 
-pub fn transpose<T: Num>(a: &DMatrix<T>) -> DMatrix<T> {
-    a.transpose()
-}
-
 /// `f` applied to every entry.
 pub fn map<T: Num>(a: &DMatrix<T>, f: impl Fn(T) -> T) -> DMatrix<T> {
     a.map(f)
 }
 
 /// Sum of the diagonal of a square matrix.
-pub fn trace<T: Num>(a: &DMatrix<T>) -> Result<T, String> {
+pub fn trace<T: Num>(a: &DMatrix<T>) -> crate::eval::ER<T> {
     if !a.is_square() {
-        return Err(format!("tr of a non-square matrix ({})", shape(a)));
+        return Err(format!("tr of a non-square matrix ({})", shape(a)).into());
     }
     let mut s = T::zero();
     for i in 0..a.nrows() {
@@ -181,7 +176,7 @@ pub fn trace<T: Num>(a: &DMatrix<T>) -> Result<T, String> {
 
 /// `diag`: a column or row vector → the diagonal matrix; a square matrix →
 /// the column of its diagonal. A 1×1 is both and stays itself.
-pub fn diag<T: Num>(a: &DMatrix<T>) -> Result<DMatrix<T>, String> {
+pub fn diag<T: Num>(a: &DMatrix<T>) -> crate::eval::ER<DMatrix<T>> {
     let (r, c) = a.shape();
     if r == 1 || c == 1 {
         let n = r * c;
@@ -193,10 +188,7 @@ pub fn diag<T: Num>(a: &DMatrix<T>) -> Result<DMatrix<T>, String> {
     if r == c {
         return Ok(DMatrix::from_fn(r, 1, |i, _| a[(i, i)]));
     }
-    Err(format!(
-        "diag needs a vector or a square matrix, not {}",
-        shape(a)
-    ))
+    Err(format!("diag needs a vector or a square matrix, not {}", shape(a)).into())
 }
 
 /// Sum of all entries.
@@ -287,9 +279,9 @@ const SINGULAR_RTOL: f64 = 4.0 * f64::EPSILON;
 
 /// LU of a square matrix (`Err` if not square). NaN entries propagate
 /// (they do not count as singular).
-pub fn lu<T: Num>(a: &DMatrix<T>) -> Result<Lu<T>, String> {
+pub fn lu<T: Num>(a: &DMatrix<T>) -> crate::eval::ER<Lu<T>> {
     if !a.is_square() {
-        return Err(format!("not a square matrix ({})", shape(a)));
+        return Err(format!("not a square matrix ({})", shape(a)).into());
     }
     let n = a.nrows();
     let mut m = a.clone();
@@ -407,17 +399,17 @@ impl<T: Num> Lu<T> {
 }
 
 /// Determinant of a square matrix (LU with partial pivoting).
-pub fn det<T: Num>(a: &DMatrix<T>) -> Result<T, String> {
+pub fn det<T: Num>(a: &DMatrix<T>) -> crate::eval::ER<T> {
     if !a.is_square() {
-        return Err(format!("det of a non-square matrix ({})", shape(a)));
+        return Err(format!("det of a non-square matrix ({})", shape(a)).into());
     }
     Ok(lu(a)?.det())
 }
 
 /// ln |det a|, as ∑ ln |u_ii| (no overflow for large determinants).
-pub fn logdet<T: Num>(a: &DMatrix<T>) -> Result<T, String> {
+pub fn logdet<T: Num>(a: &DMatrix<T>) -> crate::eval::ER<T> {
     if !a.is_square() {
-        return Err(format!("logdet of a non-square matrix ({})", shape(a)));
+        return Err(format!("logdet of a non-square matrix ({})", shape(a)).into());
     }
     Ok(lu(a)?.logdet())
 }
@@ -556,7 +548,7 @@ mod tests {
         assert_eq!(mean_all(&d), 6.0 / 9.0);
         assert_eq!(norm(&m(2, 1, &[3.0, 4.0])), 5.0);
         assert_eq!(map(&v, |x| x * 10.0), v.map(|x| x * 10.0));
-        assert_eq!(transpose(&v).shape(), (1, 3));
+        assert_eq!(v.transpose().shape(), (1, 3));
     }
 
     #[test]

@@ -211,7 +211,7 @@ impl<T: Lift> Evaluator<'_, '_, T> {
         }
         Err(format!(
             "engine disagreement: the exact derivative and central finite differences differ (relative difference {worst:.2e} along a random direction); please report this note"
-        ))
+        ).into())
     }
 
     /// Affine subscripts replaced by the positions they take now.
@@ -270,9 +270,7 @@ fn affine_position(
             .ok_or("a subscript position overflows")?;
     }
     if total < 1 {
-        return Err(format!(
-            "a subscript position is {total}; positions are 1-based"
-        ));
+        return Err(format!("a subscript position is {total}; positions are 1-based").into());
     }
     Ok(total as u64)
 }

@@ -30,6 +30,7 @@ fn mix64(mut z: u64) -> u64 {
 
 /// FNV-1a (64-bit) of the UTF-8 bytes: a stable hash for deriving streams
 /// from names (unlike `std::hash`, fixed across Rust versions).
+#[cfg(test)]
 pub fn hash_str(s: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in s.as_bytes() {
@@ -499,13 +500,10 @@ impl RandomFunction {
     }
 
     /// y = f(x), or an error when `x` does not have p entries.
-    pub fn try_apply<T: Num>(&self, x: &[T]) -> Result<Vec<T>, String> {
+    pub fn try_apply<T: Num>(&self, x: &[T]) -> crate::eval::ER<Vec<T>> {
         let (p, q, h) = (self.p, self.q, self.h);
         if x.len() != p {
-            return Err(format!(
-                "function of {p} inputs applied to {} values",
-                x.len()
-            ));
+            return Err(format!("function of {p} inputs applied to {} values", x.len()).into());
         }
         let s = 1.0 / (p.max(1) as f64).sqrt();
         let mut sq = T::zero();

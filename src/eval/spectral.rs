@@ -19,7 +19,7 @@ use nalgebra::DMatrix;
 use crate::eval::linalg;
 use crate::eval::num::Num;
 
-type ER<T> = Result<T, String>;
+use crate::eval::ER;
 
 /// `ln(1 + eˣ)`, as `relu(x) + ln(1 + e^{-|x|})` (no overflow).
 pub fn softplus<T: Num>(x: T) -> T {
@@ -54,8 +54,11 @@ fn lse<T: Num>(xs: impl Iterator<Item = T> + Clone) -> T {
 /// Moore–Penrose pseudo-inverse of a full-rank matrix.
 pub fn pinv<T: Num>(a: &DMatrix<T>) -> ER<DMatrix<T>> {
     let at = a.transpose();
-    let rank_deficient =
-        || "pinv: the matrix is rank-deficient (notecheck's pinv needs full rank)".to_string();
+    let rank_deficient = || {
+        crate::eval::EvalError::Undefined(
+            "pinv: the matrix is rank-deficient (notecheck's pinv needs full rank)".into(),
+        )
+    };
     if a.nrows() >= a.ncols() {
         let ata = linalg::matmul(&at, a)?;
         linalg::solve(&ata, &at).ok_or_else(rank_deficient)
@@ -72,11 +75,7 @@ pub fn pinv<T: Num>(a: &DMatrix<T>) -> ER<DMatrix<T>> {
 pub fn adj<T: Num>(a: &DMatrix<T>) -> ER<DMatrix<T>> {
     let n = a.nrows();
     if !a.is_square() {
-        return Err(format!(
-            "adj needs a square matrix, got {}×{}",
-            n,
-            a.ncols()
-        ));
+        return Err(format!("adj needs a square matrix, got {}×{}", n, a.ncols()).into());
     }
     if n == 1 {
         return Ok(linalg::scalar(T::one()));
@@ -103,11 +102,7 @@ pub fn adj<T: Num>(a: &DMatrix<T>) -> ER<DMatrix<T>> {
 pub fn eigvals<T: Num>(a: &DMatrix<T>) -> ER<DMatrix<T>> {
     let n = a.nrows();
     if !a.is_square() {
-        return Err(format!(
-            "eigvals needs a square matrix, got {}×{}",
-            n,
-            a.ncols()
-        ));
+        return Err(format!("eigvals needs a square matrix, got {}×{}", n, a.ncols()).into());
     }
     let scale = a.iter().fold(0.0f64, |m, x| m.max(x.re().abs()));
     let mut asym = 0.0f64;
@@ -122,7 +117,7 @@ pub fn eigvals<T: Num>(a: &DMatrix<T>) -> ER<DMatrix<T>> {
     if asym > 1e-3 * scale.max(1e-300) {
         return Err(format!(
             "eigvals needs a symmetric matrix; this one differs from its transpose by up to {asym:.3e}"
-        ));
+        ).into());
     }
     // Symmetrise exactly (also the tangents), then rotate.
     let half = T::from_f64(0.5);
@@ -189,7 +184,7 @@ mod tests {
             assert!((x - want).abs() < 1e-12, "{v}");
         }
         let b = DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 0.0, 1.0]);
-        assert!(eigvals(&b).unwrap_err().contains("symmetric"));
+        assert!(eigvals(&b).unwrap_err().message().contains("symmetric"));
     }
 
     #[test]

@@ -75,11 +75,11 @@ pub(crate) fn equation(
         .errors
         .iter()
         .map(|e| {
-            let at = note_lines.offset_of(e.line, e.col);
+            let (line, col) = note_lines.line_col(e.span.start);
             Located {
-                line: e.line,
-                col: e.col,
-                diag: Diagnostic::error(Span::new(at, at), e.message.clone()),
+                line,
+                col,
+                diag: e.clone(),
             }
         })
         .collect();

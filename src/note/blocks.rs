@@ -3,15 +3,17 @@
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 
 use super::options::parse_options;
-use super::{CheckBlock, NoteError, markdown_options};
+use super::{CheckBlock, markdown_options};
+use crate::diag::{Diagnostic, Span};
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Scan {
     /// Plain text of the first non-empty heading.
     pub title: Option<String>,
     pub blocks: Vec<CheckBlock>,
-    /// Fenced blocks whose info string is a near miss of `check`.
-    pub warnings: Vec<NoteError>,
+    /// Fenced blocks whose info string is a near miss of `check` (spans
+    /// in the note's source: the fence and its info word).
+    pub warnings: Vec<Diagnostic>,
     /// Display math met by the Markdown parser: (byte range of `$$…$$`, tex).
     pub display: Vec<(std::ops::Range<usize>, String)>,
     /// Inline math that holds `\in` or `∈` (a possible prose declaration)
@@ -53,6 +55,17 @@ struct Open {
     options: String,
 }
 
+/// Where a fence line's parts are in the source.
+struct Fence {
+    /// Byte offset of the first fence character (after indentation).
+    start: usize,
+    /// Byte offset after the info string's first word (where the options
+    /// of a check block start).
+    word_end: usize,
+    /// The rest of the line after that word (without a `\r`).
+    rest: String,
+}
+
 /// Scan `source[body_start..]`; offsets and lines in the result are in `source`.
 #[cfg(test)]
 pub(crate) fn scan_body(source: &str, body_start: usize) -> Scan {
@@ -66,6 +79,8 @@ pub(crate) fn scan_masked(original: &str, masked: &str, body_start: usize) -> Sc
     let body_start = body_start.min(source.len());
     let body = source.get(body_start..).unwrap_or("");
     let mut scan = Scan::default();
+    // The span of each block's `#id` option, for duplicates.
+    let mut id_spans: Vec<Option<Span>> = Vec::new();
     let lines = crate::diag::LineIndex::new(original);
     let mut heading: Option<String> = None;
     let mut open: Option<Open> = None;
@@ -112,22 +127,20 @@ pub(crate) fn scan_masked(original: &str, masked: &str, body_start: usize) -> Sc
                 }
             }
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) if is_check_info(&info) => {
-                let (options_at, options) = raw_options(source, start);
+                let fence = fence_at(source, start);
                 open = Some(Open {
                     start,
                     fence_line: lines.line_col(start).0,
                     body: String::new(),
-                    options_at,
-                    options,
+                    options_at: fence.word_end,
+                    options: fence.rest,
                 });
             }
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
                 if let Some(message) = near_miss_info(&info) {
-                    scan.warnings.push(NoteError {
-                        line: lines.line_col(start).0,
-                        col: 1,
-                        message,
-                    });
+                    let fence = fence_at(source, start);
+                    let span = Span::new(fence.start, fence.word_end);
+                    scan.warnings.push(Diagnostic::warning(span, message));
                 }
             }
             Event::Text(t) => {
@@ -137,19 +150,22 @@ pub(crate) fn scan_masked(original: &str, masked: &str, body_start: usize) -> Sc
             }
             Event::End(TagEnd::CodeBlock) => {
                 if let Some(o) = open.take() {
-                    scan.blocks.push(finish(source, o, end, scan.blocks.len()));
+                    let (block, id_span) = finish(source, o, end, scan.blocks.len());
+                    scan.blocks.push(block);
+                    id_spans.push(id_span);
                 }
             }
             _ => {}
         }
     }
-    mark_duplicate_ids(&mut scan.blocks);
+    mark_duplicate_ids(&mut scan.blocks, &id_spans);
     scan
 }
 
-/// The raw option text after the fence and the word `check` on the fence
-/// line starting at `fence_start`, with its byte offset in `source`.
-fn raw_options(source: &str, fence_start: usize) -> (usize, String) {
+/// The parts of the fence line starting at `fence_start`: where the fence
+/// starts, where the info string's first word ends, and the rest of the
+/// line (a check block's options).
+fn fence_at(source: &str, fence_start: usize) -> Fence {
     let line_end = source[fence_start..]
         .find('\n')
         .map_or(source.len(), |i| fence_start + i);
@@ -163,24 +179,23 @@ fn raw_options(source: &str, fence_start: usize) -> (usize, String) {
     let word = info.trim_start();
     let word_len = word.find(char::is_whitespace).unwrap_or(word.len());
     let at = fence_start + lead + fence_len + info_ws + word_len;
-    let text = source[at..line_end].trim_end_matches('\r').to_string();
-    (at, text)
+    Fence {
+        start: fence_start + lead,
+        word_end: at,
+        rest: source[at..line_end].trim_end_matches('\r').to_string(),
+    }
 }
 
-fn finish(source: &str, o: Open, end: usize, index: usize) -> CheckBlock {
+/// The block, and the span of its `#id` option in `source`.
+fn finish(source: &str, o: Open, end: usize, index: usize) -> (CheckBlock, Option<Span>) {
     let opts = parse_options(&o.options);
+    let at = |r: std::ops::Range<usize>| Span::new(o.options_at + r.start, o.options_at + r.end);
     let errors = opts
         .errors
         .into_iter()
-        .map(|(pos, message)| {
-            let (line0, col) = super::line_col(source, o.options_at + pos);
-            NoteError {
-                line: line0 + 1,
-                col,
-                message,
-            }
-        })
+        .map(|(range, message)| Diagnostic::error(at(range), message))
         .collect();
+    let id_span = opts.id_at.map(at);
     let mut body = o.body;
     if body.contains('\r') {
         body = body.replace("\r\n", "\n");
@@ -206,7 +221,7 @@ fn finish(source: &str, o: Open, end: usize, index: usize) -> CheckBlock {
     } else {
         body_indent
     };
-    CheckBlock {
+    let block = CheckBlock {
         index,
         id: opts.id,
         should_fail: opts.should_fail,
@@ -219,10 +234,13 @@ fn finish(source: &str, o: Open, end: usize, index: usize) -> CheckBlock {
         body_indent,
         fence_line: o.fence_line,
         range: o.start..end.max(o.start),
-    }
+    };
+    (block, id_span)
 }
 
-fn mark_duplicate_ids(blocks: &mut [CheckBlock]) {
+/// A second block with an id already used loses it, with an error at its
+/// `#id` option (`id_spans[i]` is block `i`'s).
+fn mark_duplicate_ids(blocks: &mut [CheckBlock], id_spans: &[Option<Span>]) {
     for i in 1..blocks.len() {
         let Some(id) = blocks[i].id.clone() else {
             continue;
@@ -233,11 +251,11 @@ fn mark_duplicate_ids(blocks: &mut [CheckBlock]) {
         {
             let first_line = first.fence_line;
             let b = &mut blocks[i];
-            b.errors.push(NoteError {
-                line: b.fence_line,
-                col: 1,
-                message: format!("duplicate block id '#{id}' (first used on line {first_line})"),
-            });
+            let span = id_spans.get(i).copied().flatten().unwrap_or_default();
+            b.errors.push(Diagnostic::error(
+                span,
+                format!("duplicate block id '#{id}' (first used on line {first_line})"),
+            ));
             b.id = None;
         }
     }
@@ -249,6 +267,16 @@ mod tests {
 
     fn blocks(src: &str) -> Vec<CheckBlock> {
         scan_body(src, 0).blocks
+    }
+
+    /// Line and column of a diagnostic of `src`, as the outputs print them.
+    fn lc(src: &str, d: &Diagnostic) -> (usize, usize) {
+        crate::diag::LineIndex::new(src).line_col(d.span.start)
+    }
+
+    /// The text a diagnostic's span underlines.
+    fn spanned<'a>(src: &'a str, d: &Diagnostic) -> &'a str {
+        &src[d.span.start..d.span.end]
     }
 
     /// Every body line is the tail of its file line.
@@ -281,9 +309,17 @@ mod tests {
         let src = "# T\n\n```chek\nx = x\n```\n\n```Check\nx\n```\n\n```checks\nx\n```\n\n```rust\nx\n```\n\n```check\nlet x ∈ R\n```\n";
         let scan = scan_body(src, 0);
         assert_eq!(scan.blocks.len(), 1);
-        let lines: Vec<usize> = scan.warnings.iter().map(|w| w.line).collect();
-        assert_eq!(lines, vec![3, 7, 11]);
+        let at: Vec<(usize, usize)> = scan.warnings.iter().map(|w| lc(src, w)).collect();
+        assert_eq!(at, vec![(3, 1), (7, 1), (11, 1)]);
+        let spans: Vec<&str> = scan.warnings.iter().map(|w| spanned(src, w)).collect();
+        assert_eq!(spans, ["```chek", "```Check", "```checks"]);
         assert!(scan.warnings[0].message.contains("'chek'"));
+        assert_eq!(scan.warnings[0].severity, crate::diag::Severity::Warning);
+        // Inside a list item, after multi-byte text: the span is the fence
+        // and its word, its column the fence's.
+        let src = "- é ∂\n\n  ~~~~ chek x\n  a\n  ~~~~\n";
+        let w = &scan_body(src, 0).warnings[0];
+        assert_eq!((lc(src, w), spanned(src, w)), ((3, 3), "~~~~ chek"));
         assert!(near_miss_info("python").is_none());
         assert!(near_miss_info("check #id").is_none());
     }
@@ -361,14 +397,19 @@ mod tests {
         assert_eq!(b.id.as_deref(), Some("ok"));
         assert_eq!(b.errors.len(), 2, "{:?}", b.errors);
         let line = src.lines().nth(4).unwrap();
-        assert_eq!(b.errors[0].line, 5);
-        assert_eq!(b.errors[0].col, line.find("bogus").unwrap() + 1);
+        assert_eq!(lc(src, &b.errors[0]), (5, line.find("bogus").unwrap() + 1));
         assert!(b.errors[0].message.contains("'bogus'"));
-        assert_eq!(b.errors[1].col, line.find("trials=x").unwrap() + 1);
+        assert_eq!(
+            lc(src, &b.errors[1]),
+            (5, line.find("trials=x").unwrap() + 1)
+        );
+        assert_eq!(spanned(src, &b.errors[0]), "bogus");
+        assert_eq!(spanned(src, &b.errors[1]), "trials=x");
         // Columns count characters, not bytes.
         let src = "```check #é ü\n```\n";
         let b = &blocks(src)[0];
-        assert_eq!(b.errors[0].col, 13);
+        assert_eq!(lc(src, &b.errors[0]), (1, 13));
+        assert_eq!(spanned(src, &b.errors[0]), "ü");
     }
 
     #[test]
@@ -388,7 +429,8 @@ mod tests {
         let b = blocks(src);
         assert!(b[0].errors.is_empty());
         assert_eq!(b[1].errors.len(), 1);
-        assert_eq!(b[1].errors[0].line, 4);
+        assert_eq!(lc(src, &b[1].errors[0]), (4, 10));
+        assert_eq!(spanned(src, &b[1].errors[0]), "#a");
         assert!(b[1].errors[0].message.contains("line 1"));
         assert_eq!(b[1].id, None);
     }

@@ -2,13 +2,14 @@
 
 use crate::config::{FrontMatter, parse_front_matter};
 
-use super::NoteError;
+use crate::diag::{Diagnostic, Span};
 
 /// The result of splitting off a note's front matter.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Front {
     pub front: FrontMatter,
-    pub errors: Vec<NoteError>,
+    /// Problems, with spans in the note's source.
+    pub errors: Vec<Diagnostic>,
     /// Byte offset after the closing line (0 without front matter; after a
     /// byte order mark if there is one).
     pub body_start: usize,
@@ -49,36 +50,32 @@ pub(crate) fn split_front(source: &str) -> Front {
         body_start: bom,
         ..Front::default()
     };
-    let yaml_start = match it.next() {
-        Some((s, e, next)) if is_delim(&source[s..e], false) => next,
+    let (open, yaml_start) = match it.next() {
+        Some((s, e, next)) if is_delim(&source[s..e], false) => (s, next),
         _ => return out,
     };
     let Some((close_start, _, close_next)) = it.find(|&(s, e, _)| is_delim(&source[s..e], true))
     else {
-        out.errors.push(NoteError {
-            line: 1,
-            col: 1,
-            message: "the front matter that starts here is never closed: add a line `---` after it"
-                .to_string(),
-        });
+        out.errors.push(Diagnostic::error(
+            Span::new(open, open + 3),
+            "the front matter that starts here is never closed: add a line `---` after it",
+        ));
         return out;
     };
     out.body_start = close_next;
     let yaml = &source[yaml_start..close_start];
-    // The YAML text starts on file line 2.
-    let at = |line: usize, col: usize, message: String| NoteError {
-        line: line + 1,
-        col,
-        message: format!("front matter: {message}"),
+    // Spans in the YAML text, placed in the note's source.
+    let at = |mut d: Diagnostic| {
+        d.message = format!("front matter: {}", d.message);
+        d.shifted(yaml_start)
     };
     match parse_front_matter(yaml) {
         Ok((front, problems)) => {
             out.front = front;
-            out.errors
-                .extend(problems.into_iter().map(|p| at(p.line, p.col, p.message)));
+            out.errors.extend(problems.into_iter().map(at));
         }
-        Err(p) => {
-            out.errors.push(at(p.line, p.col, p.message));
+        Err(d) => {
+            out.errors.push(at(d));
             out.salvaged_title = salvage_title(yaml);
         }
     }
@@ -87,8 +84,9 @@ pub(crate) fn split_front(source: &str) -> Front {
 
 /// Warnings about the front matter: a dimension fixed to 1 (shape claims
 /// such as `x ∈ R^{n×1}` or `A = Aᵀ` for an `n×n` A can then hold by
-/// accident), at the line of its key. Not errors: they do not fail CI.
-pub fn dims_warnings(note: &super::Note) -> Vec<NoteError> {
+/// accident), at its `key: value` in the note's source. Not errors: they
+/// do not fail CI.
+pub fn dims_warnings(note: &super::Note) -> Vec<Diagnostic> {
     let ones: Vec<&String> = note
         .front
         .dims
@@ -104,14 +102,14 @@ pub fn dims_warnings(note: &super::Note) -> Vec<NoteError> {
     let yaml = source.get(yaml_start..).unwrap_or("");
     ones.into_iter()
         .map(|k| {
-            let (line, col) = crate::config::find_key(yaml, "dims", k);
-            NoteError {
-                line: line + 1,
-                col,
-                message: format!(
+            let span = crate::config::find_key(yaml, "dims", k);
+            Diagnostic::warning(
+                span,
+                format!(
                     "front matter: dims fixes {k} = 1, so shape claims about {k} can hold by accident (a 1×1 value is a scalar, a vector and a symmetric matrix at once); use 2 or more, or leave {k} to dim_range"
                 ),
-            }
+            )
+            .shifted(yaml_start)
         })
         .collect()
 }
@@ -127,6 +125,17 @@ fn salvage_title(yaml: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::config::Flatten;
+    use crate::diag::LineIndex;
+
+    /// Line and column of a diagnostic of `src`, as the outputs print them.
+    fn lc(src: &str, d: &Diagnostic) -> (usize, usize) {
+        LineIndex::new(src).line_col(d.span.start)
+    }
+
+    /// The text a diagnostic's span underlines.
+    fn spanned<'a>(src: &'a str, d: &Diagnostic) -> &'a str {
+        &src[d.span.start..d.span.end]
+    }
 
     #[test]
     fn no_front_matter() {
@@ -167,20 +176,18 @@ mod tests {
         let f = split_front(src);
         assert!(f.errors.is_empty(), "{:?}", f.errors);
         assert_eq!(f.front.title.as_deref(), Some("T"));
-        let f = split_front("---\nlayout: post\ncheck:\n  trals: 3\n---\n");
+        let src = "---\nlayout: post\ncheck:\n  trals: 3\n---\n";
+        let f = split_front(src);
         assert_eq!(f.errors.len(), 1);
-        assert_eq!((f.errors[0].line, f.errors[0].col), (4, 3));
+        assert_eq!(lc(src, &f.errors[0]), (4, 3));
+        assert_eq!(spanned(src, &f.errors[0]), "trals");
         let f = split_front("---\nmath:\n  macros:\n    '\\R': '\\mathbb{R}'\n---\n");
         assert!(f.errors.is_empty(), "{:?}", f.errors);
         assert_eq!(f.front.math.macros().unwrap()["\\R"], "\\mathbb{R}");
         // `math:` stays strict, its unknown keys at their line.
-        let f = split_front("---\nlayout: post\nmath:\n  macross: {}\n---\n");
-        assert_eq!(
-            (f.errors[0].line, f.errors[0].col),
-            (4, 3),
-            "{:?}",
-            f.errors
-        );
+        let src = "---\nlayout: post\nmath:\n  macross: {}\n---\n";
+        let f = split_front(src);
+        assert_eq!(lc(src, &f.errors[0]), (4, 3), "{:?}", f.errors);
         assert!(f.errors[0].message.contains("math: unknown key `macross`"));
     }
 
@@ -189,7 +196,8 @@ mod tests {
         let src = "---\ntitle: T\ncheck:\n  trials: 3\n  tirals: 4\n---\nbody\n";
         let f = split_front(src);
         let e = &f.errors[0];
-        assert_eq!((e.line, e.col), (5, 3), "{e:?}");
+        assert_eq!(lc(src, e), (5, 3), "{e:?}");
+        assert_eq!(spanned(src, e), "tirals");
         assert!(
             e.message.contains("check: unknown key `tirals`"),
             "{}",
@@ -204,19 +212,22 @@ mod tests {
         let src = "---\ntitle: T\ndims: [1\nx: 2\n---\n";
         let f = split_front(src);
         assert_eq!(f.errors.len(), 1);
-        assert!(f.errors[0].line >= 3, "{:?}", f.errors);
+        assert!(lc(src, &f.errors[0]).0 >= 3, "{:?}", f.errors);
         assert_eq!(f.salvaged_title, None);
         let src = "---\ntitle: T\ncheck:\n  trials: many\n---\n";
         let e = &split_front(src).errors[0];
-        assert_eq!(e.line, 4);
+        assert_eq!(lc(src, e), (4, 11));
+        assert_eq!(spanned(src, e), "many");
         assert!(e.message.contains("check.trials"), "{}", e.message);
     }
 
     #[test]
     fn unterminated_is_error_at_line_1() {
-        let f = split_front("---\ntitle: x\n# heading\n");
+        let src = "---\ntitle: x\n# heading\n";
+        let f = split_front(src);
         assert_eq!(f.errors.len(), 1);
-        assert_eq!((f.errors[0].line, f.errors[0].col), (1, 1));
+        assert_eq!(lc(src, &f.errors[0]), (1, 1));
+        assert_eq!(spanned(src, &f.errors[0]), "---");
         assert_eq!(f.body_start, 0);
         assert_eq!(f.front, FrontMatter::default());
         let f = split_front("---");
@@ -242,7 +253,8 @@ mod tests {
     fn crlf() {
         let src = "---\r\ntitle: T\r\ncheck:\r\n  bogus: 1\r\n---\r\nbody\r\n";
         let f = split_front(src);
-        assert_eq!((f.errors[0].line, f.errors[0].col), (4, 3));
+        assert_eq!(lc(src, &f.errors[0]), (4, 3));
+        assert_eq!(spanned(src, &f.errors[0]), "bogus");
         assert_eq!(&src[f.body_start..], "body\r\n");
         let src = "---\r\ntitle: T\r\n---\r\nbody\r\n";
         let f = split_front(src);
@@ -263,8 +275,10 @@ mod tests {
 
     #[test]
     fn duplicate_key_points_at_second() {
-        let f = split_front("---\ntitle: a\ndims: {}\ntitle: b\n---\n");
-        assert_eq!(f.errors[0].line, 4, "{:?}", f.errors);
+        let src = "---\ntitle: a\ndims: {}\ntitle: b\n---\n";
+        let f = split_front(src);
+        assert_eq!(lc(src, &f.errors[0]), (4, 1), "{:?}", f.errors);
+        assert_eq!(spanned(src, &f.errors[0]), "title: b");
         assert!(f.errors[0].message.contains("duplicate key `title`"));
     }
 
@@ -272,8 +286,10 @@ mod tests {
     fn invalid_values_are_dropped_and_reported() {
         let src = "---\ndims:\n  n: 0\n  m: 4\n  nn: 2\ncheck:\n  trials: 0\n  seed: 3\n  rtol: -1\n---\n";
         let f = split_front(src);
-        let lines: Vec<usize> = f.errors.iter().map(|e| e.line).collect();
+        let lines: Vec<usize> = f.errors.iter().map(|e| lc(src, e).0).collect();
         assert_eq!(lines, [3, 5, 7, 9], "{:?}", f.errors);
+        let spans: Vec<&str> = f.errors.iter().map(|e| spanned(src, e)).collect();
+        assert_eq!(spans, ["n: 0", "nn: 2", "trials: 0", "rtol: -1"]);
         assert_eq!(f.front.dims.len(), 1);
         assert_eq!(f.front.check.seed, Some(3));
         assert_eq!(f.front.check.trials, None);

@@ -14,9 +14,9 @@
 
 use std::ops::Range;
 
-use super::NoteError;
 use super::options::parse_options;
 use crate::config::CheckOverrides;
+use crate::diag::{Diagnostic, Span};
 
 /// Whether an equation must be, may be, or is not checked.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -37,8 +37,8 @@ pub struct EquationOptions {
     pub should_fail: bool,
     pub einstein: bool,
     pub overrides: CheckOverrides,
-    /// Unknown options and bad values, at their file line and column.
-    pub errors: Vec<NoteError>,
+    /// Unknown options and bad values, with spans in the note's source.
+    pub errors: Vec<Diagnostic>,
 }
 
 /// One display equation of a note.
@@ -178,8 +178,9 @@ fn strip_quote_markers(tex: &str, depth: usize) -> String {
 }
 
 /// Read the `%` comments of `eq.tex`: `% check…` sets the options (errors
-/// located in `source`), and every comment is blanked out of the tex.
-pub(crate) fn read_options(source: &str, eq: &mut Equation) {
+/// with spans in the note's source), and every comment is blanked out of
+/// the tex.
+pub(crate) fn read_options(eq: &mut Equation) {
     let mut tex = eq.tex.clone().into_bytes();
     let mut options = EquationOptions::default();
     let text = eq.tex.clone();
@@ -188,7 +189,7 @@ pub(crate) fn read_options(source: &str, eq: &mut Equation) {
         if let Some(p) = comment_start(line) {
             let comment = line[p + 1..].trim_end_matches(['\n', '\r']);
             let at = offset + p + 1;
-            read_comment(source, eq.tex_start + at, comment, &mut options);
+            read_comment(eq.tex_start + at, comment, &mut options);
             let end = offset + line.trim_end_matches(['\n', '\r']).len();
             for b in &mut tex[offset + p..end] {
                 *b = b' ';
@@ -215,7 +216,7 @@ fn comment_start(line: &str) -> Option<usize> {
 }
 
 /// One comment's text after `%`, which starts at `at` in `source`.
-fn read_comment(source: &str, at: usize, comment: &str, o: &mut EquationOptions) {
+fn read_comment(at: usize, comment: &str, o: &mut EquationOptions) {
     let trimmed = comment.trim_start();
     let Some(rest) = trimmed.strip_prefix("check") else {
         return;
@@ -231,13 +232,8 @@ fn read_comment(source: &str, at: usize, comment: &str, o: &mut EquationOptions)
     if o.mode == CheckMode::Auto {
         o.mode = CheckMode::Required;
     }
-    let locate = |pos: usize, message: String| {
-        let (line0, col) = super::line_col(source, opts_at + pos);
-        NoteError {
-            line: line0 + 1,
-            col,
-            message,
-        }
+    let locate = |r: Range<usize>, message: String| {
+        Diagnostic::error(Span::new(opts_at + r.start, opts_at + r.end), message)
     };
     // `off` is this comment's own word; the rest are block options.
     let mut words = String::new();
@@ -255,22 +251,22 @@ fn read_comment(source: &str, at: usize, comment: &str, o: &mut EquationOptions)
     let parsed = parse_options(&words);
     if let Some(id) = parsed.id {
         o.errors.push(locate(
-            words.find('#').unwrap_or(0),
+            parsed.id_at.unwrap_or(0..0),
             format!("an equation takes no id ('#{id}'); use \\label in its LaTeX"),
         ));
     }
     if parsed.hide {
         o.errors.push(locate(
-            words.find("hide").unwrap_or(0),
+            words.find("hide").map_or(0..0, |k| k..k + 4),
             "an equation cannot be hidden; use '% check: off' to only display it".to_string(),
         ));
     }
     o.should_fail |= parsed.should_fail;
     o.einstein |= parsed.einstein;
     merge(&mut o.overrides, parsed.overrides);
-    for (pos, message) in parsed.errors {
+    for (range, message) in parsed.errors {
         o.errors
-            .push(locate(pos, format!("in '% check': {message}")));
+            .push(locate(range, format!("in '% check': {message}")));
     }
 }
 
@@ -299,7 +295,7 @@ mod tests {
     fn eqs(src: &str) -> (String, Vec<Equation>) {
         let (m, mut e) = protect(src, 0);
         for q in &mut e {
-            read_options(src, q);
+            read_options(q);
         }
         (m, e)
     }
@@ -339,8 +335,9 @@ mod tests {
         assert_eq!(e[1].options.mode, CheckMode::Off);
         assert_eq!(e[2].options.errors.len(), 1);
         let err = &e[2].options.errors[0];
-        assert_eq!(err.line, 7);
-        assert_eq!(err.col, "$$ y % check: b".len());
+        let (line, col) = crate::diag::LineIndex::new(src).line_col(err.span.start);
+        assert_eq!((line, col), (7, "$$ y % check: b".len()));
+        assert_eq!(&src[err.span.start..err.span.end], "bogus");
         assert!(err.message.contains("bogus"), "{}", err.message);
         assert_eq!(e[3].options.mode, CheckMode::Required);
         assert_eq!(e[4].options.mode, CheckMode::Auto);

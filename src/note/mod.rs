@@ -3,10 +3,10 @@
 //! Nothing here knows the claim language: a check block is its info-string
 //! options and its body text with the line it starts on.
 
-use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use crate::config::{CheckOverrides, CheckSettings, FrontMatter};
+use crate::diag::{Diagnostic, LineIndex, Span};
 
 mod blocks;
 mod front;
@@ -14,21 +14,12 @@ mod math;
 mod options;
 mod walk;
 
-pub use blocks::is_check_info;
 pub use front::dims_warnings;
 pub use math::{CheckMode, Equation, EquationOptions, InlineMath};
 pub use walk::walk;
 
 /// Note files larger than this are reported and skipped (spec §7).
 pub const MAX_NOTE_BYTES: u64 = 10 * 1024 * 1024;
-
-/// A problem found while reading a note, at a 1-based line of the file.
-#[derive(Clone, Debug, PartialEq)]
-pub struct NoteError {
-    pub line: usize,
-    pub col: usize,
-    pub message: String,
-}
 
 /// A note as read from disk.
 #[derive(Clone, Debug)]
@@ -44,16 +35,17 @@ pub struct Note {
     pub title: String,
     /// The parsed front matter (defaults where it was missing or broken).
     pub front: FrontMatter,
-    /// Front matter problems (YAML syntax, unknown key) at their file lines.
-    pub errors: Vec<NoteError>,
+    /// Problems reading the file and front matter problems (YAML syntax,
+    /// unknown key), with spans in `source` (see [`Note::line_col`]).
+    pub errors: Vec<Diagnostic>,
     /// Byte offset in `source` where the Markdown body starts (after the
     /// front matter's closing `---` line; 0 without front matter).
     pub body_start: usize,
     /// The check blocks in document order.
     pub blocks: Vec<CheckBlock>,
-    /// Problems that do not stop checking, at their file lines: a fenced
-    /// block whose info string is a near miss of `check` (```chek).
-    pub warnings: Vec<NoteError>,
+    /// Problems that do not stop checking, with spans in `source`: a
+    /// fenced block whose info string is a near miss of `check` (```chek).
+    pub warnings: Vec<Diagnostic>,
     /// The source with the contents of every display equation masked (see
     /// `math.rs`): what a Markdown parser must read, so that nothing inside
     /// `$$…$$` is taken for Markdown. Same length and offsets as `source`.
@@ -77,8 +69,9 @@ pub struct CheckBlock {
     pub einstein: bool,
     /// `key=value` options.
     pub overrides: CheckOverrides,
-    /// Unknown options or bad values, at the fence line.
-    pub errors: Vec<NoteError>,
+    /// Unknown options or bad values, with spans in the note's source (the
+    /// option at fault).
+    pub errors: Vec<Diagnostic>,
     /// The text between the fences (each line's indentation as in the file,
     /// minus the fence's own indentation), ending with a newline.
     pub body: String,
@@ -94,9 +87,6 @@ pub struct CheckBlock {
     pub range: std::ops::Range<usize>,
 }
 
-/// Dimension values fixed for a note: project `dims` overlaid by front matter `dims`.
-pub type Dims = BTreeMap<String, u64>;
-
 /// The Markdown extensions notecheck reads notes with (math, tables,
 /// strikethrough, task lists, footnotes). Render with the same options so
 /// that the check blocks found here are the ones rendered.
@@ -107,17 +97,6 @@ pub fn markdown_options() -> pulldown_cmark::Options {
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_FOOTNOTES
-}
-
-/// Line and column of byte `offset` in `text`: the line is 0-based (the
-/// number of `'\n'` before the offset), the column 1-based in characters.
-/// An offset past the end is clamped to the end, one inside a character to
-/// that character's start.
-///
-/// For a check block, the file line of body offset `k` is
-/// `block.body_line + line_col(&block.body, k).0`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    crate::diag::LineIndex::new(text).line_col0(offset)
 }
 
 /// A path as the user would type it: relative to the current directory when
@@ -157,49 +136,47 @@ pub fn display_path(path: &Path) -> String {
 
 /// Read and parse one note. Never fails: an unreadable file is a [`Note`]
 /// with an error at line 1 (and no content); invalid UTF-8 is replaced by
-/// U+FFFD with an error at the line of the first bad byte; a leading byte
-/// order mark is dropped from `source`.
+/// U+FFFD with an error at the first one; a leading byte order mark is
+/// dropped from `source`.
 ///
-/// `path` is [`display_path`] of `file`; `rel_path` is `file` relative to
+/// `path` is `display_path` of `file`; `rel_path` is `file` relative to
 /// `notes_root` (the file name when `file` is not below it).
 pub fn read_note(file: &Path, notes_root: &Path) -> Note {
     let path = display_path(file);
     let rel_path = relative_to(file, notes_root);
+    let at_start = |message: String| Some(Diagnostic::error(Span::new(0, 0), message));
     let (source, error) = match read_bounded(file) {
-        Err(message) => (
-            String::new(),
-            Some(NoteError {
-                line: 1,
-                col: 1,
-                message,
-            }),
-        ),
+        Err(message) => (String::new(), at_start(message)),
         Ok(Err(e)) => (
             String::new(),
-            Some(NoteError {
-                line: 1,
-                col: 1,
-                message: format!("cannot read the note: {}", crate::config::io_reason(&e)),
-            }),
+            at_start(format!(
+                "cannot read the note: {}",
+                crate::error::io_reason(&e)
+            )),
         ),
         Ok(Ok(bytes)) => match String::from_utf8(bytes) {
             Ok(s) => (s, None),
             Err(e) => {
+                // The first U+FFFD in the text read (and so in `source`).
                 let valid = e.utf8_error().valid_up_to();
                 let s = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                let (line, col) = line_col(&s, valid);
-                let error = NoteError {
-                    line: line + 1,
-                    col,
-                    message: "the file is not valid UTF-8; bad bytes are shown as �".to_string(),
-                };
-                (s, Some(error))
+                let span = Span::new(valid, valid + '\u{fffd}'.len_utf8());
+                let message = "the file is not valid UTF-8; bad bytes are shown as �";
+                (s, Some(Diagnostic::error(span, message)))
             }
         },
     };
-    let source = match source.strip_prefix('\u{feff}') {
-        Some(rest) => rest.to_string(),
-        None => source,
+    let (source, error) = match source.strip_prefix('\u{feff}') {
+        Some(rest) => {
+            let bom = '\u{feff}'.len_utf8();
+            let back = |s: usize| s.saturating_sub(bom);
+            let error = error.map(|mut d| {
+                d.span = Span::new(back(d.span.start), back(d.span.end));
+                d
+            });
+            (rest.to_string(), error)
+        }
+        None => (source, error),
     };
     let mut note = parse_note(path, rel_path, source);
     if let Some(e) = error {
@@ -311,19 +288,20 @@ pub fn parse_note(path: String, rel_path: PathBuf, source: String) -> Note {
     let f = front::split_front(&source);
     let (masked, mut equations) = math::protect(&source, f.body_start);
     let scan = blocks::scan_masked(&source, &masked, f.body_start);
+    let lines = LineIndex::new(&source);
     // `$$…$$` that does not open a line is display math too.
     for (range, tex) in scan.display {
         if !equations
             .iter()
             .any(|e| e.range.start <= range.start && range.start < e.range.end)
         {
-            let (line0, _) = line_col(&source, range.start);
+            let (line, _) = lines.line_col(range.start);
             equations.push(Equation {
                 index: 0,
                 tex_start: range.start + 2,
                 range,
                 tex,
-                line: line0 + 1,
+                line,
                 options: EquationOptions::default(),
             });
         }
@@ -331,7 +309,7 @@ pub fn parse_note(path: String, rel_path: PathBuf, source: String) -> Note {
     equations.sort_by_key(|e| e.range.start);
     for (i, e) in equations.iter_mut().enumerate() {
         e.index = i;
-        math::read_options(&source, e);
+        math::read_options(e);
     }
     let stem = |p: &Path| {
         p.file_stem()
@@ -374,38 +352,29 @@ impl Note {
         self.masked.get(self.body_start..).unwrap_or("")
     }
 
+    /// The line index of `source`: byte offsets of diagnostics to lines
+    /// and columns. Build it once for many lookups.
+    pub fn line_index(&self) -> LineIndex<'_> {
+        LineIndex::new(&self.source)
+    }
+
+    /// 1-based line and character column of byte `offset` of `source` (one
+    /// lookup; see [`Note::line_index`] for many).
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        self.line_index().line_col(offset)
+    }
+
     /// Every problem found while reading the note: front matter errors,
-    /// block option errors and `% check` option errors, sorted by line.
-    pub fn all_errors(&self) -> Vec<&NoteError> {
-        let mut all: Vec<&NoteError> = self
+    /// block option errors and `% check` option errors, in source order.
+    pub fn all_errors(&self) -> Vec<&Diagnostic> {
+        let mut all: Vec<&Diagnostic> = self
             .errors
             .iter()
             .chain(self.blocks.iter().flat_map(|b| &b.errors))
             .chain(self.equations.iter().flat_map(|e| &e.options.errors))
             .collect();
-        all.sort_by_key(|e| (e.line, e.col));
+        all.sort_by_key(|e| e.span.start);
         all
-    }
-
-    /// 1-based file line and column of byte `offset` in `block.body`. The
-    /// column accounts for the indentation (and `>` markers) removed from the
-    /// body line when the body line is the tail of its file line.
-    pub fn file_pos(&self, block: &CheckBlock, offset: usize) -> (usize, usize) {
-        let (line0, col) = line_col(&block.body, offset);
-        let line = block.body_line + line0;
-        let body_line = block.body.lines().nth(line0).unwrap_or("");
-        let file_line = self
-            .source
-            .lines()
-            .nth(line - 1)
-            .map(|l| l.trim_end_matches('\r'))
-            .unwrap_or("");
-        let shift = if file_line.ends_with(body_line) {
-            file_line.chars().count() - body_line.chars().count()
-        } else {
-            0
-        };
-        (line, col + shift)
     }
 }
 

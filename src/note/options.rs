@@ -1,5 +1,7 @@
 //! The options of a check block's info string: `#id`, flags, `key=value`.
 
+use std::ops::Range;
+
 use crate::config::{CheckOverrides, Flatten, Layout, override_problems};
 
 /// Options parsed from the info string after the word `check`.
@@ -10,8 +12,10 @@ pub(crate) struct BlockOptions {
     pub hide: bool,
     pub einstein: bool,
     pub overrides: CheckOverrides,
-    /// (byte offset of the option in the parsed text, message)
-    pub errors: Vec<(usize, String)>,
+    /// Byte range of the `#id` option in the parsed text.
+    pub id_at: Option<Range<usize>>,
+    /// (byte range of the option in the parsed text, message)
+    pub errors: Vec<(Range<usize>, String)>,
 }
 
 const FLAGS: [&str; 3] = ["einstein", "should-fail", "hide"];
@@ -30,11 +34,12 @@ const KEYS: [&str; 11] = [
 ];
 
 /// Split into words at whitespace, keeping `[…]` and `(…)` together and
-/// joining `key = value` into one word. Returns (byte offset, word).
-fn tokens(text: &str) -> Vec<(usize, String)> {
-    let mut raw: Vec<(usize, String)> = Vec::new();
+/// joining `key = value` into one word. Returns (byte range in `text`,
+/// word); the word of `key = value` is `key=value`.
+fn tokens(text: &str) -> Vec<(Range<usize>, String)> {
+    let mut raw: Vec<(Range<usize>, String)> = Vec::new();
     let mut depth = 0usize;
-    let mut cur: Option<(usize, String)> = None;
+    let mut cur: Option<(Range<usize>, String)> = None;
     for (i, c) in text.char_indices() {
         if c.is_whitespace() && depth == 0 {
             if let Some(t) = cur.take() {
@@ -47,19 +52,22 @@ fn tokens(text: &str) -> Vec<(usize, String)> {
             ']' | ')' => depth = depth.saturating_sub(1),
             _ => {}
         }
-        cur.get_or_insert_with(|| (i, String::new())).1.push(c);
+        let (range, word) = cur.get_or_insert_with(|| (i..i, String::new()));
+        word.push(c);
+        range.end = i + c.len_utf8();
     }
     raw.extend(cur);
     // Join `key =value`, `key= value` and `key = value`.
-    let mut out: Vec<(usize, String)> = Vec::new();
-    for (pos, word) in raw {
+    let mut out: Vec<(Range<usize>, String)> = Vec::new();
+    for (range, word) in raw {
         match out.last_mut() {
-            Some((_, prev))
+            Some((prev_range, prev))
                 if prev.ends_with('=') || (word.starts_with('=') && !prev.contains('=')) =>
             {
-                prev.push_str(&word)
+                prev.push_str(&word);
+                prev_range.end = range.end;
             }
-            _ => out.push((pos, word)),
+            _ => out.push((range, word)),
         }
     }
     out
@@ -107,8 +115,8 @@ pub(crate) fn parse_options(text: &str) -> BlockOptions {
     let mut o = BlockOptions::default();
     let mut set_keys: Vec<String> = Vec::new();
     let mut einstein_flag = false;
-    for (pos, word) in tokens(text) {
-        let mut err = |m: String| o.errors.push((pos, m));
+    for (range, word) in tokens(text) {
+        let mut err = |m: String| o.errors.push((range.clone(), m));
         if let Some(id) = word.strip_prefix('#') {
             if !valid_id(id) {
                 err(format!(
@@ -120,6 +128,7 @@ pub(crate) fn parse_options(text: &str) -> BlockOptions {
                 ));
             } else {
                 o.id = Some(id.to_string());
+                o.id_at = Some(range);
             }
             continue;
         }
@@ -165,19 +174,19 @@ pub(crate) fn parse_options(text: &str) -> BlockOptions {
     }
     if einstein_flag {
         if o.overrides.einstein == Some(false) {
-            let pos = tokens(text)
+            let range = tokens(text)
                 .into_iter()
                 .find(|(_, w)| norm(w).starts_with("einstein="))
-                .map_or(0, |(p, _)| p);
+                .map_or(0..0, |(r, _)| r);
             o.errors.push((
-                pos,
+                range,
                 "'einstein' and 'einstein=false' contradict each other".to_string(),
             ));
         }
         o.overrides.einstein = Some(true);
     }
     o.einstein = o.overrides.einstein == Some(true);
-    o.errors.sort_by_key(|(p, _)| *p);
+    o.errors.sort_by_key(|(r, _)| r.start);
     o
 }
 
@@ -337,15 +346,23 @@ mod tests {
         let text = " hide trails=3 foo trials=x";
         let o = parse_options(text);
         assert_eq!(o.errors.len(), 3, "{:?}", o.errors);
-        assert_eq!(o.errors[0].0, text.find("trails").unwrap());
+        assert_eq!(o.errors[0].0.start, text.find("trails").unwrap());
         assert!(
             o.errors[0].1.contains("'trails'") && o.errors[0].1.contains("did you mean 'trials'")
         );
-        assert_eq!(o.errors[1].0, text.find("foo").unwrap());
+        assert_eq!(o.errors[1].0.start, text.find("foo").unwrap());
         assert!(o.errors[1].1.contains("'foo'"));
-        assert_eq!(o.errors[2].0, text.find("trials=x").unwrap());
+        assert_eq!(o.errors[2].0.start, text.find("trials=x").unwrap());
         assert!(o.errors[2].1.contains("'x'") && o.errors[2].1.contains("trials"));
         assert!(o.hide);
+        // Each range is the whole option, `key = value` with its spaces.
+        let spanned: Vec<&str> = o.errors.iter().map(|(r, _)| &text[r.clone()]).collect();
+        assert_eq!(spanned, ["trails=3", "foo", "trials=x"]);
+        let text = "#a trials = x [1, 2] #b";
+        let o = parse_options(text);
+        assert_eq!(o.id_at, Some(0..2));
+        let spanned: Vec<&str> = o.errors.iter().map(|(r, _)| &text[r.clone()]).collect();
+        assert_eq!(spanned, ["trials = x", "[1, 2]", "#b"]);
     }
 
     #[test]

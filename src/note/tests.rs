@@ -12,16 +12,14 @@ fn parse(src: &str) -> Note {
 }
 
 #[test]
-fn line_col_basics() {
-    let t = "ab\ncdé\n\nf";
-    assert_eq!(line_col(t, 0), (0, 1));
-    assert_eq!(line_col(t, 2), (0, 3));
-    assert_eq!(line_col(t, 3), (1, 1));
-    assert_eq!(line_col(t, 7), (1, 4)); // after 'é' (2 bytes)
-    assert_eq!(line_col(t, 6), (1, 3)); // inside 'é' → its start
-    assert_eq!(line_col(t, 9), (3, 1));
-    assert_eq!(line_col(t, 1000), (3, 2));
-    assert_eq!(line_col("", 5), (0, 1));
+fn line_col_of_the_source() {
+    let n = parse("ab\ncdé\n\nf");
+    assert_eq!(n.line_col(0), (1, 1));
+    assert_eq!(n.line_col(3), (2, 1));
+    assert_eq!(n.line_col(7), (2, 4)); // after 'é' (2 bytes)
+    assert_eq!(n.line_col(6), (2, 3)); // inside 'é' → its start
+    assert_eq!(n.line_col(1000), (4, 2));
+    assert_eq!(n.line_index().line_col(9), (4, 1));
 }
 
 #[test]
@@ -65,7 +63,7 @@ fn front_matter_error_lines_and_blocks_still_found() {
     let src = "---\ntitle: T\ncheck:\n  layout: denominator\n  rtoll: 1\n---\n# H\n\n```check\na = a\n```\n";
     let n = parse(src);
     assert_eq!(n.errors.len(), 1);
-    assert_eq!((n.errors[0].line, n.errors[0].col), (5, 3));
+    assert_eq!(n.line_col(n.errors[0].span.start), (5, 3));
     assert!(n.errors[0].message.contains("`rtoll`"));
     // Defaults after a broken front matter.
     assert_eq!(n.front.check.layout, None);
@@ -78,7 +76,7 @@ fn front_matter_error_lines_and_blocks_still_found() {
 fn unterminated_front_matter() {
     let n = parse("---\ntitle: T\n\n```check\na = a\n```\n");
     assert_eq!(n.errors.len(), 1);
-    assert_eq!(n.errors[0].line, 1);
+    assert_eq!(n.line_col(n.errors[0].span.start), (1, 1));
     assert_eq!(n.body_start, 0);
     assert_eq!(n.blocks.len(), 1);
     assert_eq!(n.blocks[0].fence_line, 4);
@@ -94,20 +92,6 @@ fn crlf_note() {
     assert_eq!((b.fence_line, b.body_line), (6, 7));
     assert_eq!(b.body, "let x ∈ R\n  = x\n");
     assert_eq!(b.overrides.trials, Some(2));
-}
-
-#[test]
-fn file_positions_in_blocks() {
-    let src = "# H\n\n- step\n\n  ```check\n  let x ∈ R^n\n    = x\n  ```\n";
-    let n = parse(src);
-    let b = &n.blocks[0];
-    let k = b.body.find("= x").unwrap();
-    let (l, c) = line_col(&b.body, k);
-    assert_eq!((b.body_line + l, c), (7, 3));
-    // file_pos adds back the list indentation.
-    assert_eq!(n.file_pos(b, k), (7, 5));
-    assert_eq!(&src.lines().nth(6).unwrap()[4..], "= x");
-    assert_eq!(n.file_pos(b, 0), (6, 3));
 }
 
 #[test]
@@ -134,7 +118,11 @@ fn settings_layering() {
 fn all_errors_sorted() {
     let src = "---\ncheck: {foo: 1}\n---\n```check bad\n```\n```check #x #y\n```\n";
     let n = parse(src);
-    let lines: Vec<usize> = n.all_errors().iter().map(|e| e.line).collect();
+    let lines: Vec<usize> = n
+        .all_errors()
+        .iter()
+        .map(|e| n.line_col(e.span.start).0)
+        .collect();
     assert_eq!(lines, [2, 4, 6]);
 }
 
@@ -156,13 +144,27 @@ fn read_note_from_disk() {
     std::fs::write(&bad, b"ok\n\xff\xfe\n").unwrap();
     let n = read_note(&bad, &dir);
     assert_eq!(n.errors.len(), 1);
-    assert_eq!(n.errors[0].line, 2);
+    assert_eq!(n.line_col(n.errors[0].span.start), (2, 1));
+    assert_eq!(
+        &n.source[n.errors[0].span.start..n.errors[0].span.end],
+        "\u{fffd}"
+    );
     assert!(n.source.contains('\u{fffd}'));
+    // After a byte order mark and multi-byte text: the column counts the
+    // characters of the source (the mark is not part of it).
+    std::fs::write(&bad, b"\xef\xbb\xbf\xc3\xa9t\xc3\xa9 \xff\n").unwrap();
+    let n = read_note(&bad, &dir);
+    assert_eq!(n.source, "été \u{fffd}\n");
+    assert_eq!(n.line_col(n.errors[0].span.start), (1, 5));
+    assert_eq!(
+        &n.source[n.errors[0].span.start..n.errors[0].span.end],
+        "\u{fffd}"
+    );
 
     let missing = dir.join("missing.md");
     let n = read_note(&missing, &dir);
     assert_eq!(n.errors.len(), 1);
-    assert_eq!(n.errors[0].line, 1);
+    assert_eq!(n.errors[0].span, Span::new(0, 0));
     assert!(n.errors[0].message.contains("cannot read"));
     assert_eq!(n.title, "missing");
 }
@@ -243,7 +245,6 @@ fn random_input_does_not_panic() {
                 b.body_line - 1 + b.body.lines().count() <= n.source.lines().count().max(1),
                 "{s:?}"
             );
-            let _ = n.file_pos(b, b.body.len());
         }
         state = state.wrapping_add(7);
     }
@@ -267,7 +268,8 @@ fn a_dimension_fixed_to_one_is_warned_about_at_its_key() {
     let n = parse("---\ntitle: t\ndims:\n  m: 3\n  n: 1\n---\n# x\n");
     let w = dims_warnings(&n);
     assert_eq!(w.len(), 1);
-    assert_eq!((w[0].line, w[0].col), (5, 3));
+    assert_eq!(n.line_col(w[0].span.start), (5, 3));
+    assert_eq!(&n.source[w[0].span.start..w[0].span.end], "n: 1");
     assert!(
         w[0].message.contains("dims fixes n = 1"),
         "{}",

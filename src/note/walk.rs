@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::config::io_reason;
+use crate::error::{Error, Result, io_reason};
 
 /// Every `*.md` file below `notes_dir`, recursively, sorted by path
 /// components. Files and folders whose name starts with `.` or `_` are
@@ -13,14 +13,25 @@ use crate::config::io_reason;
 ///
 /// Errors (one line): the folder is missing, is not a folder, or a folder
 /// below it cannot be listed.
-pub fn walk(notes_dir: &Path) -> Result<Vec<PathBuf>, String> {
+pub fn walk(notes_dir: &Path) -> Result<Vec<PathBuf>> {
     let shown = notes_dir.display();
     match fs::metadata(notes_dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(format!("notes folder '{shown}' does not exist"));
+            return Err(Error::Input(format!(
+                "notes folder '{shown}' does not exist"
+            )));
         }
-        Err(e) => return Err(format!("notes folder '{shown}': {}", io_reason(&e))),
-        Ok(m) if !m.is_dir() => return Err(format!("notes folder '{shown}' is not a folder")),
+        Err(e) => {
+            return Err(Error::Input(format!(
+                "notes folder '{shown}': {}",
+                io_reason(&e)
+            )));
+        }
+        Ok(m) if !m.is_dir() => {
+            return Err(Error::Input(format!(
+                "notes folder '{shown}' is not a folder"
+            )));
+        }
         Ok(_) => {}
     }
     let mut files = Vec::new();
@@ -32,12 +43,9 @@ pub fn walk(notes_dir: &Path) -> Result<Vec<PathBuf>, String> {
         {
             continue;
         }
-        let entries = fs::read_dir(&dir)
-            .map_err(|e| format!("cannot list folder '{}': {}", dir.display(), io_reason(&e)))?;
+        let entries = fs::read_dir(&dir).map_err(|e| Error::io("list folder", &dir, e))?;
         for entry in entries {
-            let entry = entry.map_err(|e| {
-                format!("cannot list folder '{}': {}", dir.display(), io_reason(&e))
-            })?;
+            let entry = entry.map_err(|e| Error::io("list folder", &dir, e))?;
             let name = entry.file_name();
             let name = name.to_string_lossy();
             if name.starts_with('.') || name.starts_with('_') {
@@ -140,12 +148,13 @@ mod tests {
         let root = root.path().to_path_buf();
         let missing = root.join("nope");
         let e = walk(&missing).unwrap_err();
+        assert!(matches!(e, crate::error::Error::Input(_)), "{e:?}");
         assert_eq!(
-            e,
+            e.to_string(),
             format!("notes folder '{}' does not exist", missing.display())
         );
         touch(&root, "f.md");
-        let e = walk(&root.join("f.md")).unwrap_err();
+        let e = walk(&root.join("f.md")).unwrap_err().to_string();
         assert!(e.ends_with("is not a folder"), "{e}");
         assert!(!e.contains('\n'));
     }

@@ -259,25 +259,20 @@ pub fn step_summary(notes: &[CheckedNote<'_>]) -> String {
     s
 }
 
-/// Appends [`step_summary`] to the file named by `$GITHUB_STEP_SUMMARY`.
+/// Appends `step_summary` to the file named by `$GITHUB_STEP_SUMMARY`.
 /// `Ok(false)` when the variable is not set (not on GitHub Actions).
-pub fn write_step_summary(notes: &[CheckedNote<'_>]) -> Result<bool, String> {
+pub fn write_step_summary(notes: &[CheckedNote<'_>]) -> crate::error::Result<bool> {
     let Some(file) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|f| !f.is_empty()) else {
         return Ok(false);
     };
     use std::io::Write as _;
+    let fail = |e| crate::error::Error::io("write the job summary to", &file, e);
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&file)
-        .map_err(|e| {
-            format!(
-                "cannot write the job summary to {}: {e}",
-                std::path::Path::new(&file).display()
-            )
-        })?;
-    f.write_all(step_summary(notes).as_bytes())
-        .map_err(|e| format!("cannot write the job summary: {e}"))?;
+        .map_err(fail)?;
+    f.write_all(step_summary(notes).as_bytes()).map_err(fail)?;
     Ok(true)
 }
 

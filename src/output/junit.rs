@@ -139,11 +139,6 @@ fn testcase(path: &str, l: &Located, name: String) -> TestCase {
     case
 }
 
-/// The document as a string.
-pub fn render(notes: &[CheckedNote<'_>]) -> String {
-    Junit.render(notes)
-}
-
 /// A failing claim's full story as plain text: where, what, why, and the
 /// evidence that reproduces it (trial, seed, dimensions, indices, largest
 /// difference and where it sits, both values when present, diagnosis).

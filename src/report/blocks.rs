@@ -86,9 +86,6 @@ pub fn badge_html(s: Status) -> String {
 /// the result and the page's counts and problem list come from the result
 /// itself.
 pub struct PageRenderer<'a> {
-    /// How to re-run the check (kept for callers; a failure's evidence
-    /// shows `notecheck check path:line`).
-    pub command: &'a str,
     /// The note's path as the user types it, for `path:line` references.
     pub note_path: &'a str,
     /// Each claim's id, by the claim's address in the result being rendered.
@@ -116,12 +113,7 @@ fn addr(c: &ClaimResult) -> usize {
 impl<'a> PageRenderer<'a> {
     /// A renderer for `result`'s claims; `reserved` are ids the page uses
     /// otherwise (block anchors, the page's own sections).
-    pub fn new(
-        command: &'a str,
-        note_path: &'a str,
-        result: &NoteResult,
-        reserved: &[String],
-    ) -> Self {
+    pub fn new(note_path: &'a str, result: &NoteResult, reserved: &[String]) -> Self {
         let mut set = IdSet::default();
         for r in reserved {
             set.reserve(r);
@@ -132,7 +124,6 @@ impl<'a> PageRenderer<'a> {
             .map(|c| (addr(c), set.unique(&format!("L{}", c.line))))
             .collect();
         PageRenderer {
-            command,
             note_path,
             ids,
             figure_files: None,

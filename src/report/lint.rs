@@ -14,7 +14,7 @@ use std::path::{Component, Path};
 use super::markdown::render_body_with;
 use super::math::MathContext;
 use crate::check::verdict::Warning;
-use crate::note::{Note, line_col};
+use crate::note::Note;
 
 /// Largest local file copied into the site.
 pub const MAX_ASSET_BYTES: u64 = 50 << 20;
@@ -68,10 +68,11 @@ pub fn with_formula_warnings(
     mut link_warnings: Vec<Warning>,
     formula: &[(usize, String)],
 ) -> Vec<Warning> {
+    let lines = note.line_index();
     for (at, message) in formula {
-        let (line, col) = line_col(&note.source, *at);
+        let (line, col) = lines.line_col(*at);
         link_warnings.push(Warning {
-            line: line + 1,
+            line,
             col,
             message: message.clone(),
         });
@@ -90,15 +91,10 @@ pub fn links(
 ) -> NoteLint {
     let mut out = NoteLint::default();
     let mut assets = BTreeSet::new();
+    let lines = note.line_index();
     for (at, link) in local_links {
-        let (line, col) = line_col(&note.source, *at);
-        let mut warn = |message: String| {
-            out.warnings.push(Warning {
-                line: line + 1,
-                col,
-                message,
-            })
-        };
+        let (line, col) = lines.line_col(*at);
+        let mut warn = |message: String| out.warnings.push(Warning { line, col, message });
         let Some(rel) = resolve(&note.rel_path, link) else {
             warn(format!(
                 "`{link}` is outside the notes folder: it is not copied into the site"
@@ -177,7 +173,7 @@ pub fn copy_assets(
     notes_dir: &Path,
     dir: &crate::outdir::OutDir,
     entries: &[super::IndexEntry],
-) -> Result<Vec<String>, String> {
+) -> crate::error::Result<Vec<String>> {
     let all: BTreeSet<&str> = entries
         .iter()
         .flat_map(|e| e.assets.iter().map(String::as_str))

@@ -74,6 +74,7 @@ pub fn options() -> Options {
 /// every heading gets an id (its `{#id}` attribute, else the slug of its
 /// text, deduplicated within the page); relative links to `*.md` files are
 /// pointed at the rendered `*.html`.
+#[cfg(test)]
 pub fn body_to_html(note: &Note, render_block: &dyn Fn(usize) -> String) -> RenderedBody {
     render_body(note, render_block, &|_, _| None, None, false)
 }
@@ -87,6 +88,7 @@ pub fn body_to_html(note: &Note, render_block: &dyn Fn(usize) -> String) -> Rend
 /// `render_equation(i, its MathML)` (the math with verdict badges), or its
 /// plain math when that gives `None`. Math inside HTML blocks is typeset
 /// too.
+#[cfg(test)]
 pub(crate) fn render_body(
     note: &Note,
     render_block: &dyn Fn(usize) -> String,

@@ -35,13 +35,13 @@ use tera::{Context, Tera};
 use crate::check::verdict::{
     BlockResult, CheckedNote, Counts, EquationCoverage, NoteResult, Status,
 };
+use crate::error::{Error, Result};
 use crate::note::Note;
 use blocks::{ClaimView, PageRenderer, badge_html, badge_info};
 use html::{escape, root_prefix};
 use markdown::{RESERVED_IDS, block_anchor, render_body_with};
 
-pub use markdown::{RenderedBody, body_to_html};
-pub use math::{render_math, to_mathml};
+pub use markdown::RenderedBody;
 
 /// The built-in templates, overridable one by one.
 pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
@@ -79,7 +79,7 @@ pub struct SiteOptions {
 
 /// The site's templates and options, loaded once. Pages are rendered one
 /// by one ([`Site::page`], from any thread: `Site` is `Sync`), the index
-/// from every page's [`IndexEntry`] ([`Site::index`]), so that a rebuild can
+/// from every page's `IndexEntry` (`Site::index`), so that a rebuild can
 /// render only the pages whose inputs changed.
 pub struct Site {
     tera: Tera,
@@ -150,7 +150,7 @@ impl Site {
     /// Loads the templates (built-in ones, overridden by
     /// [`SiteOptions::templates_dir`]'s files); `Err` when one cannot be
     /// read or does not parse.
-    pub fn new(opts: &SiteOptions) -> Result<Site, String> {
+    pub fn new(opts: &SiteOptions) -> Result<Site> {
         let (tera, css, js) = load_templates(opts.templates_dir.as_deref())?;
         Ok(Site {
             tera,
@@ -166,8 +166,8 @@ impl Site {
         &self.opts
     }
 
-    /// Renders a checked note's page, at [`page_path`].
-    pub fn page(&self, checked: &CheckedNote<'_>) -> Result<Page, String> {
+    /// Renders a checked note's page, at `page_path`.
+    pub fn page(&self, checked: &CheckedNote<'_>) -> Result<Page> {
         self.page_at(
             checked.note,
             &checked.result,
@@ -176,8 +176,8 @@ impl Site {
     }
 
     /// Renders `note`'s page from its `result`, to be written at `href`
-    /// (relative to the site folder, `/`-separated; see [`page_paths`]).
-    pub fn page_at(&self, note: &Note, result: &NoteResult, href: &str) -> Result<Page, String> {
+    /// (relative to the site folder, `/`-separated; see `page_paths`).
+    pub fn page_at(&self, note: &Note, result: &NoteResult, href: &str) -> Result<Page> {
         let href = href.to_string();
         let depth = href.matches('/').count();
         let stem = href.strip_suffix(".html").unwrap_or(&href);
@@ -209,7 +209,7 @@ impl Site {
     /// Large sites have thousands of rows: the rows, the problem list and
     /// the chart are prepared in parallel, and the template context is
     /// built from those values directly.
-    pub fn index(&self, entries: &[IndexEntry]) -> Result<String, String> {
+    pub fn index(&self, entries: &[IndexEntry]) -> Result<String> {
         self.index_with(entries, None)
     }
 
@@ -217,7 +217,7 @@ impl Site {
     /// mdBook uses README: the note's body with its check blocks, shown on
     /// the index above the table; its claims count in the totals and its
     /// failing ones are listed under "Needs attention".
-    pub fn intro(&self, note: &Note, result: &NoteResult) -> Result<Intro, String> {
+    pub fn intro(&self, note: &Note, result: &NoteResult) -> Result<Intro> {
         let mut c = note_content(self, note, result, false, None);
         for p in &mut c.problems {
             p.note = note.title.clone();
@@ -238,13 +238,9 @@ impl Site {
     }
 
     /// [`Site::index`], with the home page's text `intro`.
-    pub fn index_with(
-        &self,
-        entries: &[IndexEntry],
-        intro: Option<&Intro>,
-    ) -> Result<String, String> {
+    pub fn index_with(&self, entries: &[IndexEntry], intro: Option<&Intro>) -> Result<String> {
         use rayon::prelude::*;
-        let json = |e: serde_json::Error| format!("template context: {}", error_chain(&e));
+        let json = |e: serde_json::Error| template("template context", &e);
         let mut totals = Counts::default();
         for e in entries.iter().chain(intro.map(|i| &i.entry)) {
             totals.merge(&e.counts);
@@ -317,7 +313,7 @@ impl Site {
         };
         let mut ctx = match tera::to_value(&ctx).map_err(json)? {
             tera::Value::Object(m) => m,
-            _ => return Err("template context: not an object".to_string()),
+            _ => return Err(Error::Template("template context: not an object".into())),
         };
         ctx.insert("notes".to_string(), tera::Value::Array(rows.map_err(json)?));
         ctx.insert("problems".to_string(), problems.map_err(json)?);
@@ -326,11 +322,11 @@ impl Site {
             tera::Value::String(intro.map(|i| i.html.clone()).unwrap_or_default()),
         );
         let ctx = Context::from_value(tera::Value::Object(ctx))
-            .map_err(|e| format!("template context: {}", error_chain(&e)))?;
+            .map_err(|e| template("template context", &e))?;
         let html = self
             .tera
             .render("index.html", &ctx)
-            .map_err(|e| format!("rendering index.html: {}", error_chain(&e)));
+            .map_err(|e| template("rendering index.html", &e));
         // Freeing thousands of rows takes a moment nobody waits for.
         rayon::spawn(move || drop(ctx));
         html
@@ -344,7 +340,7 @@ impl Site {
     /// The files made from every page's entry: the sidebar's verdicts
     /// (`assets/verdicts.css`), the search index (`search-index.js`) and the
     /// search page (`search.html`); `(path in the site folder, contents)`.
-    pub fn generated(&self, entries: &[IndexEntry]) -> Result<Vec<(&'static str, String)>, String> {
+    pub fn generated(&self, entries: &[IndexEntry]) -> Result<Vec<(&'static str, String)>> {
         let counts: BTreeMap<&str, Counts> = entries
             .iter()
             .map(|e| (e.href.as_str(), e.counts))
@@ -489,17 +485,13 @@ pub fn site_file(out: &Path, rel: &str) -> PathBuf {
 
 /// Writes the site into `out`: `out/<rel_path with .md → .html>` per note
 /// (subfolders kept), `out/index.html`, `out/assets/style.css`.
-pub fn render_site(
-    notes: &[CheckedNote<'_>],
-    opts: &SiteOptions,
-    out: &Path,
-) -> Result<(), String> {
+pub fn render_site(notes: &[CheckedNote<'_>], opts: &SiteOptions, out: &Path) -> Result<()> {
     use rayon::prelude::*;
     let site = Site::new(opts)?;
     let paths = page_paths(&notes.iter().map(|c| c.note).collect::<Vec<_>>());
     let dir = crate::outdir::OutDir::open(out, true)?;
     // Pages are independent: render and write them in parallel.
-    let entries: Vec<Result<Option<IndexEntry>, String>> = notes
+    let entries: Vec<Result<Option<IndexEntry>>> = notes
         .par_iter()
         .zip(&paths.pages)
         .map(|(checked, rel)| {
@@ -590,7 +582,7 @@ fn note_content(
             .iter()
             .map(|e| equation::equation_anchor(e.index)),
     );
-    let mut pr = PageRenderer::new(&opts.command, &note.path, result, &reserved);
+    let mut pr = PageRenderer::new(&note.path, result, &reserved);
     if let Some(f) = figure_files {
         pr = pr.with_figure_files(f);
     }
@@ -743,7 +735,7 @@ fn render_note_page(
     href: &str,
     depth: usize,
     figure_files: Option<blocks::FigureFiles>,
-) -> Result<NotePage, String> {
+) -> Result<NotePage> {
     let (tera, opts) = (&site.tera, &site.opts);
     let NoteContent {
         errors_html,
@@ -1001,12 +993,13 @@ fn overall(c: &Counts) -> Overall {
 // ---- templates and files -------------------------------------------------
 
 /// Tera with the built-in templates, overridden by `dir`'s files; and the CSS.
-fn load_templates(dir: Option<&Path>) -> Result<(Tera, String, String), String> {
+fn load_templates(dir: Option<&Path>) -> Result<(Tera, String, String)> {
     let mut sources: Vec<(&str, String)> = Vec::new();
     for (name, default) in DEFAULT_TEMPLATES {
         let text = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
-            Some(p) => std::fs::read_to_string(&p)
-                .map_err(|e| format!("cannot read template {}: {e}", p.display()))?,
+            Some(p) => {
+                std::fs::read_to_string(&p).map_err(|e| Error::io("read template", &p, e))?
+            }
             None => default.to_string(),
         };
         sources.push((name, text));
@@ -1030,15 +1023,19 @@ fn load_templates(dir: Option<&Path>) -> Result<(Tera, String, String), String> 
             .filter(|(n, _)| n.ends_with(".html"))
             .map(|(n, t)| (*n, t.as_str())),
     )
-    .map_err(|e| format!("template error: {}", error_chain(&e)))?;
+    .map_err(|e| template("template error", &e))?;
     Ok((tera, css, js))
 }
 
-fn render<T: Serialize>(tera: &Tera, name: &str, ctx: &T) -> Result<String, String> {
-    let ctx = Context::from_serialize(ctx)
-        .map_err(|e| format!("template context: {}", error_chain(&e)))?;
+fn render<T: Serialize>(tera: &Tera, name: &str, ctx: &T) -> Result<String> {
+    let ctx = Context::from_serialize(ctx).map_err(|e| template("template context", &e))?;
     tera.render(name, &ctx)
-        .map_err(|e| format!("rendering {name}: {}", error_chain(&e)))
+        .map_err(|e| template(&format!("rendering {name}"), &e))
+}
+
+/// A template problem: `what`, then the error and its causes.
+fn template(what: &str, e: &dyn std::error::Error) -> Error {
+    Error::Template(format!("{what}: {}", error_chain(e)))
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {

@@ -16,7 +16,7 @@ fn render_site(
     results: &[NoteResult],
     opts: &SiteOptions,
     out: &Path,
-) -> Result<(), String> {
+) -> crate::error::Result<()> {
     assert_eq!(notes.len(), results.len());
     let checked: Vec<CheckedNote> = notes
         .iter()

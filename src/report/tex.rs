@@ -16,8 +16,7 @@
 //! expanded text by `math::MathContext` (see [`split_rows`]).
 
 pub use crate::lang::tex::macros::{
-    MAX_DEPTH, MAX_EXPANSIONS, MAX_OUTPUT, Macro, Macros, REF_CLOSE, REF_OPEN, Reference, expand,
-    macros_from_config,
+    Macros, REF_CLOSE, REF_OPEN, Reference, expand, macros_from_config,
 };
 use crate::lang::tex::macros::{argument, control, group, optional, skip_ws};
 

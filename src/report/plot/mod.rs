@@ -24,8 +24,8 @@ pub mod png;
 pub mod scale;
 pub mod svg;
 
-pub use chart::{counts_words, site_bars, verdict_bars};
-pub use fd::{LOG_FLOOR, fd_plot};
+pub use chart::{site_bars, verdict_bars};
+pub use fd::fd_plot;
 pub use heatmap::{Panel, difference, heatmaps};
 pub use scale::step_text;
 

@@ -179,12 +179,6 @@ impl PathData {
         self.cmd('v', &[dy]);
         self
     }
-    /// A closed axis-aligned rectangle.
-    pub fn rect(&mut self, x: f64, y: f64, w: f64, h: f64) -> &mut Self {
-        self.move_to(x, y).h(w).v(h).h(-w);
-        self.0.push('z');
-        self
-    }
     /// A zero-length segment: a dot when stroked with round caps.
     pub fn dot(&mut self, x: f64, y: f64) -> &mut Self {
         self.move_to(x, y);
@@ -232,10 +226,12 @@ mod tests {
     #[test]
     fn path_data_is_compact() {
         let mut p = PathData::new();
-        p.rect(1.0, 2.0, 3.5, 4.0)
+        p.move_to(1.0, 2.0)
+            .h(3.5)
+            .v(4.0)
             .move_to(-1.0, -2.0)
             .line_to(5.0, 6.0)
             .dot(7.0, 8.0);
-        assert_eq!(p.as_str(), "M1 2h3.5v4h-3.5zM-1-2L5 6M7 8h0");
+        assert_eq!(p.as_str(), "M1 2h3.5v4M-1-2L5 6M7 8h0");
     }
 }
