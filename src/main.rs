@@ -303,13 +303,21 @@ fn mdbook(command: Option<MdbookCommand>) -> ExitCode {
             source: e,
         });
     }
-    for p in &outcome.problems {
+    for p in outcome.problems.iter().chain(&outcome.warnings) {
         eprintln!("{}", output::visible(p));
     }
     let t = &outcome.counts;
-    if t.failed() > 0 {
+    let warned = match outcome.warnings.len() {
+        0 => String::new(),
+        n => format!(
+            "; {}{}",
+            output::plural(n, "warning"),
+            if outcome.strict { " (strict)" } else { "" }
+        ),
+    };
+    if t.failed() > 0 || (outcome.strict && !outcome.warnings.is_empty()) {
         eprintln!(
-            "notecheck: {} of {} fail in {}",
+            "notecheck: {} of {} fail in {}{warned}",
             t.failed(),
             output::plural(t.total(), "claim"),
             output::plural(outcome.chapters, "chapter")
@@ -317,7 +325,7 @@ fn mdbook(command: Option<MdbookCommand>) -> ExitCode {
         ExitCode::from(1)
     } else {
         eprintln!(
-            "notecheck: {} {} in {}",
+            "notecheck: {} {} in {}{warned}",
             output::plural(t.total(), "claim"),
             if t.total() == 1 { "holds" } else { "hold" },
             output::plural(outcome.chapters, "chapter")

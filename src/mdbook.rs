@@ -53,6 +53,12 @@ pub struct Outcome {
     /// One `path:line:col: status: message` line per failing claim, in
     /// book order.
     pub problems: Vec<String>,
+    /// One `path:line:col: warning: message` line per warning (a formula
+    /// that cannot be typeset, a broken link, a missing file), in book
+    /// order.
+    pub warnings: Vec<String>,
+    /// `[preprocessor.notecheck] strict = true`: warnings fail the build.
+    pub strict: bool,
     /// Counts over every chapter.
     pub counts: Counts,
     /// Chapters that were checked.
@@ -117,6 +123,8 @@ fn preprocess_inner(input: &str, sink: Option<&mut dyn std::io::Write>) -> Resul
     let mut out = Outcome {
         book: String::new(),
         problems: Vec::new(),
+        warnings: Vec::new(),
+        strict: context["config"]["preprocessor"]["notecheck"]["strict"].as_bool() == Some(true),
         counts: Counts::default(),
         chapters: 0,
     };
@@ -155,6 +163,12 @@ fn preprocess_inner(input: &str, sink: Option<&mut dyn std::io::Write>) -> Resul
             if c.status.is_failure() {
                 out.problems.push(problem_line(&note.path, c));
             }
+        }
+        for w in &result.warnings {
+            out.warnings.push(format!(
+                "{}:{}:{}: warning: {}",
+                note.path, w.line, w.col, w.message
+            ));
         }
     }
     drop(run);

@@ -358,3 +358,33 @@ fn many_chapters_are_checked_in_order_through_the_cache() {
     assert_eq!(second.stdout, first.stdout);
     assert_eq!(second.stderr, first.stderr);
 }
+
+#[test]
+fn warnings_reach_the_terminal_and_strict_fails_the_build() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    // A formula that cannot be typeset (line 3) and a link to a missing
+    // file (line 5); the one claim holds.
+    let chapter = "# Warned\n\n$\\undefinedmacro x$ is broken.\n\nSee [the data](data/missing.csv).\n\n```check\nlet A ∈ R^{m×k}\nlet B ∈ R^{k×n}\n(A B)^T = B^T A^T\n```\n";
+    let input = book_input(root, &[Some(("warned.md".into(), chapter.into()))]);
+    let o = run(&["mdbook"], &input);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("warned.md:3:"), "{err}");
+    assert!(err.contains("warned.md:5:"), "{err}");
+    assert!(err.contains("missing.csv"), "{err}");
+    assert!(
+        err.contains("1 claim holds in 1 chapter; 2 warnings"),
+        "{err}"
+    );
+    serde_json::from_slice::<Value>(&o.stdout).expect("the book is still written");
+
+    // `[preprocessor.notecheck] strict = true`: the same book fails.
+    let mut strict: Value = serde_json::from_str(&input).unwrap();
+    strict[0]["config"]["preprocessor"] = serde_json::json!({"notecheck": {"strict": true}});
+    let o = run(&["mdbook"], &strict.to_string());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("2 warnings (strict)"), "{err}");
+}
