@@ -482,3 +482,93 @@ fn the_second_order_note_carries_its_claims_in_its_equations() {
         "{eq}"
     );
 }
+
+/// Real notes from public repositories (tests/fixtures/realnotes/README in
+/// tests/fixtures/README): the verdicts a new user gets on them.
+#[test]
+fn real_least_squares_derivation_reads_square_brackets_as_a_group() {
+    let v = check("tests/fixtures/realnotes");
+    let n = note(&v, "derivation-normal-equations.md");
+    // `$$\sum_i e_i^2 = e^Te$$` in the prose, and the five rows of the
+    // expansion of eᵀe (the `align` with `\tag{1}`): true, and they pass.
+    assert_eq!(claim(n, 37)[0]["status"], "pass");
+    for line in 41..=45 {
+        assert_eq!(claim(n, line)[0]["status"], "pass", "line {line}");
+    }
+    // `\frac{\partial}{\partial \beta} \left[ e^T e \right] &= 0`: the
+    // brackets group (it was an `error`, "matrix literal entries must be
+    // scalars", on a correct note). The row is a condition (the gradient
+    // set to zero), not an identity, so it fails with its evidence.
+    for line in [55, 56] {
+        let c = claim(n, line)[0];
+        assert_eq!(c["status"], "fail", "line {line}: {c}");
+        assert!(!c["message"].as_str().unwrap().contains("matrix literal"));
+    }
+    assert_eq!(n["equations"]["passed"], 4);
+}
+
+#[test]
+fn real_pca_note_declares_x_again_with_another_shape() {
+    let v = check("tests/fixtures/realnotes");
+    let n = note(&v, "pca.md");
+    // `$$X \in \mathbb{R}^D$$` (line 5), then "Suppose we instead have
+    // data … $$X \in \mathbb{R}^{D \times N}$$" (line 19): a new meaning of
+    // X, not a membership claim that fails (it failed: "the value is 2×1").
+    assert!(claim(n, 19).is_empty(), "{:?}", claim(n, 19));
+    assert_eq!(n["equations"]["failed"], 0);
+    assert_eq!(n["equations"]["passed"], 8);
+}
+
+#[test]
+fn a_redeclared_name_has_its_new_shape_afterwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("x.md");
+    std::fs::write(
+        &p,
+        "Let $X \\in \\mathbb{R}^{D}$.\n\n$$\nX^T X = X^T X\n$$\n\n\
+         We stack them instead: $X \\in \\mathbb{R}^{D \\times N}$.\n\n\
+         $$\n\\operatorname{tr}(X^T X) = \\|X\\|^2\n$$\n\n\
+         $$\nX^T X \\in \\mathbb{R}^{N \\times N}\n$$\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+        .args([
+            "check",
+            p.to_str().unwrap(),
+            "--format",
+            "json",
+            "--no-cache",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let n = &v["notes"][0];
+    assert_eq!(claim(n, 4)[0]["status"], "pass");
+    assert_eq!(claim(n, 10)[0]["status"], "pass");
+    // XᵀX is N×N with the new shape (1×1 with the old one).
+    let last = claim(n, 14)[0];
+    assert_eq!(last["status"], "pass", "{last}");
+}
+
+#[test]
+fn real_notes_unchecked_reasons() {
+    let v = check("tests/fixtures/realnotes");
+    // `&\text{Objective:} &&\min_{w} …`: the caption column before `&&`
+    // is skipped and the math after it read (the reason was "no relation").
+    let n = note(&v, "linear-regression-revisited.md");
+    assert_eq!(n["equations"]["reasons"]["\\min"], 1, "{}", n["equations"]);
+    assert!(n["equations"]["reasons"]["no relation (not a statement)"].is_null());
+    // Nothing in these notes crashes or is an error on its own.
+    for n in v["notes"].as_array().unwrap() {
+        let claims = n["claims"].as_array().map_or(&[][..], |c| c.as_slice());
+        for c in claims {
+            if c["status"] == "error" {
+                assert!(
+                    c["message"].as_str().unwrap().contains("singular"),
+                    "{}: {c}",
+                    n["path"]
+                );
+            }
+        }
+    }
+}

@@ -358,9 +358,12 @@ fn declarations(r: &Reading, resolver: &Resolver, only: bool) -> Option<Reading>
             items.len() == 1
                 && match &items[0] {
                     Item::Stmt(Stmt {
-                        kind: StmtKind::Declare { names, .. },
+                        kind: StmtKind::Declare { names, space, .. },
                         ..
-                    }) => names.iter().all(|n| !resolver.knows(&n.name)),
+                    }) => {
+                        names.iter().all(|n| !resolver.knows(&n.name))
+                            || resolver.redeclares(names, space)
+                    }
                     Item::Stmt(Stmt {
                         kind: StmtKind::FnDecl { name, .. },
                         ..

@@ -117,6 +117,20 @@ impl Resolver {
             || name == "I"
     }
 
+    /// Whether `let X ∈ S` would declare every X again with another shape
+    /// than the variable X is now (the prose's `X ∈ ℝ^{D×N}` after
+    /// `X ∈ ℝ^D`: a new meaning, not a claim that can hold).
+    pub fn redeclares(&self, names: &[ast::Ident], space: &ast::Space) -> bool {
+        let Ok((_, shape)) = self.clone().var_space(space) else {
+            return false;
+        };
+        !names.is_empty()
+            && names.iter().all(|n| match self.scope.get(&n.name) {
+                Some(Binding::Var(id)) => self.program.vars[*id].shape != shape,
+                _ => false,
+            })
+    }
+
     /// Resolve one statement written at file line `line`.
     pub fn statement(&mut self, stmt: &ast::Stmt, meaning: Meaning, line: usize) -> R<Resolved> {
         self.meaning = meaning;

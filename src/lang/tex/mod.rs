@@ -27,6 +27,7 @@
 //! [`Unsupported`]: the equation is then unchecked, with that reason.
 
 pub mod macros;
+mod rows;
 mod sums;
 
 /// An equation rewritten in the claim language.
@@ -529,6 +530,17 @@ impl Reader<'_> {
                 }
                 Ok(i + 1)
             }
+            b'&' if self.matrix == 0
+                && self.b.get(i + 1) == Some(&b'&')
+                && self.only_words_before(i) =>
+            {
+                // `&\text{Prediction:} &&\hat y = Xw`: the columns before
+                // `&&` are a caption in words; the math is after it.
+                let keep = self.row_start.min(self.text.len());
+                self.text.truncate(keep);
+                self.map.truncate(keep);
+                Ok(i + 2)
+            }
             b'&' if self.matrix == 0 && self.b.get(i + 1) == Some(&b'&') => {
                 // `&&` starts an annotation column: skip to the end of the row.
                 let mut j = i;
@@ -564,6 +576,17 @@ impl Reader<'_> {
                 Ok(close + 1)
             }
             b'}' => unsupported(i, "unbalanced braces"),
+            // TeX's square brackets group, as parentheses do (a matrix is an
+            // environment): `\left[ e^T e \right]` is `(eᵀ e)`, never the
+            // claim language's matrix literal.
+            b'[' if mode == Mode::Math => {
+                self.emit("(", i);
+                Ok(i + 1)
+            }
+            b']' if mode == Mode::Math => {
+                self.emit(")", i);
+                Ok(i + 1)
+            }
             b'_' | b'^' => self.script(i, end),
             b',' => {
                 let j = self.skip_ws(i + 1, end);

@@ -473,3 +473,29 @@ fn accents_positive_reals_evaluation_bars_and_a_closing_colon() {
     assert_eq!(r("|w| = 1").unwrap_err().reason, "|…|");
     assert_eq!(r("J = w :").unwrap(), "J = w");
 }
+
+#[test]
+fn square_brackets_group_like_parentheses() {
+    // stansbury/theclevermachine, the normal equations: `\left[ e^T e \right]`
+    // is a group, never the claim language's matrix literal `[a b]`.
+    assert_eq!(
+        text("\\frac{\\partial}{\\partial x} \\left[ x^T x \\right] = 2x").trim(),
+        "\\frac{\\partial (( x^T x ))}{\\partial x} = 2 x"
+    );
+    assert_eq!(text("f [W x + x]").trim(), "f (W x + x)");
+    // In a subscript the brackets stay (`i \in [N]` is a sum's range).
+    assert!(text("x_{[1]}").contains('['));
+}
+
+#[test]
+fn a_caption_column_before_double_ampersand_is_skipped() {
+    // WWWonderer/tech_blog: `&\text{Prediction:} &&\hat{y} = Xw`.
+    let t = text(
+        "\\begin{aligned}\n&\\text{Prediction:} &&W = x \\\\\n&\\text{Loss:} && f = x\n\\end{aligned}",
+    );
+    let rows: Vec<&str> = t.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    assert_eq!(rows, ["W = x", "f = x"]);
+    // After math, `&&` still starts an annotation, which is skipped.
+    let t = text("W &= x && \\text{by definition}");
+    assert_eq!(t.trim(), "W = x");
+}
