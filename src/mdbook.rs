@@ -314,7 +314,8 @@ pub fn rewrite(note: &Note, result: &NoteResult, macros: &BTreeMap<String, Strin
     for (ev, r) in Parser::new_ext(body, note::markdown_options()).into_offset_iter() {
         let (tex, display) = match ev {
             Event::InlineMath(t) => (t, false),
-            Event::DisplayMath(t) => (t, true),
+            // `$$…$$` in running text (display math is masked): inline.
+            Event::DisplayMath(t) => (t, false),
             _ => continue,
         };
         let range = (r.start + body_start)..(r.end + body_start);

@@ -104,10 +104,7 @@ pub(crate) fn scan_masked(original: &str, masked: &str, body_start: usize) -> Sc
                     // Masked equations come back as `x…`; the note keeps those.
                     let tex = source.get(start + 2..end - 2).unwrap_or("").to_string();
                     scan.display.push((start..end, tex));
-                } else if ["\\in", "∈", "command", "\\def", "Declare"]
-                    .iter()
-                    .any(|w| t.contains(w))
-                {
+                } else if may_declare(&t) {
                     scan.inline_math.push(super::InlineMath {
                         tex_start: start + 1,
                         tex: t.to_string(),
@@ -259,6 +256,13 @@ fn mark_duplicate_ids(blocks: &mut [CheckBlock], id_spans: &[Option<Span>]) {
             b.id = None;
         }
     }
+}
+
+/// Whether inline math may declare a name or define a macro.
+pub(crate) fn may_declare(tex: &str) -> bool {
+    ["\\in", "∈", "command", "\\def", "Declare"]
+        .iter()
+        .any(|w| tex.contains(w))
 }
 
 #[cfg(test)]

@@ -93,7 +93,11 @@ pub(crate) fn protect(source: &str, body_start: usize) -> (String, Vec<Equation>
             fence = Some(f);
         } else if content.starts_with("$$") {
             let open = pos + lead;
-            if let Some(close) = find_close(source, open + 2) {
+            // `$$x$$ is a vector …`: text after the closing `$$` makes it
+            // inline math, as kramdown (Jekyll) reads it.
+            if let Some(close) =
+                find_close(source, open + 2).filter(|&c| !text_follows(source, c + 2))
+            {
                 let quote_depth = line[..lead].matches('>').count();
                 let tex_start = open + 2;
                 let mut tex = source[tex_start..close].to_string();
@@ -137,6 +141,14 @@ fn fence_open(content: &str) -> Option<(u8, usize)> {
 
 /// The offset of the `$$` that closes a display equation opened before
 /// `from` (a `\$` is an escaped dollar, not a delimiter).
+/// Whether words follow on the line from `at` (not only spaces and
+/// punctuation such as `.` `,` `;` `:`).
+fn text_follows(source: &str, at: usize) -> bool {
+    let rest = source[at..].split('\n').next().unwrap_or("");
+    rest.chars()
+        .any(|c| !(c.is_whitespace() || ".,;:!?)".contains(c)))
+}
+
 fn find_close(source: &str, from: usize) -> Option<usize> {
     let b = source.as_bytes();
     let mut i = from;

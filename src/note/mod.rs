@@ -15,7 +15,7 @@ mod options;
 mod walk;
 
 pub use front::dims_warnings;
-pub use math::{CheckMode, Equation, EquationOptions, InlineMath};
+pub use math::{CheckMode, Equation, InlineMath};
 pub use walk::walk;
 
 /// Note files larger than this are reported and skipped (spec §7).
@@ -288,24 +288,22 @@ pub fn parse_note(path: String, rel_path: PathBuf, source: String) -> Note {
     let f = front::split_front(&source);
     let (masked, mut equations) = math::protect(&source, f.body_start);
     let scan = blocks::scan_masked(&source, &masked, f.body_start);
-    let lines = LineIndex::new(&source);
-    // `$$…$$` that does not open a line is display math too.
+    // `$$…$$` in running text is inline math, as kramdown (Jekyll) reads
+    // it: a possible declaration, never a display equation.
+    let mut inline_math = scan.inline_math;
     for (range, tex) in scan.display {
         if !equations
             .iter()
             .any(|e| e.range.start <= range.start && range.start < e.range.end)
+            && blocks::may_declare(&tex)
         {
-            let (line, _) = lines.line_col(range.start);
-            equations.push(Equation {
-                index: 0,
+            inline_math.push(InlineMath {
                 tex_start: range.start + 2,
-                range,
                 tex,
-                line,
-                options: EquationOptions::default(),
             });
         }
     }
+    inline_math.sort_by_key(|m| m.tex_start);
     equations.sort_by_key(|e| e.range.start);
     for (i, e) in equations.iter_mut().enumerate() {
         e.index = i;
@@ -337,7 +335,7 @@ pub fn parse_note(path: String, rel_path: PathBuf, source: String) -> Note {
         warnings: scan.warnings,
         masked,
         equations,
-        inline_math: scan.inline_math,
+        inline_math,
     }
 }
 

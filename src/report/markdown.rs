@@ -203,7 +203,8 @@ pub(crate) fn render_body_with(
                             None => m,
                         }
                     }
-                    None => math.render(&tex, true, at),
+                    // `$$…$$` in running text: inline math, as kramdown reads it.
+                    None => math.render(&tex, false, at),
                 };
                 out.push(Event::InlineHtml(html.into()))
             }
@@ -1012,7 +1013,16 @@ mod display_math_tests {
 
     #[test]
     fn an_equation_inside_a_paragraph_closes_the_paragraph_around_it() {
+        // `$$…$$` in running text is inline math (kramdown), no equation.
         let src = "Some text $$a = a$$ and more.\n";
+        let n = crate::note::parse_note("t.md".into(), "t.md".into(), src.to_string());
+        assert!(n.equations.is_empty());
+        let none = |_: usize, _: &str| None;
+        let h = render_body(&n, &|_| String::new(), &none, None, false).html;
+        assert!(h.contains("<p>Some text <math display=\"inline\">"), "{h}");
+        assert!(h.contains("</math> and more.</p>"), "{h}");
+        // A display equation on its own line within a paragraph's lines.
+        let src = "Some text\n$$a = a$$\nand more.\n";
         let n = crate::note::parse_note("t.md".into(), "t.md".into(), src.to_string());
         assert_eq!(n.equations.len(), 1);
         let badge = |i: usize, m: &str| {
@@ -1024,10 +1034,10 @@ mod display_math_tests {
         let h = render_body(&n, &|_| String::new(), &badge, None, false).html;
         assert!(!h.contains("<p><div"), "{h}");
         assert!(
-            h.contains("<p>Some text </p>\n<div class=\"equation\""),
+            h.contains("<p>Some text\n</p>\n<div class=\"equation\""),
             "{h}"
         );
-        assert!(h.contains("</div>\n<p> and more.</p>"), "{h}");
+        assert!(h.contains("</div>\n<p>\nand more.</p>"), "{h}");
     }
 
     #[test]
