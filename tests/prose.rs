@@ -615,3 +615,41 @@ fn real_notes_unchecked_reasons() {
         }
     }
 }
+
+#[test]
+fn kramdown_escaped_mathjax_delimiters_typeset_and_define_macros() {
+    // MarkusThill.github.io: the post's macros sit in `\\( … \\)` (kramdown
+    // for MathJax's `\( … \)`): `\renewcommand{\vec}`, `\def\Wmatr`,
+    // `\newcommand{\batch}`. They were shown as text, and every use was a
+    // warning ("unknown command \Wmatr", 10 of them) or an arrow (`\vec`).
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+        .args([
+            "build",
+            "tests/fixtures/realnotes",
+            "-o",
+            site.to_str().unwrap(),
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("neural-nets-and-backprop.md"), "{stderr}");
+    let p = std::fs::read_to_string(site.join("neural-nets-and-backprop.html")).unwrap();
+    assert!(!p.contains("math-error"));
+    assert!(
+        !p.contains("\\renewcommand"),
+        "the definitions show nothing"
+    );
+    // `\Wmatr` is `\boldsymbol{\mathbf{W}}`; `\vec a` is bold, not an arrow.
+    assert!(p.contains("<mi>𝐖</mi>"));
+    assert!(p.contains("<mi>𝐚</mi>"));
+    assert!(!p.contains("<mi>→</mi>"));
+    // Inline formulas in the same text still typeset, references resolve.
+    assert!(p.contains("a bias term <math display=\"inline\">"));
+    assert!(
+        p.contains("In matrix form, Eq. <a class=\"eqref\" href=\"#eq-eq:activation\">(1)</a>"),
+        "{p}"
+    );
+}

@@ -68,12 +68,48 @@ pub fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
+/// Prose text with MathJax's own delimiters typeset: `\\(…\\)` inline and
+/// `\\[…\\]` display (kramdown notes write them `\\\\(`, which Markdown
+/// turns into `\\(`), and `\\eqref` references; `None` when there are none.
+fn text_with_math(text: &str, at: usize, math: &mut MathContext) -> Option<String> {
+    let next = |rest: &str| {
+        [("\\(", "\\)", false), ("\\[", "\\]", true)]
+            .into_iter()
+            .filter_map(|(o, c, display)| {
+                let p = rest.find(o)?;
+                let q = rest[p + 2..].find(c)?;
+                Some((p, p + 2 + q, display))
+            })
+            .min_by_key(|(p, ..)| *p)
+    };
+    next(text)?;
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some((p, q, display)) = next(rest) {
+        let before = &rest[..p];
+        out.push_str(
+            &math
+                .prose_refs(before, at)
+                .unwrap_or_else(|| super::html::escape(before)),
+        );
+        out.push_str(&math.render(&rest[p + 2..q], display, at));
+        rest = &rest[q + 2..];
+    }
+    out.push_str(
+        &math
+            .prose_refs(rest, at)
+            .unwrap_or_else(|| super::html::escape(rest)),
+    );
+    Some(out)
+}
+
 /// Renders `note.source[note.body_start..]`. Check blocks (fenced code whose
 /// info string's first word is `check`) become `render_block(i)`, `i` the
 /// block's position in `note.blocks`; inline and display math become MathML;
 /// every heading gets an id (its `{#id}` attribute, else the slug of its
 /// text, deduplicated within the page); relative links to `*.md` files are
 /// pointed at the rendered `*.html`.
+
 #[cfg(test)]
 pub fn body_to_html(note: &Note, render_block: &dyn Fn(usize) -> String) -> RenderedBody {
     render_body(note, render_block, &|_, _| None, None, false)
@@ -233,10 +269,27 @@ pub(crate) fn render_body_with(
                 in_code = false;
                 out.push(Event::End(TagEnd::CodeBlock));
             }
-            Event::Text(t) if !in_code => match math.prose_refs(&t, at) {
-                Some(html) => out.push(Event::InlineHtml(html.into())),
-                None => out.push(Event::Text(t)),
-            },
+            Event::Text(t) if !in_code => {
+                // An escape (`\\(` in kramdown notes) splits the text: merge.
+                let mut text = t.to_string();
+                loop {
+                    let more = match iter.peek() {
+                        Some((Event::Text(more), _)) => more.to_string(),
+                        Some((Event::SoftBreak, _)) => "\n".to_string(),
+                        _ => break,
+                    };
+                    text.push_str(&more);
+                    if let Some(sec) = sections.last_mut() {
+                        sec.2.push_str(&more);
+                        sec.2.push(' ');
+                    }
+                    iter.next();
+                }
+                match text_with_math(&text, at, math).or_else(|| math.prose_refs(&text, at)) {
+                    Some(html) => out.push(Event::InlineHtml(html.into())),
+                    None => out.push(Event::Text(text.into())),
+                }
+            }
             Event::Start(Tag::Image {
                 link_type,
                 dest_url,
