@@ -109,7 +109,6 @@ fn text_with_math(text: &str, at: usize, math: &mut MathContext) -> Option<Strin
 /// every heading gets an id (its `{#id}` attribute, else the slug of its
 /// text, deduplicated within the page); relative links to `*.md` files are
 /// pointed at the rendered `*.html`.
-
 #[cfg(test)]
 pub fn body_to_html(note: &Note, render_block: &dyn Fn(usize) -> String) -> RenderedBody {
     render_body(note, render_block, &|_, _| None, None, false)
