@@ -653,3 +653,26 @@ fn kramdown_escaped_mathjax_delimiters_typeset_and_define_macros() {
         "{p}"
     );
 }
+
+#[test]
+fn real_softmax_derivation() {
+    let v = check("tests/fixtures/realnotes");
+    let n = note(&v, "softmax-derivative.md");
+    // `a_j = \frac{e^{z_j}}{\sum_k e^{z_k}}` defines the family a_j (`e^{…}`
+    // is exp: the note has no `e`; it was "undeclared e"), `L = -\sum_k y_k
+    // \log a_k` defines L, and the chain rule through them holds.
+    let c = claim(n, 23);
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0]["status"], "pass");
+    assert_eq!(c[0]["source"], "latex");
+    // `\frac{\partial a_j}{\partial z_i} = a_i(1 - a_i), \quad i = j`: a
+    // case split on indices, not a claim about all i, j: unchecked.
+    assert!(claim(n, 14).is_empty() && claim(n, 15).is_empty());
+    let r = &n["equations"]["reasons"];
+    assert_eq!(
+        r["starts with a relation (continues an equation before it)"], 2,
+        "{r}"
+    );
+    assert!(r["undeclared e"].is_null());
+    assert_eq!(n["equations"]["failed"], 0);
+}

@@ -311,6 +311,10 @@ fn reason_of(message: &str) -> String {
     if message.starts_with("a claim needs a relation") {
         return "no relation (not a statement)".to_string();
     }
+    // `$$ = -y_i(1-a_i) + … $$`: one display per step of a chain.
+    if message.starts_with("a line that starts with a relation continues") {
+        return "starts with a relation (continues an equation before it)".to_string();
+    }
     format!("does not read: {message}")
 }
 

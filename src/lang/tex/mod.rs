@@ -26,6 +26,7 @@
 //! Anything it does not know (`\int`, `\cdots`, `\begin{cases}`, `|x|`) is
 //! [`Unsupported`]: the equation is then unchecked, with that reason.
 
+mod euler;
 pub mod macros;
 mod rows;
 mod sums;
@@ -635,6 +636,9 @@ impl Reader<'_> {
                 if mode == Mode::Script {
                     self.emit(&self.src[i..i + 1], i);
                     return Ok(i + 1);
+                }
+                if let Some(j) = self.euler_power(i, end)? {
+                    return Ok(j);
                 }
                 if c == b'd' && self.matrix == 0 && !(self.known)("d") {
                     let next = self.b.get(i + 1).copied();

@@ -499,3 +499,21 @@ fn a_caption_column_before_double_ampersand_is_skipped() {
     let t = text("W &= x && \\text{by definition}");
     assert_eq!(t.trim(), "W = x");
 }
+
+#[test]
+fn euler_powers_when_no_name_e() {
+    // yanfenglee/dl_demo: `a_j = \frac{e^{z_j}}{\sum_k e^{z_k}}`.
+    assert_eq!(text("e^{x} = f").trim(), "\\exp(x) = f");
+    assert_eq!(text("x = e^t").trim(), "x = \\exp(t)");
+    assert_eq!(text("e^{-2x}").trim(), "\\exp(-2 x)");
+    // A transpose, a number's power, a subscript: the name e.
+    assert_eq!(text("e^T e").trim(), "e^T e");
+    assert_eq!(text("e^\\top e").trim(), "e^T e");
+    assert_eq!(text("e^2").trim(), "e^2");
+    assert!(!text("e^{x}_i").contains("exp"));
+    // `\mathbf e^{x}`: the style's argument ends at `e`.
+    assert!(!text("\\mathbf e^{x}").contains("exp"));
+    // A note that declares e keeps its name.
+    let t = read("e^{x}", &known(&["e", "x"])).unwrap().text;
+    assert!(!t.contains("exp"), "{t}");
+}

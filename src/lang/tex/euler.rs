@@ -1,0 +1,42 @@
+//! `e^{x}`: Euler's number to a power, when the note has no name `e`.
+
+use super::{Mode, R, Reader};
+
+impl Reader<'_> {
+    /// `e^{z_j}` at `i` → `\exp(z_j)`, when nothing declares `e` and the
+    /// power holds a letter that is not a transpose mark: `e^T`, `e^\top`,
+    /// `e^{-1}`, `e^2` stay the name `e` (a vector's transpose, a number's
+    /// power). `None`: not such a power.
+    pub(super) fn euler_power(&mut self, i: usize, end: usize) -> R<Option<usize>> {
+        if self.b[i] != b'e'
+            || i + 2 >= end
+            || self.b[i + 1] != b'^'
+            || (self.known)("e")
+            || self.matrix > 0
+        {
+            return Ok(None);
+        }
+        let (a, b, after) = self.arg(i + 2, end)?;
+        let power = self.src[a..b].trim();
+        const TRANSPOSES: &[&str] = &[
+            "T",
+            "\\top",
+            "\\intercal",
+            "\\mathsf{T}",
+            "\\mathrm{T}",
+            "H",
+            "*",
+        ];
+        if TRANSPOSES.contains(&power)
+            || power.starts_with('\\') && TRANSPOSES.iter().any(|t| power.starts_with(t))
+            || !power.bytes().any(|c| c.is_ascii_alphabetic())
+            || self.b.get(after) == Some(&b'_')
+        {
+            return Ok(None);
+        }
+        self.emit("\\exp(", i);
+        self.seq(a, b, Mode::Math)?;
+        self.emit(")", b);
+        Ok(Some(after))
+    }
+}
