@@ -569,7 +569,7 @@ fn a_redeclared_name_has_its_new_shape_afterwards() {
     std::fs::write(
         &p,
         "Let $X \\in \\mathbb{R}^{D}$.\n\n$$\nX^T X = X^T X\n$$\n\n\
-         We stack them instead: $X \\in \\mathbb{R}^{D \\times N}$.\n\n\
+         We stack them instead:\n$$\nX \\in \\mathbb{R}^{D \\times N}\n$$\n\
          $$\n\\operatorname{tr}(X^T X) = \\|X\\|^2\n$$\n\n\
          $$\nX^T X \\in \\mathbb{R}^{N \\times N}\n$$\n",
     )
@@ -587,9 +587,9 @@ fn a_redeclared_name_has_its_new_shape_afterwards() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let n = &v["notes"][0];
     assert_eq!(claim(n, 4)[0]["status"], "pass");
-    assert_eq!(claim(n, 10)[0]["status"], "pass");
+    assert_eq!(claim(n, 12)[0]["status"], "pass");
     // XᵀX is N×N with the new shape (1×1 with the old one).
-    let last = claim(n, 14)[0];
+    let last = claim(n, 16)[0];
     assert_eq!(last["status"], "pass", "{last}");
 }
 

@@ -366,7 +366,9 @@ fn declarations(r: &Reading, resolver: &Resolver, only: bool) -> Option<Reading>
                         ..
                     }) => {
                         names.iter().all(|n| !resolver.knows(&n.name))
-                            || resolver.redeclares(names, space)
+                            // A display that could only fail as a claim;
+                            // inline math that is not new stays prose.
+                            || !only && resolver.redeclares(names, space)
                     }
                     Item::Stmt(Stmt {
                         kind: StmtKind::FnDecl { name, .. },
