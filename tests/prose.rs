@@ -676,3 +676,17 @@ fn real_softmax_derivation() {
     assert!(r["undeclared e"].is_null());
     assert_eq!(n["equations"]["failed"], 0);
 }
+
+#[test]
+fn real_closed_form_chain_with_an_underbrace_passes() {
+    let v = check("tests/fixtures/realnotes");
+    let n = note(&v, "linear-regression-revisited.md");
+    // `&= w^TX^TXw - \underbrace{w^TX^Ty - y^TXw}_{scalars} + y^Ty` (line
+    // 33) shows, and means, a - b - c; it was read a - (b - c): this row
+    // and the next failed on a correct derivation.
+    for line in 31..=34 {
+        let c = claim(n, line);
+        assert_eq!(c.len(), 1, "line {line}");
+        assert_eq!(c[0]["status"], "pass", "line {line}: {}", c[0]);
+    }
+}

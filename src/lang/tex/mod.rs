@@ -17,7 +17,8 @@
 //!   the claim text), `&` is nothing, so a row `&= …` continues the chain;
 //! - `,\quad`, `,\qquad` and `\text{and}` separate statements; a trailing
 //!   `,` `.` `;` of a row is punctuation; `\tag{2a}` is the row's label;
-//! - `\underbrace{E}_{…}`, `\overbrace{E}^{…}`, `\boxed`, colours, sizes,
+//! - `\underbrace{E}_{…}`, `\overbrace{E}^{…}` (a sum in one is read as
+//!   shown, see `brace`), `\boxed`, colours, sizes,
 //!   spacing, `\label`, `\nonumber` change nothing; `\|x\|` is `norm(x)`;
 //! - `\sum_{i=1}^{N}` is the bounded sum `∑_{i=1}^{N}`, `\sum_{i=0}^{N-1}`
 //!   too; a bound that is not the whole range is unsupported (see `sums`);
@@ -26,6 +27,7 @@
 //! Anything it does not know (`\int`, `\cdots`, `\begin{cases}`, `|x|`) is
 //! [`Unsupported`]: the equation is then unchecked, with that reason.
 
+mod brace;
 mod euler;
 pub mod macros;
 mod rows;
@@ -908,17 +910,7 @@ impl Reader<'_> {
                 self.emit("}", xb);
                 Ok(y_end)
             }
-            "underbrace" | "overbrace" => {
-                let (a, b, after) = self.arg(j, end)?;
-                self.emit_name("(", i);
-                self.seq(a, b, mode)?;
-                self.emit(")", b);
-                let k = self.skip_ws(after, end);
-                if matches!(self.b.get(k), Some(b'_' | b'^')) {
-                    return Ok(self.arg(k + 1, end)?.2);
-                }
-                Ok(after)
-            }
+            "underbrace" | "overbrace" => self.brace(i, j, end, mode),
             "underset" | "overset" | "stackrel" => {
                 let (a0, b0, after0) = self.arg(j, end)?;
                 let (a, b, after) = self.arg(after0, end)?;

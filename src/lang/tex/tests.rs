@@ -517,3 +517,21 @@ fn euler_powers_when_no_name_e() {
     let t = read("e^{x}", &known(&["e", "x"])).unwrap().text;
     assert!(!t.contains("exp"), "{t}");
 }
+
+#[test]
+fn a_braced_sum_is_read_as_shown() {
+    // WWWonderer/tech_blog: `- \underbrace{w^TX^Ty - y^TXw}_{scalars} + y^Ty`
+    // shows a - b - c, and means it (it was read a - (b - c): a true row
+    // failed).
+    assert_eq!(
+        text("W - \\underbrace{x - f}_{scalars} + x").trim(),
+        "W -  x - f + x"
+    );
+    // A braced product is one factor either way.
+    assert_eq!(text("2 \\underbrace{W x}_{y}").trim(), "2 (W x)");
+    // Beside a factor the grouping is unclear: unchecked.
+    let u = read("2 \\underbrace{W + x}_{y} = f", &known(&["W", "x", "f"])).unwrap_err();
+    assert!(u.reason.contains("underbrace"), "{}", u.reason);
+    let u = read("\\underbrace{W + x}_{y} f = f", &known(&["W", "x", "f"])).unwrap_err();
+    assert!(u.reason.contains("underbrace"), "{}", u.reason);
+}
