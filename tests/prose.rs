@@ -606,8 +606,11 @@ fn real_notes_unchecked_reasons() {
         let claims = n["claims"].as_array().map_or(&[][..], |c| c.as_slice());
         for c in claims {
             if c["status"] == "error" {
+                // `w = (X^TX)^{-1}X^Ty` on trials with fewer rows than
+                // columns, and the note's own typo `2X^y` (an exponent y).
+                let m = c["message"].as_str().unwrap();
                 assert!(
-                    c["message"].as_str().unwrap().contains("singular"),
+                    m.contains("singular") || m.contains("an exponent must be a scalar"),
                     "{}: {c}",
                     n["path"]
                 );
@@ -688,5 +691,68 @@ fn real_closed_form_chain_with_an_underbrace_passes() {
         let c = claim(n, line);
         assert_eq!(c.len(), 1, "line {line}");
         assert_eq!(c[0]["status"], "pass", "line {line}: {}", c[0]);
+    }
+}
+
+#[test]
+fn real_gradient_rows_read_nabla_of_norms_fractions_and_zero_terms() {
+    let v = check("tests/fixtures/realnotes");
+    let n = note(&v, "linear-regression-revisited.md");
+    // `\nabla_w \left\lVert \hat{y} - y \right\rVert_2^2 &= \nabla_w [w^TX^TXw
+    // - 2w^TX^Ty + y^Ty]` and `&= \underbrace{2X^TXw}_{…} - 2X^Ty + 0`: the
+    // gradient of a `\left\lVert…\right\rVert` norm, of a bracket, and a
+    // `+ 0` term (the equation did not read: "expected ')'").
+    assert_eq!(claim(n, 42)[0]["status"], "pass");
+    assert_eq!(claim(n, 43)[0]["status"], "pass");
+    // The note's typo `2X^y &= 2X^TXw` is an error at its place.
+    let typo = claim(n, 44)[0];
+    assert_eq!(typo["status"], "error");
+    assert_eq!(typo["col"], 4);
+    // `w_{t+1} &= w_t - \eta \nabla_w \frac{1}{n} \lVert Xw - y \rVert_2^2`:
+    // `w_t` is a step, not an entry of w; unchecked, not a shape error.
+    assert!(claim(n, 55).is_empty() && claim(n, 56).is_empty() && claim(n, 57).is_empty());
+    assert_eq!(
+        n["equations"]["reasons"]["subscript on w: an entry, or a label (a step, a sample)?"],
+        1
+    );
+}
+
+#[test]
+fn nabla_of_a_norm_and_of_a_constant_times_a_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("g.md");
+    std::fs::write(
+        &p,
+        "```check hide\nlet X ∈ R^{n×d}\nlet y ∈ R^n\nlet w ∈ R^d\nlet ŷ = X w\n```\n\n\
+         $$\n\\nabla_w \\left\\lVert \\hat{y} - y \\right\\rVert_2^2 = 2X^T(Xw - y)\n$$\n\n\
+         $$\n\\nabla_w \\left\\lVert \\hat{y} - y \\right\\rVert_2^2 = 2X^T(Xw)\n$$\n\n\
+         $$\n\\nabla_w \\left\\| X w \\right\\|^2 = 2X^T X w\n$$\n\n\
+         $$\n\\nabla_w \\frac{1}{2} \\lVert Xw - y \\rVert_2^2 = X^T(Xw - y)\n$$\n\n\
+         $$\n\\nabla_w \\frac{1}{2} \\lVert Xw - y \\rVert_2^2 = X^T(Xw)\n$$\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+        .args([
+            "check",
+            p.to_str().unwrap(),
+            "--format",
+            "json",
+            "--no-cache",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let n = &v["notes"][0];
+    // True gradients pass; the planted ones (the `- y` dropped) fail.
+    for (line, status) in [
+        (9, "pass"),
+        (13, "fail"),
+        (17, "pass"),
+        (21, "pass"),
+        (25, "fail"),
+    ] {
+        let c = claim(n, line);
+        assert_eq!(c.len(), 1, "line {line}");
+        assert_eq!(c[0]["status"], status, "line {line}: {}", c[0]);
     }
 }

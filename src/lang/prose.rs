@@ -279,6 +279,9 @@ fn read_equation(
                 };
                 return Err((reason, off));
             }
+            if let Some(reason) = subscript_label(&c, &s, &trial) {
+                return Err((reason, eq.range.start));
+            }
             out.push(c);
         }
     }
@@ -345,6 +348,46 @@ fn undeclared(c: &CompiledStmt) -> Option<(String, usize, usize)> {
             quoted("unknown function '").map(|n| (format!("unknown function {n}"), l.line, l.col))
         }
     })
+}
+
+/// `w_{t+1} = w_t - η ∇L`: a subscript on a declared vector or matrix
+/// that selects an entry by the language's reading, in a statement whose
+/// shapes then do not match. In the prose such a subscript is almost always
+/// a label (a step `t`, a sample `n`), so the equation is unchecked rather
+/// than an `error` on a correct note.
+fn subscript_label(c: &CompiledStmt, s: &Stmt, resolver: &Resolver) -> Option<String> {
+    let mismatch = |l: &Located| l.message().starts_with("shape mismatch");
+    let bad = match &c.kind {
+        CompiledKind::Error(l) | CompiledKind::Define(Err(l)) => mismatch(l),
+        CompiledKind::Claims(cs) => cs
+            .iter()
+            .any(|c| c.result.as_ref().err().is_some_and(mismatch)),
+        _ => false,
+    };
+    if !bad {
+        return None;
+    }
+    let text = resolver.source.get(s.span.start..s.span.end)?;
+    let b = text.as_bytes();
+    let mut found = None;
+    for (k, _) in text.match_indices('_') {
+        let name: String = text[..k]
+            .chars()
+            .rev()
+            .take_while(|c| c.is_alphanumeric() || crate::lang::lexer::is_accent(*c))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let label = b
+            .get(k + 1)
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'(' || *c == b'{');
+        if label && !name.is_empty() && resolver.is_nonscalar_var(&name) {
+            found = Some(name);
+            break;
+        }
+    }
+    found.map(|n| format!("subscript on {n}: an entry, or a label (a step, a sample)?"))
 }
 
 /// Lines that read as declarations of undeclared names get a `let` in

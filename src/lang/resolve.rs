@@ -131,6 +131,17 @@ impl Resolver {
             })
     }
 
+    /// Whether `name` is a declared variable that is not a scalar.
+    pub fn is_nonscalar_var(&self, name: &str) -> bool {
+        match self.scope.get(name) {
+            Some(Binding::Var(id)) => {
+                let s = &self.program.vars[*id].shape;
+                s.rows != Dim::one() || s.cols != Dim::one()
+            }
+            _ => false,
+        }
+    }
+
     /// Resolve one statement written at file line `line`.
     pub fn statement(&mut self, stmt: &ast::Stmt, meaning: Meaning, line: usize) -> R<Resolved> {
         self.meaning = meaning;

@@ -27,9 +27,10 @@
 //! Anything it does not know (`\int`, `\cdots`, `\begin{cases}`, `|x|`) is
 //! [`Unsupported`]: the equation is then unchecked, with that reason.
 
+mod atom;
 mod brace;
-mod euler;
 pub mod macros;
+mod numbers;
 mod rows;
 mod sums;
 
@@ -328,52 +329,6 @@ impl Reader<'_> {
             || self.src[j..end].starts_with("\\notag")
     }
 
-    /// The end of the atom at `i` (for `\nabla_X Y`): a name with its
-    /// command, or a parenthesised group, with the scripts after it.
-    fn atom_end(&self, i: usize, end: usize) -> R<usize> {
-        let i = self.skip_ws(i, end);
-        if i >= end {
-            return unsupported(i, "\\nabla without a function");
-        }
-        let mut j = match self.b[i] {
-            b'(' | b'[' => self.balanced(i, end)?,
-            b'{' => self.matching(i, end)? + 1,
-            b'\\' => {
-                let (name, j) = self.command_at(i, end);
-                if name == "begin" {
-                    let (a, b, _) = self.arg(j, end)?;
-                    let close = format!("\\end{{{}}}", &self.src[a..b]);
-                    match self.src[j..end].find(&close) {
-                        Some(k) => j + k + close.len(),
-                        None => return unsupported(i, "unbalanced \\begin"),
-                    }
-                } else if SIZES.contains(&name) {
-                    self.balanced(self.skip_ws(j, end), end)?
-                } else if MATH_STYLES.contains(&name) || WORD_STYLES.contains(&name) {
-                    self.arg(j, end)?.2
-                } else {
-                    j
-                }
-            }
-            c if is_word_byte(c) => {
-                let mut j = i + 1;
-                while j < end && self.b[j].is_ascii_digit() {
-                    j += 1;
-                }
-                j
-            }
-            _ => return unsupported(i, "\\nabla without a function"),
-        };
-        // A call: f(x).
-        if j < end && self.b[j] == b'(' {
-            j = self.balanced(j, end)?;
-        }
-        while j < end && matches!(self.b[j], b'_' | b'^') {
-            j = self.arg(j + 1, end)?.2;
-        }
-        Ok(j)
-    }
-
     /// Whether the factor list of an operator's operand ends at `k`: a
     /// relation, `+`/`-`, punctuation, `&`, `\\`, a relation or spacing
     /// command, a label, or an evaluation bar (`\big|`).
@@ -622,6 +577,11 @@ impl Reader<'_> {
             }
             b'\\' => self.command(i, end, mode),
             c if c.is_ascii_digit() => {
+                if mode == Mode::Math
+                    && let Some(j) = self.zero_term(i, end)
+                {
+                    return Ok(j);
+                }
                 let mut j = i;
                 while j < end && (self.b[j].is_ascii_digit() || self.b[j] == b'.') {
                     j += 1;
@@ -902,9 +862,21 @@ impl Reader<'_> {
                 }
                 let (xa, xb, after_x) = self.arg(k + 1, end)?;
                 let y_start = self.skip_ws(after_x, end);
-                let y_end = self.atom_end(y_start, end)?;
+                let mut y_end = self.atom_end(y_start, end)?;
+                // `\nabla_w \frac{1}{2}\|r\|^2`: a number is a factor of
+                // what follows, never the whole function.
+                let product = self.is_constant(y_start, y_end, &self.src[xa..xb]);
+                if product {
+                    y_end = self.atom_end(y_end, end)?;
+                }
                 self.emit_name("\\frac{\\partial ", i);
+                if product {
+                    self.emit("(", y_start);
+                }
                 self.seq(y_start, y_end, Mode::Math)?;
+                if product {
+                    self.emit(")", y_end);
+                }
                 self.emit("}{\\partial ", xa);
                 self.seq(xa, xb, Mode::Math)?;
                 self.emit("}", xb);

@@ -535,3 +535,15 @@ fn a_braced_sum_is_read_as_shown() {
     let u = read("\\underbrace{W + x}_{y} f = f", &known(&["W", "x", "f"])).unwrap_err();
     assert!(u.reason.contains("underbrace"), "{}", u.reason);
 }
+
+#[test]
+fn a_zero_term_adds_nothing() {
+    // WWWonderer/tech_blog: `&= 2X^TXw - 2X^Ty + 0 \\`.
+    assert_eq!(text("f = W x - x + 0").trim(), "f = W x - x");
+    assert_eq!(text("f = W x + 0.").trim(), "f = W x");
+    assert_eq!(text("f = W x - 0 + x").trim(), "f = W x + x");
+    // Not a term of its own: kept.
+    assert_eq!(text("f = W x + 0.5").trim(), "f = W x + 0.5");
+    assert_eq!(text("f = 0").trim(), "f = 0");
+    assert_eq!(text("f = x + 0 x").trim(), "f = x + 0 x");
+}

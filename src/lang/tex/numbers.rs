@@ -1,4 +1,5 @@
-//! `e^{x}`: Euler's number to a power, when the note has no name `e`.
+//! Numbers in the prose: `e^{x}`, Euler's number to a power, when the
+//! note has no name `e`; a term `+ 0` (the derivative of a constant).
 
 use super::{Mode, R, Reader};
 
@@ -38,5 +39,30 @@ impl Reader<'_> {
         self.seq(a, b, Mode::Math)?;
         self.emit(")", b);
         Ok(Some(after))
+    }
+
+    /// A term `+ 0` / `- 0` at `i` (the `0`), between term boundaries: it
+    /// adds nothing whatever the shapes, so it is dropped with its sign
+    /// (read as a 1×1 zero it would not add to a vector). `None`: not one.
+    pub(super) fn zero_term(&mut self, i: usize, end: usize) -> Option<usize> {
+        if self.b[i] != b'0'
+            || self.matrix > 0
+            || self.b.get(i + 1).is_some_and(u8::is_ascii_digit)
+            || self.b.get(i + 1) == Some(&b'.') && self.b.get(i + 2).is_some_and(u8::is_ascii_digit)
+        {
+            return None;
+        }
+        let before = self.text.trim_end();
+        if before.len() <= self.row_start || !before.ends_with(['+', '-']) {
+            return None;
+        }
+        let k = self.skip_ws(i + 1, end);
+        if !(k >= end || self.ends_term(k, end)) {
+            return None;
+        }
+        let keep = before.len() - 1;
+        self.text.truncate(keep);
+        self.map.truncate(keep);
+        Some(i + 1)
     }
 }
