@@ -756,3 +756,37 @@ fn nabla_of_a_norm_and_of_a_constant_times_a_function() {
         assert_eq!(c[0]["status"], status, "line {line}: {}", c[0]);
     }
 }
+
+#[test]
+fn calligraphic_loss_is_a_name() {
+    // `\mathcal{L}` is the loss in most ML notes (it was unchecked, "\mathcal").
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("l.md");
+    std::fs::write(
+        &p,
+        "```check hide\nlet z ∈ R^C\nlet y ∈ OneHot^C\n```\n\n\
+         $$\n\\mathcal{L} = -y^T \\log(\\operatorname{softmax}(z))\n$$\n\n\
+         $$\n\\nabla_{z} \\mathcal{L} = \\operatorname{softmax}(z) - y\n$$\n\n\
+         $$\n\\frac{\\partial \\mathcal{L}}{\\partial z} = \\operatorname{softmax}(z)\n$$\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+        .args([
+            "check",
+            p.to_str().unwrap(),
+            "--format",
+            "json",
+            "--no-cache",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let n = &v["notes"][0];
+    assert_eq!(claim(n, 11)[0]["status"], "pass");
+    let bad = claim(n, 15)[0];
+    assert_eq!(bad["status"], "fail");
+    assert!(
+        bad["expr"].as_str().unwrap_or("").contains('ℒ') || bad.to_string().contains('ℒ'),
+        "{bad}"
+    );
+}

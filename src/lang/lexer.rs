@@ -203,7 +203,34 @@ const MATRIX_ENVIRONMENTS: &[&str] = &["bmatrix", "pmatrix", "matrix"];
 pub fn is_letter(c: char) -> bool {
     c.is_ascii_alphabetic()
         || matches!(c, 'Α'..='Ω' | 'α'..='ω' | 'ϑ' | 'ϕ' | 'ϖ' | 'ϱ' | 'ϵ' | 'ℓ')
+        || is_script_capital(c)
         || decompose(c).is_some()
+}
+
+/// A script capital, `\mathcal{L}` as a name: `ℒ`, `𝒜`.
+pub fn is_script_capital(c: char) -> bool {
+    matches!(
+        c,
+        '\u{1D49C}'..='\u{1D4B5}' | 'ℬ' | 'ℰ' | 'ℱ' | 'ℋ' | 'ℐ' | 'ℒ' | 'ℳ' | 'ℛ'
+    )
+}
+
+/// The script capital of `letter` (`L` → `ℒ`), as Unicode has it.
+pub fn script_capital(letter: char) -> Option<char> {
+    if !letter.is_ascii_uppercase() {
+        return None;
+    }
+    Some(match letter {
+        'B' => 'ℬ',
+        'E' => 'ℰ',
+        'F' => 'ℱ',
+        'H' => 'ℋ',
+        'I' => 'ℐ',
+        'L' => 'ℒ',
+        'M' => 'ℳ',
+        'R' => 'ℛ',
+        c => char::from_u32(0x1D49C + (c as u32 - 'A' as u32))?,
+    })
 }
 
 /// The combining accents a name may carry after its letter: hat, bar, tilde.

@@ -1,10 +1,19 @@
-//! Atoms: what `\\nabla_X` (and an operator `\\frac{\\partial}{\\partial X}`)
+//! Atoms: what `\nabla_X` (and an operator `\frac{\partial}{\partial X}`)
 //! applies to.
 
 use super::{MATH_STYLES, R, Reader, SIZES, WORD_STYLES, is_word_byte, unsupported};
 
-/// Accents whose argument is part of the atom: `\\hat{y}`.
-const ACCENTS: &[&str] = &["hat", "widehat", "bar", "overline", "tilde", "widetilde"];
+/// Commands whose argument is part of the atom: `\hat{y}`, `\mathcal{L}`.
+const ACCENTS: &[&str] = &[
+    "hat",
+    "widehat",
+    "bar",
+    "overline",
+    "tilde",
+    "widetilde",
+    "mathcal",
+    "mathscr",
+];
 
 impl Reader<'_> {
     /// The end of the atom at `i` (for `\nabla_X Y`): a name with its
@@ -61,8 +70,8 @@ impl Reader<'_> {
         Ok(j)
     }
 
-    /// At `i`, a norm `\\lVert … \\rVert`, `\\| … \\|`, `\\Vert … \\Vert`
-    /// (after `\\left` or a size, or bare): the end past its closing bar.
+    /// At `i`, a norm `\lVert … \rVert`, `\| … \|`, `\Vert … \Vert`
+    /// (after `\left` or a size, or bare): the end past its closing bar.
     fn norm_end(&self, i: usize, end: usize) -> Option<usize> {
         let mut k = i;
         let (name, j) = self.command_at(k, end);
@@ -80,8 +89,8 @@ impl Reader<'_> {
 
     /// Whether the atom `[a, b)` is a constant factor for a derivative in
     /// `var` (its TeX): a number (`2`, `0.5`), or a fraction without the
-    /// variable's letter (`\\frac{1}{2}`, `\\tfrac12`, `\\frac{1}{n}`,
-    /// `\\frac{\\lambda}{2}`): then `\\nabla_w \\frac{1}{n} f` is ∇(f/n).
+    /// variable's letter (`\frac{1}{2}`, `\tfrac12`, `\frac{1}{n}`,
+    /// `\frac{\lambda}{2}`): then `\nabla_w \frac{1}{n} f` is ∇(f/n).
     pub(super) fn is_constant(&self, a: usize, b: usize, var: &str) -> bool {
         let t: String = self.src[a..b]
             .chars()
@@ -96,7 +105,7 @@ impl Reader<'_> {
         else {
             return false;
         };
-        // The variable's letter: the last one of `\\mathbf{w}`, `W_1`.
+        // The variable's letter: the last one of `\mathbf{w}`, `W_1`.
         let letter = var
             .trim_end_matches(|c: char| !c.is_ascii_alphabetic())
             .chars()

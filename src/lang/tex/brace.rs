@@ -1,4 +1,4 @@
-//! `\\underbrace{E}_{…}` and `\\overbrace{E}^{…}`: the brace and its note
+//! `\underbrace{E}_{…}` and `\overbrace{E}^{…}`: the brace and its note
 //! are only typeset, and the braced terms are read as they are shown.
 
 use super::{Mode, R, Reader, unsupported};
@@ -6,9 +6,9 @@ use super::{Mode, R, Reader, unsupported};
 impl Reader<'_> {
     /// The brace command at `i` (its name ends at `j`). A braced product
     /// is one factor. A braced sum is read as shown, without parentheses
-    /// (`a - \\underbrace{b - c}_{…}` is `a - b - c`, as TeX sets it) where
+    /// (`a - \underbrace{b - c}_{…}` is `a - b - c`, as TeX sets it) where
     /// that is the only reading: between `+ - =` (or a row's start or
-    /// end); beside a factor (`2\\underbrace{a + b}`), where the author may
+    /// end); beside a factor (`2\underbrace{a + b}`), where the author may
     /// mean `2(a + b)`, it is unsupported.
     pub(super) fn brace(&mut self, i: usize, j: usize, end: usize, mode: Mode) -> R<usize> {
         let (a, b, after) = self.arg(j, end)?;

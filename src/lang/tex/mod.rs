@@ -739,6 +739,19 @@ impl Reader<'_> {
                 self.row_tag = Some((label, i));
                 Ok(after)
             }
+            "mathcal" | "mathscr" => {
+                // `\mathcal{L}`: a name of its own, `ℒ`.
+                let (a, b, after) = self.arg(j, end)?;
+                let inner = self.src[a..b].trim();
+                let letter = inner.chars().next().filter(|_| inner.len() == 1);
+                match letter.and_then(crate::lang::lexer::script_capital) {
+                    Some(c) => {
+                        self.emit_name(&c.to_string(), i);
+                        Ok(after)
+                    }
+                    None => unsupported(i, format!("\\{n}{{{inner}}}")),
+                }
+            }
             "mathbb" => {
                 let (a, b, after) = self.arg(j, end)?;
                 match self.src[a..b].trim() {

@@ -547,3 +547,17 @@ fn a_zero_term_adds_nothing() {
     assert_eq!(text("f = 0").trim(), "f = 0");
     assert_eq!(text("f = x + 0 x").trim(), "f = x + 0 x");
 }
+
+#[test]
+fn calligraphic_capitals_are_names_of_their_own() {
+    assert_eq!(text("\\mathcal{L} = f").trim(), "ℒ = f");
+    assert_eq!(text("\\mathcal L_n").trim(), "ℒ_n");
+    assert_eq!(text("\\mathcal{A}").trim(), "𝒜");
+    assert_eq!(
+        text("\\nabla_x \\mathcal{L}").trim(),
+        "\\frac{\\partial ℒ}{\\partial x}"
+    );
+    // Not one capital: unsupported, with the construct as the reason.
+    let u = read("\\mathcal{LL} = x", &known(&["x"])).unwrap_err();
+    assert_eq!(u.reason, "\\mathcal{LL}");
+}
