@@ -790,3 +790,37 @@ fn calligraphic_loss_is_a_name() {
         "{bad}"
     );
 }
+
+#[test]
+fn references_in_a_display_are_annotations_pm_and_int_stay_unchecked() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("r.md");
+    std::fs::write(
+        &p,
+        "```check hide\nlet x ∈ R^n\nlet A ∈ R^{n×n}\n```\n\n\
+         $$\nx^T A x = x^T A^T x \\quad \\text{by } \\eqref{eq:t}\n$$\n\n\
+         $$\nx^T A x \\overset{\\eqref{eq:t}}{=} x^T A x + 1\n$$\n\n\
+         $$\n\\pm x = \\pm x\n$$\n\n\
+         $$\nf(x) = \\int_0^1 x \\, \\mathrm{d}t\n$$\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+        .args([
+            "check",
+            p.to_str().unwrap(),
+            "--format",
+            "json",
+            "--no-cache",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let n = &v["notes"][0];
+    assert_eq!(claim(n, 7)[0]["status"], "pass");
+    assert_eq!(claim(n, 11)[0]["status"], "fail");
+    // `\pm` is two equations or a set of roots; `\int` has no reading.
+    let r = &n["equations"]["reasons"];
+    assert_eq!(r["\\pm"], 1, "{r}");
+    assert_eq!(r["\\int"], 1, "{r}");
+    assert!(r["\\eqref"].is_null(), "{r}");
+}

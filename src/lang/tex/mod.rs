@@ -133,7 +133,9 @@ const WORD_STYLES: &[&str] = &[
     "textit",
     "textbf",
 ];
-const ONE_ARG_DROPPED: &[&str] = &["color", "label", "hspace", "vspace", "phantom", "hphantom"];
+const ONE_ARG_DROPPED: &[&str] = &[
+    "color", "label", "hspace", "vspace", "phantom", "hphantom", "eqref", "ref",
+];
 const ILLUSTRATIONS: &[&str] = &["cdots", "ldots", "dots", "vdots", "ddots", "dotsc", "dotsb"];
 
 #[derive(Clone, Copy, PartialEq)]

@@ -561,3 +561,12 @@ fn calligraphic_capitals_are_names_of_their_own() {
     let u = read("\\mathcal{LL} = x", &known(&["x"])).unwrap_err();
     assert_eq!(u.reason, "\\mathcal{LL}");
 }
+
+#[test]
+fn references_inside_an_equation_are_annotations() {
+    assert_eq!(
+        text("W x \\overset{\\eqref{eq:a}}{=} x \\qquad \\eqref{eq:b}").trim(),
+        "W x  = x"
+    );
+    assert!(!text("W = x \\quad (\\ref{c})").contains("ref"));
+}
