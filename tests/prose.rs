@@ -655,6 +655,35 @@ fn kramdown_escaped_mathjax_delimiters_typeset_and_define_macros() {
         p.contains("In matrix form, Eq. <a class=\"eqref\" href=\"#eq-eq:activation\">(1)</a>"),
         "{p}"
     );
+    // The claim reader expands the same macros: no equation is unchecked
+    // for `\vec`, `\matr`, `\Wmatr` or `\batch` any more (10 were).
+    let v = check("tests/fixtures/realnotes");
+    let r = &note(&v, "neural-nets-and-backprop.md")["equations"]["reasons"];
+    for m in ["\\vec", "\\matr", "\\Wmatr", "\\batch", "\\mathord"] {
+        assert!(r[m].is_null(), "{m}: {r}");
+    }
+    assert_eq!(r["undeclared δ"], 1, "{r}");
+    // A macro defined in `\\( … \\)` makes an equation checkable.
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("m.md");
+    std::fs::write(
+        &m,
+        "# m\n\n\\\\(\n\\newcommand{\\vx}{\\mathbf{x}}\n\\\\)\n\n\
+         ```check hide\nlet x ∈ R^n\n```\n\n$$\n\\vx^T \\vx = \\|\\vx\\|^2\n$$\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+        .args([
+            "check",
+            m.to_str().unwrap(),
+            "--format",
+            "json",
+            "--no-cache",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(claim(&v["notes"][0], 12)[0]["status"], "pass", "{v}");
 }
 
 #[test]

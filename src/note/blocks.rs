@@ -84,8 +84,21 @@ pub(crate) fn scan_masked(original: &str, masked: &str, body_start: usize) -> Sc
     let lines = crate::diag::LineIndex::new(original);
     let mut heading: Option<String> = None;
     let mut open: Option<Open> = None;
+    // A run of prose text (kramdown's `\\( … \\)` math hides in it).
+    let mut run: Option<std::ops::Range<usize>> = None;
+    let mut code = 0usize;
     for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
         let (start, end) = (range.start + body_start, range.end + body_start);
+        match &event {
+            Event::Start(Tag::CodeBlock(_)) => code += 1,
+            Event::End(TagEnd::CodeBlock) => code = code.saturating_sub(1),
+            _ => {}
+        }
+        if matches!(event, Event::Text(_) | Event::SoftBreak) && code == 0 {
+            run = Some(run.map_or(start..end, |r| r.start..end));
+        } else if let Some(r) = run.take() {
+            escaped_math(original, r, &mut scan.inline_math);
+        }
         match event {
             Event::Start(Tag::Heading { .. }) if scan.title.is_none() => {
                 heading = Some(String::new())
@@ -156,7 +169,45 @@ pub(crate) fn scan_masked(original: &str, masked: &str, body_start: usize) -> Sc
         }
     }
     mark_duplicate_ids(&mut scan.blocks, &id_spans);
+    if let Some(r) = run.take() {
+        escaped_math(original, r, &mut scan.inline_math);
+    }
     scan
+}
+
+/// MathJax's `\( … \)` and `\[ … \]` as kramdown notes write them
+/// (`\\( … \\)`) in the prose text `source[run]`: those that may declare
+/// (macro definitions) are inline math for the claim reader, as the page
+/// typesets them.
+fn escaped_math(source: &str, run: std::ops::Range<usize>, out: &mut Vec<super::InlineMath>) {
+    // An escape's text starts after its backslash: take that back.
+    let mut run = run;
+    if run.start > 0 && source.as_bytes()[run.start - 1] == b'\\' {
+        run.start -= 1;
+    }
+    let Some(text) = source.get(run.clone()) else {
+        return;
+    };
+    let mut from = 0;
+    while let Some((p, close)) = ["\\\\(", "\\\\["]
+        .iter()
+        .zip(["\\\\)", "\\\\]"])
+        .filter_map(|(o, c)| text[from..].find(o).map(|p| (from + p, c)))
+        .min_by_key(|(p, _)| *p)
+    {
+        let a = p + 3;
+        let Some(q) = text[a..].find(close) else {
+            return;
+        };
+        let tex = &text[a..a + q];
+        if may_declare(tex) {
+            out.push(super::InlineMath {
+                tex_start: run.start + a,
+                tex: tex.to_string(),
+            });
+        }
+        from = a + q + 3;
+    }
 }
 
 /// The parts of the fence line starting at `fence_start`: where the fence

@@ -122,6 +122,7 @@ const MATH_STYLES: &[&str] = &[
     "mathnormal",
     "pmb",
     "vb",
+    "mathord",
 ];
 /// Commands whose argument is one upright word.
 const WORD_STYLES: &[&str] = &[
