@@ -540,6 +540,11 @@ fn kramdown_double_dollars_in_running_text_are_inline_math() {
     let n = note(&v, "pca.md");
     assert_eq!(n["equations"]["display"], 6, "{}", n["equations"]);
     let p = std::fs::read_to_string(site.join("pca.html")).unwrap();
+    // `\underbrace{…}_{\text{$\nabla_w[w^TAw] = 2Aw$ when $A$ is
+    // symmetric}}`: the math in the text is typeset, not shown with dollars.
+    let lr = std::fs::read_to_string(site.join("linear-regression-revisited.html")).unwrap();
+    assert!(!lr.contains("<mtext>$"), "dollars shown");
+    assert!(lr.contains("<mtext>&nbsp;when&nbsp;</mtext>"));
     let at = p
         .find("</math> is a diagonal matrix")
         .expect("Λ before its words");

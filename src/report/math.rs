@@ -410,6 +410,7 @@ impl MathContext {
         if let Some(idx) = only_reference(t) {
             return format!("{LINK_OPEN}{idx}{LINK_CLOSE}");
         }
+        let expanded = math_in_text(&expanded);
         let result = if display {
             self.numbered(&expanded, tex, at)
         } else {
@@ -614,6 +615,61 @@ impl MathContext {
 
 /// Inline math with `\\` outside any environment (a line break has no
 /// meaning there; MathJax ignores it): the breaks as spaces.
+/// `\text{when $A$ is symmetric}`: math inside text, as MathJax and KaTeX
+/// set it (pulldown-latex shows the dollars): the text is split around
+/// each `$…$`, which becomes a math group.
+fn math_in_text(tex: &str) -> String {
+    if !tex.contains('$') {
+        return tex.to_string();
+    }
+    let mut out = String::with_capacity(tex.len() + 16);
+    let mut rest = tex;
+    while let Some(p) = rest.find("\\text{") {
+        let open = p + "\\text{".len();
+        out.push_str(&rest[..open]);
+        let b = rest.as_bytes();
+        let (mut depth, mut k) = (1usize, open);
+        while k < b.len() && depth > 0 {
+            match b[k] {
+                b'\\' => k += 1,
+                b'{' => depth += 1,
+                b'}' => depth -= 1,
+                _ => {}
+            }
+            k += 1;
+        }
+        if depth > 0 {
+            out.push_str(&rest[open..]);
+            return out;
+        }
+        let inner = &rest[open..k - 1];
+        let pieces: Vec<&str> = inner.split('$').collect();
+        if pieces.len() >= 3 && pieces.len() % 2 == 1 && !inner.contains("\\$") {
+            for (i, piece) in pieces.iter().enumerate() {
+                match (i % 2, i) {
+                    (0, 0) => out.push_str(piece),
+                    (0, _) => {
+                        out.push_str("\\text{");
+                        out.push_str(piece);
+                    }
+                    _ => {
+                        out.push_str("}{");
+                        out.push_str(piece);
+                        out.push('}');
+                    }
+                }
+            }
+            out.push('}');
+        } else {
+            out.push_str(inner);
+            out.push('}');
+        }
+        rest = &rest[k..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn line_breaks_as_spaces(tex: &str) -> String {
     let t = tex.trim_end();
     let (t, trailing) = match t.strip_suffix("\\\\") {
@@ -755,6 +811,18 @@ mod tests {
             let m = to_mathml(c, true).unwrap_or_else(|e| panic!("{c}: {e}"));
             assert!(!m.contains("merror"), "{c}: {m}");
         }
+    }
+
+    #[test]
+    fn math_inside_text_is_math() {
+        assert_eq!(
+            math_in_text(r"x_{\text{$\nabla f = 2Aw$ when $A$ is symmetric}}"),
+            r"x_{\text{}{\nabla f = 2Aw}\text{ when }{A}\text{ is symmetric}}"
+        );
+        assert_eq!(math_in_text(r"\text{no dollars} a"), r"\text{no dollars} a");
+        assert_eq!(math_in_text(r"\text{one $ only}"), r"\text{one $ only}");
+        let m = to_mathml(&math_in_text(r"\text{if $A$ is}"), false).unwrap();
+        assert!(!m.contains('$') && m.contains("<mi>A</mi>"), "{m}");
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! - Rewrites: `\operatorname*{op}` → `\mathop{op}\limits` (limits under it
 //!   in display math), `\mbox`/`\hbox` → `\text`, `\mod` → spaced `mod`,
 //!   `\vert`/`\Vert` (not after `\left`, `\right`, `\big`…) → `|`/`\|`
-//!   so that they do not stretch to their row's height.
+//!   so that they do not stretch to their row's height; `$…$` inside
+//!   `\text{…}` is split out as math (`math::math_in_text`).
 //! - `\eqref{l}`/`\ref{l}` become placeholders (`\text{…}` holding a private
 //!   use character and the reference's number) that the page resolves once
 //!   every label of the note is known.
