@@ -410,7 +410,9 @@ impl MathContext {
         if let Some(idx) = only_reference(t) {
             return format!("{LINK_OPEN}{idx}{LINK_CLOSE}");
         }
-        let expanded = math_in_text(&expanded);
+        // `:=` as one relation, `≔`: as two operators MathML spaces them
+        // apart (`X: = Y`), where TeX sets them together.
+        let expanded = colon_equals(&math_in_text(&expanded));
         let result = if display {
             self.numbered(&expanded, tex, at)
         } else {
@@ -615,6 +617,20 @@ impl MathContext {
 
 /// Inline math with `\\` outside any environment (a line break has no
 /// meaning there; MathJax ignores it): the breaks as spaces.
+/// `:=` (not `\:=`, a space then `=`) → `\coloneqq`.
+fn colon_equals(tex: &str) -> String {
+    let mut out = String::with_capacity(tex.len());
+    let mut rest = tex;
+    while let Some(p) = rest.find(":=") {
+        let escaped = rest[..p].bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1;
+        out.push_str(&rest[..p]);
+        out.push_str(if escaped { ":=" } else { "\\coloneqq " });
+        rest = &rest[p + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `\text{when $A$ is symmetric}`: math inside text, as MathJax and KaTeX
 /// set it (pulldown-latex shows the dollars): the text is split around
 /// each `$…$`, which becomes a math group.
@@ -822,6 +838,10 @@ mod tests {
         assert_eq!(math_in_text(r"\text{no dollars} a"), r"\text{no dollars} a");
         assert_eq!(math_in_text(r"\text{one $ only}"), r"\text{one $ only}");
         let m = to_mathml(&math_in_text(r"\text{if $A$ is}"), false).unwrap();
+        let mut c = MathContext::new(&[]);
+        assert!(c.render(r"\bar X := X", false, 0).contains("<mo>≔</mo>"));
+        assert_eq!(colon_equals(r"a\:= b"), r"a\:= b");
+        assert_eq!(colon_equals(r"a\\:= b"), r"a\\\coloneqq  b");
         assert!(!m.contains('$') && m.contains("<mi>A</mi>"), "{m}");
     }
 
