@@ -41,7 +41,10 @@ mod lift;
 /// its finite differences): such a value is the same whatever the seed, so
 /// it is computed once. Keyed by the seeded binding, the expression and the
 /// values of its free indices.
-pub type Shared<T> = HashMap<(Base, usize, Vec<usize>), DMatrix<T>>;
+pub type Shared<T> = HashMap<(Base, usize, IndexKey), DMatrix<T>>;
+
+/// The values of an expression's free indices (few: kept inline).
+pub type IndexKey = smallvec::SmallVec<[usize; 4]>;
 
 // Stream tags for the seeded generator.
 const DIMS: u64 = 1;
@@ -192,7 +195,7 @@ pub struct Evaluator<'t, 'p, T: Lift> {
     pub idx: BTreeMap<String, usize>,
     mode: Mode<T>,
     /// Values already computed, and whether computing them read the seed.
-    cache: HashMap<(usize, Vec<usize>), (DMatrix<T>, bool)>,
+    cache: HashMap<(usize, IndexKey), (DMatrix<T>, bool)>,
     /// How often the seeded binding's value was read (see [`Shared`]).
     seed_reads: u64,
 }
@@ -251,7 +254,14 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
 
     /// Evaluate `e` under the current index values.
     pub fn eval(&mut self, e: &Expr) -> ER<DMatrix<T>> {
-        limits::check()?;
+        limits::check_spent()?;
+        // The clock is read before every computation with work of its own; a
+        // leaf (a number, a binding's value, a dimension) or a kept value
+        // costs less than the read.
+        let leaf = matches!(
+            e.kind,
+            ExprKind::Num(_) | ExprKind::Var(_) | ExprKind::DimValue(_) | ExprKind::Direction(_)
+        );
         // Values under index assignments are kept only where recomputing
         // costs more than the bookkeeping (a derivative keeps its own columns).
         let worth = e.free.is_empty()
@@ -263,9 +273,14 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
                     | ExprKind::Sum(..)
                     | ExprKind::Binary(BinOp::Mul | BinOp::Kron, ..)
             );
+        // Below, a loop that stopped at the deadline has marked the budget
+        // spent: its value is never used.
         if !worth {
+            if !leaf {
+                limits::check()?;
+            }
             let v = self.compute(e)?;
-            limits::check()?;
+            limits::check_spent()?;
             return Ok(v);
         }
         let key = (
@@ -273,7 +288,7 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
             e.free
                 .keys()
                 .map(|k| self.idx.get(k).copied().unwrap_or(usize::MAX))
-                .collect::<Vec<_>>(),
+                .collect::<IndexKey>(),
         );
         if let Some((v, seeded)) = self.cache.get(&key) {
             self.seed_reads += u64::from(*seeded);
@@ -289,10 +304,13 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
         {
             return Ok(v.clone());
         }
+        if !leaf {
+            limits::check()?;
+        }
         let before = self.seed_reads;
         let v = self.compute(e)?;
         // A loop that stopped at the deadline leaves a value never to be used.
-        limits::check()?;
+        limits::check_spent()?;
         let seeded = self.seed_reads != before;
         if let (Some(b), false, Some(cell)) = (share, seeded, T::shared(self.trial))
             && limits::retain(v.len())
@@ -508,7 +526,13 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
                 let saved = self.idx.get(i).copied();
                 let mut acc: Option<DMatrix<T>> = None;
                 for k in 0..n {
-                    self.idx.insert(i.clone(), k);
+                    // Set in place when the entry exists (no new key).
+                    match self.idx.get_mut(i.as_str()) {
+                        Some(slot) => *slot = k,
+                        None => {
+                            self.idx.insert(i.clone(), k);
+                        }
+                    }
                     let v = self.eval(body);
                     let v = match v {
                         Ok(v) => v,
@@ -728,7 +752,7 @@ pub struct Columns {
     cols: HashMap<usize, Rc<DMatrix<f64>>>,
 }
 
-type JacKey = (usize, Vec<usize>, Base);
+type JacKey = (usize, IndexKey, Base);
 
 /// Entries of the common views (the whole binding, a row, an entry)
 /// without running the evaluator; `None` for other views.

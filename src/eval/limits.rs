@@ -154,6 +154,17 @@ pub fn check() -> crate::eval::ER<()> {
     }
 }
 
+/// [`check`] without reading the clock: `Err` once a loop has found the
+/// deadline passed. After a computation whose loops consult [`expired`],
+/// this tells whether one of them stopped early.
+pub fn check_spent() -> crate::eval::ER<()> {
+    if was_expired() {
+        Err(crate::eval::EvalError::Timeout(timeout_message()))
+    } else {
+        Ok(())
+    }
+}
+
 /// Whether the open budget has been spent (without reading the clock).
 pub fn was_expired() -> bool {
     STATE.with(|s| s.get().expired)
