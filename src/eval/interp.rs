@@ -264,7 +264,9 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
         );
         // Values under index assignments are kept only where recomputing
         // costs more than the bookkeeping (a derivative keeps its own columns).
-        let worth = e.free.is_empty()
+        // A leaf costs less than its bookkeeping, and a definition's value
+        // is kept under its own expression.
+        let worth = !leaf && !matches!(e.kind, ExprKind::Def(_)) && e.free.is_empty()
             || matches!(
                 e.kind,
                 ExprKind::Apply(..)
