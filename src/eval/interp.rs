@@ -724,6 +724,33 @@ fn seeded<T: Lift>(
     ev.eval(e)
 }
 
+/// Evaluations of expressions with one binding seeded by different values
+/// (the forward passes of a Jacobian, the steps of finite differences): one
+/// evaluator, emptied between passes, so that its index values are copied
+/// and its cache's room allocated once. Each pass computes what
+/// [`seeded`] computes.
+struct Passes<'t, 'p, T: Lift> {
+    ev: Evaluator<'t, 'p, T>,
+    base: Base,
+}
+
+impl<'t, 'p, T: Lift> Passes<'t, 'p, T> {
+    fn new(trial: &'t Trial<'p>, idx: &BTreeMap<String, usize>, base: Base) -> Self {
+        Passes {
+            ev: Evaluator::with_mode(trial, idx.clone(), Mode::Plain),
+            base,
+        }
+    }
+
+    /// `e` with the binding taking `value`.
+    fn eval(&mut self, value: DMatrix<T>, e: &Expr) -> ER<DMatrix<T>> {
+        self.ev.mode = Mode::Seed(self.base, Rc::new(value));
+        self.ev.cache.clear();
+        self.ev.seed_reads = 0;
+        self.ev.eval(e)
+    }
+}
+
 /// Which entries of the base, in `flatten` order, the target `X` is.
 fn target_entries(
     trial: &Trial,
@@ -841,13 +868,14 @@ fn derivative(
     if !missing.is_empty() {
         let mut new_cols = Vec::with_capacity(missing.len());
         let mut core_val = DMatrix::zeros(0, 0);
+        let mut passes = Passes::new(trial, idx, x.base);
         for &k in &missing {
             let mut s = base.map(Dual::constant);
             match s.as_mut_slice().get_mut(k) {
                 Some(d) => d.eps = 1.0,
                 None => return Err("a derivative's target lies outside its variable".into()),
             }
-            let yv = seeded(trial, idx, x.base, s, core)?;
+            let yv = passes.eval(s, core)?;
             if new_cols.is_empty() {
                 // The Jacobian's columns, kept for the trial.
                 limits::entries(yv.len(), missing.len())?;
@@ -1071,9 +1099,10 @@ fn fd_agrees(
 ) -> ER<()> {
     let ynorm = yval.norm();
     let mut worst = f64::INFINITY;
+    let mut passes = Passes::new(trial, idx, target);
     for h in [1e-6, 1e-5, 1e-7, 1e-4] {
-        let plus = seeded(trial, idx, target, base + dir * h, y)?;
-        let minus = seeded(trial, idx, target, base - dir * h, y)?;
+        let plus = passes.eval(base + dir * h, y)?;
+        let minus = passes.eval(base - dir * h, y)?;
         let fd = (plus - minus) / (2.0 * h);
         let ex = DMatrix::from_column_slice(tangent.len(), 1, tangent.as_slice());
         let fdv = DMatrix::from_column_slice(fd.len(), 1, fd.as_slice());
@@ -1122,10 +1151,11 @@ pub fn fd_curve(
     let (_, tangent) = directional(trial, idx, d.y, d.x.base, &base, &dir)?;
     let tn = tangent.norm();
     let mut out = Vec::new();
+    let mut passes = Passes::new(trial, idx, d.x.base);
     for k in 1..=12 {
         let h = 10f64.powi(-k);
-        let plus = seeded(trial, idx, d.x.base, &*base + &dir * h, d.y)?;
-        let minus = seeded(trial, idx, d.x.base, &*base - &dir * h, d.y)?;
+        let plus = passes.eval(&*base + &dir * h, d.y)?;
+        let minus = passes.eval(&*base - &dir * h, d.y)?;
         let fd = (plus - minus) / (2.0 * h);
         let err = (&fd - &tangent).norm();
         out.push((h, if tn > 0.0 { err / tn } else { err }));
