@@ -245,7 +245,7 @@ mod tests {
                 let mut want = String::new();
                 if t != 0 {
                     want = format!("{}{}", if t < 0 { "-" } else { "" }, a / 10);
-                    if a % 10 != 0 {
+                    if !a.is_multiple_of(10) {
                         want.push_str(&format!(".{}", a % 10));
                     }
                 } else {
