@@ -40,6 +40,8 @@ pub struct OutDir {
     owned: Mutex<BTreeSet<String>>,
     journal: Mutex<Option<File>>,
     counter: AtomicU64,
+    /// Folders under the root found (this run) not to lead out of it.
+    inside: Mutex<BTreeSet<PathBuf>>,
 }
 
 /// `path` made absolute and free of `.`/`..` and symbolic links, even when
@@ -221,6 +223,7 @@ impl OutDir {
             .open(out.join(MANIFEST))
             .map_err(|e| Error::io("write", out.join(MANIFEST), e))?;
         Ok(OutDir {
+            inside: Mutex::default(),
             root: out.to_path_buf(),
             owned: Mutex::new(owned),
             journal: Mutex::new(Some(journal)),
@@ -246,11 +249,15 @@ impl OutDir {
         let dir = path.parent().unwrap_or(&self.root);
         fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
         // A folder inside the site that is a link to elsewhere is not written through.
-        if dir != self.root.as_path() {
+        let known = || self.inside.lock().is_ok_and(|k| k.contains(dir));
+        if dir != self.root.as_path() && !known() {
             let inside = match (fs::canonicalize(dir), fs::canonicalize(&self.root)) {
                 (Ok(d), Ok(r)) => d.starts_with(r),
                 _ => false,
             };
+            if inside && let Ok(mut k) = self.inside.lock() {
+                k.insert(dir.to_path_buf());
+            }
             if !inside {
                 return Err(Error::Refused(format!(
                     "refusing to write {}: its folder leads out of '{}'",

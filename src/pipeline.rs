@@ -418,7 +418,7 @@ pub fn render_with(project: &Project, run: &CheckRun, out: &Path, cache: &Cache)
     let records: Vec<Result<PageRecord>> = pool().install(|| {
         run.notes
             .par_iter()
-            .map(|checked| plan.page(checked))
+            .map(|checked| plan.page(checked).map(|(record, _)| record))
             .collect()
     });
     let changed = pool().install(|| plan.finish(records, cache))?;
@@ -473,9 +473,21 @@ pub fn build<'p>(
                     .par_iter()
                     .zip(keys)
                     .map(|(n, key)| {
-                        let (result, hit) = check_one(project, cache, n, &key);
-                        let checked = CheckedNote::new(n, key, result);
-                        let page = plan.as_ref().map(|p| p.page(&checked));
+                        // The page does not show the warnings: it is rendered
+                        // first, and finds them (as `lint_note` would) when
+                        // rendered in this pass; else they are read afresh.
+                        let (result, hit) = check_only(project, cache, n, &key);
+                        let mut checked = CheckedNote::new(n, key, result);
+                        let (page, found) = match plan.as_ref().map(|p| p.page(&checked)) {
+                            Some(Ok((record, Some(w)))) if !project.config.safe => {
+                                (Some(Ok(record)), w)
+                            }
+                            page => (
+                                page.map(|p| p.map(|(record, _)| record)),
+                                warnings(project, n),
+                            ),
+                        };
+                        checked.result.warnings.extend(found);
                         done.fetch_add(1, Ordering::Relaxed);
                         ((checked, hit), page)
                     })
@@ -588,8 +600,13 @@ impl SiteBuild {
     }
 
     /// A checked note's page: as recorded when its inputs are unchanged and
-    /// its file untouched, else rendered (and written when its text changed).
-    fn page(&self, checked: &CheckedNote<'_>) -> Result<PageRecord> {
+    /// its file untouched, else rendered (and written when its text changed);
+    /// with the note's warnings when the page was rendered here (the home
+    /// page's text, read with its title, has none).
+    fn page(
+        &self,
+        checked: &CheckedNote<'_>,
+    ) -> Result<(PageRecord, Option<Vec<crate::check::verdict::Warning>>)> {
         let key = cache::combine("page", &[&self.site_key, &checked.key]);
         let i = *self.index_of.get(&checked.note.rel_path).ok_or_else(|| {
             Error::Internal(format!("{}: not a note of this build", checked.note.path))
@@ -607,17 +624,20 @@ impl SiteBuild {
                 mtime: 0,
                 hash: [0; 32],
             };
-            return Ok(PageRecord {
-                file,
-                key,
-                entry,
-                figures: Vec::new(),
-            });
+            return Ok((
+                PageRecord {
+                    file,
+                    key,
+                    entry,
+                    figures: Vec::new(),
+                },
+                None,
+            ));
         };
         let out_dir = self.out_dir();
         let before = self.old_pages.get(rel).map(|&k| &self.old.pages[k]);
         if let Some(r) = before.filter(|r| r.key == key && r.is_current(out_dir)) {
-            return Ok(r.clone());
+            return Ok((r.clone(), None));
         }
         let page = self.site()?.page_at(checked.note, &checked.result, rel)?;
         self.rendered.fetch_add(1, Ordering::Relaxed);
@@ -639,12 +659,15 @@ impl SiteBuild {
             }
             figures.push(f);
         }
-        Ok(PageRecord {
-            file,
-            key,
-            entry: page.entry,
-            figures,
-        })
+        Ok((
+            PageRecord {
+                file,
+                key,
+                entry: page.entry,
+                figures,
+            },
+            Some(page.warnings),
+        ))
     }
 
     /// The templates, loaded on first use (parsing them takes a few

@@ -463,13 +463,13 @@ fn the_second_order_note_carries_its_claims_in_its_equations() {
         "{n}"
     );
     // `\Big|_{\mathbf w = \hat{\mathbf w}}`: the gradient vanishes at the optimum.
-    assert_eq!(statuses(n, 78), ["pass"]);
+    assert_eq!(statuses(n, 80), ["pass"]);
     // The ridge Hessian's chain `= … \succ 0`, one claim per relation.
-    assert_eq!(statuses(n, 96), ["pass", "pass"]);
+    assert_eq!(statuses(n, 98), ["pass", "pass"]);
     // The bounded entry sum of the logistic Hessian.
-    assert_eq!(statuses(n, 139), ["pass"]);
+    assert_eq!(statuses(n, 141), ["pass"]);
     // The forgotten factor 2 is an expected failure that names the factor.
-    let slip = claim(n, 168)[0];
+    let slip = claim(n, 170)[0];
     assert_eq!(slip["status"], "xfail");
     assert!(
         slip["diagnosis"].as_str().unwrap().contains("factor 2"),

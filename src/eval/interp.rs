@@ -41,7 +41,10 @@ mod lift;
 /// its finite differences): such a value is the same whatever the seed, so
 /// it is computed once. Keyed by the seeded binding, the expression and the
 /// values of its free indices.
-pub type Shared<T> = HashMap<(Base, usize, Vec<usize>), DMatrix<T>>;
+pub type Shared<T> = HashMap<(Base, usize, IndexKey), DMatrix<T>>;
+
+/// The values of an expression's free indices (few: kept inline).
+pub type IndexKey = smallvec::SmallVec<[usize; 4]>;
 
 // Stream tags for the seeded generator.
 const DIMS: u64 = 1;
@@ -192,7 +195,7 @@ pub struct Evaluator<'t, 'p, T: Lift> {
     pub idx: BTreeMap<String, usize>,
     mode: Mode<T>,
     /// Values already computed, and whether computing them read the seed.
-    cache: HashMap<(usize, Vec<usize>), (DMatrix<T>, bool)>,
+    cache: HashMap<(usize, IndexKey), (DMatrix<T>, bool)>,
     /// How often the seeded binding's value was read (see [`Shared`]).
     seed_reads: u64,
 }
@@ -251,10 +254,19 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
 
     /// Evaluate `e` under the current index values.
     pub fn eval(&mut self, e: &Expr) -> ER<DMatrix<T>> {
-        limits::check()?;
+        limits::check_spent()?;
+        // The clock is read before every computation with work of its own; a
+        // leaf (a number, a binding's value, a dimension) or a kept value
+        // costs less than the read.
+        let leaf = matches!(
+            e.kind,
+            ExprKind::Num(_) | ExprKind::Var(_) | ExprKind::DimValue(_) | ExprKind::Direction(_)
+        );
         // Values under index assignments are kept only where recomputing
         // costs more than the bookkeeping (a derivative keeps its own columns).
-        let worth = e.free.is_empty()
+        // A leaf costs less than its bookkeeping, and a definition's value
+        // is kept under its own expression.
+        let worth = !leaf && !matches!(e.kind, ExprKind::Def(_)) && e.free.is_empty()
             || matches!(
                 e.kind,
                 ExprKind::Apply(..)
@@ -263,9 +275,14 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
                     | ExprKind::Sum(..)
                     | ExprKind::Binary(BinOp::Mul | BinOp::Kron, ..)
             );
+        // Below, a loop that stopped at the deadline has marked the budget
+        // spent: its value is never used.
         if !worth {
+            if !leaf {
+                limits::check()?;
+            }
             let v = self.compute(e)?;
-            limits::check()?;
+            limits::check_spent()?;
             return Ok(v);
         }
         let key = (
@@ -273,7 +290,7 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
             e.free
                 .keys()
                 .map(|k| self.idx.get(k).copied().unwrap_or(usize::MAX))
-                .collect::<Vec<_>>(),
+                .collect::<IndexKey>(),
         );
         if let Some((v, seeded)) = self.cache.get(&key) {
             self.seed_reads += u64::from(*seeded);
@@ -289,10 +306,13 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
         {
             return Ok(v.clone());
         }
+        if !leaf {
+            limits::check()?;
+        }
         let before = self.seed_reads;
         let v = self.compute(e)?;
         // A loop that stopped at the deadline leaves a value never to be used.
-        limits::check()?;
+        limits::check_spent()?;
         let seeded = self.seed_reads != before;
         if let (Some(b), false, Some(cell)) = (share, seeded, T::shared(self.trial))
             && limits::retain(v.len())
@@ -508,7 +528,13 @@ impl<'t, 'p, T: Lift> Evaluator<'t, 'p, T> {
                 let saved = self.idx.get(i).copied();
                 let mut acc: Option<DMatrix<T>> = None;
                 for k in 0..n {
-                    self.idx.insert(i.clone(), k);
+                    // Set in place when the entry exists (no new key).
+                    match self.idx.get_mut(i.as_str()) {
+                        Some(slot) => *slot = k,
+                        None => {
+                            self.idx.insert(i.clone(), k);
+                        }
+                    }
                     let v = self.eval(body);
                     let v = match v {
                         Ok(v) => v,
@@ -698,6 +724,33 @@ fn seeded<T: Lift>(
     ev.eval(e)
 }
 
+/// Evaluations of expressions with one binding seeded by different values
+/// (the forward passes of a Jacobian, the steps of finite differences): one
+/// evaluator, emptied between passes, so that its index values are copied
+/// and its cache's room allocated once. Each pass computes what
+/// [`seeded`] computes.
+struct Passes<'t, 'p, T: Lift> {
+    ev: Evaluator<'t, 'p, T>,
+    base: Base,
+}
+
+impl<'t, 'p, T: Lift> Passes<'t, 'p, T> {
+    fn new(trial: &'t Trial<'p>, idx: &BTreeMap<String, usize>, base: Base) -> Self {
+        Passes {
+            ev: Evaluator::with_mode(trial, idx.clone(), Mode::Plain),
+            base,
+        }
+    }
+
+    /// `e` with the binding taking `value`.
+    fn eval(&mut self, value: DMatrix<T>, e: &Expr) -> ER<DMatrix<T>> {
+        self.ev.mode = Mode::Seed(self.base, Rc::new(value));
+        self.ev.cache.clear();
+        self.ev.seed_reads = 0;
+        self.ev.eval(e)
+    }
+}
+
 /// Which entries of the base, in `flatten` order, the target `X` is.
 fn target_entries(
     trial: &Trial,
@@ -728,7 +781,7 @@ pub struct Columns {
     cols: HashMap<usize, Rc<DMatrix<f64>>>,
 }
 
-type JacKey = (usize, Vec<usize>, Base);
+type JacKey = (usize, IndexKey, Base);
 
 /// Entries of the common views (the whole binding, a row, an entry)
 /// without running the evaluator; `None` for other views.
@@ -815,13 +868,14 @@ fn derivative(
     if !missing.is_empty() {
         let mut new_cols = Vec::with_capacity(missing.len());
         let mut core_val = DMatrix::zeros(0, 0);
+        let mut passes = Passes::new(trial, idx, x.base);
         for &k in &missing {
             let mut s = base.map(Dual::constant);
             match s.as_mut_slice().get_mut(k) {
                 Some(d) => d.eps = 1.0,
                 None => return Err("a derivative's target lies outside its variable".into()),
             }
-            let yv = seeded(trial, idx, x.base, s, core)?;
+            let yv = passes.eval(s, core)?;
             if new_cols.is_empty() {
                 // The Jacobian's columns, kept for the trial.
                 limits::entries(yv.len(), missing.len())?;
@@ -1045,9 +1099,10 @@ fn fd_agrees(
 ) -> ER<()> {
     let ynorm = yval.norm();
     let mut worst = f64::INFINITY;
+    let mut passes = Passes::new(trial, idx, target);
     for h in [1e-6, 1e-5, 1e-7, 1e-4] {
-        let plus = seeded(trial, idx, target, base + dir * h, y)?;
-        let minus = seeded(trial, idx, target, base - dir * h, y)?;
+        let plus = passes.eval(base + dir * h, y)?;
+        let minus = passes.eval(base - dir * h, y)?;
         let fd = (plus - minus) / (2.0 * h);
         let ex = DMatrix::from_column_slice(tangent.len(), 1, tangent.as_slice());
         let fdv = DMatrix::from_column_slice(fd.len(), 1, fd.as_slice());
@@ -1096,10 +1151,11 @@ pub fn fd_curve(
     let (_, tangent) = directional(trial, idx, d.y, d.x.base, &base, &dir)?;
     let tn = tangent.norm();
     let mut out = Vec::new();
+    let mut passes = Passes::new(trial, idx, d.x.base);
     for k in 1..=12 {
         let h = 10f64.powi(-k);
-        let plus = seeded(trial, idx, d.x.base, &*base + &dir * h, d.y)?;
-        let minus = seeded(trial, idx, d.x.base, &*base - &dir * h, d.y)?;
+        let plus = passes.eval(&*base + &dir * h, d.y)?;
+        let minus = passes.eval(&*base - &dir * h, d.y)?;
         let fd = (plus - minus) / (2.0 * h);
         let err = (&fd - &tangent).norm();
         out.push((h, if tn > 0.0 { err / tn } else { err }));

@@ -3,8 +3,6 @@
 //! numbers are written compactly and deterministically (at most one
 //! decimal, no trailing zeros, never `-0`).
 
-use std::fmt::Write as _;
-
 /// An SVG document being written.
 #[derive(Default)]
 pub struct Writer {
@@ -105,15 +103,21 @@ impl Elem<'_> {
 
 /// `s` with `& < > "` escaped (for text and attribute values).
 pub fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
+    // The text between special characters is copied in one piece.
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => continue,
+        };
+        out.push_str(&s[from..i]);
+        out.push_str(rep);
+        from = i + 1;
     }
+    out.push_str(&s[from..]);
 }
 
 /// `n` with at most one decimal and no trailing zero: `3`, `2.5`, `-0.2`;
@@ -138,10 +142,31 @@ fn num_into(out: &mut String, n: f64) {
         out.push('-');
     }
     let a = tenths.unsigned_abs();
-    let _ = write!(out, "{}", a / 10);
+    push_digits(out, a / 10);
     if !a.is_multiple_of(10) {
-        let _ = write!(out, ".{}", a % 10);
+        out.push('.');
+        out.push(char::from(b'0' + (a % 10) as u8));
     }
+}
+
+/// The decimal digits of `n` (as `write!` prints them, without its cost).
+fn push_digits(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(buf[at..].iter().map(|&d| char::from(d)));
+}
+
+/// Whether [`num`] writes `n` with a leading `-`.
+fn negative(n: f64) -> bool {
+    n.is_finite() && ((n * 10.0).round() as i64) < 0
 }
 
 /// Path data built from commands with compact numbers.
@@ -156,7 +181,7 @@ impl PathData {
     fn cmd(&mut self, c: char, args: &[f64]) {
         self.0.push(c);
         for (i, &a) in args.iter().enumerate() {
-            if i > 0 && !(a < 0.0 && num(a).starts_with('-')) {
+            if i > 0 && !(a < 0.0 && negative(a)) {
                 self.0.push(' ');
             }
             num_into(&mut self.0, a);
@@ -207,6 +232,33 @@ mod tests {
         assert_eq!(num(0.1 + 0.2), "0.3");
         assert_eq!(num(f64::NAN), "0");
         assert_eq!(num(-12.34), "-12.3");
+    }
+
+    #[test]
+    fn numbers_match_the_formatter_they_replace() {
+        // The digits and the separator are written by hand: as `write!` did.
+        let mut x: f64 = -1.0e6;
+        while x < 1.0e6 {
+            for v in [x, x * 1.37, x / 3.0, 1e15 + x, -1e15 - x] {
+                let t = (v * 10.0).round() as i64;
+                let a = t.unsigned_abs();
+                let mut want = String::new();
+                if t != 0 {
+                    want = format!("{}{}", if t < 0 { "-" } else { "" }, a / 10);
+                    if !a.is_multiple_of(10) {
+                        want.push_str(&format!(".{}", a % 10));
+                    }
+                } else {
+                    want.push('0');
+                }
+                assert_eq!(num(v), want, "{v}");
+                assert_eq!(negative(v), want.starts_with('-'), "{v}");
+            }
+            x += 977.3;
+        }
+        let mut s = String::new();
+        escape_into(&mut s, "é<\"&>x");
+        assert_eq!(s, "é&lt;&quot;&amp;&gt;x");
     }
 
     #[test]
