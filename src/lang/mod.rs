@@ -12,6 +12,7 @@ pub mod latex;
 pub mod lexer;
 pub mod parser;
 pub mod prose;
+mod prose_index;
 pub mod resolve;
 pub mod shape;
 pub mod suggest;

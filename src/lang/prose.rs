@@ -279,8 +279,25 @@ fn read_equation(
                 };
                 return Err((reason, off));
             }
+            if !settings.einstein {
+                if let Some(i) = super::prose_index::repeated_index(&s) {
+                    return Err((
+                        format!("index {i} repeated in a term (a sum left implicit?)"),
+                        eq.range.start,
+                    ));
+                }
+            }
             if let Some(reason) = subscript_label(&c, &s, &trial) {
                 return Err((reason, eq.range.start));
+            }
+            if let Some(off) = free_index_mismatch(&c) {
+                let off = offset_of(&note.source, off.0, off.1).unwrap_or(eq.range.start);
+                return Err((
+                    "sides with different free indices (an entry equated with a matrix, \
+                     or a sum left implicit?)"
+                        .to_string(),
+                    off,
+                ));
             }
             out.push(c);
         }
@@ -348,6 +365,30 @@ fn undeclared(c: &CompiledStmt) -> Option<(String, usize, usize)> {
             quoted("unknown function '").map(|n| (format!("unknown function {n}"), l.line, l.col))
         }
     })
+}
+
+/// `δ_{ik} δ_{il} = δ_{kl} = I`, `(BA)_{qp} = (BA)^T`: in the prose, index
+/// notation leaves its sums implicit (Einstein's convention) and equates an
+/// entry with the matrix it is an entry of, with the row index taken from
+/// the derivative's denominator. Neither can be read for certain, so a
+/// statement whose sides (or terms) have different free indices leaves the
+/// equation unchecked rather than an `error` on a correct note. The place
+/// (line, column) of the relation.
+fn free_index_mismatch(c: &CompiledStmt) -> Option<(usize, usize)> {
+    let mismatch = |l: &Located| {
+        let m = l.message();
+        m.starts_with("both sides must have the same free indices")
+            || m.starts_with("every term must have the same free indices")
+    };
+    let found = match &c.kind {
+        CompiledKind::Error(l) | CompiledKind::Define(Err(l)) => Some(l).filter(|l| mismatch(l)),
+        CompiledKind::Claims(cs) => cs
+            .iter()
+            .filter_map(|c| c.result.as_ref().err())
+            .find(|l| mismatch(l)),
+        _ => None,
+    };
+    found.map(|l| (l.line, l.col))
 }
 
 /// `w_{t+1} = w_t - η ∇L`: a subscript on a declared vector or matrix

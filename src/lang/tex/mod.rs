@@ -32,6 +32,7 @@ mod brace;
 pub mod macros;
 mod numbers;
 mod rows;
+mod scripts;
 mod sums;
 
 /// An equation rewritten in the claim language.
@@ -641,23 +642,26 @@ impl Reader<'_> {
         let sup = self.b[i] == b'^';
         let inner = self.src[a..b].trim();
         // Transposes and primes.
-        if sup
-            && matches!(
-                inner,
-                "T" | "\\top"
-                    | "\\intercal"
-                    | "\\mathsf{T}"
-                    | "\\mathrm{T}"
-                    | "\\textsf{T}"
-                    | "\\mathrm T"
-                    | "\\mathsf T"
-                    | "{T}"
-                    | "t"
-            )
-            && inner != "t"
-        {
+        if sup && scripts::is_transpose(inner) {
             self.emit("^T", i);
             return Ok(after);
+        }
+        // `X_{ij}^T`, `(BA)_{pq}^T`: TeX sets both scripts on the base, as
+        // `X^T_{ij}`; a transposed entry (a number) would mean nothing, so
+        // the transpose is the matrix's: entry (i, j) of Xᵀ.
+        if !sup && scripts::entry_pair(inner) {
+            let k = self.skip_ws(after, end);
+            if self.b.get(k) == Some(&b'^') {
+                if let Ok((c, d, after_t)) = self.arg(k + 1, end) {
+                    if scripts::is_transpose(self.src[c..d].trim()) {
+                        self.emit("^T", k);
+                        self.emit("_{", i);
+                        self.seq(a, b, Mode::Script)?;
+                        self.emit("}", b);
+                        return Ok(after_t);
+                    }
+                }
+            }
         }
         if sup && matches!(inner, "\\prime" | "'") {
             self.emit("'", i);
