@@ -858,3 +858,66 @@ fn references_in_a_display_are_annotations_pm_and_int_stay_unchecked() {
     assert_eq!(r["\\int"], 1, "{r}");
     assert!(r["\\eqref"].is_null(), "{r}");
 }
+
+#[test]
+fn real_trace_derivatives_in_index_notation_get_no_wrong_verdict() {
+    let v = check("tests/fixtures/realnotes");
+    let n = note(&v, "trace-derivatives.md");
+    // Matrix-level rows hold and pass: ∂X_ij/∂X_kl = δ_ik δ_jl (line 21),
+    // ∂tr(X)/∂X = I (27), ∂tr(XA)/∂X = Aᵀ (38).
+    for line in [21, 27, 38] {
+        let c = claim(n, line);
+        assert_eq!(c.len(), 1, "line {line}");
+        assert_eq!(c[0]["status"], "pass", "line {line}: {}", c[0]);
+    }
+    // The tensor-notation chains (`= δ_{ik} δ_{il} = δ_{kl} = I`,
+    // `= B_{qi} A_{ip} = (BA)_{qp} = (BA)^T`) sum repeated indices
+    // implicitly and equate an entry with its matrix: they were 14 errors
+    // and 2 fails (one of them `(BA)_{pq}^T` read as a transposed number);
+    // now unchecked, every claim of the note passes.
+    let statuses: Vec<&str> = n["claims"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["pass", "pass", "pass"]);
+    let e = &n["equations"];
+    assert_eq!(
+        (e["display"].as_u64(), e["unchecked"].as_u64()),
+        (Some(7), Some(4))
+    );
+    assert_eq!(
+        e["reasons"]["index i repeated in a term (a sum left implicit?)"], 4,
+        "{e}"
+    );
+}
+
+#[test]
+fn transposed_entries_implicit_sums_ln_and_sqrt_with_planted_mistakes() {
+    let v = check("tests/fixtures/prose-index");
+    let n = note(&v, "index-notation.md");
+    // `(BA)_{pq}^T` is entry (p, q) of (BA)ᵀ.
+    let c = claim(n, 16);
+    assert_eq!(c[0]["status"], "pass", "{}", c[0]);
+    assert_eq!(c[0]["text"], "(B A)^T_{pq} = (B A)_{qp}");
+    // Planted: `X_{ij}^\top = X_{ij}` fails (it passed as a transposed number).
+    assert_eq!(claim(n, 20)[0]["status"], "fail");
+    // `X_{ij} A_{ji} = A_{ij} X_{ji}` (tr XA = tr AX) is no claim: entry by
+    // entry it would fail a correct note. Nor is `A_{kl} = A`.
+    assert!(claim(n, 24).is_empty() && claim(n, 28).is_empty());
+    // `\ln` is log, `\sqrt{x}` is sqrt(x); the planted `ln(x + y)` fails.
+    let c = claim(n, 32);
+    assert_eq!(c.len(), 2);
+    assert!(c.iter().all(|c| c["status"] == "pass"), "{c:?}");
+    assert_eq!(c[1]["text"], "sqrt(x) sqrt(x) = x");
+    assert_eq!(claim(n, 36)[0]["status"], "fail");
+    let r = &n["equations"]["reasons"];
+    assert_eq!(r["\\sqrt[n]"], 1, "{r}");
+    assert_eq!(
+        r["sides with different free indices (an entry equated with a matrix, or a sum left implicit?)"],
+        1,
+        "{r}"
+    );
+    assert_eq!(n["equations"]["failed"], 2);
+}

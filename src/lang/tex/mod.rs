@@ -1025,6 +1025,23 @@ impl Reader<'_> {
                 self.seq(a, b, mode)?;
                 Ok(after)
             }
+            // `\ln` is the natural logarithm, the language's `log`.
+            "ln" if mode == Mode::Math => {
+                self.emit_name("\\log", i);
+                self.argument_of_function(j, end, mode)
+            }
+            // `\sqrt{x}` is `sqrt(x)`, entry-wise; `\sqrt[n]{x}` has no reading.
+            "sqrt" if mode == Mode::Math => {
+                if self.b.get(self.skip_ws(j, end)) == Some(&b'[') {
+                    return unsupported(i, "\\sqrt[n]");
+                }
+                let (a, b, after) = self.arg(j, end)?;
+                self.emit_name("sqrt", i);
+                self.emit("(", a);
+                self.seq(a, b, mode)?;
+                self.emit(")", b);
+                Ok(after)
+            }
             _ => {
                 // Everything else is the claim language's own LaTeX, if its
                 // lexer knows it.
