@@ -279,13 +279,14 @@ fn read_equation(
                 };
                 return Err((reason, off));
             }
-            if !settings.einstein {
-                if let Some(i) = super::prose_index::repeated_index(&s) {
-                    return Err((
-                        format!("index {i} repeated in a term (a sum left implicit?)"),
-                        eq.range.start,
-                    ));
-                }
+            if let Some(i) = (!settings.einstein)
+                .then(|| super::prose_index::repeated_index(&s))
+                .flatten()
+            {
+                return Err((
+                    format!("index {i} repeated in a term (a sum left implicit?)"),
+                    eq.range.start,
+                ));
             }
             if let Some(reason) = subscript_label(&c, &s, &trial) {
                 return Err((reason, eq.range.start));

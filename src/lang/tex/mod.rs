@@ -651,16 +651,15 @@ impl Reader<'_> {
         // the transpose is the matrix's: entry (i, j) of Xᵀ.
         if !sup && scripts::entry_pair(inner) {
             let k = self.skip_ws(after, end);
-            if self.b.get(k) == Some(&b'^') {
-                if let Ok((c, d, after_t)) = self.arg(k + 1, end) {
-                    if scripts::is_transpose(self.src[c..d].trim()) {
-                        self.emit("^T", k);
-                        self.emit("_{", i);
-                        self.seq(a, b, Mode::Script)?;
-                        self.emit("}", b);
-                        return Ok(after_t);
-                    }
-                }
+            if self.b.get(k) == Some(&b'^')
+                && let Ok((c, d, after_t)) = self.arg(k + 1, end)
+                && scripts::is_transpose(self.src[c..d].trim())
+            {
+                self.emit("^T", k);
+                self.emit("_{", i);
+                self.seq(a, b, Mode::Script)?;
+                self.emit("}", b);
+                return Ok(after_t);
             }
         }
         if sup && matches!(inner, "\\prime" | "'") {
