@@ -921,3 +921,39 @@ fn transposed_entries_implicit_sums_ln_and_sqrt_with_planted_mistakes() {
     );
     assert_eq!(n["equations"]["failed"], 2);
 }
+
+#[test]
+fn real_batch_norm_page_sets_a_tilde_as_a_space() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+        .args([
+            "build",
+            "tests/fixtures/realnotes/batch-norm-backward.md",
+            "-o",
+            site.to_str().unwrap(),
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let p = std::fs::read_to_string(site.join("batch-norm-backward.html")).unwrap();
+    // `\text{Let }~ \sigma = …` (line 26): the page showed "&nbsp;".
+    assert!(
+        !p.contains("&amp;nbsp;"),
+        "an escaped entity is on the page"
+    );
+    assert!(
+        p.contains("<mtext>Let&nbsp;</mtext><mspace width=\"0.333em\" /><mi>σ</mi>"),
+        "the tilde is a space"
+    );
+    // `\sqrt{\sigma^2 + \epsilon}` is read (it was unsupported); the
+    // equations stay unchecked for `\delta_i` (an upstream gradient).
+    let v = check("tests/fixtures/realnotes");
+    let r = &note(&v, "batch-norm-backward.md")["equations"]["reasons"];
+    assert!(r["\\sqrt"].is_null(), "{r}");
+    assert_eq!(
+        r["does not read: δ (the Kronecker delta) takes exactly two indices, as in δ_ij"],
+        4
+    );
+}

@@ -139,11 +139,19 @@ fn typeset(latex: &str, source: &str, display: bool) -> Result<String, String> {
 /// instead, which it escapes. (Single characters such as the relation `<`
 /// are escaped afterwards by [`escape_stray_markup`].)
 fn defuse(ev: pulldown_latex::event::Event<'_>) -> pulldown_latex::event::Event<'_> {
-    use pulldown_latex::event::{Content, Event};
+    use pulldown_latex::event::{Content, Dimension, DimensionUnit, Event};
     match ev {
         Event::Content(Content::Function(name)) if name.contains(['<', '>', '&', '"', '\'']) => {
             Event::Content(Content::Text(name))
         }
+        // `~`, `\nobreakspace`, `\ `: pulldown-latex's text is the entity
+        // `&nbsp;`, which its writer then escapes (the page showed
+        // "&nbsp;"): an interword space instead.
+        Event::Content(Content::Text("&nbsp;")) => Event::Space {
+            width: Some(Dimension::new(0.333, DimensionUnit::Em)),
+            height: None,
+            depth: None,
+        },
         other => other,
     }
 }
