@@ -291,6 +291,9 @@ fn read_equation(
             if let Some(reason) = subscript_label(&c, &s, &trial) {
                 return Err((reason, eq.range.start));
             }
+            if let Some(reason) = bold_and_plain(&c, note, eq, &trial) {
+                return Err((reason, eq.range.start));
+            }
             if let Some(off) = free_index_mismatch(&c) {
                 let off = offset_of(&note.source, off.0, off.1).unwrap_or(eq.range.start);
                 return Err((
@@ -366,6 +369,67 @@ fn undeclared(c: &CompiledStmt) -> Option<(String, usize, usize)> {
             quoted("unknown function '").map(|n| (format!("unknown function {n}"), l.line, l.col))
         }
     })
+}
+
+/// `a(\mathbf{B} + \mathbf{C}) = a\mathbf{B} + a\mathbf{C}` in a note that
+/// also writes `\mathbf{a}`: the reader drops styles, so the scalar `a` and
+/// the vector `\mathbf{a}` are one name, declared as the vector. A shape
+/// mismatch in an equation that writes a declared non-scalar letter plain,
+/// while the note writes it bold elsewhere, is unchecked, not an `error`.
+fn bold_and_plain(
+    c: &CompiledStmt,
+    note: &Note,
+    eq: &Equation,
+    resolver: &Resolver,
+) -> Option<String> {
+    let mismatch = |l: &Located| l.message().starts_with("shape mismatch");
+    let bad = match &c.kind {
+        CompiledKind::Error(l) | CompiledKind::Define(Err(l)) => mismatch(l),
+        CompiledKind::Claims(cs) => cs
+            .iter()
+            .any(|c| c.result.as_ref().err().is_some_and(mismatch)),
+        _ => false,
+    };
+    if !bad {
+        return None;
+    }
+    // The equation's letters outside bold groups, commands and text.
+    let tex = eq.tex.as_str();
+    let b = tex.as_bytes();
+    let mut plain = String::new();
+    let mut k = 0;
+    while k < b.len() {
+        if b[k] == b'\\' {
+            let start = k + 1;
+            let mut e = start;
+            while e < b.len() && b[e].is_ascii_alphabetic() {
+                e += 1;
+            }
+            let name = &tex[start..e];
+            k = e.max(start + 1);
+            if matches!(
+                name,
+                "mathbf" | "boldsymbol" | "bm" | "text" | "mathrm" | "operatorname"
+            ) && b.get(k) == Some(&b'{')
+            {
+                k = tex[k..].find('}').map_or(b.len(), |c| k + c + 1);
+            }
+            continue;
+        }
+        plain.push(b[k] as char);
+        k += 1;
+    }
+    let found = ('a'..='z').chain('A'..='Z').find(|ch| {
+        let n = ch.to_string();
+        plain.contains(*ch)
+            && resolver.is_nonscalar_var(&n)
+            && ["\\mathbf{", "\\boldsymbol{", "\\bm{"]
+                .iter()
+                .any(|p| note.source.contains(&format!("{p}{ch}}}")))
+    })?;
+    Some(format!(
+        "{found} and \\mathbf{{{found}}}: one name to the reader (a scalar and a vector?)"
+    ))
 }
 
 /// `δ_{ik} δ_{il} = δ_{kl} = I`, `(BA)_{qp} = (BA)^T`: in the prose, index

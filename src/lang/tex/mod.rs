@@ -742,6 +742,15 @@ impl Reader<'_> {
             "tag" | "tag*" => {
                 let (a, b, after) = self.arg(j, end)?;
                 let label = self.src[a..b].trim().trim_matches(['(', ')']).to_string();
+                // `\tag{if A is symmetric, 6.1.8}`: a condition the row
+                // holds under, not a label.
+                if label.contains(char::is_whitespace)
+                    && label
+                        .split(|c: char| !c.is_alphabetic())
+                        .any(|w| w.chars().count() >= 2)
+                {
+                    return unsupported(i, "\\tag with words (a condition?)");
+                }
                 self.row_tag = Some((label, i));
                 Ok(after)
             }
@@ -866,7 +875,28 @@ impl Reader<'_> {
                     }
                     _ => {
                         self.emit_name("\\frac{", i);
-                        self.seq(na, nb, mode)?;
+                        // `\frac{\partial x^T A}{\partial x}`: the numerator
+                        // is the whole product, ∂(xᵀA)/∂x.
+                        let p = self.skip_ws(na, nb);
+                        let y = self.skip_ws(p + "\\partial".len(), nb);
+                        let whole = self.src[p..nb].starts_with("\\partial")
+                            && !self
+                                .b
+                                .get(p + "\\partial".len())
+                                .is_some_and(u8::is_ascii_alphabetic)
+                            && self.src[da..db].trim_start().starts_with("\\partial")
+                            && y < nb
+                            && !matches!(self.b[y], b'^' | b'(')
+                            && (self.atom_end(y, nb).is_ok_and(|e| self.skip_ws(e, nb) < nb)
+                                || self.bold_letters(y, nb));
+                        if whole {
+                            self.seq(na, y, mode)?;
+                            self.emit("(", y);
+                            self.seq(y, nb, mode)?;
+                            self.emit(")", nb);
+                        } else {
+                            self.seq(na, nb, mode)?;
+                        }
                         self.emit("}{", da);
                         self.seq(da, db, mode)?;
                         self.emit("}", db);

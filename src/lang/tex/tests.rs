@@ -570,3 +570,18 @@ fn references_inside_an_equation_are_annotations() {
     );
     assert!(!text("W = x \\quad (\\ref{c})").contains("ref"));
 }
+
+#[test]
+fn a_partial_numerator_is_the_whole_product() {
+    assert_eq!(
+        text("\\frac{\\partial \\mathbf{x}^T\\mathbf{A}}{\\partial \\mathbf{x}} = A").trim(),
+        "\\frac{\\partial (x^T A)}{\\partial x} = A"
+    );
+    // One atom, a power of ∂, a group: as written.
+    assert_eq!(
+        text("\\frac{\\partial f_i}{\\partial x}").trim(),
+        "\\frac{\\partial f_i}{\\partial x}"
+    );
+    assert!(text("\\frac{\\partial^2 f}{\\partial x^2}").starts_with("\\frac{\\partial^2 f}"));
+    assert!(text("\\frac{\\partial (W x)}{\\partial x}").starts_with("\\frac{\\partial (W x)}"));
+}
