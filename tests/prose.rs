@@ -957,3 +957,50 @@ fn real_batch_norm_page_sets_a_tilde_as_a_space() {
         4
     );
 }
+
+#[test]
+fn real_cookbook_identities_get_no_wrong_verdict() {
+    let v = check("tests/fixtures/realnotes");
+    let n = note(&v, "linear-algebra-identities.md");
+    // Section 2 (transposes, lines 40-43) passes.
+    for line in 40..=43 {
+        assert_eq!(claim(n, line)[0]["status"], "pass", "line {line}");
+    }
+    // `a(\mathbf{B} + \mathbf{C}) = …` (1.4) uses a scalar `a` beside the
+    // vector `\mathbf{a}`: two errors on a correct note, now unchecked.
+    // `&=& 2\mathbf{Ax} \tag{if A is symmetric, 6.1.8}` failed (its
+    // condition is in the tag), now unchecked.
+    assert!(claim(n, 29).is_empty() && claim(n, 106).is_empty());
+    let e = &n["equations"];
+    assert_eq!(e["failed"], 0, "{e}");
+    assert_eq!(e["reasons"]["\\tag with words (a condition?)"], 2, "{e}");
+    assert_eq!(
+        e["reasons"]["a and \\mathbf{a}: one name to the reader (a scalar and a vector?)"],
+        1,
+        "{e}"
+    );
+    assert!(
+        n["claims"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["status"] == "pass")
+    );
+}
+
+#[test]
+fn cookbook_rows_with_planted_mistakes() {
+    let v = check("tests/fixtures/prose-index");
+    let n = note(&v, "cookbook.md");
+    // `\frac{\partial \mathbf{y}^T \mathbf{Ax}}{\partial \mathbf{x}}` is
+    // ∂(yᵀAx)/∂x (it did not read); in the note's denominator layout both pass.
+    let c = claim(n, 17);
+    assert_eq!(c.len(), 2);
+    assert_eq!(c[0]["text"], "\\frac{∂(y^T A x)}{∂x} = A^T y");
+    assert!(c.iter().all(|c| c["status"] == "pass"), "{c:?}");
+    assert_eq!(claim(n, 21)[0]["status"], "fail");
+    // A condition in a tag, a plain `a` beside `\mathbf{a}`: unchecked.
+    assert!(claim(n, 25).is_empty() && claim(n, 29).is_empty());
+    // Where every letter is bold, a wrong shape stays an error.
+    assert_eq!(claim(n, 33)[0]["status"], "error");
+}
