@@ -975,8 +975,7 @@ fn real_cookbook_identities_get_no_wrong_verdict() {
     assert_eq!(e["failed"], 0, "{e}");
     assert_eq!(e["reasons"]["\\tag with words (a condition?)"], 2, "{e}");
     assert_eq!(
-        e["reasons"]["a and \\mathbf{a}: one name to the reader (a scalar and a vector?)"],
-        1,
+        e["reasons"]["a and \\mathbf{a}: one name to the reader (a scalar and a vector?)"], 1,
         "{e}"
     );
     assert!(

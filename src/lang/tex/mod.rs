@@ -887,6 +887,9 @@ impl Reader<'_> {
                             && self.src[da..db].trim_start().starts_with("\\partial")
                             && y < nb
                             && !matches!(self.b[y], b'^' | b'(')
+                            // `\partial \log \sum_k …`: a function takes its argument.
+                            && !FUNCTIONS.contains(&self.command_at(y, nb).0)
+                            && self.command_at(y, nb).0 != "ln"
                             && (self.atom_end(y, nb).is_ok_and(|e| self.skip_ws(e, nb) < nb)
                                 || self.bold_letters(y, nb));
                         if whole {
