@@ -651,7 +651,8 @@ impl Reader<'_> {
         // the transpose is the matrix's: entry (i, j) of Xᵀ.
         if !sup && scripts::entry_pair(inner) {
             let k = self.skip_ws(after, end);
-            if self.b.get(k) == Some(&b'^')
+            if k < end
+                && self.b[k] == b'^'
                 && let Ok((c, d, after_t)) = self.arg(k + 1, end)
                 && scripts::is_transpose(self.src[c..d].trim())
             {
@@ -875,24 +876,9 @@ impl Reader<'_> {
                     }
                     _ => {
                         self.emit_name("\\frac{", i);
-                        // `\frac{\partial x^T A}{\partial x}`: the numerator
-                        // is the whole product, ∂(xᵀA)/∂x.
-                        let p = self.skip_ws(na, nb);
-                        let y = self.skip_ws(p + "\\partial".len(), nb);
-                        let whole = self.src[p..nb].starts_with("\\partial")
-                            && !self
-                                .b
-                                .get(p + "\\partial".len())
-                                .is_some_and(u8::is_ascii_alphabetic)
-                            && self.src[da..db].trim_start().starts_with("\\partial")
-                            && y < nb
-                            && !matches!(self.b[y], b'^' | b'(')
-                            // `\partial \log \sum_k …`: a function takes its argument.
-                            && !FUNCTIONS.contains(&self.command_at(y, nb).0)
-                            && self.command_at(y, nb).0 != "ln"
-                            && (self.atom_end(y, nb).is_ok_and(|e| self.skip_ws(e, nb) < nb)
-                                || self.bold_letters(y, nb));
-                        if whole {
+                        // `\frac{\partial x^T A}{\partial x}`: ∂(xᵀA)/∂x.
+                        let whole = self.partial_product(na, nb, da, db);
+                        if let Some(y) = whole {
                             self.seq(na, y, mode)?;
                             self.emit("(", y);
                             self.seq(y, nb, mode)?;

@@ -148,7 +148,7 @@ fn declarations_annotations_and_questions() {
     assert_eq!(lines, vec!["f = W x", "= I W x"]);
     assert_eq!(
         text("\\frac{\\partial\\, W x}{\\partial W} \\;?").trim(),
-        "\\frac{\\partial W x}{\\partial W}"
+        "\\frac{\\partial (W x)}{\\partial W}"
     );
 }
 
