@@ -344,3 +344,30 @@ fn wrong_index_identity_names_the_index_values_of_its_counterexample() {
     assert!(ev["indices"]["k"].as_u64().unwrap() >= 1);
     assert!(wrong["message"].as_str().unwrap().contains("with i="));
 }
+
+#[test]
+fn an_instance_without_a_value_names_its_trial_and_sizes() {
+    // (XᵀX)⁻¹ needs N ≥ D: with N = 2 < D = 4 the right side has no value.
+    // The error says which trial and which sizes, so the author can fix
+    // them; with N ≥ D the same claim holds.
+    let dir = tempfile::tempdir().unwrap();
+    let note = |dims: &str| {
+        format!(
+            "---\ndims: {dims}\n---\n\n```check\nlet X ∈ R^{{N×D}}\nlet y ∈ R^N\nX^T X (X^T X)^{{-1}} X^T y = X^T y\n```\n"
+        )
+    };
+    let path = dir.path().join("normal.md");
+    std::fs::write(&path, note("{N: 2, D: 4}")).unwrap();
+    let (code, v) = json(path.to_str().unwrap());
+    assert_eq!(code, 1, "{v}");
+    let c = &v["notes"][0]["claims"][0];
+    assert_eq!(c["status"], "error", "{c}");
+    let m = c["message"].as_str().unwrap();
+    assert!(m.contains("singular"), "{m}");
+    assert!(m.contains("(trial 1, D=4, N=2)"), "{m}");
+
+    std::fs::write(&path, note("{N: 6, D: 3}")).unwrap();
+    let (code, v) = json(path.to_str().unwrap());
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["notes"][0]["claims"][0]["status"], "pass");
+}

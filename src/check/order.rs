@@ -49,11 +49,11 @@ impl Ctx<'_> {
             while odometer.advance(&mut ev.idx) {
                 let l = match ev.eval(&claim.lhs) {
                     Ok(v) => v,
-                    Err(m) => return self.errored(result, format!("left side: {m}")),
+                    Err(e) => return self.side_failed(result, "left side: ", e, &trial),
                 };
                 let r = match ev.eval(rhs) {
                     Ok(v) => v,
-                    Err(m) => return self.errored(result, format!("right side: {m}")),
+                    Err(e) => return self.side_failed(result, "right side: ", e, &trial),
                 };
                 let (l, r) = broadcast_zero(l, r, zero_l, zero_r);
                 let (l, r) = broadcast_constant(l, r, const_l, const_r);

@@ -609,11 +609,11 @@ impl Ctx<'_> {
             while odometer.advance(&mut ev.idx) {
                 let l = match ev.eval(&claim.lhs) {
                     Ok(v) => v,
-                    Err(m) => return self.errored(result, format!("left side: {m}")),
+                    Err(e) => return self.side_failed(result, "left side: ", e, &trial),
                 };
                 let r = match ev.eval(rhs) {
                     Ok(v) => v,
-                    Err(m) => return self.errored(result, format!("right side: {m}")),
+                    Err(e) => return self.side_failed(result, "right side: ", e, &trial),
                 };
                 for (side, v) in [("left", &l), ("right", &r)] {
                     if let Some(m) = not_finite(v) {
@@ -829,6 +829,33 @@ impl Ctx<'_> {
         r.status = Status::Error;
         r.message = Some(message.to_string());
         r
+    }
+
+    /// A side (`"left side: "`, `"right side: "` or `""`) that has no value
+    /// on this trial. When the instance is the cause (a singular matrix, a
+    /// logarithm of a negative number), the message names the trial and
+    /// its sizes, so that the author can see which sizes break it (an
+    /// inverse of `XᵀX` needs N ≥ D) and fix them with `dims` or
+    /// `dim_range`; limits and engine errors are about the run, not the
+    /// instance.
+    fn side_failed(
+        &self,
+        r: ClaimResult,
+        side: &str,
+        e: crate::eval::EvalError,
+        trial: &Trial<'_>,
+    ) -> ClaimResult {
+        match e {
+            crate::eval::EvalError::Undefined(m) => self.errored(
+                r,
+                format!(
+                    "{side}{m} (trial {}, {})",
+                    trial.number,
+                    dims_str(&trial.dims)
+                ),
+            ),
+            e => self.errored(r, format!("{side}{e}")),
+        }
     }
 }
 

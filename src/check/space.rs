@@ -39,7 +39,7 @@ impl Ctx<'_> {
             while odometer.advance(&mut ev.idx) {
                 let v = match ev.eval(&claim.lhs) {
                     Ok(v) => v,
-                    Err(m) => return self.errored(result, m),
+                    Err(e) => return self.side_failed(result, "", e, &trial),
                 };
                 if let Some(m) = not_finite(&v) {
                     let at = index_note(&ev.idx);
