@@ -37,13 +37,9 @@ impl Ctx<'_> {
         let mut worst: Option<(Breach, Sample)> = None;
         let mut max_excess = f64::NEG_INFINITY;
         for t in 1..=self.settings.trials.max(1) {
-            if let Err(m) = crate::eval::limits::check() {
-                return self.errored(result, m);
-            }
-            let trial = self.trial(t);
-            let mut odometer = match super::Odometer::new(&claim.free, &trial.dims) {
-                Ok(a) => a,
-                Err(m) => return self.errored(result, m),
+            let (trial, mut odometer) = match self.start_trial(t, claim) {
+                Ok(s) => s,
+                Err(e) => return self.errored(result, e),
             };
             let mut ev = Evaluator::plain(&trial);
             while odometer.advance(&mut ev.idx) {

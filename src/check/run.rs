@@ -597,13 +597,9 @@ impl Ctx<'_> {
         // The worst comparison of each trial, for diagnoses across trials.
         let mut per_trial: Vec<Sample> = Vec::new();
         for t in 1..=self.settings.trials.max(1) {
-            if let Err(m) = limits::check() {
-                return self.errored(result, m);
-            }
-            let trial = self.trial(t);
-            let mut odometer = match Odometer::new(&claim.free, &trial.dims) {
-                Ok(a) => a,
-                Err(m) => return self.errored(result, m),
+            let (trial, mut odometer) = match self.start_trial(t, claim) {
+                Ok(s) => s,
+                Err(e) => return self.errored(result, e),
             };
             let mut ev = Evaluator::plain(&trial);
             while odometer.advance(&mut ev.idx) {
@@ -829,6 +825,15 @@ impl Ctx<'_> {
         r.status = Status::Error;
         r.message = Some(message.to_string());
         r
+    }
+
+    /// Trial `t` of `claim` and the odometer over its free indices; `Err`
+    /// when the time is up or the indices cannot be counted.
+    fn start_trial(&self, t: u32, claim: &Claim) -> crate::eval::ER<(Trial<'_>, Odometer)> {
+        limits::check()?;
+        let trial = self.trial(t);
+        let odometer = Odometer::new(&claim.free, &trial.dims)?;
+        Ok((trial, odometer))
     }
 
     /// A side (`"left side: "`, `"right side: "` or `""`) that has no value
