@@ -371,3 +371,42 @@ fn an_instance_without_a_value_names_its_trial_and_sizes() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["notes"][0]["claims"][0]["status"], "pass");
 }
+
+#[test]
+fn a_condition_on_a_declared_point_is_named_as_such() {
+    // The normal equations hold at the least-squares solution, not for a
+    // β̂ drawn at random: the failure says so. Defined as the solution,
+    // the same equation holds.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("normal.md");
+    let note = |beta: &str| {
+        format!(
+            "---\ndims: {{N: 8, D: 3}}\n---\n\nLet $\\mathbf X \\in \\mathbb R^{{N\\times D}}$ and $\\mathbf y \\in \\mathbb R^{{N}}${beta}.\n\n$$\n\\mathbf X^T \\mathbf X \\hat{{\\boldsymbol\\beta}} = \\mathbf X^T \\mathbf y\n$$\n"
+        )
+    };
+    std::fs::write(
+        &path,
+        note(", $\\hat{\\boldsymbol\\beta} \\in \\mathbb R^{D}$"),
+    )
+    .unwrap();
+    let (code, v) = json(path.to_str().unwrap());
+    assert_eq!(code, 1, "{v}");
+    let c = &v["notes"][0]["claims"][0];
+    assert_eq!(c["status"], "fail", "{c}");
+    let d = c["diagnosis"].as_str().unwrap_or_default();
+    assert!(
+        d.starts_with("a condition rather than an identity? β̂ is declared"),
+        "{c}"
+    );
+
+    let defined = note("").replace(
+        "$$\n\\mathbf X^T",
+        "$$\n\\hat{\\boldsymbol\\beta} = (\\mathbf X^T \\mathbf X)^{-1} \\mathbf X^T \\mathbf y\n$$\n\n$$\n\\mathbf X^T",
+    );
+    std::fs::write(&path, defined).unwrap();
+    let (code, v) = json(path.to_str().unwrap());
+    assert_eq!(code, 0, "{v}");
+    let claims = v["notes"][0]["claims"].as_array().unwrap();
+    assert!(claims.iter().all(|c| c["status"] == "pass"), "{v}");
+    assert!(!claims.is_empty(), "{v}");
+}

@@ -673,7 +673,8 @@ impl Ctx<'_> {
             };
             let diagnosis = diagnosis
                 .or_else(|| self.diagnose_rewrites(&claim.lhs, rhs, &w, rtol))
-                .or_else(|| diagnose::reordered_in(&w.lhs, &w.rhs, &ctx));
+                .or_else(|| diagnose::reordered_in(&w.lhs, &w.rhs, &ctx))
+                .or_else(|| explain::condition_hint(self.program, claim));
             let msg = if shapes_differ {
                 format!(
                     "the sides have different shapes: left is {}, right is {}",
