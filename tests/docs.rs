@@ -44,7 +44,7 @@ const EXPECTED: &[(&str, [u64; 5])] = &[
     ("second-order.md", [14, 0, 0, 4, 0]),
     ("spaces.md", [24, 0, 0, 0, 0]),
     ("spellings.md", [14, 0, 0, 0, 0]),
-    ("verdicts.md", [0, 0, 0, 13, 0]),
+    ("verdicts.md", [0, 0, 0, 14, 0]),
     ("writing-notes.md", [4, 0, 0, 1, 0]),
 ];
 

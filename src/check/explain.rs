@@ -74,39 +74,46 @@ pub(super) fn contains_derivative(program: &Program, e: &Expr) -> bool {
     walk(program, e, 0)
 }
 
-/// The variables an expression reads.
+/// The variables an expression reads (first use first).
 pub(super) fn collect_vars(e: &Expr, out: &mut Vec<usize>) {
     fn walk(e: &Expr, out: &mut Vec<usize>, depth: usize) {
         if depth > 200 {
             return;
         }
-        match &e.kind {
-            ExprKind::Var(v) if !out.contains(v) => out.push(*v),
-            ExprKind::Matrix(rows) => rows.iter().flatten().for_each(|x| walk(x, out, depth + 1)),
-            ExprKind::Neg(x)
-            | ExprKind::Transpose(x)
-            | ExprKind::Inverse(x)
-            | ExprKind::Apply(_, x)
-            | ExprKind::Subscript(x, _)
-            | ExprKind::Differential(x)
-            | ExprKind::Sum(_, _, x) => walk(x, out, depth + 1),
-            ExprKind::Binary(_, l, r) | ExprKind::Scale(l, r) | ExprKind::Pow(l, r) => {
-                walk(l, out, depth + 1);
-                walk(r, out, depth + 1);
-            }
-            ExprKind::Call(_, args, _) => args.iter().for_each(|a| walk(a, out, depth + 1)),
-            ExprKind::Deriv { y, x, .. } => {
-                walk(y, out, depth + 1);
-                walk(&x.view, out, depth + 1);
-            }
-            ExprKind::At(x, binds) => {
-                walk(x, out, depth + 1);
-                binds.iter().for_each(|(_, v)| walk(v, out, depth + 1));
-            }
-            _ => {}
+        if let ExprKind::Var(v) = &e.kind
+            && !out.contains(v)
+        {
+            out.push(*v);
+        }
+        for c in e.children() {
+            walk(c, out, depth + 1);
         }
     }
     walk(e, out, 0);
+}
+
+/// The last-resort diagnosis of a failing equality that reads a declared
+/// variable named like a particular point (`β̂`, `w̃`, `w*`): such a claim
+/// is usually a condition (the gradient set to zero, the normal
+/// equations), true at one point and not for every value the variable is
+/// drawn with. Named only for variables (a `let` definition is a point
+/// already), and worded as a question: the claim may also simply be wrong.
+pub(super) fn condition_hint(program: &Program, claim: &Claim) -> Option<String> {
+    let mut used = Vec::new();
+    collect_vars(&claim.lhs, &mut used);
+    if let ClaimRhs::Expr(r) = &claim.rhs {
+        collect_vars(r, &mut used);
+    }
+    let point =
+        |n: &str| n.contains(['\u{0302}', '\u{0303}', '\u{2217}', '*']) || n.ends_with("_opt");
+    let v = used.into_iter().find(|&v| {
+        let var = &program.vars[v];
+        !var.konst && point(&var.name)
+    })?;
+    let n = &program.vars[v].name;
+    Some(format!(
+        "a condition rather than an identity? {n} is declared, so it is drawn at random, and the equation does not hold for every {n}; if {n} is a particular point (a solution, a minimiser), define it instead (`{n} = …`, or `let {n} = …` in a check block) and the claim is checked there"
+    ))
 }
 
 /// A constant factor named consistently in every failing trial: with the

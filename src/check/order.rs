@@ -37,23 +37,19 @@ impl Ctx<'_> {
         let mut worst: Option<(Breach, Sample)> = None;
         let mut max_excess = f64::NEG_INFINITY;
         for t in 1..=self.settings.trials.max(1) {
-            if let Err(m) = crate::eval::limits::check() {
-                return self.errored(result, m);
-            }
-            let trial = self.trial(t);
-            let mut odometer = match super::Odometer::new(&claim.free, &trial.dims) {
-                Ok(a) => a,
-                Err(m) => return self.errored(result, m),
+            let (trial, mut odometer) = match self.start_trial(t, claim) {
+                Ok(s) => s,
+                Err(e) => return self.errored(result, e),
             };
             let mut ev = Evaluator::plain(&trial);
             while odometer.advance(&mut ev.idx) {
                 let l = match ev.eval(&claim.lhs) {
                     Ok(v) => v,
-                    Err(m) => return self.errored(result, format!("left side: {m}")),
+                    Err(e) => return self.side_failed(result, "left side: ", e, &trial),
                 };
                 let r = match ev.eval(rhs) {
                     Ok(v) => v,
-                    Err(m) => return self.errored(result, format!("right side: {m}")),
+                    Err(e) => return self.side_failed(result, "right side: ", e, &trial),
                 };
                 let (l, r) = broadcast_zero(l, r, zero_l, zero_r);
                 let (l, r) = broadcast_constant(l, r, const_l, const_r);

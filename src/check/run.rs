@@ -597,23 +597,19 @@ impl Ctx<'_> {
         // The worst comparison of each trial, for diagnoses across trials.
         let mut per_trial: Vec<Sample> = Vec::new();
         for t in 1..=self.settings.trials.max(1) {
-            if let Err(m) = limits::check() {
-                return self.errored(result, m);
-            }
-            let trial = self.trial(t);
-            let mut odometer = match Odometer::new(&claim.free, &trial.dims) {
-                Ok(a) => a,
-                Err(m) => return self.errored(result, m),
+            let (trial, mut odometer) = match self.start_trial(t, claim) {
+                Ok(s) => s,
+                Err(e) => return self.errored(result, e),
             };
             let mut ev = Evaluator::plain(&trial);
             while odometer.advance(&mut ev.idx) {
                 let l = match ev.eval(&claim.lhs) {
                     Ok(v) => v,
-                    Err(m) => return self.errored(result, format!("left side: {m}")),
+                    Err(e) => return self.side_failed(result, "left side: ", e, &trial),
                 };
                 let r = match ev.eval(rhs) {
                     Ok(v) => v,
-                    Err(m) => return self.errored(result, format!("right side: {m}")),
+                    Err(e) => return self.side_failed(result, "right side: ", e, &trial),
                 };
                 for (side, v) in [("left", &l), ("right", &r)] {
                     if let Some(m) = not_finite(v) {
@@ -677,7 +673,8 @@ impl Ctx<'_> {
             };
             let diagnosis = diagnosis
                 .or_else(|| self.diagnose_rewrites(&claim.lhs, rhs, &w, rtol))
-                .or_else(|| diagnose::reordered_in(&w.lhs, &w.rhs, &ctx));
+                .or_else(|| diagnose::reordered_in(&w.lhs, &w.rhs, &ctx))
+                .or_else(|| explain::condition_hint(self.program, claim));
             let msg = if shapes_differ {
                 format!(
                     "the sides have different shapes: left is {}, right is {}",
@@ -829,6 +826,42 @@ impl Ctx<'_> {
         r.status = Status::Error;
         r.message = Some(message.to_string());
         r
+    }
+
+    /// Trial `t` of `claim` and the odometer over its free indices; `Err`
+    /// when the time is up or the indices cannot be counted.
+    fn start_trial(&self, t: u32, claim: &Claim) -> crate::eval::ER<(Trial<'_>, Odometer)> {
+        limits::check()?;
+        let trial = self.trial(t);
+        let odometer = Odometer::new(&claim.free, &trial.dims)?;
+        Ok((trial, odometer))
+    }
+
+    /// A side (`"left side: "`, `"right side: "` or `""`) that has no value
+    /// on this trial. When the instance is the cause (a singular matrix, a
+    /// logarithm of a negative number), the message names the trial and
+    /// its sizes, so that the author can see which sizes break it (an
+    /// inverse of `XᵀX` needs N ≥ D) and fix them with `dims` or
+    /// `dim_range`; limits and engine errors are about the run, not the
+    /// instance.
+    fn side_failed(
+        &self,
+        r: ClaimResult,
+        side: &str,
+        e: crate::eval::EvalError,
+        trial: &Trial<'_>,
+    ) -> ClaimResult {
+        match e {
+            crate::eval::EvalError::Undefined(m) => self.errored(
+                r,
+                format!(
+                    "{side}{m} (trial {}, {})",
+                    trial.number,
+                    dims_str(&trial.dims)
+                ),
+            ),
+            e => self.errored(r, format!("{side}{e}")),
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 
 use nalgebra::DMatrix;
 
-use super::{Ctx, Odometer, Sample, axes_str, compare, dims_str, figure, index_note, not_finite};
+use super::{Ctx, Sample, axes_str, compare, dims_str, figure, index_note, not_finite};
 use crate::check::verdict::ClaimResult;
 use crate::eval::interp::Evaluator;
 use crate::eval::limits;
@@ -23,13 +23,9 @@ impl Ctx<'_> {
         let mut result = self.blank();
         let mut failure: Option<(String, Sample)> = None;
         for t in 1..=self.settings.trials.max(1) {
-            if let Err(m) = limits::check() {
-                return self.errored(result, m);
-            }
-            let trial = self.trial(t);
-            let mut odometer = match Odometer::new(&claim.free, &trial.dims) {
-                Ok(a) => a,
-                Err(m) => return self.errored(result, m),
+            let (trial, mut odometer) = match self.start_trial(t, claim) {
+                Ok(s) => s,
+                Err(e) => return self.errored(result, e),
             };
             let want: Option<Vec<usize>> = axes.iter().map(|d| d.eval(&trial.dims)).collect();
             let Some(want) = want else {
@@ -39,7 +35,7 @@ impl Ctx<'_> {
             while odometer.advance(&mut ev.idx) {
                 let v = match ev.eval(&claim.lhs) {
                     Ok(v) => v,
-                    Err(m) => return self.errored(result, m),
+                    Err(e) => return self.side_failed(result, "", e, &trial),
                 };
                 if let Some(m) = not_finite(&v) {
                     let at = index_note(&ev.idx);
