@@ -497,11 +497,18 @@ fn real_least_squares_derivation_reads_square_brackets_as_a_group() {
     // `\frac{\partial}{\partial \beta} \left[ e^T e \right] &= 0`: the
     // brackets group (it was an `error`, "matrix literal entries must be
     // scalars", on a correct note). The row is a condition (the gradient
-    // set to zero), not an identity, so it fails with its evidence.
+    // set to zero), not an identity, so it fails with its evidence, and
+    // the diagnosis asks whether it is a condition on the declared β̂ (read
+    // through the definition of e on line 55).
     for line in [55, 56] {
         let c = claim(n, line)[0];
         assert_eq!(c["status"], "fail", "line {line}: {c}");
         assert!(!c["message"].as_str().unwrap().contains("matrix literal"));
+        let d = c["diagnosis"].as_str().unwrap_or_default();
+        assert!(
+            d.starts_with("a condition rather than an identity? β̂"),
+            "line {line}: {c}"
+        );
     }
     assert_eq!(n["equations"]["failed"], 2);
 }

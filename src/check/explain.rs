@@ -99,10 +99,36 @@ pub(super) fn collect_vars(e: &Expr, out: &mut Vec<usize>) {
 /// drawn with. Named only for variables (a `let` definition is a point
 /// already), and worded as a question: the claim may also simply be wrong.
 pub(super) fn condition_hint(program: &Program, claim: &Claim) -> Option<String> {
-    let mut used = Vec::new();
-    collect_vars(&claim.lhs, &mut used);
+    // The variables read directly and through definitions (`e = y − X β̂`
+    // makes `∂(eᵀe)/∂β = 0` a condition on β̂ too).
+    fn reads(
+        program: &Program,
+        e: &Expr,
+        vars: &mut Vec<usize>,
+        defs: &mut Vec<usize>,
+        depth: usize,
+    ) {
+        if depth > 200 {
+            return;
+        }
+        match &e.kind {
+            ExprKind::Var(v) if !vars.contains(v) => vars.push(*v),
+            ExprKind::Def(d) if !defs.contains(d) => {
+                defs.push(*d);
+                if let Some(def) = program.defs.get(*d) {
+                    reads(program, &def.expr, vars, defs, depth + 1);
+                }
+            }
+            _ => {}
+        }
+        for c in e.children() {
+            reads(program, c, vars, defs, depth + 1);
+        }
+    }
+    let (mut used, mut defs) = (Vec::new(), Vec::new());
+    reads(program, &claim.lhs, &mut used, &mut defs, 0);
     if let ClaimRhs::Expr(r) = &claim.rhs {
-        collect_vars(r, &mut used);
+        reads(program, r, &mut used, &mut defs, 0);
     }
     let point =
         |n: &str| n.contains(['\u{0302}', '\u{0303}', '\u{2217}', '*']) || n.ends_with("_opt");
