@@ -262,6 +262,19 @@ fn equation_claims_carry_source_and_place_in_every_output_and_can_be_targeted() 
 }
 
 /// `notecheck check DIR --format json` with `DIR/notecheck.yaml`.
+/// `notecheck build INPUT` into a fresh folder: (its guard, the site
+/// folder, the run's output).
+fn build_site(input: &str) -> (tempfile::TempDir, std::path::PathBuf, std::process::Output) {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
+        .args(["build", input, "-o", site.to_str().unwrap()])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    (dir, site, out)
+}
+
 fn check_project(dir: &str) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
         .args(["check", dir, "--format", "json", "--no-cache", "--config"])
@@ -524,18 +537,7 @@ fn kramdown_double_dollars_in_running_text_are_inline_math() {
     // e^Te$$` (line 37): inline math is never a claim.
     assert_eq!(n["equations"]["display"], 6, "{}", n["equations"]);
     assert!(claim(n, 37).is_empty());
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
-        .args([
-            "build",
-            "tests/fixtures/realnotes",
-            "-o",
-            site.to_str().unwrap(),
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
+    let (_dir, site, out) = build_site("tests/fixtures/realnotes");
     assert!(out.status.code().is_some(), "{out:?}");
     let p = std::fs::read_to_string(site.join("derivation-normal-equations.html")).unwrap();
     assert!(
@@ -637,18 +639,7 @@ fn kramdown_escaped_mathjax_delimiters_typeset_and_define_macros() {
     // for MathJax's `\( … \)`): `\renewcommand{\vec}`, `\def\Wmatr`,
     // `\newcommand{\batch}`. They were shown as text, and every use was a
     // warning ("unknown command \Wmatr", 10 of them) or an arrow (`\vec`).
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
-        .args([
-            "build",
-            "tests/fixtures/realnotes",
-            "-o",
-            site.to_str().unwrap(),
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
+    let (_dir, site, out) = build_site("tests/fixtures/realnotes");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("neural-nets-and-backprop.md"), "{stderr}");
     let p = std::fs::read_to_string(site.join("neural-nets-and-backprop.html")).unwrap();
@@ -931,18 +922,7 @@ fn transposed_entries_implicit_sums_ln_and_sqrt_with_planted_mistakes() {
 
 #[test]
 fn real_batch_norm_page_sets_a_tilde_as_a_space() {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
-        .args([
-            "build",
-            "tests/fixtures/realnotes/batch-norm-backward.md",
-            "-o",
-            site.to_str().unwrap(),
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
+    let (_dir, site, out) = build_site("tests/fixtures/realnotes/batch-norm-backward.md");
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let p = std::fs::read_to_string(site.join("batch-norm-backward.html")).unwrap();
     // `\text{Let }~ \sigma = …` (line 26): the page showed "&nbsp;".
