@@ -9,7 +9,7 @@
 
 use nalgebra::DMatrix;
 
-use super::{Ctx, Sample, broadcast_zero, compare, is_zero_literal, shape_str};
+use super::{Ctx, Sample, broadcast_zero, compare, is_zero_literal, shape_str, sides};
 use crate::check::verdict::ClaimResult;
 use crate::eval::interp::Evaluator;
 use crate::lang::ast::Rel;
@@ -43,13 +43,9 @@ impl Ctx<'_> {
             };
             let mut ev = Evaluator::plain(&trial);
             while odometer.advance(&mut ev.idx) {
-                let l = match ev.eval(&claim.lhs) {
-                    Ok(v) => v,
-                    Err(e) => return self.side_failed(result, "left side: ", e, &trial),
-                };
-                let r = match ev.eval(rhs) {
-                    Ok(v) => v,
-                    Err(e) => return self.side_failed(result, "right side: ", e, &trial),
+                let (l, r) = match sides(&mut ev, &claim.lhs, rhs) {
+                    Ok(s) => s,
+                    Err((side, e)) => return self.side_failed(result, side, e, &trial),
                 };
                 let (l, r) = broadcast_zero(l, r, zero_l, zero_r);
                 let (l, r) = broadcast_constant(l, r, const_l, const_r);

@@ -603,13 +603,9 @@ impl Ctx<'_> {
             };
             let mut ev = Evaluator::plain(&trial);
             while odometer.advance(&mut ev.idx) {
-                let l = match ev.eval(&claim.lhs) {
-                    Ok(v) => v,
-                    Err(e) => return self.side_failed(result, "left side: ", e, &trial),
-                };
-                let r = match ev.eval(rhs) {
-                    Ok(v) => v,
-                    Err(e) => return self.side_failed(result, "right side: ", e, &trial),
+                let (l, r) = match sides(&mut ev, &claim.lhs, rhs) {
+                    Ok(s) => s,
+                    Err((side, e)) => return self.side_failed(result, side, e, &trial),
                 };
                 for (side, v) in [("left", &l), ("right", &r)] {
                     if let Some(m) = not_finite(v) {
@@ -929,6 +925,21 @@ fn index_note(idx: &BTreeMap<String, usize>) -> String {
     }
     let parts: Vec<String> = idx.iter().map(|(k, v)| format!("{k}={}", v + 1)).collect();
     format!(" (with {})", parts.join(", "))
+}
+
+/// A side that has no value: `"left side: "` or `"right side: "`, and why.
+type SideError = (&'static str, crate::eval::EvalError);
+
+/// Both sides of a relation on the evaluator's trial and index values;
+/// `Err` names the side that has no value.
+fn sides(
+    ev: &mut Evaluator<f64>,
+    lhs: &Expr,
+    rhs: &Expr,
+) -> Result<(DMatrix<f64>, DMatrix<f64>), SideError> {
+    let l = ev.eval(lhs).map_err(|e| ("left side: ", e))?;
+    let r = ev.eval(rhs).map_err(|e| ("right side: ", e))?;
+    Ok((l, r))
 }
 
 fn is_zero_literal(e: &Expr) -> bool {
