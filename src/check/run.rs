@@ -341,23 +341,10 @@ fn error_claim(
     message: String,
 ) -> ClaimResult {
     ClaimResult {
-        line,
-        col,
         block,
         label,
-        text: text.to_string(),
-        source: ClaimSource::Check,
-        latex: None,
-        status: Status::Error,
         message: Some(clip_message(&message)),
-        max_abs_err: None,
-        rel_err: None,
-        evidence: None,
-        compared: None,
-        figure: None,
-        span: None,
-        labels: Vec::new(),
-        help: None,
+        ..ClaimResult::new(line, col, text, Status::Error)
     }
 }
 
@@ -547,23 +534,9 @@ impl Ctx<'_> {
 
     fn blank(&self) -> ClaimResult {
         ClaimResult {
-            line: 0,
-            col: 0,
             block: self.block.clone(),
             label: self.label.clone(),
-            text: String::new(),
-            source: ClaimSource::Check,
-            latex: None,
-            status: Status::Pass,
-            message: None,
-            max_abs_err: None,
-            rel_err: None,
-            evidence: None,
-            compared: None,
-            figure: None,
-            span: None,
-            labels: Vec::new(),
-            help: None,
+            ..ClaimResult::new(0, 0, "", Status::Pass)
         }
     }
 

@@ -207,6 +207,29 @@ pub struct ClaimResult {
 }
 
 impl ClaimResult {
+    /// A claim of a check block at `line:col` with `status`, and nothing
+    /// else yet (no block, label, message, errors or evidence).
+    pub fn new(line: usize, col: usize, text: impl Into<String>, status: Status) -> ClaimResult {
+        ClaimResult {
+            line,
+            col,
+            block: None,
+            label: None,
+            text: text.into(),
+            source: ClaimSource::Check,
+            latex: None,
+            status,
+            message: None,
+            max_abs_err: None,
+            rel_err: None,
+            evidence: None,
+            compared: None,
+            figure: None,
+            span: None,
+            labels: Vec::new(),
+            help: None,
+        }
+    }
     /// Takes the span, labels and help of the diagnostic it reports.
     pub fn place(&mut self, d: &crate::diag::Diagnostic) {
         self.span = Some(d.span);

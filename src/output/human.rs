@@ -348,28 +348,12 @@ pub fn unchecked_list(notes: &[CheckedNote<'_>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::verdict::ClaimSource;
     use crate::diag::{Diagnostic, Span};
 
     fn error_at(line: usize, col: usize, d: &Diagnostic) -> ClaimResult {
         ClaimResult {
-            line,
-            col,
-            block: None,
-            label: None,
-            text: String::new(),
-            source: ClaimSource::Check,
-            latex: None,
-            status: Status::Error,
             message: Some(d.message.clone()),
-            max_abs_err: None,
-            rel_err: None,
-            evidence: None,
-            compared: None,
-            figure: None,
-            span: None,
-            labels: Vec::new(),
-            help: None,
+            ..ClaimResult::new(line, col, "", Status::Error)
         }
         .placed(d)
     }

@@ -247,27 +247,12 @@ fn matrix_text(side: &str, m: &Matrix) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::verdict::{ClaimResult, ClaimSource};
+    use crate::check::verdict::ClaimResult;
 
     fn claim(line: usize, label: Option<&str>, text: &str) -> ClaimResult {
         ClaimResult {
-            line,
-            col: 1,
-            block: None,
             label: label.map(str::to_string),
-            text: text.to_string(),
-            source: ClaimSource::Check,
-            latex: None,
-            status: Status::Pass,
-            message: None,
-            max_abs_err: None,
-            rel_err: None,
-            evidence: None,
-            compared: None,
-            figure: None,
-            span: None,
-            labels: Vec::new(),
-            help: None,
+            ..ClaimResult::new(line, 1, text, Status::Pass)
         }
     }
 

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use super::*;
 use crate::check::verdict::{
-    ClaimResult, ClaimSource, DerivativeFigure, Diagnosis, Evidence, Matrix, NoteResult, Shown,
-    Status, StmtKindTag, StmtResult,
+    ClaimResult, DerivativeFigure, Diagnosis, Evidence, Matrix, NoteResult, Shown, Status,
+    StmtKindTag, StmtResult,
 };
 use crate::note::CheckBlock;
 
@@ -85,23 +85,10 @@ pub(super) fn make_note(path: &str, rel: &str, source: &str, title: &str) -> Not
 
 pub(super) fn claim(line: usize, text: &str, latex: Option<&str>, status: Status) -> ClaimResult {
     ClaimResult {
-        line,
-        col: 3,
-        block: None,
-        label: None,
-        text: text.into(),
-        source: ClaimSource::Check,
         latex: latex.map(str::to_string),
-        status,
-        message: None,
         max_abs_err: Some(2.2e-16),
         rel_err: Some(1.0e-16),
-        evidence: None,
-        compared: None,
-        figure: None,
-        span: None,
-        labels: Vec::new(),
-        help: None,
+        ..ClaimResult::new(line, 3, text, status)
     }
 }
 
