@@ -1112,9 +1112,16 @@ fn fd_agrees(
         }
         worst = worst.min(err / (ex.norm() + 1e-300));
     }
-    Err(format!(
+    Err(engine_disagreement(worst))
+}
+
+/// The exact derivative and its finite-difference cross-check differ by
+/// `worst` (relative, along a random direction): a bug in notecheck, never
+/// a verdict on the claim.
+pub(super) fn engine_disagreement(worst: f64) -> EvalError {
+    EvalError::Engine(format!(
         "engine disagreement: the exact derivative and central finite differences differ (relative difference {worst:.2e} along a random direction); please report this note"
-    ).into())
+    ))
 }
 
 /// A derivative value rearranged back into its |Y|×|X| Jacobian (the

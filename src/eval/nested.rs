@@ -209,9 +209,7 @@ impl<T: Lift> Evaluator<'_, '_, T> {
             }
             worst = worst.min(err / (ex.norm() + 1e-300));
         }
-        Err(format!(
-            "engine disagreement: the exact derivative and central finite differences differ (relative difference {worst:.2e} along a random direction); please report this note"
-        ).into())
+        Err(super::engine_disagreement(worst))
     }
 
     /// Affine subscripts replaced by the positions they take now.
