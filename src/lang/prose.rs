@@ -382,15 +382,7 @@ fn bold_and_plain(
     eq: &Equation,
     resolver: &Resolver,
 ) -> Option<String> {
-    let mismatch = |l: &Located| l.message().starts_with("shape mismatch");
-    let bad = match &c.kind {
-        CompiledKind::Error(l) | CompiledKind::Define(Err(l)) => mismatch(l),
-        CompiledKind::Claims(cs) => cs
-            .iter()
-            .any(|c| c.result.as_ref().err().is_some_and(mismatch)),
-        _ => false,
-    };
-    if !bad {
+    if !has_shape_mismatch(c) {
         return None;
     }
     // The equation's letters outside bold groups, commands and text.
@@ -456,21 +448,25 @@ fn free_index_mismatch(c: &CompiledStmt) -> Option<(usize, usize)> {
     found.map(|l| (l.line, l.col))
 }
 
+/// Whether the statement (or one of its claims) is a shape mismatch.
+fn has_shape_mismatch(c: &CompiledStmt) -> bool {
+    let mismatch = |l: &Located| l.message().starts_with("shape mismatch");
+    match &c.kind {
+        CompiledKind::Error(l) | CompiledKind::Define(Err(l)) => mismatch(l),
+        CompiledKind::Claims(cs) => cs
+            .iter()
+            .any(|c| c.result.as_ref().err().is_some_and(mismatch)),
+        _ => false,
+    }
+}
+
 /// `w_{t+1} = w_t - η ∇L`: a subscript on a declared vector or matrix
 /// that selects an entry by the language's reading, in a statement whose
 /// shapes then do not match. In the prose such a subscript is almost always
 /// a label (a step `t`, a sample `n`), so the equation is unchecked rather
 /// than an `error` on a correct note.
 fn subscript_label(c: &CompiledStmt, s: &Stmt, resolver: &Resolver) -> Option<String> {
-    let mismatch = |l: &Located| l.message().starts_with("shape mismatch");
-    let bad = match &c.kind {
-        CompiledKind::Error(l) | CompiledKind::Define(Err(l)) => mismatch(l),
-        CompiledKind::Claims(cs) => cs
-            .iter()
-            .any(|c| c.result.as_ref().err().is_some_and(mismatch)),
-        _ => false,
-    };
-    if !bad {
+    if !has_shape_mismatch(c) {
         return None;
     }
     let text = resolver.source.get(s.span.start..s.span.end)?;
