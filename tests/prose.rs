@@ -588,17 +588,7 @@ fn a_redeclared_name_has_its_new_shape_afterwards() {
          $$\nX^T X \\in \\mathbb{R}^{N \\times N}\n$$\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
-        .args([
-            "check",
-            p.to_str().unwrap(),
-            "--format",
-            "json",
-            "--no-cache",
-        ])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = check(p.to_str().unwrap());
     let n = &v["notes"][0];
     assert_eq!(claim(n, 4)[0]["status"], "pass");
     assert_eq!(claim(n, 12)[0]["status"], "pass");
@@ -675,17 +665,7 @@ fn kramdown_escaped_mathjax_delimiters_typeset_and_define_macros() {
          ```check hide\nlet x ∈ R^n\n```\n\n$$\n\\vx^T \\vx = \\|\\vx\\|^2\n$$\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
-        .args([
-            "check",
-            m.to_str().unwrap(),
-            "--format",
-            "json",
-            "--no-cache",
-        ])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = check(m.to_str().unwrap());
     assert_eq!(claim(&v["notes"][0], 12)[0]["status"], "pass", "{v}");
 }
 
@@ -763,17 +743,7 @@ fn nabla_of_a_norm_and_of_a_constant_times_a_function() {
          $$\n\\nabla_w \\frac{1}{2} \\lVert Xw - y \\rVert_2^2 = X^T(Xw)\n$$\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
-        .args([
-            "check",
-            p.to_str().unwrap(),
-            "--format",
-            "json",
-            "--no-cache",
-        ])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = check(p.to_str().unwrap());
     let n = &v["notes"][0];
     // True gradients pass; the planted ones (the `- y` dropped) fail.
     for (line, status) in [
@@ -802,17 +772,7 @@ fn calligraphic_loss_is_a_name() {
          $$\n\\frac{\\partial \\mathcal{L}}{\\partial z} = \\operatorname{softmax}(z)\n$$\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
-        .args([
-            "check",
-            p.to_str().unwrap(),
-            "--format",
-            "json",
-            "--no-cache",
-        ])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = check(p.to_str().unwrap());
     let n = &v["notes"][0];
     assert_eq!(claim(n, 11)[0]["status"], "pass");
     let bad = claim(n, 15)[0];
@@ -836,17 +796,7 @@ fn references_in_a_display_are_annotations_pm_and_int_stay_unchecked() {
          $$\nf(x) = \\int_0^1 x \\, \\mathrm{d}t\n$$\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_notecheck"))
-        .args([
-            "check",
-            p.to_str().unwrap(),
-            "--format",
-            "json",
-            "--no-cache",
-        ])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = check(p.to_str().unwrap());
     let n = &v["notes"][0];
     assert_eq!(claim(n, 7)[0]["status"], "pass");
     assert_eq!(claim(n, 11)[0]["status"], "fail");
