@@ -417,6 +417,11 @@ fn chromium() -> Option<PathBuf> {
 
 /// The DOM of `url` after its scripts ran, in headless Chromium.
 fn dump_dom(chrome: &Path, url: &str, profile: &Path) -> String {
+    dump_dom_with(chrome, url, profile, &[])
+}
+
+/// [`dump_dom`] with `extra` Chromium flags (a window size, …).
+fn dump_dom_with(chrome: &Path, url: &str, profile: &Path, extra: &[&str]) -> String {
     let mut child = Command::new(chrome)
         .args([
             "--headless",
@@ -428,6 +433,7 @@ fn dump_dom(chrome: &Path, url: &str, profile: &Path) -> String {
             "--no-first-run",
             "--allow-file-access-from-files",
         ])
+        .args(extra)
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(["--virtual-time-budget=5000", "--dump-dom"])
         .arg(url)
@@ -598,42 +604,16 @@ fn measure_narrow(chrome: &Path, page: &Path, profile: &Path) -> serde_json::Val
     let name = copy.file_name().unwrap().to_string_lossy().into_owned();
     std::fs::write(&frame, FRAME.replace("PAGE", &name)).unwrap();
     let url = format!("file://{}", frame.display());
-    let mut child = Command::new(chrome)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
+    let dom = dump_dom_with(
+        chrome,
+        &url,
+        profile,
+        &[
             "--hide-scrollbars",
             "--force-device-scale-factor=1",
             "--window-size=800,900",
-            "--allow-file-access-from-files",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(&url)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromium starts");
-    let mut out = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chromium did not finish {url}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let dom = reader.join().unwrap();
+        ],
+    );
     const MARK: &str = "<pre id=\"nc-result\">NCRESULT";
     let s = dom.find(MARK).unwrap_or_else(|| panic!("no result: {dom}")) + MARK.len();
     let e = dom[s..].find("NCEND").unwrap() + s;
